@@ -1,0 +1,192 @@
+"""The ``landsim`` command. It parses arguments and calls the library; nothing more.
+
+Exit status: 0 success, 2 bad input (scenario, arguments), 1 unexpected internal error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import LandsimError, ScenarioError
+from .montecarlo import MAX_REPLICATIONS, fresh_seed, simulate
+from .output import write_run
+from .results import SimulationResult
+from .scenario import load_scenario, scenario_json_schema
+
+__all__ = ["main"]
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_REPLICATIONS:,}")
+    return value
+
+
+def _seed(text: str) -> int | None:
+    if text == "random":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number or 'random': {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be ≥ 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="landsim",
+        description="Odds of meeting land-release targets, from YAML scenarios.",
+    )
+    parser.add_argument("--version", action="version", version=f"landsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a scenario and write its outputs")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("-n", "--replications", type=_count, default=2000,
+                     help="Monte Carlo replications (default 2000)")
+    run.add_argument("--seed", type=_seed, default=0,
+                     help="random seed, a whole number ≥ 0 or 'random' (default 0)")
+    run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario name>)")
+    run.add_argument("--engine", default="des", choices=["des"], help="simulation engine")
+    run.add_argument("--no-parquet", action="store_true",
+                     help="skip replications.parquet (the raw per-replication release)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
+    run.set_defaults(func=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", type=Path, nargs="+")
+    validate.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = ["landsim", *argv]
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except LandsimError as exc:
+        print(f"landsim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("landsim: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 — the last line of defence for users
+        if args.debug:
+            raise
+        print(
+            f"landsim: internal error: {type(exc).__name__}: {exc}\n"
+            "  rerun with --debug for the traceback, and please report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    seed = fresh_seed() if args.seed is None else args.seed
+    out = args.out if args.out is not None else Path("outputs") / scenario.name
+    if not args.quiet:
+        print(
+            f"landsim {__version__} · {scenario.name} ({args.scenario}) · engine {args.engine} · "
+            f"seed {seed} · {args.replications:,} replications"
+        )
+    started = time.perf_counter()
+    with _progress(args.replications, disable=args.quiet) as bar:
+        result = simulate(
+            scenario,
+            replications=args.replications,
+            seed=seed,
+            engine=args.engine,
+            progress=bar.update,
+        )
+    wall = time.perf_counter() - started
+    path = write_run(
+        result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet
+    )
+    if not args.quiet:
+        print(format_table(result))
+        print(f"\n{wall:.1f} s · wrote {path}/ · rerun with --seed {seed} to reproduce")
+    return 0
+
+
+def _progress(total: int, *, disable: bool):
+    from tqdm import tqdm
+
+    # disable=None turns the bar off when stderr is not a terminal (CI logs, pipes);
+    # delay keeps quick runs quiet.
+    return tqdm(
+        total=total, unit="rep", file=sys.stderr, delay=1.0, leave=False,
+        disable=True if disable else None, dynamic_ncols=True,
+    )
+
+
+def format_table(result: SimulationResult) -> str:
+    """The target table printed after a run."""
+    odds = result.target_odds()
+    lines = [
+        "",
+        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<14} "
+        f"{'mean km²':>9} {'shortfall':>9}",
+    ]
+    for name, row in odds.iterrows():
+        years = f"{row['from']}–{row['by']}"
+        scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
+        lines.append(
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {row['probability']:>8.1%}  "
+            f"{row['ci95_low']:>5.1%}–{row['ci95_high']:<7.1%} "
+            f"{row['mean_km2']:>9.1f} {row['mean_shortfall_km2']:>9.2f}{scope}"
+        )
+    joint = result.joint()
+    lo, hi = joint["ci95"]
+    lines.append(
+        f"{'all targets':<16} {'':<11} {'':>6} {joint['probability']:>8.1%}  "
+        f"{lo:>5.1%}–{hi:<7.1%}"
+    )
+    return "\n".join(lines)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        n = sum(p.projects.count for p in scenario.pathways.values())
+        print(
+            f"ok  {path}: {scenario.name} · {len(scenario.pathways)} pathways · {n} projects · "
+            f"{scenario.planned_km2:.1f} km² planned · {len(scenario.targets)} targets"
+        )
+    return 2 if failed else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,326 @@
+"""Probability distributions of the scenario format (durations in years, yields as fractions).
+
+Each distribution is a frozen pydantic model tagged by ``dist``. It knows how to draw
+samples from a numpy ``Generator``, its median (the default *nominal* value used to
+schedule a project), its support, and its scipy equivalent (used by the tests to check
+the samplers). Samplers transform standard variates (``standard_normal``, ``random``)
+where they can, so that changing a location or scale parameter keeps the same
+underlying draws: that gives common random numbers across sweep points.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy import stats
+
+__all__ = [
+    "Beta",
+    "Distribution",
+    "DistributionSpec",
+    "Empirical",
+    "Exponential",
+    "Fixed",
+    "Gamma",
+    "Lognormal",
+    "Pert",
+    "Triangular",
+    "Uniform",
+    "DIST_TYPES",
+]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class _Base(BaseModel):
+    model_config = _MODEL_CONFIG
+
+    nominal: float | None = Field(
+        None, gt=0, description="Value used to schedule projects; default: the median."
+    )
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        """Draw ``size`` values."""
+        raise NotImplementedError
+
+    def median(self) -> float:
+        """Median of the distribution."""
+        return float(self.to_scipy().median())
+
+    def mean(self) -> float:
+        """Mean of the distribution."""
+        return float(self.to_scipy().mean())
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
+        lo, hi = self.to_scipy().support()
+        return float(lo), float(hi)
+
+    def to_scipy(self) -> Any:
+        """The equivalent frozen ``scipy.stats`` distribution."""
+        raise NotImplementedError
+
+    def nominal_value(self) -> float:
+        """``nominal`` if given, else the median."""
+        return float(self.nominal) if self.nominal is not None else self.median()
+
+
+class Fixed(_Base):
+    """Always ``value``. A bare number in a scenario means ``fixed``."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: float
+
+    def sample(self, rng, size):  # noqa: D102
+        return np.full(size, float(self.value))
+
+    def median(self) -> float:  # noqa: D102
+        return float(self.value)
+
+    def mean(self) -> float:  # noqa: D102
+        return float(self.value)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102
+        return float(self.value), float(self.value)
+
+    def to_scipy(self):  # noqa: D102
+        return stats.uniform(loc=self.value, scale=0.0)
+
+
+class Uniform(_Base):
+    """Uniform on [min, max]."""
+
+    dist: Literal["uniform"]
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.max > self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        return self
+
+    def sample(self, rng, size):  # noqa: D102
+        return self.min + (self.max - self.min) * rng.random(size)
+
+    def to_scipy(self):  # noqa: D102
+        return stats.uniform(loc=self.min, scale=self.max - self.min)
+
+
+class _ThreePoint(_Base):
+    min: float
+    mode: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.max > self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        if not self.min <= self.mode <= self.max:
+            raise ValueError(f"mode ({self.mode}) must lie between min and max")
+        return self
+
+
+class Triangular(_ThreePoint):
+    """Triangular on [min, max] with peak at ``mode``."""
+
+    dist: Literal["triangular"]
+
+    def sample(self, rng, size):  # noqa: D102
+        return rng.triangular(self.min, self.mode, self.max, size)
+
+    def to_scipy(self):  # noqa: D102
+        width = self.max - self.min
+        return stats.triang((self.mode - self.min) / width, loc=self.min, scale=width)
+
+
+class Pert(_ThreePoint):
+    """Beta-PERT on [min, max] with ``mode`` (shape weight 4, the classic PERT)."""
+
+    dist: Literal["pert"]
+
+    def _shapes(self) -> tuple[float, float]:
+        width = self.max - self.min
+        return 1 + 4 * (self.mode - self.min) / width, 1 + 4 * (self.max - self.mode) / width
+
+    def sample(self, rng, size):  # noqa: D102
+        a, b = self._shapes()
+        return self.min + (self.max - self.min) * rng.beta(a, b, size)
+
+    def to_scipy(self):  # noqa: D102
+        a, b = self._shapes()
+        return stats.beta(a, b, loc=self.min, scale=self.max - self.min)
+
+
+class Lognormal(_Base):
+    """Lognormal with the given ``median`` and ``sigma`` (standard deviation of ln)."""
+
+    dist: Literal["lognormal"]
+    median_: float = Field(alias="median", gt=0)
+    sigma: float = Field(ge=0)
+
+    model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
+
+    def sample(self, rng, size):  # noqa: D102
+        return self.median_ * np.exp(self.sigma * rng.standard_normal(size))
+
+    def median(self) -> float:  # noqa: D102
+        return float(self.median_)
+
+    def to_scipy(self):  # noqa: D102
+        return stats.lognorm(max(self.sigma, 1e-300), scale=self.median_)
+
+
+class Gamma(_Base):
+    """Gamma with the given ``mean`` and ``sd``."""
+
+    dist: Literal["gamma"]
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
+
+    def _shape_scale(self) -> tuple[float, float]:
+        return (self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_
+
+    def sample(self, rng, size):  # noqa: D102
+        k, theta = self._shape_scale()
+        return theta * rng.standard_gamma(k, size)
+
+    def mean(self) -> float:  # noqa: D102
+        return float(self.mean_)
+
+    def to_scipy(self):  # noqa: D102
+        k, theta = self._shape_scale()
+        return stats.gamma(k, scale=theta)
+
+
+class Exponential(_Base):
+    """Exponential with the given ``mean``."""
+
+    dist: Literal["exponential"]
+    mean_: float = Field(alias="mean", gt=0)
+
+    model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
+
+    def sample(self, rng, size):  # noqa: D102
+        return self.mean_ * rng.standard_exponential(size)
+
+    def median(self) -> float:  # noqa: D102
+        return float(self.mean_ * math.log(2.0))
+
+    def mean(self) -> float:  # noqa: D102
+        return float(self.mean_)
+
+    def to_scipy(self):  # noqa: D102
+        return stats.expon(scale=self.mean_)
+
+
+class Beta(_Base):
+    """Beta on [0, 1] with the given ``mean`` and ``sd`` (meant for yields)."""
+
+    dist: Literal["beta"]
+    mean_: float = Field(alias="mean", gt=0, lt=1)
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _feasible(self):
+        limit = math.sqrt(self.mean_ * (1 - self.mean_))
+        if not self.sd < limit:
+            raise ValueError(
+                f"sd ({self.sd}) must be below sqrt(mean*(1-mean)) = {limit:.4g} for a beta"
+            )
+        return self
+
+    def _shapes(self) -> tuple[float, float]:
+        m = self.mean_
+        nu = m * (1 - m) / self.sd**2 - 1
+        return m * nu, (1 - m) * nu
+
+    def sample(self, rng, size):  # noqa: D102
+        a, b = self._shapes()
+        return rng.beta(a, b, size)
+
+    def mean(self) -> float:  # noqa: D102
+        return float(self.mean_)
+
+    def to_scipy(self):  # noqa: D102
+        return stats.beta(*self._shapes())
+
+
+class Empirical(_Base):
+    """Equally likely ``values`` (drawn with replacement)."""
+
+    dist: Literal["empirical"]
+    values: list[float] = Field(min_length=1)
+
+    def sample(self, rng, size):  # noqa: D102
+        values = np.asarray(self.values, dtype=float)
+        return values[rng.integers(0, len(values), size)]
+
+    def median(self) -> float:  # noqa: D102
+        return float(np.median(self.values))
+
+    def mean(self) -> float:  # noqa: D102
+        return float(np.mean(self.values))
+
+    def support(self) -> tuple[float, float]:  # noqa: D102
+        return float(min(self.values)), float(max(self.values))
+
+    def to_scipy(self):  # noqa: D102
+        values, counts = np.unique(np.asarray(self.values, dtype=float), return_counts=True)
+        return _EmpiricalScipy(values, counts / counts.sum())
+
+
+class _EmpiricalScipy:
+    """Just enough of a frozen scipy distribution for a discrete set of values."""
+
+    def __init__(self, values: np.ndarray, probs: np.ndarray):
+        self.values, self.probs = values, probs
+
+    def cdf(self, x):
+        cumulative = np.concatenate([[0.0], np.cumsum(self.probs)])
+        return cumulative[np.searchsorted(self.values, np.asarray(x, dtype=float), side="right")]
+
+    def mean(self):
+        return float(self.values @ self.probs)
+
+    def support(self):
+        return float(self.values[0]), float(self.values[-1])
+
+
+DIST_TYPES: dict[str, type[_Base]] = {
+    "fixed": Fixed,
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "pert": Pert,
+    "lognormal": Lognormal,
+    "gamma": Gamma,
+    "exponential": Exponential,
+    "beta": Beta,
+    "empirical": Empirical,
+}
+
+Distribution = Annotated[
+    Union[Fixed, Uniform, Triangular, Pert, Lognormal, Gamma, Exponential, Beta, Empirical],
+    Field(discriminator="dist"),
+]
+
+
+def _number_means_fixed(value: Any) -> Any:
+    # bool is an int subclass; `yes` in YAML must not silently become 1.0
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+DistributionSpec = Annotated[
+    Distribution,
+    BeforeValidator(_number_means_fixed, json_schema_input_type=Union[float, Distribution]),
+]
+"""A distribution, or a bare number meaning ``{dist: fixed, value: number}``."""

@@ -1,0 +1,65 @@
+"""Engines turn a chunk of sampled inputs into released km² by replication, year and pathway.
+
+An engine is a function ``run_chunk(layout, draws, on_replication=None) -> ChunkOutcome``.
+All engines consume the same :class:`~simulator.sampling.Draws`, so for the same seed
+they must return the same outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import RunConfigError
+from ..layout import Layout
+from ..sampling import Draws
+
+__all__ = ["ChunkOutcome", "ENGINES", "EngineFn", "get_engine"]
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What R replications released (km²).
+
+    ``annual[r, y, p]`` is pathway p's release in horizon year y; ``late`` is area
+    released after the horizon, ``dropped`` the area of abandoned projects and
+    ``yield_loss`` the part of completed projects' area their yield did not release.
+    Per replication and pathway: annual.sum(years) + late + dropped + yield_loss = planned.
+    """
+
+    annual: np.ndarray  # (R, Y, P)
+    late: np.ndarray  # (R, P)
+    dropped: np.ndarray  # (R, P)
+    yield_loss: np.ndarray  # (R, P)
+
+    @staticmethod
+    def concat(parts: list[ChunkOutcome]) -> ChunkOutcome:
+        """Stack chunk outcomes in order."""
+        return ChunkOutcome(
+            *(np.concatenate([getattr(p, k) for p in parts]) for k in ChunkOutcome.__annotations__)
+        )
+
+
+EngineFn = Callable[..., ChunkOutcome]
+
+
+def _des() -> EngineFn:
+    from .des import run_chunk
+
+    return run_chunk
+
+
+ENGINES: dict[str, Callable[[], EngineFn]] = {"des": _des}
+"""Engine name → loader of its ``run_chunk`` (imported lazily)."""
+
+
+def get_engine(name: str) -> EngineFn:
+    """The ``run_chunk`` function of engine ``name``; raises ``RunConfigError`` if unknown."""
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise RunConfigError(
+            f"unknown engine '{name}'; available: {', '.join(ENGINES)}"
+        ) from None

@@ -1,0 +1,247 @@
+"""The reference engine: a SimPy discrete-event model of project lifecycles.
+
+Each project is a SimPy process that waits for its start, (for a routed pathway)
+waits for the route's opening year and identification delay, then passes through its
+pathway's stages in order, queueing where a stage has a capacity. A pathway with an
+``annual_cap`` hands completed area over through a yearly ledger process. The engine
+draws nothing itself: every random quantity comes from :class:`~simulator.sampling.Draws`.
+
+Queue discipline, made exact so another engine can reproduce it: at any instant,
+all completions and arrivals of that instant happen first; then free places go to
+waiting projects in order of (arrival time, project index).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from ..layout import Layout
+from ..sampling import Draws, event_effect
+from . import ChunkOutcome
+
+__all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
+
+DISPATCH = NORMAL + 1
+"""Event priority of queue dispatch: after every ordinary event of the same instant."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of an event trace."""
+
+    time: float
+    project: int
+    pathway: str
+    stage: str
+    event: str
+    queue_length: int | None = None
+    km2: float | None = None
+
+
+class _Dispatch(simpy.Event):
+    def __init__(self, env: simpy.Environment, callback):
+        super().__init__(env)
+        self.callbacks.append(callback)
+        self._ok, self._value = True, None
+        env.schedule(self, priority=DISPATCH)
+
+
+class StageResource(simpy.PriorityResource):
+    """A stage's capacity: places granted FIFO by (arrival time, project index).
+
+    SimPy grants a request as soon as it is made, so two projects arriving at the same
+    instant would be served in whatever order their events happened to run. Granting
+    is deferred to one dispatch per instant that runs after all other events of that
+    instant, which makes the order depend on (time, index) only.
+    """
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        super().__init__(env, capacity)
+        self._pending_dispatch = False
+
+    def request_for(self, project: int) -> simpy.resources.resource.PriorityRequest:
+        """Join the queue as ``project``."""
+        return self.request(priority=(self._env.now, project))
+
+    def _trigger_put(self, get_event) -> None:
+        if not self._pending_dispatch:
+            self._pending_dispatch = True
+            _Dispatch(self._env, self._dispatch)
+
+    def _dispatch(self, _event) -> None:
+        self._pending_dispatch = False
+        while self.put_queue and len(self.users) < self.capacity:
+            self._do_put(self.put_queue.pop(0))
+
+
+class LandReleaseModel:
+    """One replication of the land-release model.
+
+    ``draws`` holds this replication's inputs (see :meth:`Draws.row`). After
+    :meth:`run`, ``annual`` (Y, P), ``late``, ``dropped`` and ``yield_loss`` (P,) hold
+    the km² released, late, abandoned and lost to yield, by reporting pathway.
+    """
+
+    def __init__(self, layout: Layout, draws: Draws, *, log: list[LogEntry] | None = None):
+        self.layout, self.d, self.log = layout, _as_python(draws), log
+        start = min(min(self.d.start), float(layout.years[0]))
+        self.env = simpy.Environment(initial_time=start)
+        P, Y = len(layout.pathways), len(layout.years)
+        self.annual = np.zeros((Y, P))
+        self.late = np.zeros(P)
+        self.dropped = np.zeros(P)
+        self.yield_loss = np.zeros(P)
+        self.resources = {
+            (p, k): StageResource(self.env, s.capacity)
+            for p, stages in enumerate(layout.stages)
+            for k, s in enumerate(stages)
+            if s.capacity is not None
+        }
+        # Completed area waiting for a capped pathway's yearly hand-over:
+        # [completion time, project, reporting pathway, km² still to hand over]
+        self._home = layout.pathway.tolist()
+        self.pending: dict[int, list[list]] = {
+            p: [] for p in range(P) if math.isfinite(layout.annual_cap[p])
+        }
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> LandReleaseModel:
+        """Simulate to the end (every project released, late or abandoned)."""
+        for j in range(self.layout.n_projects):
+            self.env.process(self._project(j))
+        for p in self.pending:
+            self.env.process(self._ledger(p))
+        self.env.run()
+        for p, queue in self.pending.items():
+            for _t, _j, q, km2 in queue:
+                self.late[q] += km2
+        return self
+
+    def _record(self, j: int, stage: str, event: str, queue: int | None = None, km2=None):
+        if self.log is not None:
+            p = self.layout.pathways[self._home[j]]
+            self.log.append(LogEntry(float(self.env.now), j, p, stage, event, queue, km2))
+
+    def _factor(self, p: int) -> float:
+        return self.d.global_factor * self.d.pathway_factor[p]
+
+    def _project(self, j: int):
+        env, d, layout = self.env, self.d, self.layout
+        home = self._home[j]
+        owner = d.owner[j]
+        size = d.size[j]
+        yield env.timeout(d.start[j] - env.now)
+        self._record(j, "", "start")
+
+        if owner != home:  # routed: identify a route, then join the owner's stages
+            mult, extra = event_effect(layout, d.event_start, home, env.now)
+            self._record(j, "route", "begin")
+            yield env.timeout(d.route_delay[j] * self._factor(home) * mult)
+            route = layout.scenario.pathways[layout.pathways[home]].route
+            if d.route_dropout_u[j] < min(1.0, route.dropout + extra):
+                self._drop(j, home, size, "route")
+                return
+            self._record(j, "route", f"end:{layout.pathways[owner]}")
+
+        for k, stage in enumerate(layout.stages[owner]):
+            resource = self.resources.get((owner, k))
+            request = None
+            if resource is not None:
+                request = resource.request_for(j)
+                self._record(j, stage.name, "queue", len(resource.queue))
+                yield request
+            mult, extra = event_effect(layout, d.event_start, owner, env.now)
+            self._record(j, stage.name, "begin")
+            yield env.timeout(d.duration[j][k] * self._factor(owner) * mult)
+            if resource is not None:
+                resource.release(request)
+            if d.dropout_u[j][k] < min(1.0, stage.dropout + extra):
+                self._drop(j, home, size, stage.name)
+                return
+            self._record(j, stage.name, "end")
+
+        released = size * d.yield_[j]
+        self.yield_loss[home] += size - released
+        if owner in self.pending:
+            self.pending[owner].append([env.now, j, home, released])
+            self._record(j, "", "complete", km2=released)
+        else:
+            self._book(j, home, released, env.now)
+
+    def _drop(self, j: int, home: int, size: float, stage: str) -> None:
+        self.dropped[home] += size
+        self._record(j, stage, "drop", km2=size)
+
+    def _book(self, j: int, p: int, km2: float, t: float) -> None:
+        first, last = self.layout.horizon
+        year = max(math.floor(t), first)
+        if year > last:
+            self.late[p] += km2
+            self._record(j, "", "late", km2=km2)
+        else:
+            self.annual[year - first, p] += km2
+            self._record(j, "", "release", km2=km2)
+
+    def _ledger(self, pool: int):
+        """Hand over at most the cap each year, oldest completions first; carry the rest."""
+        env, cap = self.env, float(self.layout.annual_cap[pool])
+        queue = self.pending[pool]
+        for year in self.layout.years:
+            yield env.timeout(max(0.0, year + 1 - env.now))
+            queue.sort(key=lambda item: (item[0], item[1]))
+            budget = cap
+            for item in queue:
+                if budget <= 0 or item[0] >= year + 1:
+                    break
+                given = min(budget, item[3])
+                if given > 0:
+                    item[3] -= given
+                    budget -= given
+                    self.annual[year - self.layout.years[0], item[2]] += given
+                    self._record(item[1], "", "release", km2=given)
+            queue[:] = [item for item in queue if item[3] > 1e-12]
+
+
+class _PyDraws:
+    """One replication's draws as Python scalars and lists: SimPy arithmetic on numpy
+    scalars is several times slower."""
+
+    def __init__(self, draws: Draws):
+        for name in draws.__dataclass_fields__:
+            value = getattr(draws, name)
+            setattr(self, name, value.tolist() if name != "event_start" else value)
+
+
+def _as_python(draws: Draws) -> _PyDraws:
+    return draws if isinstance(draws, _PyDraws) else _PyDraws(draws)
+
+
+def run_replication(layout: Layout, draws: Draws, *, log: list[LogEntry] | None = None):
+    """Simulate one replication (``draws`` as returned by :meth:`Draws.row`)."""
+    return LandReleaseModel(layout, draws, log=log).run()
+
+
+def run_chunk(
+    layout: Layout, draws: Draws, on_replication: Callable[[int], None] | None = None
+) -> ChunkOutcome:
+    """Simulate every replication of a chunk, one SimPy environment each."""
+    R, Y, P = draws.replications, len(layout.years), len(layout.pathways)
+    annual = np.zeros((R, Y, P))
+    late, dropped, loss = np.zeros((R, P)), np.zeros((R, P)), np.zeros((R, P))
+    for r in range(R):
+        model = run_replication(layout, draws.row(r))
+        annual[r], late[r], dropped[r], loss[r] = (
+            model.annual,
+            model.late,
+            model.dropped,
+            model.yield_loss,
+        )
+        if on_replication is not None:
+            on_replication(1)
+    return ChunkOutcome(annual, late, dropped, loss)

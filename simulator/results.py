@@ -1,0 +1,225 @@
+"""The result of a Monte Carlo run: raw per-replication release and the summaries built on it.
+
+All areas are km²; years are calendar years. A target is met in a replication when
+the release it counts (the pathways it names, in the years ``from``–``by``, where
+``from`` defaults to the horizon start) reaches its ``km2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .engines import ChunkOutcome
+from .scenario import Scenario
+from .stats import wilson_interval
+
+__all__ = ["FORMAT_VERSION", "SimulationResult"]
+
+FORMAT_VERSION = 1
+"""Version of the output files' layout (summary.json, annual.csv, …)."""
+
+_EPS = 1e-9  # km²: a target met to within rounding counts as met
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outcome of :func:`simulator.simulate`.
+
+    ``annual[r, y, p]`` is the km² pathway p released in horizon year y of
+    replication r; ``late``, ``dropped`` and ``yield_loss`` are (R, P) km².
+    """
+
+    scenario: Scenario
+    seed: int
+    engine: str
+    annual: np.ndarray
+    late: np.ndarray
+    dropped: np.ndarray
+    yield_loss: np.ndarray
+
+    @classmethod
+    def from_outcome(cls, scenario: Scenario, outcome: ChunkOutcome, *, seed: int, engine: str):
+        """Wrap an engine outcome."""
+        return cls(scenario, seed, engine, outcome.annual, outcome.late, outcome.dropped,
+                   outcome.yield_loss)
+
+    # ------------------------------------------------------------ basic views
+    @property
+    def replications(self) -> int:
+        """Number of replications."""
+        return int(self.annual.shape[0])
+
+    @property
+    def years(self) -> list[int]:
+        """Horizon years."""
+        return self.scenario.years
+
+    @property
+    def pathways(self) -> list[str]:
+        """Pathway names, in the order of the last axis of ``annual``."""
+        return list(self.scenario.pathways)
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """(R, Y) cumulative km² over all pathways through the end of each year."""
+        return np.cumsum(self.annual.sum(axis=2), axis=1)
+
+    @cached_property
+    def achieved(self) -> np.ndarray:
+        """(R, T) km² each replication counts toward each target."""
+        start = self.scenario.horizon.start
+        out = np.empty((self.replications, len(self.scenario.targets)))
+        for i, t in enumerate(self.scenario.targets):
+            first = (t.from_ if t.from_ is not None else start) - start
+            last = t.by - start
+            cols = [self.pathways.index(p) for p in t.pathways] if t.pathways else slice(None)
+            out[:, i] = self.annual[:, first : last + 1, cols].sum(axis=(1, 2))
+        return out
+
+    @cached_property
+    def met(self) -> np.ndarray:
+        """(R, T) whether each replication meets each target."""
+        km2 = np.array([t.km2 for t in self.scenario.targets])
+        return self.achieved >= km2 - _EPS
+
+    # ------------------------------------------------------------ summaries
+    def target_odds(self) -> pd.DataFrame:
+        """One row per target: probability, Wilson 95 % interval, shortfall and spread (km²)."""
+        rows = []
+        start = self.scenario.horizon.start
+        for i, t in enumerate(self.scenario.targets):
+            hits = int(self.met[:, i].sum())
+            lo, hi = wilson_interval(hits, self.replications)
+            got = self.achieved[:, i]
+            rows.append(
+                {
+                    "target": t.name,
+                    "from": t.from_ if t.from_ is not None else start,
+                    "by": t.by,
+                    "km2": t.km2,
+                    "pathways": ",".join(t.pathways) if t.pathways else "all",
+                    "probability": hits / self.replications,
+                    "ci95_low": lo,
+                    "ci95_high": hi,
+                    "mean_km2": float(got.mean()),
+                    "p10_km2": float(np.quantile(got, 0.1)),
+                    "p50_km2": float(np.quantile(got, 0.5)),
+                    "p90_km2": float(np.quantile(got, 0.9)),
+                    "mean_shortfall_km2": float(np.maximum(t.km2 - got, 0).mean()),
+                }
+            )
+        return pd.DataFrame(rows).set_index("target")
+
+    def joint(self) -> dict:
+        """Probability (and Wilson interval) of meeting every target in the same replication."""
+        hits = int(self.met.all(axis=1).sum())
+        lo, hi = wilson_interval(hits, self.replications)
+        return {"probability": hits / self.replications, "ci95": [lo, hi]}
+
+    def annual_summary(self) -> pd.DataFrame:
+        """Mean and quantiles of annual and cumulative release by year and pathway (and 'all')."""
+        frames = []
+        series = {name: self.annual[:, :, p] for p, name in enumerate(self.pathways)}
+        series["all"] = self.annual.sum(axis=2)
+        for name, values in series.items():
+            cum = np.cumsum(values, axis=1)
+            q = np.quantile(values, [0.1, 0.5, 0.9], axis=0)
+            qc = np.quantile(cum, [0.1, 0.5, 0.9], axis=0)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "year": self.years,
+                        "pathway": name,
+                        "planned_km2": self._planned_by_year(name),
+                        "release_mean": values.mean(axis=0),
+                        "release_p10": q[0],
+                        "release_p50": q[1],
+                        "release_p90": q[2],
+                        "cumulative_mean": cum.mean(axis=0),
+                        "cumulative_p10": qc[0],
+                        "cumulative_p50": qc[1],
+                        "cumulative_p90": qc[2],
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def _planned_by_year(self, name: str) -> list[float]:
+        pathways = self.scenario.pathways
+        chosen = pathways.values() if name == "all" else [pathways[name]]
+        return [sum(p.plan.get(y, 0.0) for p in chosen) for y in self.years]
+
+    def pathway_summary(self) -> pd.DataFrame:
+        """Planned, mean released (in the horizon), late, dropped and yield-lost km² by pathway."""
+        released = self.annual.sum(axis=1)
+        return pd.DataFrame(
+            {
+                "planned_km2": [p.planned_km2 for p in self.scenario.pathways.values()],
+                "released_mean_km2": released.mean(axis=0),
+                "late_mean_km2": self.late.mean(axis=0),
+                "dropped_mean_km2": self.dropped.mean(axis=0),
+                "yield_loss_mean_km2": self.yield_loss.mean(axis=0),
+            },
+            index=pd.Index(self.pathways, name="pathway"),
+        )
+
+    def replications_frame(self) -> pd.DataFrame:
+        """Long format: one row per (replication, year, pathway) with the km² released."""
+        R, Y, P = self.annual.shape
+        return pd.DataFrame(
+            {
+                "replication": np.repeat(np.arange(R, dtype=np.int64), Y * P),
+                "year": np.tile(np.repeat(np.array(self.years, dtype=np.int64), P), R),
+                "pathway": pd.Categorical(np.tile(self.pathways, R * Y), categories=self.pathways),
+                "km2": self.annual.reshape(-1),
+            }
+        )
+
+    def summary(self) -> dict:
+        """Everything ``summary.json`` holds (plain JSON types)."""
+        odds = self.target_odds()
+        targets = [
+            {
+                "name": name,
+                "from": int(row["from"]),
+                "by": int(row["by"]),
+                "km2": float(row["km2"]),
+                "pathways": row["pathways"],
+                "probability": float(row["probability"]),
+                "ci95": [float(row["ci95_low"]), float(row["ci95_high"])],
+                "mean_km2": float(row["mean_km2"]),
+                "mean_shortfall_km2": float(row["mean_shortfall_km2"]),
+            }
+            for name, row in odds.iterrows()
+        ]
+        q = np.quantile(self.cumulative, [0.1, 0.5, 0.9], axis=0)
+        cumulative = {
+            str(year): {
+                "mean": float(self.cumulative[:, y].mean()),
+                "p10": float(q[0, y]),
+                "p50": float(q[1, y]),
+                "p90": float(q[2, y]),
+            }
+            for y, year in enumerate(self.years)
+        }
+        paths = self.pathway_summary()
+        return {
+            "format_version": FORMAT_VERSION,
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "replications": self.replications,
+            "seed": self.seed,
+            "engine": self.engine,
+            "horizon": {"start": self.scenario.horizon.start, "end": self.scenario.horizon.end},
+            "planned_km2": self.scenario.planned_km2,
+            "targets": targets,
+            "joint": self.joint(),
+            "cumulative": cumulative,
+            "pathways": {
+                name: {k: float(v) for k, v in row.items()} for name, row in paths.iterrows()
+            },
+        }

@@ -1,0 +1,196 @@
+"""Draw the random inputs of a chunk of replications, apart from any engine.
+
+Every random quantity a replication needs — project sizes, yields, route choices and
+delays, stage durations, dropout uniforms, correlation factors and risk-event
+timelines — is drawn here into arrays whose first axis is the replication. Engines
+only consume these arrays, so two engines given the same draws must agree exactly.
+
+Each array has its own stream, ``SeedSequence(seed, spawn_key=(chunk, id(name)))``
+with ``id`` a stable hash of a descriptive name (``duration:renewal:unit-plan``).
+Hence:
+
+* results depend only on (scenario, seed, replications), never on workers or engines;
+* the first k rows of a chunk do not depend on the chunk's length, so a run with
+  fewer replications is a prefix of a run with more;
+* adding an event or a pathway leaves every other array's draws unchanged (common
+  random numbers across scenario variants and sweep points).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .layout import Layout
+
+__all__ = ["CHUNK_SIZE", "Draws", "chunk_sizes", "draw_chunk", "event_effect"]
+
+CHUNK_SIZE = 1000
+"""Replications per chunk. Part of the reproducibility contract: changing it changes results."""
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Random inputs of R replications (first axis) for the N projects of a layout."""
+
+    size: np.ndarray  # (R, N) km²; sums to the plan within each (pathway, year) group
+    yield_: np.ndarray  # (R, N) fraction of area released on completion
+    owner: np.ndarray  # (R, N) pathway whose stages (and queues and caps) the project uses
+    start: np.ndarray  # (R, N) year the project's lifecycle (or its route delay) begins
+    route_delay: np.ndarray  # (R, N) base route-identification delay; 0 if not routed
+    route_dropout_u: np.ndarray  # (R, N) uniform; the route fails if below route.dropout
+    duration: np.ndarray  # (R, N, S) base durations of the owner's stages, NaN past the last
+    dropout_u: np.ndarray  # (R, N, S) uniforms; a stage drops the project if below its dropout
+    global_factor: np.ndarray  # (R,) delay multiplier shared by all pathways
+    pathway_factor: np.ndarray  # (R, P) delay multiplier of each pathway
+    event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
+
+    @property
+    def replications(self) -> int:
+        """Number of replications (rows)."""
+        return int(self.size.shape[0])
+
+    def row(self, r: int) -> Draws:
+        """The inputs of replication ``r`` alone (arrays lose their first axis)."""
+        return Draws(**{f.name: getattr(self, f.name)[r] for f in fields(self)})
+
+
+def chunk_sizes(replications: int) -> list[int]:
+    """Sizes of the chunks that make up ``replications`` (all full but the last)."""
+    full, rest = divmod(replications, CHUNK_SIZE)
+    return [CHUNK_SIZE] * full + ([rest] if rest else [])
+
+
+def _stream(seed: int, chunk: int, name: str) -> np.random.Generator:
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk, key))))
+
+
+def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
+    """Draw the inputs of replications ``chunk*CHUNK_SIZE …`` (``size`` of them).
+
+    Raises ``ValueError`` if ``size`` is not in 1..CHUNK_SIZE.
+    """
+    if not 1 <= size <= CHUNK_SIZE:
+        raise ValueError(f"chunk size must be 1..{CHUNK_SIZE}, got {size}")
+    scn = layout.scenario
+    R, N, S, P = size, layout.n_projects, max(layout.max_stages, 1), len(layout.pathways)
+    Y = len(layout.years)
+
+    def rng(name: str) -> np.random.Generator:
+        return _stream(seed, chunk, name)
+
+    sizes = np.empty((R, N))
+    yields = np.empty((R, N))
+    owner = np.empty((R, N), dtype=np.int64)
+    start = np.empty((R, N))
+    route_delay = np.zeros((R, N))
+    route_dropout_u = np.ones((R, N))
+    duration = np.full((R, N, S), np.nan)
+    dropout_u = np.ones((R, N, S))
+
+    for p, name in enumerate(layout.pathways):
+        spec = scn.pathways[name]
+        cols = layout.projects_of(p)
+        lo, hi = cols[0], cols[-1] + 1
+        sizes[:, lo:hi] = _sizes(layout, cols, spec.projects.size_cv, rng(f"size:{name}"), R)
+        yields[:, lo:hi] = np.clip(spec.yield_.sample(rng(f"yield:{name}"), (R, cols.size)), 0, 1)
+        nominal_release = layout.planned_year[cols] + 0.5
+
+        if spec.route is None:
+            owner[:, lo:hi] = p
+            start[:, lo:hi] = nominal_release - layout.lifecycle[p]
+            for k, stage in enumerate(spec.stages):
+                duration[:, lo:hi, k] = stage.duration.sample(
+                    rng(f"duration:{name}:{stage.name}"), (R, cols.size)
+                )
+                dropout_u[:, lo:hi, k] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
+            continue
+
+        route = spec.route
+        targets = layout.routes(p)
+        weights = np.array([w for _, w in targets])
+        u = rng(f"route:{name}").random((R, cols.size))
+        choice = np.minimum(np.searchsorted(np.cumsum(weights), u, side="right"), len(targets) - 1)
+        tgt = np.array([t for t, _ in targets])[choice]
+        owner[:, lo:hi] = tgt
+        nominal_start = nominal_release - (route.delay.nominal_value() + layout.lifecycle[tgt])
+        start[:, lo:hi] = np.maximum(nominal_start, float(route.after))
+        route_delay[:, lo:hi] = route.delay.sample(rng(f"route-delay:{name}"), (R, cols.size))
+        route_dropout_u[:, lo:hi] = rng(f"route-dropout:{name}").random((R, cols.size))
+        for t, _ in targets:
+            target = layout.pathways[t]
+            chosen = tgt == t
+            for k, stage in enumerate(scn.pathways[target].stages):
+                d = stage.duration.sample(rng(f"duration:{name}->{target}:{stage.name}"), (R, cols.size))
+                v = rng(f"dropout:{name}->{target}:{stage.name}").random((R, cols.size))
+                duration[:, lo:hi, k] = np.where(chosen, d, duration[:, lo:hi, k])
+                dropout_u[:, lo:hi, k] = np.where(chosen, v, dropout_u[:, lo:hi, k])
+
+    corr = scn.correlation
+    global_factor = np.exp(corr.global_factor_sigma * rng("factor:*global*").standard_normal(R))
+    pathway_factor = np.empty((R, P))
+    for p, name in enumerate(layout.pathways):
+        pathway_factor[:, p] = np.exp(
+            corr.pathway_factor_sigma * rng(f"factor:{name}").standard_normal(R)
+        )
+
+    event_start = np.zeros((R, len(layout.events), Y), dtype=bool)
+    for e, ev in enumerate(layout.events):
+        u = rng(f"event:{ev.name}").random((R, Y))
+        active_until = np.full(R, -np.inf)
+        for y, year in enumerate(layout.years):
+            starts = (year >= active_until) & (u[:, y] < ev.probability)
+            event_start[:, e, y] = starts
+            active_until = np.where(starts, year + ev.lasts, active_until)
+
+    return Draws(
+        size=sizes,
+        yield_=yields,
+        owner=owner,
+        start=start,
+        route_delay=route_delay,
+        route_dropout_u=route_dropout_u,
+        duration=duration,
+        dropout_u=dropout_u,
+        global_factor=global_factor,
+        pathway_factor=pathway_factor,
+        event_start=event_start,
+    )
+
+
+def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator, R: int):
+    nominal = np.broadcast_to(layout.area[cols], (R, cols.size))
+    if cv == 0:
+        return nominal.copy()
+    s = math.sqrt(math.log1p(cv * cv))
+    weights = np.exp(s * rng.standard_normal((R, cols.size)))
+    groups = layout.group[cols]
+    bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    totals = np.add.reduceat(weights, bounds, axis=1)
+    counts = np.diff(np.r_[bounds, cols.size])
+    shares = weights / np.repeat(totals, counts, axis=1)
+    return shares * np.repeat(layout.group_area[np.unique(groups)], counts)[None, :]
+
+
+def event_effect(layout: Layout, event_start: np.ndarray, pathway: int, t: float) -> tuple[float, float]:
+    """Duration multiplier and extra dropout for a stage of ``pathway`` starting at ``t``.
+
+    ``event_start`` is one replication's (E, Y) array. An event that started at the
+    start of year y is active on [y, y + lasts).
+    """
+    multiplier, extra = 1.0, 0.0
+    first = layout.years[0]
+    for e, ev in enumerate(layout.events):
+        if not ev.mask[pathway]:
+            continue
+        for y in np.flatnonzero(event_start[e]):
+            begin = first + y
+            if begin <= t < begin + ev.lasts:
+                multiplier *= ev.duration_multiplier
+                extra += ev.dropout_add
+                break
+    return multiplier, extra

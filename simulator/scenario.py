@@ -1,0 +1,560 @@
+"""Load and validate scenarios: YAML → typed, frozen ``Scenario`` objects.
+
+A scenario names a planning horizon, release targets and the pathways that release
+land (each a plan of km² by year, a number of projects and the stages they pass
+through). Validation happens in two passes: the structure (keys, types, ranges) by
+pydantic, then the cross-references (years inside the horizon, pathway names, route
+weights). Every problem is reported with its key path and line; nothing is raised
+half-way through a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .distributions import DIST_TYPES, DistributionSpec, Fixed
+from .errors import Problem, ScenarioError
+from .keypath import format_path
+from .yamlsource import YamlSource, read_yaml
+
+__all__ = [
+    "Correlation",
+    "Event",
+    "Horizon",
+    "MAX_PROJECTS",
+    "Pathway",
+    "Projects",
+    "Route",
+    "Scenario",
+    "Stage",
+    "Target",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_json_schema",
+]
+
+MAX_PROJECTS = 1_000_000
+"""Most projects a scenario may have in all (a guard against typos such as 60000000)."""
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = _CONFIG
+
+
+class Horizon(_Model):
+    """Calendar years covered by the simulation, both ends included."""
+
+    start: int = Field(ge=1900, le=2200)
+    end: int = Field(ge=1900, le=2200)
+
+
+class Target(_Model):
+    """A release target in km²: cumulative through the end of ``by``, or a window ``from``–``by``."""
+
+    model_config = ConfigDict(**_CONFIG, populate_by_name=True)
+
+    name: str = Field(pattern=KEY_PATTERN)
+    by: int
+    km2: float = Field(gt=0)
+    from_: int | None = Field(None, alias="from", description="First year of a window target.")
+    pathways: list[str] | None = Field(
+        None, min_length=1, description="Count only these pathways (default: all)."
+    )
+
+
+class Stage(_Model):
+    """One step of a project's lifecycle (negotiation, clearance, …)."""
+
+    name: str = Field(pattern=KEY_PATTERN)
+    duration: DistributionSpec = Field(description="Years.")
+    dropout: Probability = Field(0.0, description="Chance the project is abandoned here.")
+    capacity: int | None = Field(
+        None, ge=1, le=MAX_PROJECTS, description="Most projects in this stage at once (FIFO)."
+    )
+
+
+def _count_means_projects(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"count": value}
+    return value
+
+
+class Projects(_Model):
+    """How many projects carry a pathway's plan, and how unequal their sizes are."""
+
+    count: int = Field(ge=1, le=MAX_PROJECTS)
+    size_cv: float = Field(0.0, ge=0, le=10, description="Lognormal size variation (CV).")
+
+
+ProjectsSpec = Annotated[
+    Projects, BeforeValidator(_count_means_projects, json_schema_input_type=Union[int, Projects])
+]
+
+
+class Route(_Model):
+    """For an undetermined pathway: wait, identify a route, then join another pathway."""
+
+    after: int = Field(description="Projects wait until the start of this year.")
+    delay: DistributionSpec = Field(description="Route-identification delay, years.")
+    to: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    dropout: Probability = 0.0
+
+
+class Pathway(_Model):
+    """A way land is released: a plan by year, projects, and stages (or a route)."""
+
+    model_config = ConfigDict(**_CONFIG, populate_by_name=True)
+
+    label: str | None = None
+    plan: dict[int, Annotated[float, Field(gt=0)]] = Field(
+        min_length=1, description="km² by planned release year."
+    )
+    projects: ProjectsSpec
+    stages: list[Stage] = Field(default_factory=list)
+    route: Route | None = None
+    yield_: DistributionSpec = Field(
+        Fixed(value=1.0), alias="yield", description="Fraction of a project's area released."
+    )
+    annual_cap: float | None = Field(None, gt=0, description="Most km² handed over a year.")
+
+    @property
+    def planned_km2(self) -> float:
+        """Total planned area, km²."""
+        return float(sum(self.plan.values()))
+
+
+class Correlation(_Model):
+    """Shared delay multipliers that make projects slip together."""
+
+    pathway_factor_sigma: float = Field(0.0, ge=0, le=5)
+    global_factor_sigma: float = Field(0.0, ge=0, le=5)
+
+
+class Event(_Model):
+    """A risk-register entry that slows and endangers the stages that start while it lasts."""
+
+    name: str = Field(pattern=KEY_PATTERN)
+    probability: Probability = Field(description="Chance of starting in a horizon year.")
+    lasts: float = Field(gt=0, description="Years.")
+    pathways: list[str] = Field(min_length=1)
+    duration_multiplier: float = Field(1.0, gt=0)
+    dropout_add: Probability = 0.0
+
+
+class Scenario(_Model):
+    """A complete, validated scenario. Build one with :func:`load_scenario`."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Names the output folder.")
+    title: str = ""
+    description: str = ""
+    sources: list[str] = Field(default_factory=list)
+    horizon: Horizon
+    targets: list[Target] = Field(min_length=1)
+    pathways: dict[Annotated[str, Field(pattern=KEY_PATTERN)], Pathway] = Field(min_length=1)
+    correlation: Correlation = Field(default_factory=Correlation)
+    events: list[Event] = Field(default_factory=list)
+    provenance: dict[str, str] = Field(
+        default_factory=dict,
+        description="Key path → 'sourced|derived|assumption: note'. Filled from comments too.",
+    )
+
+    _file: str | None = PrivateAttr(default=None)
+
+    @property
+    def file(self) -> str | None:
+        """The file the scenario was loaded from, if any."""
+        return self._file
+
+    @property
+    def years(self) -> list[int]:
+        """Horizon years in order."""
+        return list(range(self.horizon.start, self.horizon.end + 1))
+
+    @property
+    def planned_km2(self) -> float:
+        """Total planned area over all pathways, km²."""
+        return float(sum(p.planned_km2 for p in self.pathways.values()))
+
+    def label_of(self, path: str) -> str | None:
+        """Provenance label of ``path`` or of its nearest labelled ancestor."""
+        while path:
+            if path in self.provenance:
+                return self.provenance[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+    def resolved(self) -> dict:
+        """Plain data with every default filled in (loads back to an equal scenario)."""
+        return self.model_dump(mode="python", by_alias=True)
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: identifies the inputs of a run."""
+        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises ``ScenarioError`` listing every problem (file, line, key path, message).
+    """
+    source = read_yaml(path)
+    return _build(source)
+
+
+def scenario_from_dict(data: Mapping, *, file: str | None = None) -> Scenario:
+    """Validate a scenario given as plain data (as ``yaml.safe_load`` would return it).
+
+    Raises ``ScenarioError`` listing every problem.
+    """
+    return _build(YamlSource(data=data, file=file))
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema (2020-12) of the scenario format, for editors and other tools."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://landsim.example/scenario.schema.json",
+        **schema,
+        "title": "landsim scenario",
+    }
+
+
+def _build(source: YamlSource) -> Scenario:
+    data = source.data
+    if not isinstance(data, Mapping):
+        kind = type(data).__name__ if data is not None else "empty"
+        raise ScenarioError(
+            [Problem("", f"a scenario must be a mapping of keys, not {kind}", source.file, 1)]
+        )
+    data = dict(data)
+    if source.labels:
+        # Explicit `provenance:` entries win over labels written as comments.
+        from_comments = {format_path(p): text for p, text in source.labels.items()}
+        explicit = data.get("provenance")
+        if explicit is None or isinstance(explicit, Mapping):
+            data["provenance"] = {**from_comments, **(explicit or {})}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem_from(err, source) for err in exc.errors(include_url=False)]
+        raise ScenarioError(_unique(problems)) from None
+    problems = [
+        Problem(format_path(path), message, source.file, source.line_of(path))
+        for path, message in check_semantics(scenario)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    scenario._file = source.file
+    return scenario
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            out.append(p)
+    return out
+
+
+# ---------------------------------------------------------------- semantic checks
+
+
+def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
+    """Cross-field checks on a structurally valid scenario: ``[(path, message), …]``."""
+    out: list[tuple[tuple, str]] = []
+    start, end = s.horizon.start, s.horizon.end
+    names = list(s.pathways)
+    known = f"known pathways: {', '.join(names)}"
+    span = f"the horizon is {start}–{end}"
+
+    if end < start:
+        out.append((("horizon", "end"), f"end ({end}) is before start ({start})"))
+
+    def unknown_pathway(path: tuple, name: str) -> None:
+        out.append((path, f"'{name}' is not a pathway{_did_you_mean(name, names)}; {known}"))
+
+    seen_targets: set[str] = set()
+    for i, t in enumerate(s.targets):
+        here = ("targets", i)
+        if t.name in seen_targets:
+            out.append((here + ("name",), f"duplicate target name '{t.name}'"))
+        seen_targets.add(t.name)
+        if not start <= t.by <= end:
+            out.append((here + ("by",), f"year {t.by} is outside the horizon; {span}"))
+        if t.from_ is not None:
+            if not start <= t.from_ <= end:
+                out.append((here + ("from",), f"year {t.from_} is outside the horizon; {span}"))
+            if t.from_ > t.by:
+                out.append((here + ("from",), f"from ({t.from_}) is after by ({t.by})"))
+        for j, name in enumerate(t.pathways or []):
+            if name not in s.pathways:
+                unknown_pathway(here + ("pathways", j), name)
+
+    total_projects = 0
+    for name, p in s.pathways.items():
+        here = ("pathways", name)
+        total_projects += p.projects.count
+        for year in p.plan:
+            if not start <= year <= end:
+                out.append((here + ("plan", year), f"year {year} is outside the horizon; {span}"))
+        if p.projects.count < len(p.plan):
+            out.append(
+                (
+                    here + ("projects",),
+                    f"{p.projects.count} projects cannot cover {len(p.plan)} planned years "
+                    "(at least one project per planned year)",
+                )
+            )
+        if p.route is None and not p.stages:
+            out.append((here, "a pathway needs `stages` (or a `route` to another pathway)"))
+        if p.route is not None:
+            if p.stages:
+                out.append((here + ("stages",), "a routed pathway takes its target's stages"))
+            if p.annual_cap is not None:
+                out.append(
+                    (here + ("annual_cap",), "a routed pathway uses its target pathways' caps")
+                )
+            weights = p.route.to
+            for target in weights:
+                if target not in s.pathways:
+                    unknown_pathway(here + ("route", "to", target), target)
+                elif s.pathways[target].route is not None or not s.pathways[target].stages:
+                    out.append(
+                        (here + ("route", "to", target), f"'{target}' has no stages to join")
+                    )
+            if not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-9):
+                out.append(
+                    (here + ("route", "to"), f"weights sum to {sum(weights.values()):g}, not 1")
+                )
+            if p.route.after > end:
+                out.append(
+                    (here + ("route", "after"), f"year {p.route.after} is after the horizon end")
+                )
+            out += _check_duration(here + ("route", "delay"), p.route.delay)
+        stage_names: set[str] = set()
+        for k, stage in enumerate(p.stages):
+            if stage.name in stage_names:
+                out.append((here + ("stages", k, "name"), f"duplicate stage name '{stage.name}'"))
+            stage_names.add(stage.name)
+            out += _check_duration(here + ("stages", k, "duration"), stage.duration)
+        lo, hi = p.yield_.support()
+        if lo < 0 or hi > 1 or hi <= 0:
+            out.append(
+                (
+                    here + ("yield",),
+                    f"a yield must lie in [0, 1] and be positive (this one ranges {lo:g}–{hi:g}); "
+                    "use fixed, uniform, triangular, pert, beta or empirical",
+                )
+            )
+    if total_projects > MAX_PROJECTS:
+        out.append(((), f"{total_projects} projects in all; at most {MAX_PROJECTS:,} allowed"))
+
+    seen_events: set[str] = set()
+    for i, e in enumerate(s.events):
+        if e.name in seen_events:
+            out.append((("events", i, "name"), f"duplicate event name '{e.name}'"))
+        seen_events.add(e.name)
+        for j, name in enumerate(e.pathways):
+            if name not in s.pathways:
+                unknown_pathway(("events", i, "pathways", j), name)
+    for key, text in s.provenance.items():
+        if not text.split(":")[0].strip() in ("sourced", "derived", "assumption"):
+            out.append(
+                (("provenance", key), "must start with sourced, derived or assumption")
+            )
+    return out
+
+
+def _check_duration(path: tuple, dist) -> list[tuple[tuple, str]]:
+    lo, hi = dist.support()
+    if lo < 0 or hi <= 0 or (dist.dist in ("fixed", "empirical") and lo <= 0):
+        return [(path, f"durations must be positive years (this one ranges {lo:g}–{hi:g})")]
+    return []
+
+
+# ---------------------------------------------------------------- pydantic errors → problems
+
+_KIND = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "bool_type": "true or false",
+    "finite_number": "a finite number",
+}
+_BOUND = {
+    "greater_than": ">",
+    "greater_than_equal": "≥",
+    "less_than": "<",
+    "less_than_equal": "≤",
+}
+
+
+def _problem_from(err: dict, source: YamlSource) -> Problem:
+    loc, tag_class = _clean_loc(err["loc"], source.data)
+    kind, value = err["type"], err.get("input")
+    ctx = err.get("ctx") or {}
+    path = loc
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(err["loc"][:-1])
+        key = str(loc[-1])
+        message = f"unknown key '{key}'{_did_you_mean(key, allowed)}"
+        if allowed:
+            message += f"; allowed here: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind == "union_tag_invalid":
+        path = loc + ("dist",)
+        message = (
+            f"unknown distribution '{ctx.get('tag')}'{_did_you_mean(str(ctx.get('tag')), DIST_TYPES)}; "
+            f"allowed: {', '.join(DIST_TYPES)}"
+        )
+    elif kind == "union_tag_not_found":
+        message = (
+            "a distribution needs `dist` (one of: "
+            f"{', '.join(DIST_TYPES)}), or write a bare number for a fixed value"
+        )
+    elif kind in _KIND:
+        wanted = _KIND[kind]
+        if tag_class is None and kind.startswith("model") and _is_distribution(err["loc"]):
+            wanted = "a number or a distribution mapping"
+        message = f"must be {wanted} (got {_describe(value)})"
+    elif kind in _BOUND:
+        bound = ctx.get(kind.replace("greater_than_equal", "ge").replace("greater_than", "gt")
+                        .replace("less_than_equal", "le").replace("less_than", "lt"))
+        message = f"must be {_BOUND[kind]} {bound} (got {_describe(value)})"
+    elif kind == "too_short":
+        message = "must not be empty" if ctx.get("min_length") == 1 else err["msg"]
+    elif kind == "too_long":
+        message = f"has too many items (at most {ctx.get('max_length')})"
+    elif kind == "string_pattern_mismatch":
+        message = (
+            f"'{value}' is not a valid name: use lowercase letters, digits and '-'"
+            + (" or '_'" if ctx.get("pattern") == KEY_PATTERN else "")
+        )
+    elif kind == "value_error":
+        message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    else:
+        message = err["msg"]
+    return Problem(format_path(path), message, source.file, source.line_of(path))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple[tuple, type | None]:
+    """Drop the union-tag parts pydantic inserts into locations (``duration.lognormal.sigma``)."""
+    out, node, tag_class = [], data, None
+    for part in loc:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, Mapping) and node.get("dist") == part and part in DIST_TYPES:
+            tag_class = DIST_TYPES[part]
+            continue
+        elif part in DIST_TYPES and not isinstance(node, Mapping):
+            # a bare number turned into {dist: fixed, value: …}
+            tag_class = DIST_TYPES[part]
+            continue
+        else:
+            node = None
+        out.append(part)
+    return tuple(out), tag_class
+
+
+def _unwrap(tp: Any) -> list:
+    """Concrete types behind Annotated / Optional / Union."""
+    if get_origin(tp) is Annotated:
+        return _unwrap(get_args(tp)[0])
+    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
+        return [t for arg in get_args(tp) for t in _unwrap(arg) if t is not type(None)]
+    return [tp]
+
+
+def _descend(tp: Any, part: Any) -> Any:
+    for t in _unwrap(tp):
+        if isinstance(part, str) and part in DIST_TYPES and t is DIST_TYPES[part]:
+            return t
+        origin = get_origin(t)
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            for name, f in t.model_fields.items():
+                if part in (name, f.alias):
+                    return f.annotation
+        elif origin is list and isinstance(part, int):
+            return get_args(t)[0]
+        elif origin is dict:
+            return get_args(t)[1]
+    return None
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    tp: Any = Scenario
+    for part in loc:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        tp = _descend(tp, part)
+        if tp is None:
+            return []
+    models = [t for t in _unwrap(tp) if isinstance(t, type) and issubclass(t, BaseModel)]
+    if len(models) != 1:
+        return []
+    keys = [f.alias or name for name, f in models[0].model_fields.items()]
+    return sorted(keys, key=lambda k: k != "dist")  # `dist` first: it decides the rest
+
+
+def _is_distribution(loc: tuple) -> bool:
+    tp: Any = Scenario
+    for part in loc:
+        tp = _descend(tp, part)
+        if tp is None:
+            return False
+    return set(_unwrap(tp)) >= {Fixed}
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,31 @@
+"""Small statistical helpers for Monte Carlo summaries."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Z95", "wilson_interval"]
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (good near 0 and 1, unlike Wald).
+
+    Raises ``ValueError`` if ``n`` < 1 or ``successes`` is outside 0..n.
+    """
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1 (got {successes}, {n})")
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), axis: int = 0) -> np.ndarray:
+    """Quantiles along ``axis`` (linear interpolation), stacked on a new first axis."""
+    return np.quantile(values, qs, axis=axis)
