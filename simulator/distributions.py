@@ -307,7 +307,7 @@ DIST_TYPES: dict[str, type[_Base]] = {
 }
 
 Distribution = Annotated[
-    Union[Fixed, Uniform, Triangular, Pert, Lognormal, Gamma, Exponential, Beta, Empirical],
+    Fixed | Uniform | Triangular | Pert | Lognormal | Gamma | Exponential | Beta | Empirical,
     Field(discriminator="dist"),
 ]
 
@@ -321,6 +321,9 @@ def _number_means_fixed(value: Any) -> Any:
 
 DistributionSpec = Annotated[
     Distribution,
-    BeforeValidator(_number_means_fixed, json_schema_input_type=Union[float, Distribution]),
+    BeforeValidator(
+        _number_means_fixed,
+        json_schema_input_type=Union[float, Distribution],  # noqa: UP007 — runtime Union
+    ),
 ]
 """A distribution, or a bare number meaning ``{dist: fixed, value: number}``."""

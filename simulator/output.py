@@ -81,11 +81,11 @@ def run_manifest(
     result: SimulationResult, *, command: list[str] | None = None, wall_seconds: float | None = None
 ) -> dict:
     """What ``run.json`` holds: versions, scenario hash, command line, wall time."""
-    from . import __version__
-
     import pandas
     import scipy
     import simpy
+
+    from . import __version__
 
     return {
         "format_version": FORMAT_VERSION,
@@ -116,8 +116,11 @@ def write_run(
     wall_seconds: float | None = None,
     parquet: bool = True,
 ) -> Path:
-    """Write summary.json, targets.csv, annual.csv, pathways.csv, replications.parquet,
-    scenario.resolved.yaml and run.json into ``out_dir`` (replaced atomically)."""
+    """Write a run's files into ``out_dir``, replacing it atomically; returns the folder.
+
+    Files: summary.json, targets.csv, annual.csv, pathways.csv, replications.parquet,
+    scenario.resolved.yaml and run.json. Raises ``RunConfigError`` if ``out_dir`` is a file.
+    """
     rows = result.annual.size
     write_parquet = parquet and rows <= PARQUET_MAX_ROWS
 

@@ -66,7 +66,8 @@ def chunk_sizes(replications: int) -> list[int]:
 
 def _stream(seed: int, chunk: int, name: str) -> np.random.Generator:
     key = zlib.crc32(name.encode("utf-8"))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk, key))))
+    sequence = np.random.SeedSequence(seed, spawn_key=(chunk, key))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
@@ -125,8 +126,9 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             target = layout.pathways[t]
             chosen = tgt == t
             for k, stage in enumerate(scn.pathways[target].stages):
-                d = stage.duration.sample(rng(f"duration:{name}->{target}:{stage.name}"), (R, cols.size))
-                v = rng(f"dropout:{name}->{target}:{stage.name}").random((R, cols.size))
+                stream = f"{name}->{target}:{stage.name}"
+                d = stage.duration.sample(rng(f"duration:{stream}"), (R, cols.size))
+                v = rng(f"dropout:{stream}").random((R, cols.size))
                 duration[:, lo:hi, k] = np.where(chosen, d, duration[:, lo:hi, k])
                 dropout_u[:, lo:hi, k] = np.where(chosen, v, dropout_u[:, lo:hi, k])
 
@@ -176,7 +178,9 @@ def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator
     return shares * np.repeat(layout.group_area[np.unique(groups)], counts)[None, :]
 
 
-def event_effect(layout: Layout, event_start: np.ndarray, pathway: int, t: float) -> tuple[float, float]:
+def event_effect(
+    layout: Layout, event_start: np.ndarray, pathway: int, t: float
+) -> tuple[float, float]:
     """Duration multiplier and extra dropout for a stage of ``pathway`` starting at ``t``.
 
     ``event_start`` is one replication's (E, Y) array. An event that started at the

@@ -64,7 +64,7 @@ class Horizon(_Model):
 
 
 class Target(_Model):
-    """A release target in km²: cumulative through the end of ``by``, or a window ``from``–``by``."""
+    """A release target in km²: cumulative through the end of ``by``, or in ``from``–``by``."""
 
     model_config = ConfigDict(**_CONFIG, populate_by_name=True)
 
@@ -102,7 +102,11 @@ class Projects(_Model):
 
 
 ProjectsSpec = Annotated[
-    Projects, BeforeValidator(_count_means_projects, json_schema_input_type=Union[int, Projects])
+    Projects,
+    BeforeValidator(
+        _count_means_projects,
+        json_schema_input_type=Union[int, Projects],  # noqa: UP007 — needs a runtime Union
+    ),
 ]
 
 
@@ -380,7 +384,7 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             if name not in s.pathways:
                 unknown_pathway(("events", i, "pathways", j), name)
     for key, text in s.provenance.items():
-        if not text.split(":")[0].strip() in ("sourced", "derived", "assumption"):
+        if text.split(":")[0].strip() not in ("sourced", "derived", "assumption"):
             out.append(
                 (("provenance", key), "must start with sourced, derived or assumption")
             )
@@ -433,8 +437,9 @@ def _problem_from(err: dict, source: YamlSource) -> Problem:
         message = "required key is missing"
     elif kind == "union_tag_invalid":
         path = loc + ("dist",)
+        tag = str(ctx.get("tag"))
         message = (
-            f"unknown distribution '{ctx.get('tag')}'{_did_you_mean(str(ctx.get('tag')), DIST_TYPES)}; "
+            f"unknown distribution '{tag}'{_did_you_mean(tag, DIST_TYPES)}; "
             f"allowed: {', '.join(DIST_TYPES)}"
         )
     elif kind == "union_tag_not_found":

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import RunConfigError
-from ..layout import Layout
-from ..sampling import Draws
 
 __all__ = ["ChunkOutcome", "ENGINES", "EngineFn", "get_engine"]
 

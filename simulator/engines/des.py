@@ -118,7 +118,7 @@ class LandReleaseModel:
         for p in self.pending:
             self.env.process(self._ledger(p))
         self.env.run()
-        for p, queue in self.pending.items():
+        for queue in self.pending.values():
             for _t, _j, q, km2 in queue:
                 self.late[q] += km2
         return self
@@ -209,8 +209,10 @@ class LandReleaseModel:
 
 
 class _PyDraws:
-    """One replication's draws as Python scalars and lists: SimPy arithmetic on numpy
-    scalars is several times slower."""
+    """One replication's draws as Python scalars and lists.
+
+    SimPy arithmetic on numpy scalars is several times slower than on Python floats.
+    """
 
     def __init__(self, draws: Draws):
         for name in draws.__dataclass_fields__:

@@ -1,0 +1,51 @@
+"""Shared helpers: tiny scenarios built from YAML text, and Monte Carlo tolerances."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+import yaml
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def scenario(text: str, **kw):
+    """A validated scenario from YAML text (dedented)."""
+    from simulator import scenario_from_dict
+
+    return scenario_from_dict(yaml.safe_load(textwrap.dedent(text)), **kw)
+
+
+def mc_tolerance(p: float, n: int, z: float = 4.0) -> float:
+    """z Monte Carlo standard errors of a proportion p estimated from n replications.
+
+    z = 4 makes a false failure a 1-in-16,000 event; with fixed seeds it is deterministic.
+    """
+    return z * math.sqrt(max(p * (1 - p), 1e-12) / n)
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write YAML text to a file in tmp_path and return its path."""
+
+    def _write(text: str, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return _write
+
+
+def planned_by_year(scn) -> np.ndarray:
+    """(Y, P) planned km² by horizon year and pathway."""
+    return np.array(
+        [[p.plan.get(y, 0.0) for p in scn.pathways.values()] for y in scn.years]
+    )

@@ -1,0 +1,94 @@
+"""Hypothesis strategies for random valid scenarios (small, so the DES engine is quick)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+positive = st.floats(0.1, 3.0, allow_nan=False).map(lambda x: round(x, 3))
+
+
+@st.composite
+def durations(draw):
+    kind = draw(st.sampled_from(
+        ["fixed", "uniform", "triangular", "pert", "lognormal", "gamma", "exponential", "empirical"]
+    ))
+    a = draw(positive)
+    b = round(a + draw(positive), 3)
+    spec = {
+        "fixed": a,
+        "uniform": {"dist": "uniform", "min": a, "max": b},
+        "triangular": {"dist": "triangular", "min": a, "mode": a, "max": b},
+        "pert": {"dist": "pert", "min": a, "mode": round((a + b) / 2, 3), "max": b},
+        "lognormal": {"dist": "lognormal", "median": a, "sigma": draw(st.sampled_from([0.0, 0.3, 1.0]))},
+        "gamma": {"dist": "gamma", "mean": a, "sd": round(a / 2, 3)},
+        "exponential": {"dist": "exponential", "mean": a},
+        "empirical": {"dist": "empirical", "values": [a, b]},
+    }[kind]
+    if isinstance(spec, dict) and draw(st.booleans()):
+        spec["nominal"] = draw(positive)
+    return spec
+
+
+@st.composite
+def scenarios(draw):
+    start = 2022
+    end = start + draw(st.integers(1, 8))
+    years = list(range(start, end + 1))
+    n = draw(st.integers(1, 3))
+    names = [f"p{i}" for i in range(n)]
+    pathways = {}
+    for name in names:
+        plan_years = draw(st.lists(st.sampled_from(years), min_size=1, max_size=3, unique=True))
+        plan = {y: draw(positive) for y in sorted(plan_years)}
+        stages = [
+            {
+                "name": f"s{k}",
+                "duration": draw(durations()),
+                "dropout": draw(st.sampled_from([0.0, 0.1, 0.5])),
+                **({"capacity": draw(st.integers(1, 3))} if draw(st.booleans()) else {}),
+            }
+            for k in range(draw(st.integers(1, 3)))
+        ]
+        pathway = {
+            "plan": plan,
+            "projects": {"count": len(plan) + draw(st.integers(0, 4)),
+                         "size_cv": draw(st.sampled_from([0.0, 0.7]))},
+            "stages": stages,
+            "yield": draw(st.sampled_from(
+                [1.0, {"dist": "beta", "mean": 0.8, "sd": 0.1}, {"dist": "uniform", "min": 0.5, "max": 1}]
+            )),
+        }
+        if draw(st.booleans()):
+            pathway["annual_cap"] = draw(positive)
+        pathways[name] = pathway
+    if draw(st.booleans()):
+        targets = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+        weights = [1.0] if len(targets) == 1 else [0.25, 0.75]
+        pathways["routed"] = {
+            "plan": {end: draw(positive)},
+            "projects": draw(st.integers(1, 3)),
+            "route": {"after": draw(st.sampled_from(years)), "delay": draw(durations()),
+                      "to": dict(zip(targets, weights, strict=True)),
+                      "dropout": draw(st.sampled_from([0.0, 0.2]))},
+        }
+    events = [
+        {
+            "name": f"e{i}",
+            "probability": draw(st.sampled_from([0.0, 0.3, 1.0])),
+            "lasts": draw(st.sampled_from([0.5, 1, 3])),
+            "pathways": draw(st.lists(st.sampled_from(list(pathways)), min_size=1, unique=True)),
+            "duration_multiplier": draw(st.sampled_from([0.5, 1.0, 2.0])),
+            "dropout_add": draw(st.sampled_from([0.0, 0.2])),
+        }
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    total = sum(sum(p["plan"].values()) for p in pathways.values())
+    return {
+        "name": "generated",
+        "horizon": {"start": start, "end": end},
+        "targets": [{"name": "half", "by": end, "km2": round(total / 2, 3) or 0.1}],
+        "pathways": pathways,
+        "correlation": {"pathway_factor_sigma": draw(st.sampled_from([0.0, 0.4])),
+                        "global_factor_sigma": draw(st.sampled_from([0.0, 0.3]))},
+        "events": events,
+    }
