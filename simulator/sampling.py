@@ -42,8 +42,8 @@ class Draws:
     start: np.ndarray  # (R, N) year the project's lifecycle (or its route delay) begins
     route_delay: np.ndarray  # (R, N) base route-identification delay; 0 if not routed
     route_dropout_u: np.ndarray  # (R, N) uniform; the route fails if below route.dropout
-    duration: np.ndarray  # (R, N, S) base durations of the owner's stages, NaN past the last
-    dropout_u: np.ndarray  # (R, N, S) uniforms; a stage drops the project if below its dropout
+    duration: np.ndarray  # (R, S, N) base durations of the owner's stages, NaN past the last
+    dropout_u: np.ndarray  # (R, S, N) uniforms; a stage drops the project if below its dropout
     global_factor: np.ndarray  # (R,) delay multiplier shared by all pathways
     pathway_factor: np.ndarray  # (R, P) delay multiplier of each pathway
     event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
@@ -52,6 +52,10 @@ class Draws:
     def replications(self) -> int:
         """Number of replications (rows)."""
         return int(self.size.shape[0])
+
+    def rows(self, start: int, stop: int) -> Draws:
+        """Replications ``start`` to ``stop`` (views, no copies)."""
+        return Draws(**{f.name: getattr(self, f.name)[start:stop] for f in fields(self)})
 
     def row(self, r: int) -> Draws:
         """The inputs of replication ``r`` alone (arrays lose their first axis)."""
@@ -90,8 +94,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     start = np.empty((R, N))
     route_delay = np.zeros((R, N))
     route_dropout_u = np.ones((R, N))
-    duration = np.full((R, N, S), np.nan)
-    dropout_u = np.ones((R, N, S))
+    duration = np.full((R, S, N), np.nan)  # stage-major: one contiguous (R, N) slab a stage
+    dropout_u = np.ones((R, S, N))
 
     for p, name in enumerate(layout.pathways):
         spec = scn.pathways[name]
@@ -105,10 +109,10 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             owner[:, lo:hi] = p
             start[:, lo:hi] = nominal_release - layout.lifecycle[p]
             for k, stage in enumerate(spec.stages):
-                duration[:, lo:hi, k] = stage.duration.sample(
+                duration[:, k, lo:hi] = stage.duration.sample(
                     rng(f"duration:{name}:{stage.name}"), (R, cols.size)
                 )
-                dropout_u[:, lo:hi, k] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
+                dropout_u[:, k, lo:hi] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
             continue
 
         route = spec.route
@@ -129,8 +133,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
                 stream = f"{name}->{target}:{stage.name}"
                 d = stage.duration.sample(rng(f"duration:{stream}"), (R, cols.size))
                 v = rng(f"dropout:{stream}").random((R, cols.size))
-                duration[:, lo:hi, k] = np.where(chosen, d, duration[:, lo:hi, k])
-                dropout_u[:, lo:hi, k] = np.where(chosen, v, dropout_u[:, lo:hi, k])
+                np.copyto(duration[:, k, lo:hi], d, where=chosen)
+                np.copyto(dropout_u[:, k, lo:hi], v, where=chosen)
 
     corr = scn.correlation
     global_factor = np.exp(corr.global_factor_sigma * rng("factor:*global*").standard_normal(R))

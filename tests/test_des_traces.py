@@ -9,7 +9,7 @@ from simulator.layout import build_layout, split_projects
 from simulator.sampling import draw_chunk
 
 
-def trace(scn, events=("begin", "release", "drop", "late"), seed=0):
+def trace(scn, events=("begin", "release", "handover", "drop", "late"), seed=0):
     layout = build_layout(scn)
     log = []
     model = run_replication(layout, draw_chunk(layout, seed, 0, 1).row(0), log=log)
@@ -206,25 +206,27 @@ def test_split_projects_needs_one_per_year():
         split_projects({2022: 1.0, 2023: 1.0}, 1)
 
 
-def test_shared_cap_hands_over_oldest_completions_first():
-    # u's project is routed into c and so shares c's cap of 1 km²/yr. c's own project
-    # completes at 2025.5, u's at 2025.6: c's is handed over in 2025, u's in 2026.
+def test_a_shared_cap_is_split_in_proportion_to_waiting_area():
+    # u's project is routed into c and so shares c's cap of 1.5 km²/yr. In 2025, 2 km² of
+    # c's and 1 km² of u's are waiting: 1.0 and 0.5 are handed over; the same in 2026.
     scn = scenario("""
-        name: fifo
+        name: shared
         horizon: {start: 2022, end: 2027}
         targets: [{name: t, by: 2027, km2: 1}]
         pathways:
           c:
-            plan: {2025: 1.0}
-            projects: 1
+            plan: {2025: 2.0}
+            projects: 2
             stages: [{name: s, duration: 1}]
-            annual_cap: 1
+            annual_cap: 1.5
           u:
             plan: {2025: 1.0}
             projects: 1
             route: {after: 2020, delay: {dist: fixed, value: 0.6, nominal: 0.5}, to: {c: 1.0}}
     """)
-    model, _ = trace(scn)
+    model, log = trace(scn, events=("handover",))
     year = {y: i for i, y in enumerate(scn.years)}
-    assert model.annual[year[2025]].tolist() == [1.0, 0.0]
-    assert model.annual[year[2026]].tolist() == [0.0, 1.0]
+    np.testing.assert_allclose(model.annual[year[2025]], [1.0, 0.5])
+    np.testing.assert_allclose(model.annual[year[2026]], [1.0, 0.5])
+    assert model.annual.sum() == pytest.approx(3.0) and model.late.sum() == pytest.approx(0.0)
+    assert [(t, e) for t, _, _, e in log] == [(2026.0, "handover")] * 2 + [(2027.0, "handover")] * 2

@@ -57,8 +57,8 @@ def test_routed_projects_get_their_targets_stages():
     share_a = (owners == 0).mean()
     assert abs(share_a - 0.5) < mc_tolerance(0.5, owners.size)
     # via b (one stage) the second stage is absent
-    assert np.all(np.isnan(d.duration[:, u, 1][owners == 1]))
-    assert np.all(np.isfinite(d.duration[:, u, 1][owners == 0]))
+    assert np.all(np.isnan(d.duration[:, 1, u][owners == 1]))
+    assert np.all(np.isfinite(d.duration[:, 1, u][owners == 0]))
     # they start no earlier than the route's year
     assert d.start[:, u].min() >= 2026
 
@@ -71,7 +71,7 @@ def test_adding_an_event_or_a_pathway_keeps_every_other_draw():
     layout1, d1 = draws(more)
     n0 = d0.size.shape[1]
     for name in ("size", "yield_", "owner", "start", "route_delay", "duration", "dropout_u"):
-        np.testing.assert_array_equal(getattr(d1, name)[:, :n0], getattr(d0, name), err_msg=name)
+        np.testing.assert_array_equal(getattr(d1, name)[..., :n0], getattr(d0, name), err_msg=name)
     np.testing.assert_array_equal(d1.pathway_factor[:, :3], d0.pathway_factor)
     np.testing.assert_array_equal(d1.global_factor, d0.global_factor)
 
@@ -82,7 +82,7 @@ def test_changing_a_median_rescales_the_same_draws():
     slower["pathways"]["a"]["stages"][1]["duration"]["median"] = 2.5
     layout, d1 = draws(slower)
     a = layout.projects_of(0)
-    np.testing.assert_allclose(d1.duration[:, a, 1], 2.5 * d0.duration[:, a, 1])
+    np.testing.assert_allclose(d1.duration[:, 1, a], 2.5 * d0.duration[:, 1, a])
 
 
 def test_event_timelines_respect_lasts():

@@ -49,7 +49,13 @@ def _des() -> EngineFn:
     return run_chunk
 
 
-ENGINES: dict[str, Callable[[], EngineFn]] = {"des": _des}
+def _fast() -> EngineFn:
+    from .fast import run_chunk
+
+    return run_chunk
+
+
+ENGINES: dict[str, Callable[[], EngineFn]] = {"des": _des, "fast": _fast}
 """Engine name → loader of its ``run_chunk`` (imported lazily)."""
 
 

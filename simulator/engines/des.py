@@ -90,8 +90,10 @@ class LandReleaseModel:
 
     def __init__(self, layout: Layout, draws: Draws, *, log: list[LogEntry] | None = None):
         self.layout, self.d, self.log = layout, _as_python(draws), log
-        start = min(min(self.d.start), float(layout.years[0]))
-        self.env = simpy.Environment(initial_time=start)
+        # A whole-year clock start keeps `now + (t - now)` exact (Sterbenz), so start times
+        # and year boundaries are the same floats another engine computes directly.
+        start = math.floor(min(min(self.d.start), float(layout.years[0])))
+        self.env = simpy.Environment(initial_time=float(start))
         P, Y = len(layout.pathways), len(layout.years)
         self.annual = np.zeros((Y, P))
         self.late = np.zeros(P)
@@ -103,12 +105,14 @@ class LandReleaseModel:
             for k, s in enumerate(stages)
             if s.capacity is not None
         }
-        # Completed area waiting for a capped pathway's yearly hand-over:
-        # [completion time, project, reporting pathway, km² still to hand over]
         self._home = layout.pathway.tolist()
+        # A capped pathway's completions not yet due for hand-over:
+        # [completion time, project, reporting pathway, km²] ...
         self.pending: dict[int, list[list]] = {
             p: [] for p in range(P) if math.isfinite(layout.annual_cap[p])
         }
+        # ... and the km² due but not yet handed over, by reporting pathway.
+        self.waiting: dict[int, dict[int, float]] = {p: {} for p in self.pending}
 
     # ------------------------------------------------------------------ running
     def run(self) -> LandReleaseModel:
@@ -118,14 +122,17 @@ class LandReleaseModel:
         for p in self.pending:
             self.env.process(self._ledger(p))
         self.env.run()
-        for queue in self.pending.values():
-            for _t, _j, q, km2 in queue:
-                self.late[q] += km2
+        for pool, queue in self.pending.items():
+            for _t, _j, home, km2 in queue:
+                self.late[home] += km2
+            for home, km2 in self.waiting[pool].items():
+                self.late[home] += km2
         return self
 
-    def _record(self, j: int, stage: str, event: str, queue: int | None = None, km2=None):
+    def _record(self, j: int, stage: str, event: str, queue: int | None = None, km2=None,
+                pathway: int | None = None):
         if self.log is not None:
-            p = self.layout.pathways[self._home[j]]
+            p = self.layout.pathways[self._home[j] if pathway is None else pathway]
             self.log.append(LogEntry(float(self.env.now), j, p, stage, event, queue, km2))
 
     def _factor(self, p: int) -> float:
@@ -158,10 +165,10 @@ class LandReleaseModel:
                 yield request
             mult, extra = event_effect(layout, d.event_start, owner, env.now)
             self._record(j, stage.name, "begin")
-            yield env.timeout(d.duration[j][k] * self._factor(owner) * mult)
+            yield env.timeout(d.duration[k][j] * self._factor(owner) * mult)
             if resource is not None:
                 resource.release(request)
-            if d.dropout_u[j][k] < min(1.0, stage.dropout + extra):
+            if d.dropout_u[k][j] < min(1.0, stage.dropout + extra):
                 self._drop(j, home, size, stage.name)
                 return
             self._record(j, stage.name, "end")
@@ -189,23 +196,32 @@ class LandReleaseModel:
             self._record(j, "", "release", km2=km2)
 
     def _ledger(self, pool: int):
-        """Hand over at most the cap each year, oldest completions first; carry the rest."""
+        """Hand over at most the cap each year; the rest waits for the next years.
+
+        Completions become due at the end of the year they happen in (before the horizon:
+        its first year). When several pathways' land waits (routed projects share their
+        owner's cap), each gets a share of the year's hand-over in proportion to its
+        waiting area.
+        """
         env, cap = self.env, float(self.layout.annual_cap[pool])
         queue = self.pending[pool]
-        for year in self.layout.years:
-            yield env.timeout(max(0.0, year + 1 - env.now))
-            queue.sort(key=lambda item: (item[0], item[1]))
-            budget = cap
+        waiting = self.waiting[pool]
+        first = int(self.layout.years[0])
+        for year in self.layout.years.tolist():
+            yield env.timeout(year + 1 - env.now)
             for item in queue:
-                if budget <= 0 or item[0] >= year + 1:
-                    break
-                given = min(budget, item[3])
-                if given > 0:
-                    item[3] -= given
-                    budget -= given
-                    self.annual[year - self.layout.years[0], item[2]] += given
-                    self._record(item[1], "", "release", km2=given)
-            queue[:] = [item for item in queue if item[3] > 1e-12]
+                if item[0] < year + 1:
+                    waiting[item[2]] = waiting.get(item[2], 0.0) + item[3]
+            queue[:] = [item for item in queue if item[0] >= year + 1]
+            homes = sorted(waiting)
+            total = sum(waiting[h] for h in homes)
+            if total > 0:
+                give = min(cap, total)
+                for h in homes:
+                    share = give * waiting[h] / total
+                    waiting[h] -= share
+                    self.annual[year - first, h] += share
+                    self._record(-1, "", "handover", km2=share, pathway=h)
 
 
 class _PyDraws:

@@ -1,0 +1,42 @@
+"""The fast engine reproduces the SimPy engine replication for replication (< 1e-9 km²)."""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import scenarios
+
+from simulator import load_scenario, scenario_from_dict
+from simulator.engines import des, fast
+from simulator.layout import build_layout
+from simulator.sampling import draw_chunk
+
+FIELDS = ("annual", "late", "dropped", "yield_loss")
+
+
+def assert_same(layout, draws):
+    a = des.run_chunk(layout, draws)
+    b = fast.run_chunk(layout, draws)
+    for name in FIELDS:
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=0, atol=1e-9,
+                                   err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenarios_match(path):
+    layout = build_layout(load_scenario(path))
+    assert_same(layout, draw_chunk(layout, 2024, 0, 150))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_generated_scenarios_match(data, seed):
+    layout = build_layout(scenario_from_dict(data))
+    assert_same(layout, draw_chunk(layout, seed, 0, 8))
+
+
+def test_a_chunk_of_one_matches():
+    layout = build_layout(load_scenario(SCENARIOS[0]))
+    assert_same(layout, draw_chunk(layout, 5, 3, 1))
