@@ -14,8 +14,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import LandsimError, ScenarioError
-from .montecarlo import MAX_REPLICATIONS, fresh_seed, simulate
-from .output import write_run
+from .montecarlo import ENGINE_CHOICES, MAX_REPLICATIONS, fresh_seed, resolve_engine, simulate
+from .output import write_run, write_text_atomically
 from .results import SimulationResult
 from .scenario import load_scenario, scenario_json_schema
 
@@ -23,10 +23,7 @@ __all__ = ["main"]
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = _whole(text)
     if not 1 <= value <= MAX_REPLICATIONS:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_REPLICATIONS:,}")
     return value
@@ -41,6 +38,44 @@ def _seed(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"not a whole number or 'random': {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be ≥ 0")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _index(text: str) -> int:
+    value = _whole(text)
+    if not 0 <= value < MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_REPLICATIONS - 1:,}")
+    return value
+
+
+def _seed_value(text: str) -> int:
+    value = _seed(text)
+    if value is None:
+        raise argparse.ArgumentTypeError("give the seed of the run to trace")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 0.5:
+        raise argparse.ArgumentTypeError("must be between 0 and 0.5, e.g. 0.005")
     return value
 
 
@@ -61,11 +96,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, default=0,
                      help="random seed, a whole number ≥ 0 or 'random' (default 0)")
     run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario name>)")
-    run.add_argument("--engine", default="des", choices=["des"], help="simulation engine")
+    run.add_argument("--engine", default="auto", choices=ENGINE_CHOICES,
+                     help="auto (= fast, vectorised) or des (SimPy); both give the same answer")
+    run.add_argument("--workers", type=_workers, default=None,
+                     help="processes to use (default: all cores); never changes the answer")
+    run.add_argument("--precision", type=_precision, metavar="HALF_WIDTH",
+                     help="add replications until every target's 95%% interval half-width "
+                          "is at most this (e.g. 0.005); then -n is not used")
+    run.add_argument("--max-replications", type=_count, default=1_000_000,
+                     help="with --precision: the most replications to run (default 1,000,000)")
     run.add_argument("--no-parquet", action="store_true",
                      help="skip replications.parquet (the raw per-replication release)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
     run.set_defaults(func=_cmd_run)
+
+    trace = sub.add_parser("trace", help="write the event log of one replication (SimPy engine)")
+    trace.add_argument("scenario", type=Path, help="scenario YAML file")
+    trace.add_argument("--replication", "-r", type=_index, required=True,
+                       help="replication number (0-based), as in replications.parquet")
+    trace.add_argument("--seed", type=_seed_value, default=0, help="the run's seed (default 0)")
+    trace.add_argument("--out", type=Path,
+                       help="CSV file (default outputs/<name>-trace-seed<S>-rep<K>.csv; "
+                            "- for standard output)")
+    trace.set_defaults(func=_cmd_trace)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
@@ -109,18 +162,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     seed = fresh_seed() if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("outputs") / scenario.name
+    total = args.max_replications if args.precision else args.replications
     if not args.quiet:
-        print(
-            f"landsim {__version__} · {scenario.name} ({args.scenario}) · engine {args.engine} · "
-            f"seed {seed} · {args.replications:,} replications"
-        )
+        count = (f"up to {total:,} replications, precision ±{args.precision}"
+                 if args.precision else f"{total:,} replications")
+        print(f"landsim {__version__} · {scenario.name} ({args.scenario}) · "
+              f"engine {resolve_engine(args.engine)} · seed {seed} · {count}")
     started = time.perf_counter()
-    with _progress(args.replications, disable=args.quiet) as bar:
+    with _progress(total, disable=args.quiet) as bar:
         result = simulate(
             scenario,
-            replications=args.replications,
+            replications=total,
             seed=seed,
             engine=args.engine,
+            workers=args.workers,
+            precision=args.precision,
             progress=bar.update,
         )
     wall = time.perf_counter() - started
@@ -129,13 +185,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(format_table(result))
-        print(f"\n{wall:.1f} s · wrote {path}/ · rerun with --seed {seed} to reproduce")
+        if result.stopping is not None:
+            stop = result.stopping
+            verdict = "reached" if stop["reached"] else "NOT reached"
+            print(f"\nprecision ±{stop['precision']} {verdict} after {stop['replications']:,} "
+                  f"replications (at most {stop['max_replications']:,})")
+        print(f"\n{wall:.1f} s · engine {result.engine} · wrote {path}/ · "
+              f"rerun with --seed {seed} to reproduce")
+    return 0
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    from .trace import trace_replication
+
+    scenario = load_scenario(args.scenario)
+    trace = trace_replication(scenario, replication=args.replication, seed=args.seed)
+    text = trace.events.to_csv(index=False, float_format="%.6f")
+    if args.out is not None and str(args.out) == "-":
+        sys.stdout.write(text)
+        return 0
+    name = f"{scenario.name}-trace-seed{args.seed}-rep{args.replication}.csv"
+    out = args.out or Path("outputs") / name
+    write_text_atomically(out, text)
+    print(f"replication {args.replication} of seed {args.seed}: "
+          f"{len(trace.events):,} events → {out}")
+    print(trace.targets().to_string(float_format=lambda x: f"{x:.2f}"))
     return 0
 
 
 def _progress(total: int, *, disable: bool):
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
     # disable=None turns the bar off when stderr is not a terminal (CI logs, pipes);
     # delay keeps quick runs quiet.
     return tqdm(
@@ -144,27 +225,34 @@ def _progress(total: int, *, disable: bool):
     )
 
 
+def _pct(p: float) -> str:
+    """A probability as a percentage, with enough digits to tell small ones from zero."""
+    if p == 0 or p == 1 or 0.01 <= p <= 0.99:
+        return f"{p:.1%}"
+    return f"{p:.2%}"
+
+
 def format_table(result: SimulationResult) -> str:
     """The target table printed after a run."""
     odds = result.target_odds()
     lines = [
         "",
-        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<14} "
+        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<15} "
         f"{'mean km²':>9} {'shortfall':>9}",
     ]
     for name, row in odds.iterrows():
         years = f"{row['from']}–{row['by']}"
         scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
+        interval = f"{_pct(row['ci95_low'])}–{_pct(row['ci95_high'])}"
         lines.append(
-            f"{name:<16} {years:<11} {row['km2']:>6.1f} {row['probability']:>8.1%}  "
-            f"{row['ci95_low']:>5.1%}–{row['ci95_high']:<7.1%} "
-            f"{row['mean_km2']:>9.1f} {row['mean_shortfall_km2']:>9.2f}{scope}"
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {_pct(row['probability']):>8}  "
+            f"{interval:<15} {row['mean_km2']:>9.1f} {row['mean_shortfall_km2']:>9.2f}{scope}"
         )
     joint = result.joint()
     lo, hi = joint["ci95"]
     lines.append(
-        f"{'all targets':<16} {'':<11} {'':>6} {joint['probability']:>8.1%}  "
-        f"{lo:>5.1%}–{hi:<7.1%}"
+        f"{'all targets':<16} {'':<11} {'':>6} {_pct(joint['probability']):>8}  "
+        f"{_pct(lo)}–{_pct(hi)}"
     )
     return "\n".join(lines)
 

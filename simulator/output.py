@@ -23,7 +23,13 @@ import yaml
 from .errors import RunConfigError
 from .results import FORMAT_VERSION, SimulationResult
 
-__all__ = ["PARQUET_MAX_ROWS", "replace_folder", "run_manifest", "write_run"]
+__all__ = [
+    "PARQUET_MAX_ROWS",
+    "replace_folder",
+    "run_manifest",
+    "write_run",
+    "write_text_atomically",
+]
 
 PARQUET_MAX_ROWS = 50_000_000
 """Above this many (replication, year, pathway) rows replications.parquet is skipped."""
@@ -54,6 +60,22 @@ def replace_folder(final: Path, build: Callable[[Path], None]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _umask() -> int:

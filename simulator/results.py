@@ -25,6 +25,28 @@ FORMAT_VERSION = 1
 _EPS = 1e-9  # km²: a target met to within rounding counts as met
 
 
+def achieved_km2(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
+    """Km² that each replication counts toward each target of ``scenario``: (R, T).
+
+    ``annual`` is (R, Y, P) km² by replication, horizon year and pathway.
+    """
+    start = scenario.horizon.start
+    names = list(scenario.pathways)
+    out = np.empty((annual.shape[0], len(scenario.targets)))
+    for i, t in enumerate(scenario.targets):
+        first = (t.from_ if t.from_ is not None else start) - start
+        last = t.by - start
+        cols = [names.index(p) for p in t.pathways] if t.pathways else slice(None)
+        out[:, i] = annual[:, first : last + 1, cols].sum(axis=(1, 2))
+    return out
+
+
+def targets_met(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
+    """Whether each replication meets each target, to within 1e-9 km²: (R, T) booleans."""
+    km2 = np.array([t.km2 for t in scenario.targets])
+    return achieved_km2(scenario, annual) >= km2 - _EPS
+
+
 @dataclass(frozen=True)
 class SimulationResult:
     """Outcome of :func:`simulator.simulate`.
@@ -40,12 +62,21 @@ class SimulationResult:
     late: np.ndarray
     dropped: np.ndarray
     yield_loss: np.ndarray
+    stopping: dict | None = None  # precision-based stopping: the rule and whether it was met
 
     @classmethod
-    def from_outcome(cls, scenario: Scenario, outcome: ChunkOutcome, *, seed: int, engine: str):
+    def from_outcome(
+        cls,
+        scenario: Scenario,
+        outcome: ChunkOutcome,
+        *,
+        seed: int,
+        engine: str,
+        stopping: dict | None = None,
+    ) -> SimulationResult:
         """Wrap an engine outcome."""
         return cls(scenario, seed, engine, outcome.annual, outcome.late, outcome.dropped,
-                   outcome.yield_loss)
+                   outcome.yield_loss, stopping)
 
     # ------------------------------------------------------------ basic views
     @property
@@ -71,20 +102,12 @@ class SimulationResult:
     @cached_property
     def achieved(self) -> np.ndarray:
         """(R, T) km² each replication counts toward each target."""
-        start = self.scenario.horizon.start
-        out = np.empty((self.replications, len(self.scenario.targets)))
-        for i, t in enumerate(self.scenario.targets):
-            first = (t.from_ if t.from_ is not None else start) - start
-            last = t.by - start
-            cols = [self.pathways.index(p) for p in t.pathways] if t.pathways else slice(None)
-            out[:, i] = self.annual[:, first : last + 1, cols].sum(axis=(1, 2))
-        return out
+        return achieved_km2(self.scenario, self.annual)
 
     @cached_property
     def met(self) -> np.ndarray:
         """(R, T) whether each replication meets each target."""
-        km2 = np.array([t.km2 for t in self.scenario.targets])
-        return self.achieved >= km2 - _EPS
+        return targets_met(self.scenario, self.annual)
 
     # ------------------------------------------------------------ summaries
     def target_odds(self) -> pd.DataFrame:
@@ -122,31 +145,37 @@ class SimulationResult:
 
     def annual_summary(self) -> pd.DataFrame:
         """Mean and quantiles of annual and cumulative release by year and pathway (and 'all')."""
-        frames = []
-        series = {name: self.annual[:, :, p] for p, name in enumerate(self.pathways)}
-        series["all"] = self.annual.sum(axis=2)
-        for name, values in series.items():
-            cum = np.cumsum(values, axis=1)
-            q = np.quantile(values, [0.1, 0.5, 0.9], axis=0)
-            qc = np.quantile(cum, [0.1, 0.5, 0.9], axis=0)
-            frames.append(
-                pd.DataFrame(
+        return self._annual_table.copy()
+
+    @cached_property
+    def _annual_table(self) -> pd.DataFrame:
+        # One year at a time with a running cumulative sum: temporaries stay at one column
+        # of replications, which matters at a million of them.
+        rows = []
+        for p, name in [*enumerate(self.pathways), (None, "all")]:
+            planned = self._planned_by_year(name)
+            cum = np.zeros(self.replications)
+            for y, year in enumerate(self.years):
+                values = self.annual[:, y, :].sum(axis=1) if p is None else self.annual[:, y, p]
+                cum += values
+                q = np.quantile(values, [0.1, 0.5, 0.9])
+                qc = np.quantile(cum, [0.1, 0.5, 0.9])
+                rows.append(
                     {
-                        "year": self.years,
+                        "year": year,
                         "pathway": name,
-                        "planned_km2": self._planned_by_year(name),
-                        "release_mean": values.mean(axis=0),
+                        "planned_km2": planned[y],
+                        "release_mean": values.mean(),
                         "release_p10": q[0],
                         "release_p50": q[1],
                         "release_p90": q[2],
-                        "cumulative_mean": cum.mean(axis=0),
+                        "cumulative_mean": cum.mean(),
                         "cumulative_p10": qc[0],
                         "cumulative_p50": qc[1],
                         "cumulative_p90": qc[2],
                     }
                 )
-            )
-        return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(rows)
 
     def _planned_by_year(self, name: str) -> list[float]:
         pathways = self.scenario.pathways
@@ -196,15 +225,15 @@ class SimulationResult:
             }
             for name, row in odds.iterrows()
         ]
-        q = np.quantile(self.cumulative, [0.1, 0.5, 0.9], axis=0)
+        annual = self.annual_summary()
         cumulative = {
-            str(year): {
-                "mean": float(self.cumulative[:, y].mean()),
-                "p10": float(q[0, y]),
-                "p50": float(q[1, y]),
-                "p90": float(q[2, y]),
+            str(int(row.year)): {
+                "mean": float(row.cumulative_mean),
+                "p10": float(row.cumulative_p10),
+                "p50": float(row.cumulative_p50),
+                "p90": float(row.cumulative_p90),
             }
-            for y, year in enumerate(self.years)
+            for row in annual[annual.pathway == "all"].itertuples()
         }
         paths = self.pathway_summary()
         return {
@@ -222,4 +251,5 @@ class SimulationResult:
             "pathways": {
                 name: {k: float(v) for k, v in row.items()} for name, row in paths.iterrows()
             },
+            **({"stopping": self.stopping} if self.stopping is not None else {}),
         }

@@ -45,7 +45,7 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
          "scenario.resolved.yaml", "run.json"]
     )
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["seed"] == 4 and summary["replications"] == 300 and summary["engine"] == "des"
+    assert summary["seed"] == 4 and summary["replications"] == 300 and summary["engine"] == "fast"
     target = summary["targets"][0]
     assert target["ci95"][0] <= target["probability"] <= target["ci95"][1]
     assert f"{target['probability']:.1%}" in printed
@@ -182,3 +182,46 @@ def test_console_script_and_module_entry_point(tiny, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "simulator", "validate", str(tmp_path / "no.yaml")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_trace_replays_a_replication_of_a_run(tmp_path, capsys):
+    path = ROOT / "scenarios" / "longgang-2025.yaml"
+    out = tmp_path / "run"
+    assert run("run", path, "-n", 1200, "--seed", 5, "--out", out, "-q") == 0
+    csv = tmp_path / "trace.csv"
+    assert run("trace", path, "--replication", 1100, "--seed", 5, "--out", csv) == 0
+    assert "replication 1100 of seed 5" in capsys.readouterr().out
+    events = pd.read_csv(csv)
+    assert list(events.columns) == ["time", "year", "project", "pathway", "stage", "event",
+                                    "queue_length", "km2"]
+    assert events.time.is_monotonic_increasing
+    assert {"start", "queue", "begin", "end", "handover"} <= set(events.event)
+    # the trace's hand-overs are exactly what the run recorded for replication 1100
+    frame = pd.read_parquet(out / "replications.parquet")
+    rep = frame[frame.replication == 1100].groupby("year").km2.sum()
+    traced = events[events.event == "handover"].groupby("year").km2.sum()
+    for year, km2 in rep.items():
+        assert traced.get(year, 0.0) == pytest.approx(km2, abs=1e-9)
+
+
+def test_trace_to_stdout(tiny, capsys):
+    assert run("trace", tiny, "-r", 0, "--out", "-") == 0
+    assert capsys.readouterr().out.startswith("time,year,project,pathway,stage,event")
+
+
+def test_run_with_precision_reports_it(tiny, tmp_path, capsys):
+    out = tmp_path / "p"
+    assert run("run", tiny, "--precision", 0.02, "--out", out) == 0
+    assert "precision ±0.02 reached after" in capsys.readouterr().out
+    stopping = json.loads((out / "summary.json").read_text())["stopping"]
+    assert stopping["reached"] and stopping["replications"] % 1000 == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workers", "0"], "must be at least 1"),
+    (["--precision", "2"], "between 0 and 0.5"),
+])
+def test_bad_run_options_exit_2(tiny, args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        run("run", tiny, *args)
+    assert info.value.code == 2 and message in capsys.readouterr().err
