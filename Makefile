@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+# Debian packages: a CJK font for Chinese charts and reports; Chromium and its driver for
+# the report's browser tests. Installed when missing and we are root with apt-get
+# (CI, containers); otherwise a note says what to install.
+FONT_PACKAGES := fonts-noto-cjk
+BROWSER_PACKAGES := chromium chromium-driver
+
+.PHONY: demo test bench lint clean fonts browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +18,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "note: missing Debian packages:$$missing — install them with apt-get ($(2))"; \
+	fi
+endef
+
+fonts:
+	$(call apt_install,$(FONT_PACKAGES),Chinese charts and reports need them)
+
+browser:
+	$(call apt_install,$(BROWSER_PACKAGES),the report's browser tests need them)
+
+demo: $(STAMP) fonts
 	$(BIN)/landsim run scenarios/baseline.yaml --replications 10000
 
-test: $(STAMP)
+test: $(STAMP) fonts browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

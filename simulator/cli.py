@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import LandsimError, ScenarioError
+from .formatting import pct, pct_range
 from .montecarlo import ENGINE_CHOICES, MAX_REPLICATIONS, fresh_seed, resolve_engine, simulate
 from .output import write_run, write_text_atomically
 from .results import SimulationResult
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --precision: the most replications to run (default 1,000,000)")
     run.add_argument("--no-parquet", action="store_true",
                      help="skip replications.parquet (the raw per-replication release)")
+    run.add_argument("--lang", choices=["en", "zh"], default="en",
+                     help="language of the charts and report (zh needs a CJK font)")
+    run.add_argument("--no-report", action="store_true", help="skip the charts and report.html")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
     run.set_defaults(func=_cmd_run)
 
@@ -119,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="CSV file (default outputs/<name>-trace-seed<S>-rep<K>.csv; "
                             "- for standard output)")
     trace.set_defaults(func=_cmd_trace)
+
+    report = sub.add_parser("report", help="rebuild a finished run's charts and report")
+    report.add_argument("folder", type=Path, help="the output folder of a run")
+    report.add_argument("--lang", choices=["en", "zh"], default="en",
+                        help="en: report.html + charts/; zh: report.zh.html + charts-zh/")
+    report.set_defaults(func=_cmd_report)
+
+    compare = sub.add_parser("compare", help="put several finished runs side by side")
+    compare.add_argument("folders", type=Path, nargs="+", help="output folders of runs")
+    compare.add_argument("--out", type=Path, required=True, help="folder for the comparison")
+    compare.add_argument("--lang", choices=["en", "zh"], default="en")
+    compare.set_defaults(func=_cmd_compare)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
@@ -160,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    if not args.no_report and args.lang == "zh":
+        from .report.style import cjk_font
+
+        cjk_font()  # fail before simulating, not after
     seed = fresh_seed() if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("outputs") / scenario.name
     total = args.max_replications if args.precision else args.replications
@@ -181,7 +201,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     wall = time.perf_counter() - started
     path = write_run(
-        result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet
+        result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet,
+        extra=None if args.no_report else _reporter(args.lang),
     )
     if not args.quiet:
         print(format_table(result))
@@ -190,8 +211,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
             verdict = "reached" if stop["reached"] else "NOT reached"
             print(f"\nprecision ±{stop['precision']} {verdict} after {stop['replications']:,} "
                   f"replications (at most {stop['max_replications']:,})")
-        print(f"\n{wall:.1f} s · engine {result.engine} · wrote {path}/ · "
+        report = "" if args.no_report else f" (report: {path / _report_name(args.lang)})"
+        print(f"\n{wall:.1f} s · engine {result.engine} · wrote {path}/{report} · "
               f"rerun with --seed {seed} to reproduce")
+    return 0
+
+
+def _report_name(lang: str) -> str:
+    from .report import report_file
+
+    return report_file(lang)
+
+
+def _reporter(lang: str):
+    from .report import build_report
+
+    return lambda folder: build_report(folder, lang=lang)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    path = build_report(args.folder, lang=args.lang)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .report import compare_runs
+
+    path = compare_runs(args.folders, args.out, lang=args.lang)
+    print(f"wrote {path / 'comparison.html'}")
     return 0
 
 
@@ -225,13 +275,6 @@ def _progress(total: int, *, disable: bool):
     )
 
 
-def _pct(p: float) -> str:
-    """A probability as a percentage, with enough digits to tell small ones from zero."""
-    if p == 0 or p == 1 or 0.01 <= p <= 0.99:
-        return f"{p:.1%}"
-    return f"{p:.2%}"
-
-
 def format_table(result: SimulationResult) -> str:
     """The target table printed after a run."""
     odds = result.target_odds()
@@ -243,16 +286,16 @@ def format_table(result: SimulationResult) -> str:
     for name, row in odds.iterrows():
         years = f"{row['from']}–{row['by']}"
         scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
-        interval = f"{_pct(row['ci95_low'])}–{_pct(row['ci95_high'])}"
+        interval = pct_range(row["ci95_low"], row["ci95_high"])
         lines.append(
-            f"{name:<16} {years:<11} {row['km2']:>6.1f} {_pct(row['probability']):>8}  "
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {pct(row['probability']):>8}  "
             f"{interval:<15} {row['mean_km2']:>9.1f} {row['mean_shortfall_km2']:>9.2f}{scope}"
         )
     joint = result.joint()
     lo, hi = joint["ci95"]
     lines.append(
-        f"{'all targets':<16} {'':<11} {'':>6} {_pct(joint['probability']):>8}  "
-        f"{_pct(lo)}–{_pct(hi)}"
+        f"{'all targets':<16} {'':<11} {'':>6} {pct(joint['probability']):>8}  "
+        f"{pct_range(lo, hi)}"
     )
     return "\n".join(lines)
 

@@ -137,11 +137,15 @@ def write_run(
     command: list[str] | None = None,
     wall_seconds: float | None = None,
     parquet: bool = True,
+    extra: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write a run's files into ``out_dir``, replacing it atomically; returns the folder.
 
-    Files: summary.json, targets.csv, annual.csv, pathways.csv, replications.parquet,
-    scenario.resolved.yaml and run.json. Raises ``RunConfigError`` if ``out_dir`` is a file.
+    Files: summary.json, targets.csv, annual.csv, pathways.csv, scurve.csv,
+    histograms.csv, replications.parquet, scenario.resolved.yaml and run.json — everything
+    the report needs, so it can be rebuilt without simulating again. ``extra(folder)``,
+    if given, adds files (a report) before the folder is moved into place. Raises
+    ``RunConfigError`` if ``out_dir`` is a file.
     """
     rows = result.annual.size
     write_parquet = parquet and rows <= PARQUET_MAX_ROWS
@@ -156,6 +160,8 @@ def write_run(
         result.target_odds().to_csv(tmp / "targets.csv", float_format="%.6g")
         result.annual_summary().to_csv(tmp / "annual.csv", index=False, float_format="%.6g")
         result.pathway_summary().to_csv(tmp / "pathways.csv", float_format="%.6g")
+        result.s_curve().to_csv(tmp / "scurve.csv", index=False, float_format="%.6g")
+        result.histograms().to_csv(tmp / "histograms.csv", index=False, float_format="%.6g")
         if write_parquet:
             result.replications_frame().to_parquet(tmp / "replications.parquet", index=False)
         header = (
@@ -167,6 +173,8 @@ def write_run(
         _write_json(
             tmp / "run.json", run_manifest(result, command=command, wall_seconds=wall_seconds)
         )
+        if extra is not None:
+            extra(tmp)
 
     return replace_folder(Path(out_dir), build)
 

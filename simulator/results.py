@@ -159,7 +159,7 @@ class SimulationResult:
                 values = self.annual[:, y, :].sum(axis=1) if p is None else self.annual[:, y, p]
                 cum += values
                 q = np.quantile(values, [0.1, 0.5, 0.9])
-                qc = np.quantile(cum, [0.1, 0.5, 0.9])
+                qc = np.quantile(cum, [0.1, 0.25, 0.5, 0.75, 0.9])
                 rows.append(
                     {
                         "year": year,
@@ -171,8 +171,10 @@ class SimulationResult:
                         "release_p90": q[2],
                         "cumulative_mean": cum.mean(),
                         "cumulative_p10": qc[0],
-                        "cumulative_p50": qc[1],
-                        "cumulative_p90": qc[2],
+                        "cumulative_p25": qc[1],
+                        "cumulative_p50": qc[2],
+                        "cumulative_p75": qc[3],
+                        "cumulative_p90": qc[4],
                     }
                 )
         return pd.DataFrame(rows)
@@ -181,6 +183,42 @@ class SimulationResult:
         pathways = self.scenario.pathways
         chosen = pathways.values() if name == "all" else [pathways[name]]
         return [sum(p.plan.get(y, 0.0) for p in chosen) for y in self.years]
+
+    def s_curve(self) -> pd.DataFrame:
+        """P(a target's counted release has reached its km² by the end of year X).
+
+        One row per target and year X from the target's first year (``from``, else the
+        horizon start) to the horizon end: the land-release analogue of a schedule's
+        P-dates. Columns: target, year, probability.
+        """
+        start = self.scenario.horizon.start
+        rows = []
+        for t in self.scenario.targets:
+            first = t.from_ if t.from_ is not None else start
+            cols = [self.pathways.index(p) for p in t.pathways] if t.pathways else slice(None)
+            running = np.zeros(self.replications)
+            for year in range(first, self.scenario.horizon.end + 1):
+                running += self.annual[:, year - start, cols].sum(axis=-1)
+                reached = float(np.mean(running >= t.km2 - _EPS))
+                rows.append({"target": t.name, "year": year, "probability": reached})
+        return pd.DataFrame(rows)
+
+    def histograms(self, bins: int = 40) -> pd.DataFrame:
+        """Distribution of each target's counted release (km²) as histogram counts.
+
+        Columns: target, km2_low, km2_high, count (bins equal in width, spanning the
+        replications' range).
+        """
+        frames = []
+        for i, t in enumerate(self.scenario.targets):
+            values = self.achieved[:, i]
+            lo, hi = float(values.min()), float(values.max())
+            if hi - lo < 1e-9:
+                lo, hi = lo - 0.5, hi + 0.5
+            counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+            frames.append(pd.DataFrame({"target": t.name, "km2_low": edges[:-1],
+                                        "km2_high": edges[1:], "count": counts}))
+        return pd.concat(frames, ignore_index=True)
 
     def pathway_summary(self) -> pd.DataFrame:
         """Planned, mean released (in the horizon), late, dropped and yield-lost km² by pathway."""

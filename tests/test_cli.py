@@ -42,7 +42,8 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
     assert "seed 4" in printed and "300 replications" in printed and "P(meet)" in printed
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["summary.json", "targets.csv", "annual.csv", "pathways.csv", "replications.parquet",
-         "scenario.resolved.yaml", "run.json"]
+         "scenario.resolved.yaml", "run.json", "scurve.csv", "histograms.csv", "report.html",
+         "charts"]
     )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 4 and summary["replications"] == 300 and summary["engine"] == "fast"

@@ -1,0 +1,282 @@
+"""The report's charts. Each function draws on ``ax`` (a new figure if None) and returns it.
+
+All areas are km². Functions take a :class:`RunData`, so they work the same on a run
+loaded from its folder and on a result in memory; :func:`draw_charts` saves all six
+as PNG (200 dpi) and SVG with a caption naming the scenario, replications and seed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from ..formatting import pct
+from .i18n import pathway_label, t
+from .rundata import RunData
+from .style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
+
+__all__ = [
+    "CHARTS",
+    "svg_text",
+    "ChartFile",
+    "distributions_chart",
+    "draw_charts",
+    "fan_chart",
+    "pathway_release_chart",
+    "s_curve_chart",
+    "shortfall_chart",
+    "target_odds_chart",
+]
+
+
+def _axes(ax: Axes | None, size=(7.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def _cumulative_targets(run: RunData) -> list[dict]:
+    return [x for x in run.targets if x["from"] == run.scenario.horizon.start
+            and x["pathways"] == "all"]
+
+
+def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """Cumulative release by year: median, middle 50 % and 80 % bands, plan, targets."""
+    ax = _axes(ax)
+    data = run.all_pathways()
+    years = data.index.to_numpy()
+    ax.fill_between(years, data.cumulative_p10, data.cumulative_p90, color=GREYS[4],
+                    linewidth=0, label=t("band80", lang))
+    ax.fill_between(years, data.cumulative_p25, data.cumulative_p75, color=GREYS[3],
+                    linewidth=0, label=t("band50", lang))
+    ax.plot(years, data.cumulative_p50, color=GREYS[0], linewidth=1.8, label=t("median", lang))
+    ax.step(years, np.cumsum(data.planned_km2), where="mid", color=GREYS[1], linestyle="--",
+            linewidth=1.0, label=t("plan", lang))
+    middle = (years[0] + years[-1]) / 2
+    for i, target in enumerate(_cumulative_targets(run)):
+        ax.plot([target["by"]], [target["km2"]], marker="D", color=ACCENT, markersize=5,
+                linestyle="none", label=t("target", lang) if i == 0 else None)
+        left = target["by"] < middle  # label on the side with room
+        ax.annotate(f"{target['name']}: {pct(target['probability'])}",
+                    (target["by"], target["km2"]), textcoords="offset points",
+                    xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
+                    va="top" if left else "bottom", fontsize=8, color=ACCENT)
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(t("fan.y", lang))
+    ax.set_title(t("fan.title", lang))
+    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """One bar per target with its 95 % interval, then the joint probability of all."""
+    ax = _axes(ax)
+    names = [x["name"] for x in run.targets] + [t("all_targets", lang)]
+    probs = [x["probability"] for x in run.targets] + [run.summary["joint"]["probability"]]
+    cis = [x["ci95"] for x in run.targets] + [run.summary["joint"]["ci95"]]
+    x = np.arange(len(names))
+    colours = [GREYS[2]] * len(run.targets) + [GREYS[0]]
+    bars = ax.bar(x, np.array(probs) * 100, color=colours, width=0.6)
+    # a Wilson bound can sit 1e-17 on the wrong side of p through rounding
+    low = [max(0.0, 100 * (p - c[0])) for p, c in zip(probs, cis, strict=True)]
+    high = [max(0.0, 100 * (c[1] - p)) for p, c in zip(probs, cis, strict=True)]
+    ax.errorbar(x, np.array(probs) * 100, yerr=[low, high], fmt="none", ecolor=GREYS[0],
+                capsize=3, linewidth=0.9, label=t("ci95", lang))
+    for bar, p in zip(bars, probs, strict=True):
+        ax.annotate(pct(p), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    ax.set_xticks(x, names, rotation=0)
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_ylabel(t("odds.y", lang))
+    ax.set_title(t("odds.title", lang))
+    ax.legend(loc="upper right")
+    return ax
+
+
+def pathway_release_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """Mean annual release stacked by pathway (bars) against the planned release (steps)."""
+    ax = _axes(ax)
+    names = list(run.scenario.pathways)
+    years = run.all_pathways().index.to_numpy()
+    bottom = np.zeros(len(years))
+    for i, name in enumerate(names):
+        rows = run.annual[run.annual.pathway == name].set_index("year").loc[years]
+        label = pathway_label(name, run.scenario.pathways[name].label, lang)
+        ax.bar(years, rows.release_mean, bottom=bottom, width=0.7, color=GREYS[1 + i % 4],
+               hatch=HATCHES[i % len(HATCHES)], edgecolor="white", linewidth=0.4, label=label)
+        bottom += rows.release_mean.to_numpy()
+    ax.step(years, run.all_pathways().planned_km2, where="mid", color=ACCENT, linewidth=1.2,
+            linestyle="--", label=t("planned", lang))
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(t("pathways.y", lang))
+    ax.set_title(t("pathways.title", lang))
+    ax.legend(loc="upper right", ncols=2)
+    return ax
+
+
+def shortfall_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """By pathway: planned vs mean released (cumulative km²) at each target year."""
+    ax = _axes(ax)
+    names = list(run.scenario.pathways)
+    target_years = sorted({x["by"] for x in run.targets})
+    width = 0.8 / len(target_years)
+    x = np.arange(len(names))
+    for k, year in enumerate(target_years):
+        rows = run.annual[run.annual.year == year].set_index("pathway").loc[names]
+        planned = [run.annual[(run.annual.pathway == n) & (run.annual.year <= year)]
+                   .planned_km2.sum() for n in names]
+        offset = (k - (len(target_years) - 1) / 2) * width
+        ax.bar(x + offset, planned, width=width * 0.95, color="white", edgecolor=GREYS[1],
+               linewidth=0.8, label=t("planned", lang) if k == 0 else None)
+        ax.bar(x + offset, rows.cumulative_mean, width=width * 0.6, color=GREYS[1 + k % 4],
+               hatch=HATCHES[k % len(HATCHES)], edgecolor="white", linewidth=0.3,
+               label=f"{t('released', lang)}, {t('by_end', lang, year=year)}")
+    labels = [pathway_label(n, run.scenario.pathways[n].label, lang) for n in names]
+    ax.set_xticks(x, [textwrap.fill(label, 16 if lang == "en" else 6) for label in labels],
+                  fontsize=8)
+    ax.set_ylabel(t("shortfall.y", lang))
+    ax.set_title(t("shortfall.title", lang))
+    ax.legend(loc="upper right")
+    return ax
+
+
+def p_years(run: RunData, target: str, level: float) -> int | None:
+    """First year by which the target is reached with probability ≥ level, else None."""
+    rows = run.s_curve[(run.s_curve.target == target) & (run.s_curve.probability >= level)]
+    return int(rows.year.min()) if len(rows) else None
+
+
+def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """P(target's km² reached by year X) for X across the horizon, P50 and P80 marked."""
+    ax = _axes(ax)
+    for i, target in enumerate(run.targets):
+        rows = run.s_curve[run.s_curve.target == target["name"]]
+        ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
+                linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
+                markersize=3.5, linewidth=1.3, label=f"{target['name']} ({target['km2']:g} km²)")
+        for level, marker in ((0.5, "s"), (0.8, "^")):
+            year = p_years(run, target["name"], level)
+            if year is not None:
+                p = float(rows[rows.year == year].probability.iloc[0]) * 100
+                ax.plot([year], [p], marker=marker, color=ACCENT, markersize=6, linestyle="none")
+                ax.annotate(f"P{int(level * 100)} {year}", (year, p), textcoords="offset points",
+                            xytext=(4, -10), fontsize=7, color=ACCENT)
+    for level in (50, 80):
+        ax.axhline(level, color=GREYS[3], linewidth=0.7, linestyle=":")
+    ax.set_ylim(-2, 102)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(t("scurve.y", lang))
+    ax.set_title(t("scurve.title", lang))
+    ax.legend(loc="upper left")
+    return ax
+
+
+def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
+    """Histogram of each target's counted release, the target as a vertical line."""
+    n = len(run.targets)
+    if axes is None:
+        cols = min(n, 3)
+        rows = -(-n // cols)
+        fig = Figure(figsize=(7.0, 2.3 * rows + 0.6), layout="constrained")
+        axes = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))
+        for extra in axes[n:]:
+            extra.set_visible(False)
+    for ax, target in zip(axes, run.targets, strict=False):
+        rows = run.histograms[run.histograms.target == target["name"]]
+        share = rows["count"] / rows["count"].sum() * 100
+        ax.bar(rows.km2_low, share, width=rows.km2_high - rows.km2_low, align="edge",
+               color=GREYS[2], edgecolor="white", linewidth=0.3)
+        ax.axvline(target["km2"], color=ACCENT, linewidth=1.4)
+        ax.set_title(f"{target['name']}: {pct(target['probability'])}", fontsize=9)
+        low = min(rows.km2_low.min(), target["km2"])
+        high = max(rows.km2_high.max(), target["km2"])
+        pad = 0.05 * (high - low or 1)
+        ax.set_xlim(low - pad, high + pad)
+    cols = len({round(ax.get_position().x0, 3) for ax in axes[:n]})
+    for i, ax in enumerate(axes[:n]):
+        if i + cols >= n:  # the lowest panel of its column
+            ax.set_xlabel(t("dist.x", lang), fontsize=8)
+        if i % cols == 0:
+            ax.set_ylabel(t("dist.y", lang), fontsize=8)
+    axes[0].figure.suptitle(t("dist.title", lang), x=0.01, ha="left", fontweight="bold",
+                            fontsize=10)
+    return axes[:n]
+
+
+CHARTS = (
+    ("fan", fan_chart),
+    ("target-odds", target_odds_chart),
+    ("pathway-release", pathway_release_chart),
+    ("shortfall", shortfall_chart),
+    ("s-curve", s_curve_chart),
+    ("distributions", distributions_chart),
+)
+"""(file stem, drawing function) of the report's charts, in report order."""
+
+
+_SVG_ID = re.compile(r"\b([phm][0-9a-f]{10})\b")
+
+
+def svg_text(fig: Figure) -> str:
+    """The figure as SVG text, the same bytes every time for the same drawing.
+
+    matplotlib names clip paths after object addresses; those names are renumbered in
+    order of appearance so that rebuilding a report reproduces its files exactly.
+    """
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    names: dict[str, str] = {}
+    for found in re.findall(r'id="([phm][0-9a-f]{10})"', text):
+        names.setdefault(found, f"{found[0]}{len(names):010d}")
+    return _SVG_ID.sub(lambda m: names.get(m.group(1), m.group(1)), text)
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    """A saved chart: its title and caption, PNG and SVG paths, and the SVG's text."""
+
+    name: str
+    title: str
+    caption: str
+    png: Path
+    svg: Path
+    svg_text: str
+
+
+def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
+    """Draw every chart into ``folder`` as ``<name>.png`` (200 dpi) and ``<name>.svg``.
+
+    Raises ``ReportError`` for ``lang="zh"`` without a CJK font.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    caption = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
+    out = []
+    with chart_style(lang):
+        for name, draw in CHARTS:
+            drawn = draw(run, lang=lang)
+            ax = drawn[0] if isinstance(drawn, list) else drawn
+            fig = ax.figure
+            title = (fig._suptitle.get_text() if fig._suptitle is not None
+                     else ax.get_title(loc="left") or ax.get_title())
+            fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+            fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
+            fig.savefig(folder / f"{name}.png", dpi=200)
+            svg = svg_text(fig)
+            (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
+            out.append(ChartFile(name, title, caption, folder / f"{name}.png",
+                                 folder / f"{name}.svg", svg))
+    return out

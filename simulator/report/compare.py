@@ -1,0 +1,116 @@
+"""Several finished runs side by side: overlaid fan charts and a table of target odds."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..formatting import pct, pct_range
+from ..output import replace_folder
+from .charts import ChartFile, svg_text
+from .html import figure_html, render_page
+from .i18n import LANGS, t
+from .rundata import RunData
+from .style import GREYS, LINESTYLES, ReportError, chart_style
+
+__all__ = ["compare_fan_chart", "compare_runs", "odds_table"]
+
+
+def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """Each run's median cumulative release (line) and middle 80 % (band), overlaid."""
+    if ax is None:
+        ax = Figure(figsize=(7.0, 4.2), layout="constrained").add_subplot()
+    for i, run in enumerate(runs):
+        data = run.all_pathways()
+        colour = GREYS[min(i, 3)]
+        ax.fill_between(data.index, data.cumulative_p10, data.cumulative_p90, color=colour,
+                        alpha=0.12, linewidth=0)
+        ax.plot(data.index, data.cumulative_p50, color=colour,
+                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6, label=run.name)
+    plan = runs[0].all_pathways()
+    ax.step(plan.index, np.cumsum(plan.planned_km2), where="mid", color=GREYS[2],
+            linewidth=0.9, linestyle=(0, (1, 2)), label=f"{t('plan', lang)} ({runs[0].name})")
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(t("fan.y", lang))
+    ax.set_title(t("compare.fan", lang))
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def odds_table(runs: list[RunData]) -> pd.DataFrame:
+    """Probability (and 95 % interval) of each target in each run; targets matched by name."""
+    rows = []
+    for run in runs:
+        for x in run.targets:
+            rows.append({"scenario": run.name, "target": x["name"], "km2": x["km2"],
+                         "by": x["by"], "probability": x["probability"],
+                         "ci95_low": x["ci95"][0], "ci95_high": x["ci95"][1]})
+    return pd.DataFrame(rows)
+
+
+def compare_runs(folders: list[str | Path], out: str | Path, *, lang: str = "en") -> Path:
+    """Compare finished runs: writes ``comparison.html``, ``comparison.csv`` and charts.
+
+    ``out`` is replaced atomically. Raises ``ReportError`` for fewer than two runs, a
+    folder that is not a run, runs with the same scenario name, or an unknown language.
+    """
+    if lang not in LANGS:
+        raise ReportError(f"unknown language '{lang}'; available: {', '.join(LANGS)}")
+    if len(folders) < 2:
+        raise ReportError("compare needs at least two run folders")
+    runs = [RunData.load(f) for f in folders]
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        raise ReportError(f"runs must be of different scenarios (got {', '.join(names)})")
+    table = odds_table(runs)
+
+    def build(tmp: Path) -> None:
+        caption = " · ".join(f"{r.name}: {r.replications:,} × seed {r.seed}" for r in runs)
+        with chart_style(lang):
+            ax = compare_fan_chart(runs, lang=lang)
+            fig = ax.figure
+            fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+            fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2])
+            (tmp / "charts").mkdir()
+            fig.savefig(tmp / "charts" / "compare-fan.png", dpi=200)
+            svg = svg_text(fig)
+        (tmp / "charts" / "compare-fan.svg").write_text(svg, encoding="utf-8")
+        chart = ChartFile("compare-fan", ax.get_title(loc="left"), caption,
+                          tmp / "charts/compare-fan.png", tmp / "charts/compare-fan.svg", svg)
+        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        (tmp / "comparison.html").write_text(_html(runs, table, chart, lang), encoding="utf-8")
+
+    return replace_folder(Path(out), build)
+
+
+def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str) -> str:
+    targets = list(dict.fromkeys(table.target))
+    head = f"<th>{escape(t('col.target', lang))}</th>" + "".join(
+        f'<th class="num">{escape(r.name)}</th>' for r in runs)
+    rows = []
+    for target in targets:
+        cells = []
+        for run in runs:
+            hit = table[(table.scenario == run.name) & (table.target == target)]
+            if hit.empty:
+                cells.append('<td class="num">–</td>')
+            else:
+                h = hit.iloc[0]
+                interval = pct_range(h.ci95_low, h.ci95_high)
+                cells.append(f'<td class="num" data-scenario="{escape(run.name)}">'
+                             f"{pct(h.probability)}<br><small>{interval}</small></td>")
+        rows.append(f"<tr><td>{escape(target)}</td>{''.join(cells)}</tr>")
+    listing = "".join(
+        f"<li><strong>{escape(r.name)}</strong> — {escape(r.scenario.title)} "
+        f"({r.replications:,} × seed {r.seed})</li>" for r in runs)
+    body = (f"<h1>{escape(t('compare.title', lang))}</h1><ul>{listing}</ul>"
+            f"<h2>{escape(t('compare.table', lang))}</h2>"
+            f'<table id="comparison"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f"</tbody></table>" + figure_html(chart))
+    return render_page(t("compare.title", lang), body, lang)

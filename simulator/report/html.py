@@ -1,0 +1,211 @@
+"""The self-contained HTML report: no external requests, no JavaScript, printable on A4."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from ..formatting import pct, pct_range
+from ..keypath import parse_path
+from .charts import ChartFile
+from .i18n import pathway_label, t
+from .rundata import RunData
+
+__all__ = ["headline_target", "render_page", "render_report"]
+
+_FONTS = {
+    "en": '"Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", sans-serif',
+    "zh": '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+          '"WenQuanYi Zen Hei", "Helvetica Neue", Arial, sans-serif',
+}
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: %(font)s; color: #1f1f1f; max-width: 52rem; margin: 2rem auto;
+       padding: 0 1.2rem; line-height: 1.5; font-size: 11pt; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.15rem; border-bottom: 1px solid #bbb; padding-bottom: 0.2rem;
+     margin-top: 2rem; }
+.meta { color: #5a5a5a; font-size: 0.9rem; margin-top: 0; }
+.headline { font-size: 1.1rem; background: #f3f3f3; border-left: 4px solid #a63d2a;
+            padding: 0.7rem 1rem; }
+table { border-collapse: collapse; width: 100%%; font-size: 0.9rem; margin: 0.6rem 0; }
+th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: left;
+         vertical-align: top; }
+th { background: #ececec; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 1.4rem 0; }
+figure img { width: 100%%; height: auto; border: 1px solid #ececec; }
+figcaption { font-size: 0.85rem; color: #5a5a5a; }
+code { font-size: 0.85em; }
+.label-sourced { color: #1f1f1f; font-weight: bold; }
+.label-derived { color: #5a5a5a; font-weight: bold; }
+.label-assumption { color: #a63d2a; font-weight: bold; }
+@page { size: A4; margin: 16mm 14mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  h2 { break-after: avoid; }
+  figure, table, .headline { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def headline_target(run: RunData) -> dict:
+    """The target the headline leads with: a binding one if named so, else the first."""
+    for target in run.targets:
+        if "binding" in target["name"]:
+            return target
+    return run.targets[0]
+
+
+def _headline(run: RunData, lang: str) -> str:
+    target = headline_target(run)
+    start = run.scenario.horizon.start
+    key = "headline.cumulative" if target["from"] == start else "headline.window"
+    probability = (
+        f'<strong id="headline-probability" data-probability="{target["probability"]!r}" '
+        f'data-target="{escape(target["name"])}">{pct(target["probability"])}</strong>'
+    )
+    first = t(key, lang, km2=f"{target['km2']:g}", by=target["by"], first=target["from"],
+              p="\x00", ci=pct_range(*target["ci95"]))
+    first = escape(first).replace("\x00", probability)
+    end = run.scenario.horizon.end
+    second = t("headline.joint", lang, n=len(run.targets),
+               p=pct(run.summary["joint"]["probability"]),
+               mean=f"{run.summary['cumulative'][str(end)]['mean']:.1f}",
+               planned=f"{run.scenario.planned_km2:g}", end=end)
+    return f'<p class="headline" id="headline">{first} {escape(second)}</p>'
+
+
+def _targets_table(run: RunData, lang: str) -> str:
+    head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
+        ("col.target", ""), ("col.years", ""), ("col.km2", ' class="num"'),
+        ("col.pathways", ""), ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
+        ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')])
+    rows = []
+    for x in run.targets:
+        scope = t("all", lang) if x["pathways"] == "all" else x["pathways"]
+        rows.append(
+            f'<tr data-target="{escape(x["name"])}"><td>{escape(x["name"])}</td>'
+            f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
+            f"<td>{escape(scope)}</td>"
+            f'<td class="num">{pct(x["probability"])}</td>'
+            f'<td class="num">{pct_range(*x["ci95"])}</td>'
+            f'<td class="num">{x["mean_km2"]:.1f}</td>'
+            f'<td class="num">{x["mean_shortfall_km2"]:.2f}</td></tr>'
+        )
+    joint = run.summary["joint"]
+    rows.append(
+        f"<tr><td><em>{escape(t('all_targets', lang))}</em></td><td></td><td></td><td></td>"
+        f'<td class="num">{pct(joint["probability"])}</td>'
+        f'<td class="num">{pct_range(*joint["ci95"])}</td><td></td><td></td></tr>'
+    )
+    body = "".join(rows)
+    return f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _pathways_table(run: RunData, lang: str) -> str:
+    cols = [("planned_km2", "col.planned"), ("released_mean_km2", "col.released"),
+            ("late_mean_km2", "col.late"), ("dropped_mean_km2", "col.dropped")]
+    head = f"<th>{escape(t('col.pathway', lang))}</th>" + "".join(
+        f'<th class="num">{escape(t(k, lang))}</th>' for _, k in cols)
+    rows = []
+    for name, row in run.pathways.iterrows():
+        label = pathway_label(name, run.scenario.pathways[name].label, lang)
+        cells = "".join(f'<td class="num">{row[c]:.2f}</td>' for c, _ in cols)
+        rows.append(f"<tr><td>{escape(label)}</td>{cells}</tr>")
+    body = "".join(rows)
+    return f'<table id="pathways"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _value_at(data, path: str):
+    try:
+        for part in parse_path(path):
+            data = data[part]
+        return data
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k} {_show(v)}" for k, v in value.items()
+                          if v is not None and k not in ("name", "label"))
+        return inner
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _assumptions(run: RunData, lang: str) -> str:
+    resolved = run.scenario.resolved()
+    rows = []
+    for path, text in run.scenario.provenance.items():
+        label, _, note = text.partition(":")
+        label = label.strip()
+        shown = _show(_value_at(resolved, path))
+        rows.append(
+            f"<tr><td><code>{escape(path)}</code></td><td>{escape(shown)}</td>"
+            f'<td class="label-{escape(label)}">{escape(t("label." + label, lang))}</td>'
+            f"<td>{escape(note.strip())}</td></tr>"
+        )
+    head = "".join(f"<th>{escape(t(k, lang))}</th>" for k in
+                   ("col.parameter", "col.value", "col.label", "col.note"))
+    sources = "".join(f"<li>{escape(s)}</li>" for s in run.scenario.sources)
+    return (f'<table id="assumptions"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f'</tbody></table><h3>{escape(t("sources", lang))}</h3><ul>{sources}</ul>')
+
+
+def _manifest(run: RunData, lang: str) -> str:
+    m = run.manifest or {}
+    items = [
+        ("manifest.version", m.get("landsim_version", "")),
+        ("manifest.engine", run.summary.get("engine", "")),
+        ("manifest.seed", run.seed),
+        ("manifest.replications", f"{run.replications:,}"),
+        ("manifest.hash", m.get("scenario_sha256", run.scenario.digest())),
+        ("manifest.commit", m.get("git_commit") or "–"),
+        ("manifest.command", " ".join(m.get("command") or []) or "–"),
+    ]
+    rows = "".join(f"<tr><th>{escape(t(k, lang))}</th><td><code>{escape(str(v))}</code></td></tr>"
+                   for k, v in items)
+    return f'<table id="manifest">{rows}</table>'
+
+
+def figure_html(chart: ChartFile) -> str:
+    """A chart as an inline SVG image with its caption."""
+    data = base64.b64encode(chart.svg_text.encode("utf-8")).decode("ascii")
+    return (f'<figure id="chart-{chart.name}"><img alt="{escape(chart.title)}" '
+            f'src="data:image/svg+xml;base64,{data}"><figcaption>{escape(chart.title)}. '
+            f"{escape(chart.caption)}</figcaption></figure>")
+
+
+def render_page(title: str, body: str, lang: str) -> str:
+    """A complete HTML page around ``body``, with the report stylesheet."""
+    html_lang = "zh-Hans" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS % {'font': _FONTS[lang]}}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") -> str:
+    """The report of one run as a self-contained HTML page."""
+    title = run.scenario.title or run.name
+    meta = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
+    body = (
+        f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
+        f"{escape(meta)}</p>"
+        + _headline(run, lang)
+        + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
+        + f"<h2>{escape(t('section.charts', lang))}</h2>" + "".join(map(figure_html, charts))
+        + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)
+        + f"<h2>{escape(t('section.assumptions', lang))}</h2>" + _assumptions(run, lang)
+        + f"<h2>{escape(t('section.manifest', lang))}</h2>" + _manifest(run, lang)
+    )
+    return render_page(title, body, lang)

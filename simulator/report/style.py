@@ -1,0 +1,100 @@
+"""One restrained chart style, readable in greyscale, with a CJK font for Chinese."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib as mpl
+from matplotlib import font_manager
+
+from ..errors import LandsimError
+
+__all__ = [
+    "ACCENT",
+    "GREYS",
+    "HATCHES",
+    "LINESTYLES",
+    "MARKERS",
+    "ReportError",
+    "chart_style",
+    "cjk_font",
+]
+
+GREYS = ["#1f1f1f", "#5a5a5a", "#8c8c8c", "#b5b5b5", "#d9d9d9", "#ececec"]
+ACCENT = "#a63d2a"  # targets; stays dark enough to read in greyscale
+HATCHES = ["", "///", "...", "xx", "\\\\\\", "++", "oo"]
+LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1))]
+MARKERS = ["o", "s", "^", "v", "D", "x"]
+
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Noto Sans CJK JP",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+)
+CJK_PACKAGE = "fonts-noto-cjk"
+
+
+class ReportError(LandsimError):
+    """A report cannot be made as asked (missing run files, no CJK font, …)."""
+
+
+def cjk_font() -> str:
+    """The family name of an installed font with Chinese glyphs.
+
+    Raises ``ReportError`` naming the Debian package to install if there is none:
+    rendering Chinese without one would draw empty boxes instead of characters.
+    """
+    for rebuild in (False, True):
+        if rebuild:  # fonts installed after matplotlib built its cache
+            font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        for family in CJK_FAMILIES:
+            if family in names:
+                return family
+    raise ReportError(
+        "no font with Chinese characters found for --lang zh; install one, e.g. "
+        f"`sudo apt-get install {CJK_PACKAGE}` (Debian/Ubuntu), then run again"
+    )
+
+
+def _rc(lang: str) -> dict:
+    families = [cjk_font(), "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans"]
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": families,
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.labelsize": 9,
+        "axes.edgecolor": GREYS[1],
+        "axes.linewidth": 0.7,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "grid.color": GREYS[4],
+        "grid.linewidth": 0.5,
+        "axes.prop_cycle": mpl.cycler(color=GREYS[:4]),
+        "xtick.color": GREYS[1],
+        "ytick.color": GREYS[1],
+        "legend.frameon": False,
+        "legend.fontsize": 8,
+        "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        "svg.fonttype": "path",  # SVG carries its glyphs: no font needed to view it
+        "svg.hashsalt": "landsim",  # stable element ids: the same run gives the same files
+        "savefig.dpi": 200,
+    }
+
+
+@contextmanager
+def chart_style(lang: str = "en"):
+    """Apply the landsim chart style (and a CJK font for ``zh``) inside a ``with`` block."""
+    with mpl.rc_context(_rc(lang)):
+        yield

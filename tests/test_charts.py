@@ -1,0 +1,168 @@
+"""Charts draw what the results say: data read back from the matplotlib objects."""
+
+import json
+import warnings
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from conftest import scenario
+from matplotlib.collections import PolyCollection
+from PIL import Image
+
+from simulator import SimulationResult
+from simulator.engines import ChunkOutcome
+from simulator.report import RunData, charts
+from simulator.report.style import ReportError
+
+SCN = scenario("""
+    name: synthetic
+    horizon: {start: 2022, end: 2024}
+    targets:
+      - {name: cumulative, by: 2023, km2: 3}
+      - {name: window, from: 2024, by: 2024, km2: 1}
+      - {name: end, by: 2024, km2: 5}
+    pathways:
+      a: {label: "Consolidation (土地整备)", plan: {2022: 2.0, 2023: 1.0}, projects: 2,
+          stages: [{name: s, duration: 1}]}
+      b: {plan: {2024: 2.0}, projects: 1, stages: [{name: s, duration: 1}]}
+""")
+
+# annual[r, year, pathway]: 4 replications, years 2022–2024, pathways a, b
+ANNUAL = np.array([
+    [[2.0, 0.0], [1.0, 0.0], [0.0, 2.0]],   # cumulative 2, 3, 5
+    [[1.0, 0.0], [1.0, 0.0], [1.0, 0.5]],   # 1, 2, 3.5
+    [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],   # 0, 0, 0
+    [[2.0, 1.0], [0.0, 0.0], [0.0, 0.9]],   # 3, 3, 3.9
+])
+
+
+@pytest.fixture(scope="module")
+def run():
+    zeros = np.zeros((4, 2))
+    result = SimulationResult.from_outcome(SCN, ChunkOutcome(ANNUAL, zeros, zeros, zeros),
+                                           seed=7, engine="test")
+    return RunData.from_result(result)
+
+
+def lines_by_label(ax):
+    return {line.get_label(): line for line in ax.get_lines()}
+
+
+def test_fan_chart_draws_median_plan_bands_and_targets(run):
+    ax = charts.fan_chart(run)
+    lines = lines_by_label(ax)
+    np.testing.assert_allclose(lines["Median"].get_xdata(), [2022, 2023, 2024])
+    np.testing.assert_allclose(lines["Median"].get_ydata(), np.median([[2, 1, 0, 3], [3, 2, 0, 3],
+                                                                        [5, 3.5, 0, 3.9]], axis=1))
+    np.testing.assert_allclose(lines["Plan"].get_ydata(), [2, 3, 5])  # cumulative plan
+    # cumulative targets over all pathways are marked (the window target is not)
+    target_marks = [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in ax.get_lines()
+                    if ln.get_marker() == "D"]
+    assert target_marks == [(2023, 3), (2024, 5)]
+    texts = [t.get_text() for t in ax.texts]
+    assert "cumulative: 50.0%" in texts and "end: 25.0%" in texts
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2  # 80 % and 50 %
+    top = bands[0].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(np.quantile([5, 3.5, 0, 3.9], 0.9))
+
+
+def test_target_odds_bars_and_intervals(run):
+    ax = charts.target_odds_chart(run)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx([50.0, 50.0, 25.0, 25.0])  # three targets, then joint
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["cumulative", "window", "end", "All targets"]
+
+
+def test_pathway_release_stacks_means_against_plan(run):
+    ax = charts.pathway_release_chart(run)
+    bars = ax.patches
+    a = [p.get_height() for p in bars[:3]]
+    b = [p.get_height() for p in bars[3:6]]
+    assert a == pytest.approx(ANNUAL[:, :, 0].mean(axis=0))
+    assert b == pytest.approx(ANNUAL[:, :, 1].mean(axis=0))
+    assert [p.get_y() for p in bars[3:6]] == pytest.approx(a)  # stacked on a
+    np.testing.assert_allclose(lines_by_label(ax)["Planned"].get_ydata(), [2, 1, 2])
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"Consolidation", "b", "Planned"}
+
+
+def test_shortfall_compares_planned_and_released_per_target_year(run):
+    ax = charts.shortfall_chart(run)
+    heights = [p.get_height() for p in ax.patches]
+    # target years 2023, 2024; per year: planned (a, b), then released (a, b)
+    assert heights[:4] == pytest.approx([3.0, 0.0, ANNUAL[:, :2, 0].sum(1).mean(),
+                                         ANNUAL[:, :2, 1].sum(1).mean()])
+    assert heights[4:] == pytest.approx([3.0, 2.0, ANNUAL[:, :, 0].sum(1).mean(),
+                                         ANNUAL[:, :, 1].sum(1).mean()])
+
+
+def test_s_curve_and_p_years(run):
+    ax = charts.s_curve_chart(run)
+    curves = {ln.get_label(): ln for ln in ax.get_lines() if "km²" in ln.get_label()}
+    # cumulative ≥ 3 by 2022: 1/4 (replication 3), by 2023: 2/4, by 2024: 3/4
+    np.testing.assert_allclose(curves["cumulative (3 km²)"].get_ydata(), [25, 50, 75])
+    np.testing.assert_allclose(curves["window (1 km²)"].get_xdata(), [2024])
+    assert charts.p_years(run, "cumulative", 0.5) == 2023
+    assert charts.p_years(run, "cumulative", 0.8) is None
+    annotations = [t.get_text() for t in ax.texts]
+    assert "P50 2023" in annotations and not any(a.startswith("P80") and "cumul" in a
+                                                 for a in annotations)
+
+
+def test_distributions_sum_to_100_percent_with_target_lines(run):
+    axes = charts.distributions_chart(run)
+    assert len(axes) == 3
+    for ax, target in zip(axes, run.targets, strict=True):
+        assert sum(p.get_height() for p in ax.patches) == pytest.approx(100)
+        assert ax.get_lines()[0].get_xdata()[0] == target["km2"]
+
+
+def test_draw_charts_writes_valid_png_and_svg(run, tmp_path):
+    files = charts.draw_charts(run, tmp_path, lang="en")
+    assert [f.name for f in files] == [name for name, _ in charts.CHARTS]
+    for f in files:
+        with Image.open(f.png) as image:
+            image.verify()
+        with Image.open(f.png) as image:
+            assert image.width == 1400 and image.height >= 500  # 7-inch figures at 200 dpi
+        root = ET.fromstring(f.svg.read_text(encoding="utf-8"))
+        assert root.tag.endswith("svg") and 10_000 < f.svg.stat().st_size < 5_000_000
+        assert f.title and "synthetic" in f.caption and "seed 7" in f.caption
+
+
+def test_chinese_charts_have_every_glyph(run, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        files = charts.draw_charts(run, tmp_path, lang="zh")
+    assert files[0].title == "累计释放规模"
+    assert "情景 synthetic" in files[0].caption
+    # glyphs are paths in the SVG: it needs no font to be read
+    assert "<text" not in files[0].svg_text and "<path" in files[0].svg_text
+
+
+def test_no_cjk_font_is_a_clear_error(run, tmp_path, monkeypatch):
+    from matplotlib import font_manager
+
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+    monkeypatch.setattr(font_manager, "_load_fontmanager",
+                        lambda try_read_cache=True: font_manager.fontManager)
+    with pytest.raises(ReportError, match="fonts-noto-cjk"):
+        charts.draw_charts(run, tmp_path / "zh", lang="zh")
+    assert not (tmp_path / "zh").exists() or not any((tmp_path / "zh").iterdir())
+
+
+def test_rundata_from_folder_equals_from_result(tmp_path):
+    from simulator import simulate, write_run
+
+    result = simulate(SCN, replications=50, seed=3)
+    write_run(result, tmp_path / "run")
+    loaded = RunData.load(tmp_path / "run")
+    direct = RunData.from_result(result)
+    assert loaded.targets == json.loads(json.dumps(direct.targets))
+    np.testing.assert_allclose(loaded.s_curve.probability, direct.s_curve.probability)
+    np.testing.assert_allclose(loaded.all_pathways().cumulative_p25,
+                               direct.all_pathways().cumulative_p25, rtol=1e-5)
+    with pytest.raises(ReportError, match="missing summary.json"):
+        RunData.load(tmp_path)

@@ -1,0 +1,26 @@
+"""The notebooks run from top to bottom (so they cannot rot)."""
+
+import os
+
+import nbformat
+import pytest
+from conftest import ROOT
+from nbclient import NotebookClient
+
+import simulator.cli as cli
+
+
+@pytest.mark.slow
+def test_report_charts_notebook(tmp_path, monkeypatch):
+    run = tmp_path / "baseline"
+    assert cli.main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "1000",
+                     "--out", str(run), "-q", "--no-report"]) == 0
+    monkeypatch.setenv("LANDSIM_RUN", str(run))
+    notebook = nbformat.read(ROOT / "notebooks" / "report-charts.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    assert (run / "charts" / "fan-briefing.png").stat().st_size > 20_000
+    assert (run / "charts" / "fan-briefing.svg").exists()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert os.environ["LANDSIM_RUN"] == str(run)

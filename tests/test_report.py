@@ -1,0 +1,113 @@
+"""The HTML report and comparison, and the report/compare commands."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+import simulator.cli as cli
+from simulator.formatting import pct
+from simulator.report import RunData, build_report, compare_runs
+from simulator.report.style import ReportError
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("runs")
+    for name in ("baseline", "renewal-downturn", "consolidation-push"):
+        assert cli.main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "-n", "2000",
+                         "--out", str(base / name), "-q"]) == 0
+    return base
+
+
+def test_run_writes_a_self_contained_report(runs):
+    folder = runs / "baseline"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (folder / "charts").iterdir()) == sorted(
+        f"{n}.{ext}" for n in ("fan", "target-odds", "pathway-release", "shortfall", "s-curve",
+                               "distributions") for ext in ("png", "svg"))
+    # nothing to fetch: no external URLs in src/href, no scripts
+    assert not re.search(r'(src|href)="(?!data:)', html)
+    assert "<script" not in html
+    assert html.count('src="data:image/svg+xml;base64,') == 6
+    summary = json.loads((folder / "summary.json").read_text())
+    binding = next(t for t in summary["targets"] if t["name"] == "binding-2025")
+    match = re.search(r'id="headline-probability" data-probability="([^"]+)"', html)
+    assert float(match.group(1)) == binding["probability"]
+    assert "at least 32 km² by the end of 2025 is <strong" in html
+    assert "@page { size: A4" in html
+    # assumptions carry their labels and the manifest its hash
+    assert 'class="label-sourced"' in html and 'class="label-assumption"' in html
+    assert json.loads((folder / "run.json").read_text())["scenario_sha256"] in html
+
+
+def test_report_rebuilds_from_saved_files_without_simulating(runs, monkeypatch):
+    folder = runs / "consolidation-push"
+    before = (folder / "report.html").read_text(encoding="utf-8")
+    monkeypatch.setattr("simulator.montecarlo.simulate", lambda *a, **k: 1 / 0)
+    (folder / "report.html").unlink()
+    assert cli.main(["report", str(folder)]) == 0
+    assert (folder / "report.html").read_text(encoding="utf-8") == before
+
+
+def test_chinese_report(runs):
+    path = build_report(runs / "baseline", lang="zh")
+    assert path.name == "report.zh.html"
+    html = path.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html
+    assert "到2025年底累计释放不少于32平方公里的概率为" in html
+    assert "Noto Sans CJK SC" in html and (runs / "baseline" / "charts-zh" / "fan.svg").exists()
+
+
+def test_compare(runs, tmp_path):
+    out = compare_runs([runs / n for n in ("baseline", "renewal-downturn", "consolidation-push")],
+                       tmp_path / "cmp")
+    table = pd.read_csv(out / "comparison.csv")
+    for name in ("baseline", "consolidation-push"):
+        summary = json.loads((runs / name / "summary.json").read_text())
+        for target in summary["targets"]:
+            row = table[(table.scenario == name) & (table.target == target["name"])].iloc[0]
+            assert row.probability == pytest.approx(target["probability"])
+    html = (out / "comparison.html").read_text(encoding="utf-8")
+    assert html.count("<th class=\"num\">") == 3 and "data:image/svg+xml" in html
+    assert (out / "charts" / "compare-fan.png").stat().st_size > 10_000
+    with pytest.raises(ReportError, match="at least two"):
+        compare_runs([runs / "baseline"], tmp_path / "x")
+
+
+def test_report_and_compare_commands_fail_cleanly(tmp_path, capsys):
+    assert cli.main(["report", str(tmp_path)]) == 2
+    assert "not a complete landsim run folder" in capsys.readouterr().err
+    assert cli.main(["compare", str(tmp_path), str(tmp_path / "nope"), "--out",
+                     str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_without_cjk_font_fails_before_simulating(tmp_path, monkeypatch, capsys):
+    from simulator.report.style import ReportError as Err
+
+    def no_font():
+        raise Err("no font with Chinese characters found; install fonts-noto-cjk")
+
+    monkeypatch.setattr("simulator.report.style.cjk_font", no_font)
+    monkeypatch.setattr("simulator.cli.simulate", lambda *a, **k: 1 / 0)
+    out = tmp_path / "o"
+    assert cli.main(["run", str(ROOT / "scenarios" / "longgang-2025.yaml"), "--lang", "zh",
+                     "--out", str(out)]) == 2
+    assert "fonts-noto-cjk" in capsys.readouterr().err and not out.exists()
+
+
+def test_no_report_flag(tmp_path):
+    out = tmp_path / "o"
+    cli.main(["run", str(ROOT / "scenarios" / "longgang-2025.yaml"), "-n", "50", "--out",
+              str(out), "--no-report", "-q"])
+    assert not (out / "report.html").exists() and (out / "summary.json").exists()
+
+
+def test_headline_percentages_match_the_table(runs):
+    run = RunData.load(runs / "renewal-downturn")
+    html = (runs / "renewal-downturn" / "report.html").read_text(encoding="utf-8")
+    for target in run.targets:
+        assert f'<td class="num">{pct(target["probability"])}</td>' in html

@@ -1,0 +1,131 @@
+"""The report as a reader sees it: headless Chromium loads, renders and measures it.
+
+Needs Debian's chromium and chromium-driver (installed by `make test` and .ci/run).
+Outside CI the tests skip if they are missing; in CI (CI=true) they fail instead.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import pytest
+from conftest import ROOT
+from PIL import Image, ImageStat
+
+import simulator.cli as cli
+from simulator.formatting import pct
+from simulator.report import build_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-quic",
+         "--hide-scrollbars", "--window-size=1100,1600"]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must install it: see .ci/run and the Makefile)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        _unavailable("chromium and chromedriver are not installed")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _unavailable("selenium is not installed")
+    profile = tempfile.mkdtemp(prefix="landsim-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser") / "baseline"
+    assert cli.main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "2000",
+                     "--out", str(folder), "-q"]) == 0
+    build_report(folder, lang="zh")
+    return folder
+
+
+def open_page(driver, path):
+    driver.get_log("performance")  # drop earlier entries
+    driver.get(path.resolve().as_uri())
+    assert driver.execute_script("return document.readyState") == "complete"
+    events = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+    requested = [e["params"]["request"]["url"] for e in events
+                 if e["method"] == "Network.requestWillBeSent"]
+    failed = [e["params"] for e in events if e["method"] == "Network.loadingFailed"]
+    return requested, failed
+
+
+def test_english_report_loads_offline_and_every_image_decodes(browser, run_folder, tmp_path):
+    requested, failed = open_page(browser, run_folder / "report.html")
+    assert failed == []
+    assert requested and all(u.startswith(("file:", "data:")) for u in requested), requested
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert len(images) == 6
+    assert all(done and w > 300 and h > 100 for done, w, h in images), images
+    shot = tmp_path / "report.png"
+    browser.save_screenshot(str(shot))
+    with Image.open(shot) as image:
+        assert image.width >= 1000
+        assert ImageStat.Stat(image.convert("L")).stddev[0] > 10  # not a blank page
+
+
+def test_headline_probability_is_the_summarys(browser, run_folder):
+    open_page(browser, run_folder / "report.html")
+    summary = json.loads((run_folder / "summary.json").read_text())
+    binding = next(t for t in summary["targets"] if t["name"] == "binding-2025")
+    element = browser.find_element("id", "headline-probability")
+    assert float(element.get_attribute("data-probability")) == binding["probability"]
+    assert element.text == pct(binding["probability"])
+    assert element.is_displayed()
+
+
+GLYPHS = """
+const el = document.getElementById('headline');
+const family = getComputedStyle(el).fontFamily;
+function draw(ch) {
+  const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+  const g = c.getContext('2d'); g.font = '48px ' + family; g.fillStyle = '#000';
+  g.fillText(ch, 4, 52);
+  return {pixels: Array.from(g.getImageData(0, 0, 64, 64).data), width: g.measureText(ch).width};
+}
+const a = draw('土'), b = draw('地'), latin = draw('x');
+const ink = p => p.filter((v, i) => i % 4 === 3 && v > 0).length;
+const same = (p, q) => p.every((v, i) => v === q[i]);
+return {distinct: !same(a.pixels, b.pixels), inkA: ink(a.pixels), inkB: ink(b.pixels),
+        widthA: a.width, widthLatin: latin.width,
+        text: el.innerText, rendered: el.getBoundingClientRect().width};
+"""
+
+
+def test_chinese_report_renders_cjk_glyphs(browser, run_folder):
+    requested, failed = open_page(browser, run_folder / "report.zh.html")
+    assert failed == [] and all(u.startswith(("file:", "data:")) for u in requested)
+    glyphs = browser.execute_script(GLYPHS)
+    assert "平方公里" in glyphs["text"] and glyphs["rendered"] > 200
+    # without a CJK font both characters would render as the same empty box
+    assert glyphs["distinct"], "土 and 地 render identically: no CJK font"
+    assert glyphs["inkA"] > 100 and glyphs["inkB"] > 100
+    # CJK glyphs are full-width: about the font size, far wider than a Latin x
+    assert 40 <= glyphs["widthA"] <= 56 and glyphs["widthA"] > 1.5 * glyphs["widthLatin"]
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    assert images == [True] * 6
