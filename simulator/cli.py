@@ -7,6 +7,7 @@ Exit status: 0 success, 2 bad input (scenario, arguments), 1 unexpected internal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -80,6 +81,17 @@ def _precision(text: str) -> float:
     return value
 
 
+def _add_execution(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=None,
+                       help="local processes (default: all cores)")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="a Dask scheduler (tcp://host:8786), or local:N for a LocalCluster")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the points an interrupted run already finished")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -111,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=["en", "zh"], default="en",
                      help="language of the charts and report (zh needs a CJK font)")
     run.add_argument("--no-report", action="store_true", help="skip the charts and report.html")
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                     help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
     run.set_defaults(func=_cmd_run)
 
@@ -135,6 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, required=True, help="folder for the comparison")
     compare.add_argument("--lang", choices=["en", "zh"], default="en")
     compare.set_defaults(func=_cmd_compare)
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, lhs or sobol design)")
+    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    sweep.add_argument("--out", type=Path, help="output folder (default outputs/sweeps/<name>)")
+    _add_execution(sweep)
+    sweep.set_defaults(func=_cmd_sweep)
+
+    sens = sub.add_parser("sensitivity", help="one-at-a-time, Morris or Sobol sensitivity")
+    sens.add_argument("scenario", type=Path, help="scenario YAML file")
+    sens.add_argument("--params", nargs="+", required=True, metavar="FILE|PATH[=LOW:HIGH]",
+                      help="parameters: key paths (±20%% if no range) or a YAML file of "
+                           "{path, min, max}")
+    sens.add_argument("--method", choices=["oat", "morris", "sobol"], default="oat")
+    sens.add_argument("--samples", type=_count,
+                      help="morris: trajectories (default 10); sobol: base sample, a power of 2 "
+                           "(default 64)")
+    sens.add_argument("-n", "--replications", type=_count, default=1000,
+                      help="replications per point (default 1000)")
+    sens.add_argument("--seed", type=_seed_value, default=0)
+    sens.add_argument("--engine", default="auto", choices=ENGINE_CHOICES)
+    sens.add_argument("--out", type=Path,
+                      help="output folder (default outputs/sensitivity/<scenario>-<method>)")
+    _add_execution(sens)
+    sens.set_defaults(func=_cmd_sensitivity)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
@@ -176,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    if args.set:
+        from .params import parse_assignment, with_values
+
+        scenario = with_values(scenario, dict(parse_assignment(a) for a in args.set))
     if not args.no_report and args.lang == "zh":
         from .report.style import cjk_font
 
@@ -245,6 +287,57 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .backends import make_backend
+    from .sweep import design_points, load_sweep, run_sweep
+
+    sweep = load_sweep(args.sweep)
+    out = args.out or Path("outputs") / "sweeps" / sweep.spec.name
+    total = len(design_points(sweep.spec))
+    backend = make_backend(args.workers, args.dask)
+    print(f"sweep {sweep.spec.name}: {total} points × {sweep.spec.replications:,} replications "
+          f"of {sweep.base.name} (seed {sweep.spec.seed}, common random numbers) on {backend.name}")
+    with _interruptible(out), _progress(total, disable=args.quiet, unit="point") as bar:
+        result = run_sweep(sweep, out, backend=backend, resume=args.resume, progress=bar.update)
+    print(f"{result.manifest['wall_seconds']:.1f} s ({result.manifest['points_per_second']} "
+          f"points/s) · wrote {result.folder}/points.csv")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .backends import make_backend
+    from .sensitivity import build_design, parse_params, run_sensitivity
+
+    scenario = load_scenario(args.scenario)
+    params = parse_params(scenario, args.params)
+    out = args.out or Path("outputs") / "sensitivity" / f"{scenario.name}-{args.method}"
+    backend = make_backend(args.workers, args.dask)
+    samples = args.samples or {"oat": 1, "morris": 10, "sobol": 64}[args.method]
+    if args.method != "oat" and len(params) < 2:
+        raise LandsimError(f"{args.method} needs at least two parameters")
+    total = len(build_design(params, args.method, samples, args.seed))
+    print(f"{args.method} sensitivity of {scenario.name}: {len(params)} parameters, {total} points "
+          f"× {args.replications:,} replications (seed {args.seed}) on {backend.name}")
+    with _interruptible(out), _progress(total, disable=args.quiet, unit="point") as bar:
+        result = run_sensitivity(scenario, params, args.method, replications=args.replications,
+                                 seed=args.seed, samples=samples, engine=args.engine,
+                                 backend=backend, out=out, resume=args.resume,
+                                 progress=bar.update)
+    print((out / "sensitivity.md").read_text(encoding="utf-8"))
+    print(f"wrote {result.folder}/ (indices.csv, sensitivity.md, charts/)")
+    return 0
+
+
+@contextlib.contextmanager
+def _interruptible(out: Path):
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"\nlandsim: interrupted; finished points are kept in {out}.partial/ — "
+              "rerun the same command with --resume to continue", file=sys.stderr)
+        raise
+
+
 def _cmd_trace(args: argparse.Namespace) -> int:
     from .trace import trace_replication
 
@@ -263,14 +356,14 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(total: int, *, disable: bool):
+def _progress(total: int, *, disable: bool, unit: str = "rep"):
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
     # disable=None turns the bar off when stderr is not a terminal (CI logs, pipes);
     # delay keeps quick runs quiet.
     return tqdm(
-        total=total, unit="rep", file=sys.stderr, delay=1.0, leave=False,
+        total=total, unit=unit, file=sys.stderr, delay=1.0, leave=False,
         disable=True if disable else None, dynamic_ncols=True,
     )
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import secrets
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from .backends import start_method
 from .engines import ENGINES, ChunkOutcome, get_engine
 from .errors import RunConfigError
 from .layout import Layout, build_layout
@@ -201,18 +200,6 @@ def _work(task: tuple[int, int, int, str]) -> tuple[int, ChunkOutcome]:
     return chunk, run_chunk(_WORKER_LAYOUT, seed, chunk, size, engine)
 
 
-def _start_method() -> str | None:
-    """``fork`` on Linux while this process runs a single thread, else the platform default.
-
-    fork starts workers at once and, unlike spawn and forkserver, does not re-import the
-    caller's ``__main__`` (which breaks for stdin and for scripts without a main guard).
-    It is unsafe only with other threads alive, whose state the child would copy.
-    """
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-
-
 class _PoolRunner:
     """Chunks spread over worker processes; results come back tagged with their chunk."""
 
@@ -223,7 +210,7 @@ class _PoolRunner:
     def __enter__(self):
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context(_start_method()),
+            mp_context=multiprocessing.get_context(start_method()),
             initializer=_init_worker,
             initargs=(self.scenario,),
         )

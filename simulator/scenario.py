@@ -39,6 +39,7 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "scenario_json_schema",
+    "validate_document",
 ]
 
 MAX_PROJECTS = 1_000_000
@@ -422,13 +423,31 @@ _BOUND = {
 }
 
 
-def _problem_from(err: dict, source: YamlSource) -> Problem:
+def validate_document(model: type[BaseModel], source: YamlSource) -> BaseModel:
+    """Validate ``source.data`` against ``model``; every problem with its path and line.
+
+    Raises ``ScenarioError``. Used for scenario, sweep and parameter files alike.
+    """
+    if not isinstance(source.data, Mapping):
+        kind = type(source.data).__name__ if source.data is not None else "empty"
+        raise ScenarioError(
+            [Problem("", f"the file must be a mapping of keys, not {kind}", source.file, 1)]
+        )
+    try:
+        return model.model_validate(dict(source.data))
+    except ValidationError as exc:
+        problems = [_problem_from(err, source, model) for err in exc.errors(include_url=False)]
+        raise ScenarioError(_unique(problems)) from None
+
+
+def _problem_from(err: dict, source: YamlSource, root: type[BaseModel] = None) -> Problem:
+    root = root or Scenario
     loc, tag_class = _clean_loc(err["loc"], source.data)
     kind, value = err["type"], err.get("input")
     ctx = err.get("ctx") or {}
     path = loc
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(err["loc"][:-1])
+        allowed = _allowed_keys(err["loc"][:-1], root)
         key = str(loc[-1])
         message = f"unknown key '{key}'{_did_you_mean(key, allowed)}"
         if allowed:
@@ -449,7 +468,7 @@ def _problem_from(err: dict, source: YamlSource) -> Problem:
         )
     elif kind in _KIND:
         wanted = _KIND[kind]
-        if tag_class is None and kind.startswith("model") and _is_distribution(err["loc"]):
+        if tag_class is None and kind.startswith("model") and _is_distribution(err["loc"], root):
             wanted = "a number or a distribution mapping"
         message = f"must be {wanted} (got {_describe(value)})"
     elif kind in _BOUND:
@@ -536,8 +555,8 @@ def _descend(tp: Any, part: Any) -> Any:
     return None
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    tp: Any = Scenario
+def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
+    tp: Any = root
     for part in loc:
         if isinstance(part, str) and part.startswith("function-"):
             continue
@@ -551,8 +570,8 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return sorted(keys, key=lambda k: k != "dist")  # `dist` first: it decides the rest
 
 
-def _is_distribution(loc: tuple) -> bool:
-    tp: Any = Scenario
+def _is_distribution(loc: tuple, root: type[BaseModel]) -> bool:
+    tp: Any = root
     for part in loc:
         tp = _descend(tp, part)
         if tp is None:

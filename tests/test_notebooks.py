@@ -24,3 +24,16 @@ def test_report_charts_notebook(tmp_path, monkeypatch):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert os.environ["LANDSIM_RUN"] == str(run)
+
+
+@pytest.mark.slow
+def test_sensitivity_notebook(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANDSIM_NOTEBOOK_OUT", str(tmp_path))
+    monkeypatch.setenv("LANDSIM_NOTEBOOK_REPLICATIONS", "150")
+    notebook = nbformat.read(ROOT / "notebooks" / "sensitivity.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    assert (tmp_path / "sweep" / "points.csv").exists()
+    assert (tmp_path / "morris" / "indices.csv").exists()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert any("largest swing" in o.get("text", "") for o in outputs)

@@ -1,0 +1,144 @@
+"""Where many independent evaluations run: this process, a process pool, or Dask.
+
+Every back-end yields ``(item, result)`` pairs as they finish; callers never depend on
+the order, so the results are the same whichever back-end runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from .errors import RunConfigError
+
+__all__ = ["Backend", "DaskBackend", "LocalBackend", "make_backend", "start_method"]
+
+
+def start_method() -> str | None:
+    """``fork`` on Linux while this process runs a single thread, else the platform default.
+
+    fork starts workers at once and, unlike spawn and forkserver, does not re-import the
+    caller's ``__main__`` (which breaks for stdin and for scripts without a main guard).
+    It is unsafe only with other threads alive, whose state the child would copy.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+
+
+class Backend:
+    """A context manager that runs ``fn(item)`` for many items."""
+
+    name = "backend"
+    workers = 1
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple]:
+        """Yield ``(item, fn(item))`` for every item, in the order they finish."""
+        raise NotImplementedError
+
+
+class LocalBackend(Backend):
+    """The calling process (one worker) or a local process pool."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = os.cpu_count() or 1 if workers is None else workers
+        if self.workers < 1:
+            raise RunConfigError(f"workers must be at least 1 (got {self.workers})")
+        self.name = f"local:{self.workers}"
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalBackend:
+        if self.workers > 1:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context(start_method())
+            )
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def map_unordered(self, fn, items):  # noqa: D102 — as Backend.map_unordered
+        if self.pool is None:
+            for item in items:
+                yield item, fn(item)
+            return
+        pending = {self.pool.submit(fn, item): item for item in items}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
+
+
+class DaskBackend(Backend):
+    """A Dask distributed scheduler at ``address``, or ``local:N`` for a LocalCluster."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.name = f"dask:{address}"
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self) -> DaskBackend:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise RunConfigError(
+                "--dask needs Dask: pip install 'landsim[dask]' (dask[distributed])"
+            ) from None
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        if self.address.startswith("local:"):
+            try:
+                n = int(self.address.split(":", 1)[1])
+            except ValueError:
+                raise RunConfigError(f"--dask local:N needs a number, got {self.address}") from None
+            if n < 1:
+                raise RunConfigError("--dask local:N needs N ≥ 1")
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.address, timeout="10s")
+            except OSError as exc:
+                raise RunConfigError(
+                    f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                ) from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        return False
+
+    def map_unordered(self, fn, items):  # noqa: D102 — as Backend.map_unordered
+        from distributed import as_completed
+
+        items = list(items)
+        futures = self.client.map(fn, items, pure=False)
+        which = {future.key: item for future, item in zip(futures, items, strict=True)}
+        try:
+            for future in as_completed(futures):
+                yield which[future.key], future.result()
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+
+def make_backend(workers: int | None = None, dask: str | None = None) -> Backend:
+    """A Dask back-end if ``dask`` names one, else a local one with ``workers`` processes."""
+    return DaskBackend(dask) if dask else LocalBackend(workers)

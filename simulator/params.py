@@ -1,0 +1,150 @@
+"""Address and change any value of a scenario by its key path.
+
+``pathways.consolidation.stages[0].duration.median``, ``correlation.pathway_factor_sigma``,
+``events[0].probability``, ``pathways.renewal.plan.2024``: paths run through the
+*resolved* scenario (every default filled in), so defaults can be varied too. A changed
+scenario is validated again; the change is recorded in its provenance.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from .errors import LandsimError, Problem, ScenarioError
+from .keypath import format_path, parse_path
+from .scenario import Scenario, scenario_from_dict
+
+__all__ = [
+    "ParameterError",
+    "get_value",
+    "numeric_paths",
+    "parse_assignment",
+    "with_values",
+]
+
+
+class ParameterError(LandsimError):
+    """A key path that does not exist, or a value of the wrong kind for it."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _walk(data: Any, parts: tuple, text: str) -> tuple[Any, Any]:
+    """The container holding the last part of the path, and that part."""
+    node = data
+    for depth, part in enumerate(parts):
+        here = format_path(parts[:depth]) or "the scenario"
+        last = depth == len(parts) - 1
+        if isinstance(node, Mapping):
+            if part not in node:
+                keys = [str(k) for k in node]
+                close = difflib.get_close_matches(str(part), keys, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ParameterError(
+                    f"{text}: '{part}' is not a key of {here}{hint}; keys there: "
+                    f"{', '.join(keys) or 'none'}"
+                )
+        elif isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                raise ParameterError(
+                    f"{text}: {here} is a list of {len(node)}; use an index 0–{len(node) - 1}"
+                )
+        else:
+            raise ParameterError(f"{text}: {here} is a value ({node!r}), not a mapping or list")
+        if last:
+            return node, part
+        node = node[part]
+    raise ParameterError(f"{text}: empty path")
+
+
+def _parts(path: str) -> tuple:
+    try:
+        return parse_path(path)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The value at ``path`` in the resolved scenario. Raises ``ParameterError``."""
+    container, key = _walk(scenario.resolved(), _parts(path), path)
+    return container[key]
+
+
+def numeric_paths(scenario: Scenario) -> list[str]:
+    """Every numeric leaf of the resolved scenario, as key paths (provenance excluded)."""
+    out: list[str] = []
+
+    def visit(node: Any, parts: tuple) -> None:
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                if not parts and k == "provenance":
+                    continue
+                visit(v, parts + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                visit(v, parts + (i,))
+        elif _is_number(node):
+            out.append(format_path(parts))
+
+    visit(scenario.resolved(), ())
+    return out
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``"PATH=VALUE"`` → (path, value); the value is read as YAML (``3``, ``0.5``, ``[1, 2]``).
+
+    Raises ``ParameterError`` for text without ``=``.
+    """
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise ParameterError(f"--set expects PATH=VALUE, got {text!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ParameterError(f"--set {text!r}: the value is not valid YAML") from None
+    return path.strip(), value
+
+
+def with_values(
+    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set"
+) -> Scenario:
+    """A copy of ``scenario`` with the value at each path replaced, validated again.
+
+    Whole numbers are accepted for integer fields (``25.0`` for a capacity). Raises
+    ``ParameterError`` for a path that does not exist or a value of the wrong kind, and
+    ``ScenarioError`` if the changed scenario is not valid.
+    """
+    if not values:
+        return scenario
+    data = scenario.resolved()
+    provenance = dict(data.get("provenance") or {})
+    for path, value in values.items():
+        container, key = _walk(data, _parts(path), path)
+        old = container[key]
+        if _is_number(old):
+            if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+                raise ParameterError(f"{path}: needs a number (it is {old!r}), got {value!r}")
+            if isinstance(old, int) and isinstance(value, float):
+                if not value.is_integer():
+                    raise ParameterError(f"{path}: needs a whole number, got {value!r}")
+                value = int(value)
+        container[key] = value
+        note = f"assumption: set to {value!r} by {origin} (was {old!r})"
+        provenance[format_path(_parts(path))] = note
+    data["provenance"] = provenance
+    try:
+        changed = scenario_from_dict(data, file=scenario.file)
+    except ScenarioError as exc:
+        what = ", ".join(f"{p}={v!r}" for p, v in values.items())
+        raise ScenarioError(
+            [Problem(p.path, f"{p.message} (after {origin} {what})", p.file, None)
+             for p in exc.problems]
+        ) from None
+    return changed

@@ -1,0 +1,122 @@
+"""Charts of sensitivity analyses: tornado (native units), Sobol indices, Morris screening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .charts import svg_text
+from .style import ACCENT, GREYS, chart_style
+
+__all__ = ["draw_sensitivity_charts", "morris_chart", "short", "sobol_chart", "tornado"]
+
+
+def short(path: str) -> str:
+    """A key path shortened for an axis label."""
+    return path.removeprefix("pathways.").replace(".stages", " ").replace(".duration", "")
+
+
+def tornado(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Axes:
+    """One output's change from base at each parameter's low and high value (bars)."""
+    if ax is None:
+        ax = Figure(figsize=(7.0, 3.5), layout="constrained").add_subplot()
+    rows = indices[indices.output == output].sort_values("swing")
+    y = np.arange(len(rows))
+    ax.barh(y, rows.delta_low, color=GREYS[3], edgecolor=GREYS[1], linewidth=0.5,
+            label="at low value")
+    ax.barh(y, rows.delta_high, color=GREYS[1], label="at high value")
+    ax.axvline(0, color=GREYS[0], linewidth=0.8)
+    ax.set_yticks(y, [f"{short(p)}\n{lo:g} – {hi:g}" for p, lo, hi
+                      in zip(rows.parameter, rows.low, rows.high, strict=True)], fontsize=7)
+    unit = rows.unit.iloc[0] if len(rows) else ""
+    base = rows.value_base.iloc[0] if len(rows) else 0
+    ax.set_xlabel("change in percentage points" if unit == "pp" else "change in km²")
+    ax.set_title(f"{output} (base {base:.1f}{'%' if unit == 'pp' else ' km²'})", loc="left",
+                 fontsize=9)
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def sobol_chart(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Axes:
+    """First-order (S1) and total (ST) Sobol indices of one output, with 95 % intervals."""
+    if ax is None:
+        ax = Figure(figsize=(7.0, 3.5), layout="constrained").add_subplot()
+    rows = indices[indices.output == output].sort_values("ST")
+    y = np.arange(len(rows))
+    ax.barh(y - 0.18, rows.S1, height=0.34, color=GREYS[3], xerr=rows.S1_conf,
+            error_kw={"ecolor": GREYS[1], "capsize": 2, "linewidth": 0.8}, label="S1 (alone)")
+    ax.barh(y + 0.18, rows.ST, height=0.34, color=GREYS[1], xerr=rows.ST_conf,
+            error_kw={"ecolor": GREYS[0], "capsize": 2, "linewidth": 0.8},
+            label="ST (with interactions)")
+    ax.set_yticks(y, [short(p) for p in rows.parameter], fontsize=7)
+    ax.set_xlim(min(0, float(np.nanmin(rows.S1 - rows.S1_conf))) - 0.02, 1.05)
+    ax.axvline(0, color=GREYS[0], linewidth=0.8)
+    ax.set_xlabel("Sobol index (share of variance)")
+    ax.set_title(output, loc="left", fontsize=9)
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def morris_chart(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Axes:
+    """Morris μ* (influence) against σ (interaction or non-linearity) for one output."""
+    if ax is None:
+        ax = Figure(figsize=(7.0, 3.5), layout="constrained").add_subplot()
+    rows = indices[indices.output == output]
+    ax.errorbar(rows.mu_star, rows.sigma, xerr=rows.mu_star_conf, fmt="o", color=GREYS[0],
+                ecolor=GREYS[3], markersize=4, capsize=2)
+    for _, row in rows.iterrows():
+        ax.annotate(short(row.parameter), (row.mu_star, row.sigma), textcoords="offset points",
+                    xytext=(4, 3), fontsize=7)
+    top = float(max(rows.mu_star.max(), rows.sigma.max(), 1e-9)) * 1.15
+    ax.plot([0, top], [0, top], color=ACCENT, linewidth=0.7, linestyle=":")  # σ = μ*
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    unit = "percentage points" if rows.unit.iloc[0] == "pp" else "km²"
+    ax.set_xlabel(f"μ* ({unit})")
+    ax.set_ylabel(f"σ ({unit})")
+    ax.set_title(output, loc="left", fontsize=9)
+    return ax
+
+
+def draw_sensitivity_charts(result, folder: str | Path) -> list[Path]:
+    """The method's chart as PNG (200 dpi) and SVG: one panel per output that varies."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    indices = result.indices
+    draw, name = {"oat": (tornado, "tornado"), "sobol": (sobol_chart, "sobol"),
+                  "morris": (morris_chart, "morris")}[result.method]
+    if result.method == "oat":
+        outputs = [o for o in dict.fromkeys(indices.output)
+                   if indices[indices.output == o].swing.max() > 1e-9]
+    else:
+        outputs = [o for o in dict.fromkeys(indices.output)
+                   if indices[indices.output == o].varies.any()]
+    if not outputs:
+        return []
+    # one column: parameter labels are long, and a report page is tall, not wide
+    height = 0.42 * len(result.params) + 1.0 if result.method != "morris" else 3.0
+    written = []
+    with chart_style("en"):
+        fig = Figure(figsize=(7.0, height * len(outputs) + 1.0), layout="constrained")
+        axes = fig.subplots(len(outputs), 1, squeeze=False).ravel()
+        for ax, output in zip(axes, outputs, strict=True):
+            draw(indices, output, ax=ax)
+        if result.method != "morris":
+            handles, labels = axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=7)
+        title = {"oat": "One-at-a-time: change from base at each parameter's low and high",
+                 "sobol": "Sobol indices with 95% intervals",
+                 "morris": "Morris screening: μ* (influence) and σ (interactions)"}[result.method]
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10)
+        fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
+        fig.text(0.01, 0.005, f"Scenario {result.scenario.name} · {len(result.points)} points × "
+                 f"{result.manifest['replications_per_point']:,} replications · seed "
+                 f"{result.manifest['seed']}", fontsize=6.5, color=GREYS[2])
+        fig.savefig(folder / f"{name}.png", dpi=200)
+        (folder / f"{name}.svg").write_text(svg_text(fig), encoding="utf-8")
+        written += [folder / f"{name}.png", folder / f"{name}.svg"]
+    return written

@@ -1,0 +1,122 @@
+"""Charts of sweeps: odds against one parameter, or a heatmap over two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from .charts import svg_text
+from .style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
+
+__all__ = ["against_parameter", "draw_sweep_charts", "heatmap"]
+
+
+def against_parameter(points: pd.DataFrame, parameter: str, targets: list[str], *,
+                      metric: str = "probability", ax: Axes | None = None) -> Axes:
+    """Each target's ``metric`` against one parameter.
+
+    ``metric`` is "probability" (drawn with its 95 % band) or "mean_km2".
+    """
+    if ax is None:
+        ax = Figure(figsize=(7.0, 4.0), layout="constrained").add_subplot()
+    data = points.sort_values(parameter)
+    odds = metric == "probability"
+    scale = 100 if odds else 1
+    for i, target in enumerate(targets):
+        if odds:
+            ax.fill_between(data[parameter], data[f"{target}.ci95_low"] * 100,
+                            data[f"{target}.ci95_high"] * 100, color=GREYS[i % 4], alpha=0.18,
+                            linewidth=0)
+        ax.plot(data[parameter], data[f"{target}.{metric}"] * scale, color=GREYS[i % 3],
+                linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
+                markersize=3.5, label=target)
+    ax.set_xlabel(parameter)
+    if odds:
+        ax.set_ylabel("Probability of meeting the target (%)")
+        ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        ax.set_ylim(-2, 102)
+        ax.set_title("Odds of each target across the sweep")
+    else:
+        ax.set_ylabel("Mean release counted toward the target (km²)")
+        ax.set_title("Mean release across the sweep")
+    ax.legend(loc="best")
+    return ax
+
+
+def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
+            ax: Axes | None = None) -> Axes:
+    """``column`` over two parameters; probabilities get the 50 % and 80 % contours."""
+    if ax is None:
+        ax = Figure(figsize=(7.0, 4.6), layout="constrained").add_subplot()
+    scale = 100 if percent else 1
+    grid = points.pivot_table(index=y, columns=x, values=column, aggfunc="mean")
+    complete = grid.notna().all().all() and len(points) == grid.size
+    if complete:
+        xs, ys = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+        z = grid.to_numpy() * scale
+        mesh = ax.pcolormesh(xs, ys, z, cmap="Greys", shading="nearest",
+                             vmin=0 if percent else None, vmax=100 if percent else None)
+        if len(xs) > 1 and len(ys) > 1 and percent:
+            lines = ax.contour(xs, ys, z, levels=[50, 80], colors=[ACCENT, ACCENT],
+                               linestyles=["--", "-"], linewidths=1.4)
+            ax.clabel(lines, fmt=lambda v: f"{v:.0f}%", fontsize=8)
+        if z.size <= 64:
+            for (j, i), value in np.ndenumerate(z):
+                ink = "white" if (value > (60 if percent else np.nanmean(z))) else GREYS[0]
+                ax.annotate(f"{value:.0f}" if percent else f"{value:.1f}", (xs[i], ys[j]),
+                            ha="center", va="center", fontsize=7, color=ink)
+    else:  # scattered designs (lhs, sobol)
+        mesh = ax.tricontourf(points[x], points[y], points[column] * scale, levels=12,
+                              cmap="Greys")
+        if percent and points[column].max() > 0.5:
+            lines = ax.tricontour(points[x], points[y], points[column] * 100, levels=[50, 80],
+                                  colors=[ACCENT, ACCENT], linestyles=["--", "-"])
+            ax.clabel(lines, fmt=lambda v: f"{v:.0f}%", fontsize=8)
+        ax.plot(points[x], points[y], "o", color=GREYS[1], markersize=2)
+    bar = ax.figure.colorbar(mesh, ax=ax)
+    bar.set_label("Probability (%)" if percent else "km²")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.grid(False)
+    return ax
+
+
+def draw_sweep_charts(result, folder: str | Path) -> list[Path]:
+    """The sweep's charts as PNG (200 dpi) and SVG in ``folder``; none for 3+ parameters."""
+    folder = Path(folder)
+    spec = result.sweep.spec
+    params = [p.path for p in spec.parameters]
+    targets = [t.name for t in result.sweep.base.targets]
+    target = spec.target or targets[0]
+    caption = (f"Sweep {spec.name} on scenario {result.sweep.base.name} · {len(result.points)} "
+               f"points × {spec.replications:,} replications · seed {spec.seed} (common random "
+               "numbers)")
+    figures = {}
+    with chart_style("en"):
+        if len(params) == 1:
+            for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
+                ax = against_parameter(result.points, params[0], targets, metric=metric)
+                figures[name] = ax.figure
+        elif len(params) == 2:
+            ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
+                         percent=True)
+            ax.set_title(f"Probability of meeting {target}", loc="left")
+            figures["heatmap"] = ax.figure
+            ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2",
+                         percent=False)
+            ax.set_title(f"Mean release counted toward {target} (km²)", loc="left")
+            figures["heatmap-km2"] = ax.figure
+        written = []
+        for name, fig in figures.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+            fig.text(0.01, 0.01, caption, fontsize=6.5, color=GREYS[2])
+            fig.savefig(folder / f"{name}.png", dpi=200)
+            (folder / f"{name}.svg").write_text(svg_text(fig), encoding="utf-8")
+            written += [folder / f"{name}.png", folder / f"{name}.svg"]
+    return written

@@ -1,0 +1,337 @@
+"""Which assumption decides the odds? One-at-a-time, Morris and Sobol sensitivity.
+
+Each point of a design is a full Monte Carlo run with the same seed (common random
+numbers). The outputs analysed are, for every target, the probability of meeting it
+and the mean km² it counts — the second still varies when a probability sits at 0 or 1.
+
+* ``oat``: each parameter at its low and high value, the others at base: the change in
+  each output in native units (percentage points, km²) — a tornado chart.
+* ``morris``: SALib's elementary effects: μ* (overall influence), σ (interactions or
+  non-linearity), with a bootstrap interval for μ*.
+* ``sobol``: SALib's Saltelli design and Sobol indices: S1 (alone), ST (with
+  interactions), with bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .backends import Backend, LocalBackend
+from .errors import RunConfigError
+from .output import replace_folder
+from .params import ParameterError, get_value
+from .points import PointStore, run_points
+from .scenario import Scenario
+
+__all__ = ["METHODS", "ParamRange", "SensitivityResult", "parse_params", "run_sensitivity"]
+
+METHODS = ("oat", "morris", "sobol")
+DEFAULT_SPREAD = 0.2  # ±20 % around the base value when no range is given
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """A parameter's key path and the range it is varied over."""
+
+    path: str
+    low: float
+    high: float
+    base: float
+    integer: bool = False
+
+    def clip(self, values: np.ndarray) -> np.ndarray:
+        """Values as the scenario takes them (whole numbers for integer fields)."""
+        return np.rint(values).astype(np.int64) if self.integer else values
+
+
+def parse_params(scenario: Scenario, specs: Sequence[str]) -> list[ParamRange]:
+    """Parameters from ``PATH``, ``PATH=LOW:HIGH`` or a YAML file of ``{path, min, max}``.
+
+    A bare path varies ±20 % around its base value (probabilities kept in [0, 1]).
+    Raises ``ParameterError`` for unknown paths, non-numeric values or empty ranges.
+    """
+    entries: list[tuple[str, float | None, float | None]] = []
+    for spec in specs:
+        if spec.endswith((".yaml", ".yml")) and "=" not in spec:
+            try:
+                items = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise ParameterError(f"cannot read parameter file {spec}: {exc}") from None
+            if isinstance(items, dict):
+                items = items.get("parameters")
+            if not isinstance(items, list):
+                raise ParameterError(f"{spec}: expected a list of {{path, min, max}}")
+            for item in items:
+                if not isinstance(item, dict) or "path" not in item:
+                    raise ParameterError(f"{spec}: every entry needs a `path` ({item!r})")
+                entries.append((item["path"], item.get("min"), item.get("max")))
+        else:
+            path, _, rng = spec.partition("=")
+            low = high = None
+            if rng:
+                try:
+                    low, high = (float(v) for v in rng.split(":"))
+                except ValueError:
+                    raise ParameterError(f"{spec}: write the range as PATH=LOW:HIGH") from None
+            entries.append((path, low, high))
+    out = []
+    for path, low, high in entries:
+        base = get_value(scenario, path)
+        if not isinstance(base, (int, float)) or isinstance(base, bool):
+            raise ParameterError(f"{path} is {base!r}, not a number")
+        if low is None or high is None:
+            if base == 0:
+                raise ParameterError(f"{path} is 0: give a range, {path}=LOW:HIGH")
+            low, high = sorted((base * (1 - DEFAULT_SPREAD), base * (1 + DEFAULT_SPREAD)))
+            if _is_probability(path):
+                low, high = max(0.0, low), min(1.0, high)
+        integer = isinstance(base, int)
+        if integer:
+            low, high = round(low), round(high)
+        if not low < high:
+            raise ParameterError(f"{path}: the range {low}–{high} is empty")
+        out.append(ParamRange(path, float(low), float(high), float(base), integer))
+    if len({p.path for p in out}) != len(out):
+        raise ParameterError("a parameter is listed twice")
+    return out
+
+
+def _is_probability(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in ("dropout", "probability", "dropout_add")
+
+
+def _problem(params: list[ParamRange]) -> dict:
+    return {"num_vars": len(params), "names": [p.path for p in params],
+            "bounds": [[p.low, p.high] for p in params]}
+
+
+def build_design(params: list[ParamRange], method: str, samples: int, seed: int) -> pd.DataFrame:
+    """The points a method evaluates (columns: key paths)."""
+    if method == "oat":
+        rows = [{p.path: p.base for p in params}]
+        for q in params:
+            for value in (q.low, q.high):
+                rows.append({p.path: (value if p is q else p.base) for p in params})
+        frame = pd.DataFrame(rows)
+    else:
+        if method == "morris":
+            from SALib.sample import morris as sampler
+
+            x = sampler.sample(_problem(params), samples, num_levels=4, seed=seed)
+        else:
+            from SALib.sample import sobol as sampler
+
+            x = sampler.sample(_problem(params), samples, calc_second_order=False, seed=seed)
+        frame = pd.DataFrame(x, columns=[p.path for p in params])
+    for p in params:
+        frame[p.path] = p.clip(frame[p.path].to_numpy())
+    return frame
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Indices (one row per output × parameter), the evaluated points, and where they went."""
+
+    scenario: Scenario
+    method: str
+    params: list[ParamRange]
+    indices: pd.DataFrame
+    points: pd.DataFrame
+    folder: Path | None
+    manifest: dict
+
+    def ranking(self, output: str) -> pd.DataFrame:
+        """Parameters ordered by influence on ``output`` (most influential first)."""
+        rows = self.indices[self.indices.output == output]
+        key = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}[self.method]
+        return rows.sort_values(key, ascending=False, key=lambda s: s.abs())
+
+
+def run_sensitivity(
+    scenario: Scenario,
+    params: list[ParamRange],
+    method: Literal["oat", "morris", "sobol"] = "oat",
+    *,
+    replications: int = 1000,
+    seed: int = 0,
+    samples: int | None = None,
+    engine: str = "auto",
+    backend: Backend | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SensitivityResult:
+    """Run a sensitivity analysis of ``scenario`` over ``params``; write it to ``out``.
+
+    ``samples``: Morris trajectories (default 10) or the Sobol base sample N (default
+    64, a power of two; N × (parameters + 2) points). Raises ``RunConfigError`` for an
+    unknown method, too few parameters or a bad sample size.
+    """
+    if method not in METHODS:
+        raise RunConfigError(f"unknown method '{method}'; choose from {', '.join(METHODS)}")
+    if not params:
+        raise RunConfigError("give at least one parameter (--params)")
+    if method != "oat" and len(params) < 2:
+        raise RunConfigError(f"{method} needs at least two parameters")
+    samples = samples or {"oat": 1, "morris": 10, "sobol": 64}[method]
+    if method == "sobol" and samples & (samples - 1):
+        raise RunConfigError(f"sobol needs a power of two for --samples (got {samples})")
+    design = build_design(params, method, samples, seed)
+    backend = backend or LocalBackend(1)
+    store = None
+    folder = Path(out) if out is not None else None
+    partial = folder.with_name(folder.name + ".partial") if folder is not None else None
+    if partial is not None:
+        if partial.exists() and not resume:
+            import shutil
+
+            shutil.rmtree(partial)
+        store = PointStore(partial / "points")
+    started = time.perf_counter()
+    with backend:
+        points = run_points(scenario, design, replications=replications, seed=seed,
+                            engine=engine, backend=backend, store=store, progress=progress,
+                            origin=f"sensitivity ({method})")
+    outputs = _outputs(scenario)
+    indices = _analyse(method, params, design, points, outputs, seed)
+    manifest = _manifest(scenario, method, params, len(design), replications, seed, samples,
+                         backend, time.perf_counter() - started)
+    result = SensitivityResult(scenario, method, params, indices, points, folder, manifest)
+    if folder is not None:
+        replace_folder(folder, lambda tmp: _write(result, tmp))
+        if partial is not None and partial.exists():
+            import shutil
+
+            shutil.rmtree(partial)
+    return result
+
+
+def _outputs(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """(output name, metrics column, unit) for each target's probability and mean km²."""
+    out = []
+    for t in scenario.targets:
+        out.append((f"{t.name} probability", f"{t.name}.probability", "pp"))
+        out.append((f"{t.name} km²", f"{t.name}.mean_km2", "km²"))
+    return out
+
+
+def _analyse(method, params, design, points, outputs, seed) -> pd.DataFrame:
+    rows = []
+    for output, column, unit in outputs:
+        y = points[column].to_numpy(dtype=float)
+        scale = 100.0 if unit == "pp" else 1.0
+        target, measure = output.rsplit(" ", 1)
+        common = {"output": output, "target": target, "measure": measure, "unit": unit}
+        if method == "oat":
+            base = y[0]
+            for k, p in enumerate(params):
+                low, high = y[1 + 2 * k], y[2 + 2 * k]
+                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
+                             "base": p.base, "value_base": base * scale,
+                             "value_low": low * scale, "value_high": high * scale,
+                             "delta_low": (low - base) * scale, "delta_high": (high - base) * scale,
+                             "swing": abs(high - low) * scale})
+            continue
+        varies = np.ptp(y) > 1e-12
+        if method == "morris":
+            from SALib.analyze import morris
+
+            res = (morris.analyze(_problem(params), design.to_numpy(dtype=float), y,
+                                  num_levels=4, seed=seed) if varies else None)
+            for k, p in enumerate(params):
+                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
+                             "mu_star": float(res["mu_star"][k]) * scale if varies else 0.0,
+                             "mu_star_conf": (float(res["mu_star_conf"][k]) * scale
+                                              if varies else 0.0),
+                             "sigma": float(res["sigma"][k]) * scale if varies else 0.0,
+                             "mu": float(res["mu"][k]) * scale if varies else 0.0,
+                             "varies": bool(varies)})
+        else:
+            from SALib.analyze import sobol
+
+            with warnings.catch_warnings():
+                # constant sub-samples are expected when a probability sits at 0 or 1
+                warnings.simplefilter("ignore", UserWarning)
+                res = (sobol.analyze(_problem(params), y, calc_second_order=False, seed=seed)
+                       if varies else None)
+            for k, p in enumerate(params):
+                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
+                             "S1": float(res["S1"][k]) if varies else np.nan,
+                             "S1_conf": float(res["S1_conf"][k]) if varies else np.nan,
+                             "ST": float(res["ST"][k]) if varies else np.nan,
+                             "ST_conf": float(res["ST_conf"][k]) if varies else np.nan,
+                             "varies": bool(varies)})
+    return pd.DataFrame(rows)
+
+
+def _manifest(scenario, method, params, n_points, replications, seed, samples, backend, wall):
+    from . import __version__
+
+    return {"format_version": 1, "landsim_version": __version__, "scenario": scenario.name,
+            "scenario_sha256": scenario.digest(), "method": method, "samples": samples,
+            "parameters": [{"path": p.path, "low": p.low, "high": p.high, "base": p.base}
+                           for p in params],
+            "points": n_points, "replications_per_point": replications, "seed": seed,
+            "common_random_numbers": True, "backend": backend.name,
+            "wall_seconds": round(wall, 3)}
+
+
+def _write(result: SensitivityResult, folder: Path) -> None:
+    from .report.sensitivity_charts import draw_sensitivity_charts
+
+    result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
+    result.points.to_csv(folder / "points.csv", index_label="point", float_format="%.10g")
+    (folder / "sensitivity.json").write_text(json.dumps(result.manifest, indent=2) + "\n",
+                                             encoding="utf-8")
+    (folder / "sensitivity.md").write_text(describe(result), encoding="utf-8")
+    draw_sensitivity_charts(result, folder / "charts")
+
+
+def describe(result: SensitivityResult) -> str:
+    """A short text saying which parameters matter most for each target."""
+    method = result.method
+    measure_name = {"oat": "swing between low and high", "morris": "Morris μ*",
+                    "sobol": "total Sobol index ST"}[method]
+    lines = [f"# Sensitivity of {result.scenario.name} ({method})", "",
+             f"{len(result.params)} parameters, {len(result.points)} points × "
+             f"{result.manifest['replications_per_point']:,} replications (seed "
+             f"{result.manifest['seed']}, common random numbers). Ranked by the {measure_name}.",
+             ""]
+    for target in dict.fromkeys(result.indices.target):
+        lines.append(f"## {target}")
+        for output in (f"{target} probability", f"{target} km²"):
+            ranked = result.ranking(output)
+            unit = "percentage points" if output.endswith("probability") else "km²"
+            what = ("probability of meeting it" if output.endswith("probability")
+                    else "mean km² it counts")
+            if method != "oat" and not ranked["varies"].any():
+                lines.append(f"- **{what}**: the same at every point (no parameter moves it "
+                             "over these ranges).")
+                continue
+            if method == "oat" and ranked["swing"].max() < 1e-9:
+                lines.append(f"- **{what}**: the same at every parameter's low and high value.")
+                continue
+            parts = []
+            for _, row in ranked.head(3).iterrows():
+                if method == "oat":
+                    parts.append(f"`{row.parameter}` ({row.delta_low:+.1f} at {row.low:g}, "
+                                 f"{row.delta_high:+.1f} at {row.high:g} {unit})")
+                elif method == "morris":
+                    parts.append(f"`{row.parameter}` (μ* {row.mu_star:.2f} ± "
+                                 f"{row.mu_star_conf:.2f} {unit}, σ {row.sigma:.2f})")
+                else:
+                    parts.append(f"`{row.parameter}` (ST {row.ST:.2f} ± {row.ST_conf:.2f}, "
+                                 f"S1 {row.S1:.2f})")
+            lines.append(f"- **{what}**: most sensitive to " + "; then ".join(parts) + ".")
+        lines.append("")
+    return "\n".join(lines)
