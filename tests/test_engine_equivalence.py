@@ -1,5 +1,7 @@
 """The fast engine reproduces the SimPy engine replication for replication (< 1e-9 km²)."""
 
+import os
+
 import numpy as np
 import pytest
 from conftest import SCENARIOS
@@ -30,11 +32,16 @@ def test_shipped_scenarios_match(path):
     assert_same(layout, draw_chunk(layout, 2024, 0, 150))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
-def test_generated_scenarios_match(data, seed):
+# 150 random scenarios per run; LANDSIM_EQUIVALENCE_EXAMPLES=2000 for a deeper check
+# (about half a minute) whenever an engine changes.
+EXAMPLES = int(os.environ.get("LANDSIM_EQUIVALENCE_EXAMPLES", "150"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios(), seed=st.integers(0, 2**32 - 1), size=st.integers(1, 30))
+def test_generated_scenarios_match(data, seed, size):
     layout = build_layout(scenario_from_dict(data))
-    assert_same(layout, draw_chunk(layout, seed, 0, 8))
+    assert_same(layout, draw_chunk(layout, seed, 0, size))
 
 
 def test_a_chunk_of_one_matches():
