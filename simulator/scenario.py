@@ -166,7 +166,11 @@ class Scenario(_Model):
 
     name: str = Field(pattern=NAME_PATTERN, description="Names the output folder.")
     title: str = ""
+    title_zh: str = Field("", description="Title of the Chinese report (default: title).")
     description: str = ""
+    headline: str | None = Field(
+        None, description="Target the report's headline leads with (default: the first)."
+    )
     sources: list[str] = Field(default_factory=list)
     horizon: Horizon
     targets: list[Target] = Field(min_length=1)
@@ -300,6 +304,11 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
     def unknown_pathway(path: tuple, name: str) -> None:
         out.append((path, f"'{name}' is not a pathway{_did_you_mean(name, names)}; {known}"))
 
+    target_names = [t.name for t in s.targets]
+    if s.headline is not None and s.headline not in target_names:
+        out.append((("headline",), f"'{s.headline}' is not a target"
+                    f"{_did_you_mean(s.headline, target_names)}; targets: "
+                    f"{', '.join(target_names)}"))
     seen_targets: set[str] = set()
     for i, t in enumerate(s.targets):
         here = ("targets", i)

@@ -59,6 +59,21 @@ def test_chinese_report(runs):
     assert '<html lang="zh-Hans">' in html
     assert "到2025年底累计释放不少于32平方公里的概率为" in html
     assert "Noto Sans CJK SC" in html and (runs / "baseline" / "charts-zh" / "fan.svg").exists()
+    assert "<h1>深圳市20个先进制造业园区工业用地释放（2022—2035年）</h1>" in html  # title_zh
+    english = (runs / "baseline" / "report.html").read_text(encoding="utf-8")
+    assert "<h1>Shenzhen 20 advanced-manufacturing parks" in english
+
+
+def test_headline_follows_the_scenarios_headline_key():
+    from simulator import load_scenario, simulate
+    from simulator.params import with_values
+    from simulator.report.html import render_report
+
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    for headline in ("binding-2025", "batch-3"):
+        scenario = with_values(base, {"headline": headline})
+        html = render_report(RunData.from_result(simulate(scenario, replications=200)), [])
+        assert f'data-target="{headline}"' in html
 
 
 def test_compare(runs, tmp_path):

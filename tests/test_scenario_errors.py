@@ -210,6 +210,13 @@ CASES = {
         "duplicate key (first given at line 8)",
         9,
     ),
+    "headline that is not a target": (
+        "name: tiny\n",
+        "name: tiny\nheadline: tt\n",
+        "headline",
+        "'tt' is not a target (did you mean 't'?)",
+        2,
+    ),
     "yield outside [0, 1]": (
         "    projects: 2\n    stages:",
         "    projects: 2\n    yield: 1.2\n    stages:",

@@ -52,11 +52,9 @@ code { font-size: 0.85em; }
 
 
 def headline_target(run: RunData) -> dict:
-    """The target the headline leads with: a binding one if named so, else the first."""
-    for target in run.targets:
-        if "binding" in target["name"]:
-            return target
-    return run.targets[0]
+    """The target the headline leads with: the scenario's ``headline``, else the first."""
+    wanted = run.scenario.headline or run.targets[0]["name"]
+    return next(t for t in run.targets if t["name"] == wanted)
 
 
 def _headline(run: RunData, lang: str) -> str:
@@ -196,7 +194,7 @@ def render_page(title: str, body: str, lang: str) -> str:
 
 def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") -> str:
     """The report of one run as a self-contained HTML page."""
-    title = run.scenario.title or run.name
+    title = (run.scenario.title_zh if lang == "zh" else "") or run.scenario.title or run.name
     meta = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
     body = (
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
