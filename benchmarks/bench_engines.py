@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator import load_scenario  # noqa: E402
-from simulator.engines import des, fast  # noqa: E402
-from simulator.layout import build_layout  # noqa: E402
-from simulator.sampling import CHUNK_SIZE, draw_chunk  # noqa: E402
+from simulator.model.engines import des, fast  # noqa: E402
+from simulator.model.layout import build_layout  # noqa: E402
+from simulator.model.sampling import CHUNK_SIZE, draw_chunk  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 

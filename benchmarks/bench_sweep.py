@@ -22,8 +22,8 @@ import pandas as pd  # noqa: E402
 from scipy.stats import qmc  # noqa: E402
 
 from simulator import load_scenario  # noqa: E402
-from simulator.backends import DaskBackend, LocalBackend  # noqa: E402
-from simulator.points import run_points  # noqa: E402
+from simulator.run.backends import DaskBackend, LocalBackend  # noqa: E402
+from simulator.study.points import run_points  # noqa: E402
 
 PARAMETERS = {  # path: (low, high)
     "pathways.consolidation.stages[0].duration.median": (2.0, 4.0),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from .errors import LandsimError, Problem, RunConfigError, ScenarioError
-from .montecarlo import simulate
-from .output import write_run
-from .results import SimulationResult
-from .scenario import Scenario, load_scenario, scenario_from_dict, scenario_json_schema
+from simulator.inputs.errors import LandsimError, Problem, RunConfigError, ScenarioError
+from simulator.run.montecarlo import simulate
+from simulator.run.output import write_run
+from simulator.run.results import SimulationResult
+from simulator.inputs.scenario import Scenario, load_scenario, scenario_from_dict, scenario_json_schema
 
 __version__ = "0.1.0"
 

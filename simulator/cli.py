@@ -13,13 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .errors import LandsimError, ScenarioError
-from .formatting import pct, pct_range
-from .montecarlo import ENGINE_CHOICES, MAX_REPLICATIONS, fresh_seed, resolve_engine, simulate
-from .output import write_run, write_text_atomically
-from .results import SimulationResult
-from .scenario import load_scenario, scenario_json_schema
+from simulator import __version__
+from simulator.inputs.errors import LandsimError, ScenarioError
+from simulator.report.formatting import pct, pct_range
+from simulator.run.montecarlo import ENGINE_CHOICES, MAX_REPLICATIONS, fresh_seed, resolve_engine, simulate
+from simulator.run.output import write_run, write_text_atomically
+from simulator.run.results import SimulationResult
+from simulator.inputs.scenario import load_scenario, scenario_json_schema
 
 __all__ = ["main"]
 
@@ -215,11 +215,11 @@ def main(argv: list[str] | None = None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.set:
-        from .params import parse_assignment, with_values
+        from simulator.inputs.params import parse_assignment, with_values
 
         scenario = with_values(scenario, dict(parse_assignment(a) for a in args.set))
     if not args.no_report and args.lang == "zh":
-        from .report.style import cjk_font
+        from simulator.report.style import cjk_font
 
         cjk_font()  # fail before simulating, not after
     seed = fresh_seed() if args.seed is None else args.seed
@@ -260,19 +260,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report_name(lang: str) -> str:
-    from .report import report_file
+    from simulator.report import report_file
 
     return report_file(lang)
 
 
 def _reporter(lang: str):
-    from .report import build_report
+    from simulator.report import build_report
 
     return lambda folder: build_report(folder, lang=lang)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from simulator.report import build_report
 
     path = build_report(args.folder, lang=args.lang)
     print(f"wrote {path}")
@@ -280,7 +280,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .report import compare_runs
+    from simulator.report import compare_runs
 
     path = compare_runs(args.folders, args.out, lang=args.lang)
     print(f"wrote {path / 'comparison.html'}")
@@ -288,8 +288,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .backends import make_backend
-    from .sweep import design_points, load_sweep, run_sweep
+    from simulator.run.backends import make_backend
+    from simulator.study.sweep import design_points, load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
     out = args.out or Path("outputs") / "sweeps" / sweep.spec.name
@@ -305,8 +305,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .backends import make_backend
-    from .sensitivity import build_design, parse_params, run_sensitivity
+    from simulator.run.backends import make_backend
+    from simulator.study.sensitivity import build_design, parse_params, run_sensitivity
 
     scenario = load_scenario(args.scenario)
     params = parse_params(scenario, args.params)
@@ -339,7 +339,7 @@ def _interruptible(out: Path):
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
-    from .trace import trace_replication
+    from simulator.run.trace import trace_replication
 
     scenario = load_scenario(args.scenario)
     trace = trace_replication(scenario, replication=args.replication, seed=args.seed)

@@ -11,7 +11,7 @@ from matplotlib.collections import PolyCollection
 from PIL import Image
 
 from simulator import SimulationResult
-from simulator.engines import ChunkOutcome
+from simulator.model.engines import ChunkOutcome
 from simulator.report import RunData, charts
 from simulator.report.style import ReportError
 

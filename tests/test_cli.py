@@ -100,7 +100,7 @@ def test_failure_mid_run_leaves_existing_output_alone(tiny, tmp_path, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("simulator.output._write_json", broken)
+    monkeypatch.setattr("simulator.run.output._write_json", broken)
     assert run("run", tiny, "-n", 30, "--out", out) == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: disk on fire" in err and "--debug" in err
@@ -117,7 +117,7 @@ def test_a_successful_run_replaces_the_previous_folder(tiny, tmp_path):
 
 
 def test_debug_shows_the_traceback(tiny, tmp_path, monkeypatch):
-    monkeypatch.setattr("simulator.output._write_json", lambda *a: 1 / 0)
+    monkeypatch.setattr("simulator.run.output._write_json", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         run("--debug", "run", tiny, "-n", 5, "--out", tmp_path / "o")
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from simulator.engines.des import run_replication
-from simulator.layout import build_layout, split_projects
-from simulator.sampling import draw_chunk
+from simulator.model.engines.des import run_replication
+from simulator.model.layout import build_layout, split_projects
+from simulator.model.sampling import draw_chunk
 
 
 def trace(scn, events=("begin", "release", "handover", "drop", "late"), seed=0):

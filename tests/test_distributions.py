@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from simulator.distributions import DistributionSpec
+from simulator.inputs.distributions import DistributionSpec
 
 ADAPTER = TypeAdapter(DistributionSpec)
 N = 20_000

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from simulator import load_scenario, scenario_from_dict
-from simulator.engines import des, fast
-from simulator.layout import build_layout
-from simulator.sampling import draw_chunk
+from simulator.model.engines import des, fast
+from simulator.model.layout import build_layout
+from simulator.model.sampling import draw_chunk
 
 FIELDS = ("annual", "late", "dropped", "yield_loss")
 

@@ -5,8 +5,8 @@ import pytest
 from conftest import ROOT, scenario
 
 from simulator import RunConfigError, load_scenario, simulate
-from simulator.montecarlo import resolve_engine
-from simulator.sampling import CHUNK_SIZE
+from simulator.run.montecarlo import resolve_engine
+from simulator.model.sampling import CHUNK_SIZE
 
 TINY = scenario("""
     name: tiny

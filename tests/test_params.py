@@ -6,7 +6,7 @@ from conftest import ROOT, SCENARIOS
 
 import simulator.cli as cli
 from simulator import ScenarioError, load_scenario
-from simulator.params import ParameterError, get_value, numeric_paths, parse_assignment, with_values
+from simulator.inputs.params import ParameterError, get_value, numeric_paths, parse_assignment, with_values
 
 
 def without_provenance(scenario):

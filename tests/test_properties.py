@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from simulator import scenario_from_dict, simulate
-from simulator.engines import ChunkOutcome
-from simulator.engines.des import run_chunk
-from simulator.layout import build_layout
-from simulator.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
+from simulator.model.engines import ChunkOutcome
+from simulator.model.engines.des import run_chunk
+from simulator.model.layout import build_layout
+from simulator.model.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

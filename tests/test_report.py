@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 import simulator.cli as cli
-from simulator.formatting import pct
+from simulator.report.formatting import pct
 from simulator.report import RunData, build_report, compare_runs
 from simulator.report.style import ReportError
 
@@ -46,7 +46,7 @@ def test_run_writes_a_self_contained_report(runs):
 def test_report_rebuilds_from_saved_files_without_simulating(runs, monkeypatch):
     folder = runs / "consolidation-push"
     before = (folder / "report.html").read_text(encoding="utf-8")
-    monkeypatch.setattr("simulator.montecarlo.simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("simulator.run.montecarlo.simulate", lambda *a, **k: 1 / 0)
     (folder / "report.html").unlink()
     assert cli.main(["report", str(folder)]) == 0
     assert (folder / "report.html").read_text(encoding="utf-8") == before
@@ -66,7 +66,7 @@ def test_chinese_report(runs):
 
 def test_headline_follows_the_scenarios_headline_key():
     from simulator import load_scenario, simulate
-    from simulator.params import with_values
+    from simulator.inputs.params import with_values
     from simulator.report.html import render_report
 
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")

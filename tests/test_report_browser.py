@@ -14,7 +14,7 @@ from conftest import ROOT
 from PIL import Image, ImageStat
 
 import simulator.cli as cli
-from simulator.formatting import pct
+from simulator.report.formatting import pct
 from simulator.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

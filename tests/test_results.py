@@ -5,8 +5,8 @@ import pytest
 from conftest import scenario
 
 from simulator import SimulationResult
-from simulator.engines import ChunkOutcome
-from simulator.stats import wilson_interval
+from simulator.model.engines import ChunkOutcome
+from simulator.run.stats import wilson_interval
 
 SCN = scenario("""
     name: synthetic

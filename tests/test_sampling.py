@@ -8,8 +8,8 @@ import yaml
 from conftest import mc_tolerance
 
 from simulator import scenario_from_dict
-from simulator.layout import build_layout
-from simulator.sampling import CHUNK_SIZE, draw_chunk
+from simulator.model.layout import build_layout
+from simulator.model.sampling import CHUNK_SIZE, draw_chunk
 
 BASE = yaml.safe_load("""
 name: s

@@ -6,8 +6,8 @@ import yaml
 from conftest import NEGOTIATION, ROOT, scenario
 
 import simulator.cli as cli
-from simulator.params import ParameterError
-from simulator.sensitivity import parse_params, run_sensitivity
+from simulator.inputs.params import ParameterError
+from simulator.study.sensitivity import parse_params, run_sensitivity
 
 # negotiation median dominates; the pathway factor matters a little; the event never
 # happens (probability 0), so its multiplier is a parameter the model never reads.

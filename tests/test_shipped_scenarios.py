@@ -6,7 +6,7 @@ import yaml
 from conftest import ROOT, SCENARIOS
 
 from simulator import load_scenario, simulate
-from simulator.keypath import format_path
+from simulator.inputs.keypath import format_path
 
 EXPECTED = {"baseline", "two-hundred-2020", "longgang-2025", "renewal-downturn",
             "consolidation-push"}

@@ -9,8 +9,8 @@ from conftest import NEGOTIATION, ROOT
 
 import simulator.cli as cli
 from simulator import RunConfigError, ScenarioError
-from simulator.backends import DaskBackend, LocalBackend
-from simulator.sweep import design_points, load_sweep, run_sweep
+from simulator.run.backends import DaskBackend, LocalBackend
+from simulator.study.sweep import design_points, load_sweep, run_sweep
 
 
 def write_sweep(tmp_path, body: str):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..output import replace_folder, write_text_atomically
-from . import charts
-from .compare import compare_runs
-from .html import render_report
-from .i18n import LANGS
-from .rundata import RunData
-from .style import ReportError
+from simulator.run.output import replace_folder, write_text_atomically
+from simulator.report import charts
+from simulator.report.compare import compare_runs
+from simulator.report.html import render_report
+from simulator.report.i18n import LANGS
+from simulator.report.rundata import RunData
+from simulator.report.style import ReportError
 
 __all__ = [
     "LANGS",

@@ -18,10 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from ..formatting import pct
-from .i18n import pathway_label, t
-from .rundata import RunData
-from .style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
+from simulator.report.formatting import pct
+from simulator.report.i18n import pathway_label, t
+from simulator.report.rundata import RunData
+from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
 
 __all__ = [
     "CHARTS",

@@ -10,13 +10,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..formatting import pct, pct_range
-from ..output import replace_folder
-from .charts import ChartFile, svg_text
-from .html import figure_html, render_page
-from .i18n import LANGS, t
-from .rundata import RunData
-from .style import GREYS, LINESTYLES, ReportError, chart_style
+from simulator.report.formatting import pct, pct_range
+from simulator.run.output import replace_folder
+from simulator.report.charts import ChartFile, svg_text
+from simulator.report.html import figure_html, render_page
+from simulator.report.i18n import LANGS, t
+from simulator.report.rundata import RunData
+from simulator.report.style import GREYS, LINESTYLES, ReportError, chart_style
 
 __all__ = ["compare_fan_chart", "compare_runs", "odds_table"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from ..formatting import pct, pct_range
-from ..keypath import parse_path
-from .charts import ChartFile
-from .i18n import pathway_label, t
-from .rundata import RunData
+from simulator.report.formatting import pct, pct_range
+from simulator.inputs.keypath import parse_path
+from simulator.report.charts import ChartFile
+from simulator.report.i18n import pathway_label, t
+from simulator.report.rundata import RunData
 
 __all__ = ["headline_target", "render_page", "render_report"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ScenarioError
-from ..results import SimulationResult
-from ..scenario import Scenario, load_scenario
-from .style import ReportError
+from simulator.inputs.errors import ScenarioError
+from simulator.run.results import SimulationResult
+from simulator.inputs.scenario import Scenario, load_scenario
+from simulator.report.style import ReportError
 
 __all__ = ["RunData", "RUN_FILES"]
 

@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .charts import svg_text
-from .style import ACCENT, GREYS, chart_style
+from simulator.report.charts import svg_text
+from simulator.report.style import ACCENT, GREYS, chart_style
 
 __all__ = ["draw_sensitivity_charts", "morris_chart", "short", "sobol_chart", "tornado"]
 

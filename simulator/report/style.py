@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from ..errors import LandsimError
+from simulator.inputs.errors import LandsimError
 
 __all__ = [
     "ACCENT",

@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .charts import svg_text
-from .style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
+from simulator.report.charts import svg_text
+from simulator.report.style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
 
 __all__ = ["against_parameter", "draw_sweep_charts", "heatmap"]
 

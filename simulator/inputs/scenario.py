@@ -20,10 +20,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .distributions import DIST_TYPES, DistributionSpec, Fixed
-from .errors import Problem, ScenarioError
-from .keypath import format_path
-from .yamlsource import YamlSource, read_yaml
+from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
+from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.keypath import format_path
+from simulator.inputs.yamlsource import YamlSource, read_yaml
 
 __all__ = [
     "Correlation",

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engines.des import run_replication
-from .errors import RunConfigError
-from .layout import build_layout
-from .montecarlo import MAX_REPLICATIONS
-from .results import achieved_km2
-from .sampling import CHUNK_SIZE, draw_chunk
-from .scenario import Scenario
+from simulator.model.engines.des import run_replication
+from simulator.inputs.errors import RunConfigError
+from simulator.model.layout import build_layout
+from simulator.run.montecarlo import MAX_REPLICATIONS
+from simulator.run.results import achieved_km2
+from simulator.model.sampling import CHUNK_SIZE, draw_chunk
+from simulator.inputs.scenario import Scenario
 
 __all__ = ["ReplicationTrace", "trace_replication"]
 

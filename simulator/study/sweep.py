@@ -33,13 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 from scipy.stats import qmc
 
-from .backends import Backend, LocalBackend
-from .errors import Problem, ScenarioError
-from .keypath import format_path
-from .params import ParameterError, get_value
-from .points import PointStore, run_points
-from .scenario import NAME_PATTERN, Scenario, load_scenario, validate_document
-from .yamlsource import read_yaml
+from simulator.run.backends import Backend, LocalBackend
+from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.keypath import format_path
+from simulator.inputs.params import ParameterError, get_value
+from simulator.study.points import PointStore, run_points
+from simulator.inputs.scenario import NAME_PATTERN, Scenario, load_scenario, validate_document
+from simulator.inputs.yamlsource import read_yaml
 
 __all__ = ["SweepParameter", "SweepResult", "SweepSpec", "design_points", "load_sweep",
            "run_sweep"]
@@ -207,7 +207,7 @@ def run_sweep(
     finished folder (points.csv, sweep.json, charts/). Raises ``RunConfigError`` if
     ``resume`` meets a partial folder of another sweep.
     """
-    from .errors import RunConfigError
+    from simulator.inputs.errors import RunConfigError
 
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
@@ -238,7 +238,7 @@ def run_sweep(
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     result = SweepResult(sweep, table, out, manifest)
     if charts:
-        from .report.sweep_charts import draw_sweep_charts
+        from simulator.report.sweep_charts import draw_sweep_charts
 
         draw_sweep_charts(result, partial / "charts")
     _swap_into_place(partial, out)
@@ -246,7 +246,7 @@ def run_sweep(
 
 
 def _manifest(sweep: LoadedSweep, design: pd.DataFrame, backend: Backend) -> dict:
-    from . import __version__
+    from simulator import __version__
 
     return {
         "format_version": 1,

@@ -4,7 +4,7 @@ Each project is a SimPy process that waits for its start, (for a routed pathway)
 waits for the route's opening year and identification delay, then passes through its
 pathway's stages in order, queueing where a stage has a capacity. A pathway with an
 ``annual_cap`` hands completed area over through a yearly ledger process. The engine
-draws nothing itself: every random quantity comes from :class:`~simulator.sampling.Draws`.
+draws nothing itself: every random quantity comes from :class:`~simulator.model.sampling.Draws`.
 
 Queue discipline, made exact so another engine can reproduce it: at any instant,
 all completions and arrivals of that instant happen first; then free places go to
@@ -21,9 +21,9 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from ..layout import Layout
-from ..sampling import Draws, event_effect
-from . import ChunkOutcome
+from simulator.model.layout import Layout
+from simulator.model.sampling import Draws, event_effect
+from simulator.model.engines import ChunkOutcome
 
 __all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
 

@@ -1,7 +1,7 @@
 """Engines turn a chunk of sampled inputs into released km² by replication, year and pathway.
 
 An engine is a function ``run_chunk(layout, draws, on_replication=None) -> ChunkOutcome``.
-All engines consume the same :class:`~simulator.sampling.Draws`, so for the same seed
+All engines consume the same :class:`~simulator.model.sampling.Draws`, so for the same seed
 they must return the same outcome.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import RunConfigError
+from simulator.inputs.errors import RunConfigError
 
 __all__ = ["ChunkOutcome", "ENGINES", "EngineFn", "get_engine"]
 
@@ -44,13 +44,13 @@ EngineFn = Callable[..., ChunkOutcome]
 
 
 def _des() -> EngineFn:
-    from .des import run_chunk
+    from simulator.model.engines.des import run_chunk
 
     return run_chunk
 
 
 def _fast() -> EngineFn:
-    from .fast import run_chunk
+    from simulator.model.engines.fast import run_chunk
 
     return run_chunk
 

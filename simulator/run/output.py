@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import RunConfigError
-from .results import FORMAT_VERSION, SimulationResult
+from simulator.inputs.errors import RunConfigError
+from simulator.run.results import FORMAT_VERSION, SimulationResult
 
 __all__ = [
     "PARQUET_MAX_ROWS",
@@ -107,7 +107,7 @@ def run_manifest(
     import scipy
     import simpy
 
-    from . import __version__
+    from simulator import __version__
 
     return {
         "format_version": FORMAT_VERSION,

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from .errors import RunConfigError
+from simulator.inputs.errors import RunConfigError
 
 __all__ = ["Backend", "DaskBackend", "LocalBackend", "make_backend", "start_method"]
 

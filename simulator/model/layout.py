@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import Scenario
+from simulator.inputs.scenario import Scenario
 
 __all__ = ["EventSpec", "Layout", "StageSpec", "build_layout", "split_projects"]
 

@@ -1,6 +1,6 @@
 """The vectorised engine: every replication of a chunk at once, with numpy arrays.
 
-It consumes the same :class:`~simulator.sampling.Draws` as the SimPy engine and
+It consumes the same :class:`~simulator.model.sampling.Draws` as the SimPy engine and
 reproduces it replication for replication (to floating-point rounding, < 1e-9 km²),
 because it implements the same rules in closed form instead of by events:
 
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layout import Layout
-from ..sampling import Draws
-from . import ChunkOutcome
+from simulator.model.layout import Layout
+from simulator.model.sampling import Draws
+from simulator.model.engines import ChunkOutcome
 
 __all__ = ["run_chunk"]
 
@@ -268,7 +268,7 @@ def _fifo(layout, event_start, owner, arrive, base, fac, capacity):
 def _event_effects(layout: Layout, event_start: np.ndarray, pathway: int, t: np.ndarray):
     """Duration multiplier and extra dropout for stages of ``pathway`` starting at times t.
 
-    Same rule and the same order of operations as :func:`simulator.sampling.event_effect`.
+    Same rule and the same order of operations as :func:`simulator.model.sampling.event_effect`.
     """
     if not any(ev.mask[pathway] for ev in layout.events):
         return 1.0, 0.0  # multiplying by 1.0 is exact, so skipping it changes nothing

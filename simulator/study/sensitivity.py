@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .backends import Backend, LocalBackend
-from .errors import RunConfigError
-from .output import replace_folder
-from .params import ParameterError, get_value
-from .points import PointStore, run_points
-from .scenario import Scenario
+from simulator.run.backends import Backend, LocalBackend
+from simulator.inputs.errors import RunConfigError
+from simulator.run.output import replace_folder
+from simulator.inputs.params import ParameterError, get_value
+from simulator.study.points import PointStore, run_points
+from simulator.inputs.scenario import Scenario
 
 __all__ = ["METHODS", "ParamRange", "SensitivityResult", "parse_params", "run_sensitivity"]
 
@@ -275,7 +275,7 @@ def _analyse(method, params, design, points, outputs, seed) -> pd.DataFrame:
 
 
 def _manifest(scenario, method, params, n_points, replications, seed, samples, backend, wall):
-    from . import __version__
+    from simulator import __version__
 
     return {"format_version": 1, "landsim_version": __version__, "scenario": scenario.name,
             "scenario_sha256": scenario.digest(), "method": method, "samples": samples,
@@ -287,7 +287,7 @@ def _manifest(scenario, method, params, n_points, replications, seed, samples, b
 
 
 def _write(result: SensitivityResult, folder: Path) -> None:
-    from .report.sensitivity_charts import draw_sensitivity_charts
+    from simulator.report.sensitivity_charts import draw_sensitivity_charts
 
     result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
     result.points.to_csv(folder / "points.csv", index_label="point", float_format="%.10g")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .layout import Layout
+from simulator.model.layout import Layout
 
 __all__ = ["CHUNK_SIZE", "Draws", "chunk_sizes", "draw_chunk", "event_effect"]
 

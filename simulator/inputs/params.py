@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from .errors import LandsimError, Problem, ScenarioError
-from .keypath import format_path, parse_path
-from .scenario import Scenario, scenario_from_dict
+from simulator.inputs.errors import LandsimError, Problem, ScenarioError
+from simulator.inputs.keypath import format_path, parse_path
+from simulator.inputs.scenario import Scenario, scenario_from_dict
 
 __all__ = [
     "ParameterError",

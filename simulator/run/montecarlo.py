@@ -15,14 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from .backends import start_method
-from .engines import ENGINES, ChunkOutcome, get_engine
-from .errors import RunConfigError
-from .layout import Layout, build_layout
-from .results import SimulationResult, targets_met
-from .sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
-from .scenario import Scenario
-from .stats import wilson_interval
+from simulator.run.backends import start_method
+from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
+from simulator.inputs.errors import RunConfigError
+from simulator.model.layout import Layout, build_layout
+from simulator.run.results import SimulationResult, targets_met
+from simulator.model.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
+from simulator.inputs.scenario import Scenario
+from simulator.run.stats import wilson_interval
 
 __all__ = [
     "ENGINE_CHOICES",

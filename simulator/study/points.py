@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .backends import Backend
-from .errors import RunConfigError
-from .montecarlo import simulate
-from .params import with_values
-from .results import SimulationResult
-from .scenario import Scenario
+from simulator.run.backends import Backend
+from simulator.inputs.errors import RunConfigError
+from simulator.run.montecarlo import simulate
+from simulator.inputs.params import with_values
+from simulator.run.results import SimulationResult
+from simulator.inputs.scenario import Scenario
 
 __all__ = ["PointStore", "evaluate_point", "point_metrics", "run_points"]
 

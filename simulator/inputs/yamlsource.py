@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, ScenarioError
-from .keypath import format_path
+from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.keypath import format_path
 
 __all__ = ["YamlSource", "read_yaml"]
 

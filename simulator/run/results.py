@@ -13,9 +13,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engines import ChunkOutcome
-from .scenario import Scenario
-from .stats import wilson_interval
+from simulator.model.engines import ChunkOutcome
+from simulator.inputs.scenario import Scenario
+from simulator.run.stats import wilson_interval
 
 __all__ = ["FORMAT_VERSION", "SimulationResult"]
 
