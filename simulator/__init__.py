@@ -8,12 +8,20 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from simulator.inputs.errors import LandsimError, Problem, RunConfigError, ScenarioError
-from simulator.run.montecarlo import simulate
-from simulator.run.output import write_run
-from simulator.run.results import SimulationResult
-from simulator.inputs.scenario import Scenario, load_scenario, scenario_from_dict, scenario_json_schema
+from simulator.inputs.scenario import (
+    Scenario,
+    load_scenario,
+    scenario_from_dict,
+    scenario_json_schema,
+)
+
+if TYPE_CHECKING:
+    from simulator.run.montecarlo import simulate
+    from simulator.run.output import write_run
+    from simulator.run.results import SimulationResult
 
 __version__ = "0.1.0"
 
@@ -33,3 +41,23 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_LAZY = {
+    "simulate": "simulator.run.montecarlo",
+    "write_run": "simulator.run.output",
+    "SimulationResult": "simulator.run.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The run wing pulls in pandas and the engines; importing it on first use keeps
+    # `landsim validate` and error messages quick.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

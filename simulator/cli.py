@@ -1,7 +1,7 @@
 """The ``landsim`` command. It parses arguments and calls the library; nothing more.
 
-Exit status: 0 success, 2 bad input (scenario, arguments), 1 unexpected internal error,
-130 interrupted.
+Exit status: 0 success, 2 bad input (scenario, arguments, an output folder it may not
+replace), 1 unexpected internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -9,19 +9,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import time
 from pathlib import Path
 
 from simulator import __version__
 from simulator.inputs.errors import LandsimError, ScenarioError
-from simulator.report.formatting import pct, pct_range
-from simulator.run.montecarlo import ENGINE_CHOICES, MAX_REPLICATIONS, fresh_seed, resolve_engine, simulate
-from simulator.run.output import write_run, write_text_atomically
-from simulator.run.results import SimulationResult
 from simulator.inputs.scenario import load_scenario, scenario_json_schema
 
+# The run and report wings import pandas, scipy and matplotlib (a second or more); the
+# commands import them when they need them, so `validate` and error messages stay quick.
+MAX_REPLICATIONS = 10_000_000  # = simulator.run.montecarlo.MAX_REPLICATIONS (tested)
+ENGINE_CHOICES = ("auto", "des", "fast")  # = simulator.run.montecarlo.ENGINE_CHOICES (tested)
+
 __all__ = ["main"]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``): cleaned up exactly like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001 — signal handler signature
+    raise Terminated()
 
 
 def _count(text: str) -> int:
@@ -89,7 +99,13 @@ def _add_execution(parser: argparse.ArgumentParser) -> None:
                        help="a Dask scheduler (tcp://host:8786), or local:N for a LocalCluster")
     parser.add_argument("--resume", action="store_true",
                         help="keep the points an interrupted run already finished")
+    _add_force(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace --out even if it is a folder landsim did not write")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
+    _add_force(run)
     run.set_defaults(func=_cmd_run)
 
     trace = sub.add_parser("trace", help="write the event log of one replication (SimPy engine)")
@@ -148,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("folders", type=Path, nargs="+", help="output folders of runs")
     compare.add_argument("--out", type=Path, required=True, help="folder for the comparison")
     compare.add_argument("--lang", choices=["en", "zh"], default="en")
+    _add_force(compare)
     compare.set_defaults(func=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, lhs or sobol design)")
@@ -189,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = ["landsim", *argv]
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -198,8 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     except LandsimError as exc:
         print(f"landsim: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("landsim: terminated; nothing was written or replaced", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print("landsim: interrupted; no output was written", file=sys.stderr)
+        print("landsim: interrupted; nothing was written or replaced", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 — the last line of defence for users
         if args.debug:
@@ -210,9 +232,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
+    from simulator.run.output import check_output, write_run
+
     scenario = load_scenario(args.scenario)
     if args.set:
         from simulator.inputs.params import parse_assignment, with_values
@@ -224,6 +251,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cjk_font()  # fail before simulating, not after
     seed = fresh_seed() if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("outputs") / scenario.name
+    check_output(out, force=args.force, inputs=[args.scenario])  # before simulating
     total = args.max_replications if args.precision else args.replications
     if not args.quiet:
         count = (f"up to {total:,} replications, precision ±{args.precision}"
@@ -244,7 +272,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
     path = write_run(
         result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet,
-        extra=None if args.no_report else _reporter(args.lang),
+        extra=None if args.no_report else _reporter(args.lang), force=args.force,
+        inputs=[args.scenario],
     )
     if not args.quiet:
         print(format_table(result))
@@ -282,7 +311,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from simulator.report import compare_runs
 
-    path = compare_runs(args.folders, args.out, lang=args.lang)
+    path = compare_runs(args.folders, args.out, lang=args.lang, force=args.force)
     print(f"wrote {path / 'comparison.html'}")
     return 0
 
@@ -298,7 +327,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"sweep {sweep.spec.name}: {total} points × {sweep.spec.replications:,} replications "
           f"of {sweep.base.name} (seed {sweep.spec.seed}, common random numbers) on {backend.name}")
     with _interruptible(out), _progress(total, disable=args.quiet, unit="point") as bar:
-        result = run_sweep(sweep, out, backend=backend, resume=args.resume, progress=bar.update)
+        result = run_sweep(sweep, out, backend=backend, resume=args.resume, progress=bar.update,
+                           force=args.force)
     print(f"{result.manifest['wall_seconds']:.1f} s ({result.manifest['points_per_second']} "
           f"points/s) · wrote {result.folder}/points.csv")
     return 0
@@ -322,7 +352,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         result = run_sensitivity(scenario, params, args.method, replications=args.replications,
                                  seed=args.seed, samples=samples, engine=args.engine,
                                  backend=backend, out=out, resume=args.resume,
-                                 progress=bar.update)
+                                 progress=bar.update, force=args.force,
+                                 inputs=[args.scenario, *[p for p in args.params
+                                                          if Path(p).is_file()]])
     print((out / "sensitivity.md").read_text(encoding="utf-8"))
     print(f"wrote {result.folder}/ (indices.csv, sensitivity.md, charts/)")
     return 0
@@ -339,6 +371,7 @@ def _interruptible(out: Path):
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
+    from simulator.run.output import write_text_atomically
     from simulator.run.trace import trace_replication
 
     scenario = load_scenario(args.scenario)
@@ -368,8 +401,10 @@ def _progress(total: int, *, disable: bool, unit: str = "rep"):
     )
 
 
-def format_table(result: SimulationResult) -> str:
-    """The target table printed after a run."""
+def format_table(result) -> str:
+    """The target table printed after a run (of a ``SimulationResult``)."""
+    from simulator.report.formatting import pct, pct_range
+
     odds = result.target_odds()
     lines = [
         "",

@@ -43,7 +43,7 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["summary.json", "targets.csv", "annual.csv", "pathways.csv", "replications.parquet",
          "scenario.resolved.yaml", "run.json", "scurve.csv", "histograms.csv", "report.html",
-         "charts"]
+         "charts", ".landsim-output"]
     )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 4 and summary["replications"] == 300 and summary["engine"] == "fast"
@@ -110,10 +110,11 @@ def test_failure_mid_run_leaves_existing_output_alone(tiny, tmp_path, monkeypatc
 
 def test_a_successful_run_replaces_the_previous_folder(tiny, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     assert run("run", tiny, "-n", 10, "--out", out, "-q") == 0
+    (out / "stale.txt").write_text("old")
+    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--seed", 3) == 0
     assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
+    assert json.loads((out / "run.json").read_text())["seed"] == 3
 
 
 def test_debug_shows_the_traceback(tiny, tmp_path, monkeypatch):

@@ -107,7 +107,7 @@ def test_run_without_cjk_font_fails_before_simulating(tmp_path, monkeypatch, cap
         raise Err("no font with Chinese characters found; install fonts-noto-cjk")
 
     monkeypatch.setattr("simulator.report.style.cjk_font", no_font)
-    monkeypatch.setattr("simulator.cli.simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("simulator.run.montecarlo.simulate", lambda *a, **k: 1 / 0)
     out = tmp_path / "o"
     assert cli.main(["run", str(ROOT / "scenarios" / "longgang-2025.yaml"), "--lang", "zh",
                      "--out", str(out)]) == 2

@@ -41,7 +41,7 @@ def test_longer_negotiation_never_raises_the_odds(tmp_path):
     at_base = points[points["pathways.c.stages[0].duration.median"] == 2.0].iloc[0]
     assert at_base["t.probability"] == plain.target_odds().loc["t", "probability"]
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["charts", "points", "points.csv", "sweep.json"]
+    assert files == [".landsim-output", "charts", "points", "points.csv", "study.json", "sweep.json"]
     assert sorted(p.name for p in (tmp_path / "out" / "charts").iterdir()) == [
         "km2.png", "km2.svg", "odds.png", "odds.svg"]
     manifest = json.loads((tmp_path / "out" / "sweep.json").read_text())
@@ -142,7 +142,7 @@ def test_resume_refuses_another_sweeps_points(tmp_path):
         run_sweep(sweep, tmp_path / "out", progress=lambda n: (_ for _ in ()).throw(
             KeyboardInterrupt), charts=False)
     other = load_sweep(write_sweep(tmp_path, GRID.replace("400", "300")))
-    with pytest.raises(RunConfigError, match="another sweep"):
+    with pytest.raises(RunConfigError, match="different study"):
         run_sweep(other, tmp_path / "out", resume=True, charts=False)
 
 

@@ -15,7 +15,19 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import stats
+
+
+class _LazyStats:
+    """``scipy.stats``, imported on first use: it takes most of a second, and validating a
+    scenario (``landsim validate``, error messages) should not wait for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as module
+
+        return getattr(module, name)
+
+
+stats = _LazyStats()
 
 __all__ = [
     "Beta",

@@ -13,10 +13,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 
 from simulator.inputs.errors import LandsimError, Problem, ScenarioError
 from simulator.inputs.keypath import format_path, parse_path
+from simulator.inputs.yamlsource import parse_yaml_value
 from simulator.inputs.scenario import Scenario, scenario_from_dict
 
 __all__ = [
@@ -105,10 +105,12 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
         raise ParameterError(f"--set expects PATH=VALUE, got {text!r}")
+    if len(raw) > 10_000:
+        raise ParameterError(f"--set {path.strip()}: the value is longer than 10,000 characters")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ParameterError(f"--set {text!r}: the value is not valid YAML") from None
+        value = parse_yaml_value(raw, what=f"--set {path.strip()}") if raw.strip() else None
+    except ScenarioError as exc:
+        raise ParameterError(f"--set {text!r}: {exc.problems[0].message}") from None
     return path.strip(), value
 
 

@@ -1,9 +1,16 @@
 """Read a scenario YAML file safely, remembering where each key is and how it is labelled.
 
-Only PyYAML's ``SafeLoader`` is used: tags such as ``!!python/object`` are refused.
-Besides the data, the reader returns the 1-based line of every key path (so errors
-can point at a line) and the provenance labels written as trailing comments
-(``# sourced: …``, ``# derived: …``, ``# assumption …``) on the lines of those keys.
+Only safe loading is used (libyaml's C parser where available, else PyYAML's): tags such
+as ``!!python/object`` are refused. Input is bounded before anything is built from it: a
+file larger than :data:`MAX_FILE_BYTES`, a NUL byte, nesting deeper than :data:`MAX_DEPTH`,
+a recursive alias, or aliases that would expand past :data:`MAX_NODES` items (the "billion
+laughs" pattern) are rejected with a message. Keys that resolve to the same value (``2022``,
+``0x7E6`` and ``03746`` are all 2022 in YAML 1.1) are duplicates; merge keys
+(``<<: *defaults``) are supported, later keys overriding merged ones.
+
+Besides the data, the reader returns the 1-based line of every key path (so errors can
+point at a line) and the provenance labels written as trailing comments (``# sourced: …``,
+``# derived: …``, ``# assumption …``) on the lines of those keys.
 """
 
 from __future__ import annotations
@@ -18,13 +25,19 @@ import yaml
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 
-__all__ = ["YamlSource", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "YamlSource", "parse_yaml_text", "read_yaml"]
+
+MAX_FILE_BYTES = 1_048_576
+"""Largest YAML file read (1 MiB); the shipped scenarios are under 10 kB."""
+MAX_NODES = 100_000
+"""Most items (scalars, lists, mappings) a document may hold once its aliases are expanded."""
+MAX_DEPTH = 40
+"""Deepest nesting of lists and mappings; scenarios need fewer than ten levels."""
 
 LABELS = ("sourced", "derived", "assumption")
 _LABEL = re.compile(r"^#\s*(sourced|derived|assumption)\b\s*[:,;—-]?\s*(.*)$", re.IGNORECASE)
-_TAGS = {
-    "tag:yaml.org,2002:int": int,
-}
+_MERGE = "tag:yaml.org,2002:merge"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -47,29 +60,51 @@ class YamlSource:
 def read_yaml(path: str | Path) -> YamlSource:
     """Read ``path`` with a safe loader.
 
-    Raises ``ScenarioError`` for a missing or unreadable file, a syntax error, a
-    forbidden tag, an empty document or duplicate keys.
+    Reads at most :data:`MAX_FILE_BYTES` (so a device such as /dev/zero cannot exhaust
+    memory). Raises ``ScenarioError`` for a missing, unreadable or too large file, a
+    syntax error, a forbidden tag, an empty document, duplicate keys, or a document that
+    nests or expands too far.
     """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem("", "file not found", name)]) from None
     except IsADirectoryError:
-        raise ScenarioError([Problem("", "is a directory, not a scenario file", name)]) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem("", f"not UTF-8 text ({exc.reason})", name)]) from None
+        raise ScenarioError([Problem("", "is a directory, not a YAML file", name)]) from None
     except OSError as exc:
         raise ScenarioError([Problem("", f"cannot read file: {exc.strerror}", name)]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(
+            "", f"file is larger than {MAX_FILE_BYTES // 1024:,} kB; a scenario is a short "
+            "text file", name)])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem("", f"not UTF-8 text ({exc.reason})", name, line)]) from None
     return parse_yaml_text(text, file=name)
 
 
-def parse_yaml_text(text: str, *, file: str | None = None) -> YamlSource:
-    """Parse YAML ``text``; see :func:`read_yaml` for what is raised."""
-    loader = yaml.SafeLoader(text)
+def parse_yaml_text(text: str, *, file: str | None = None, what: str = "a scenario") -> YamlSource:
+    """Parse YAML ``text`` (a document that must be a mapping); see :func:`read_yaml`."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError([Problem("", "contains a NUL byte: not a YAML text file", file, line)])
+    node = _compose(text, file)
+    if node is None:
+        raise ScenarioError([Problem("", f"the file is empty: {what} is a mapping", file, 1)])
+    _check_size(node, file)
+
+    loader = _Loader("")
+    source = YamlSource(data=None, file=file)
+    problems: list[Problem] = []
+    _index(node, (), source, problems, loader)
+    if problems:
+        raise ScenarioError(problems)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        source.data = loader.construct_document(node)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         tag = _tag_in(str(exc.problem))
@@ -79,6 +114,38 @@ def parse_yaml_text(text: str, *, file: str | None = None) -> YamlSource:
             else f"YAML error: {exc.problem}"
         )
         raise ScenarioError([Problem("", message, file, line)]) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise ScenarioError([Problem("", f"YAML error: {exc}", file)]) from None
+    finally:
+        loader.dispose()
+    source.labels = _labels(text.splitlines(), source.lines)
+    return source
+
+
+def parse_yaml_value(text: str, *, what: str = "value") -> Any:
+    """Parse a short YAML value (a ``--set`` value), bounded like a file; raises ``ScenarioError``."""
+    node = _compose(text, None)
+    if node is None:
+        return None
+    _check_size(node, None)
+    loader = _Loader("")
+    try:
+        return loader.construct_document(node)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise ScenarioError([Problem("", f"{what} is not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _compose(text: str, file: str | None) -> yaml.Node | None:
+    """The document's node graph (aliases still shared, nothing constructed yet)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ScenarioError([Problem("", f"YAML error: {exc.problem}", file, line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -86,18 +153,67 @@ def parse_yaml_text(text: str, *, file: str | None = None) -> YamlSource:
         raise ScenarioError([Problem("", f"YAML syntax error: {what}", file, line)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem("", f"YAML error: {exc}", file)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(
+            "", f"nested too deeply (at most {MAX_DEPTH} levels)", file)]) from None
     finally:
         loader.dispose()
-    if node is None:
-        raise ScenarioError([Problem("", "the file is empty: a scenario is a mapping", file, 1)])
 
-    source = YamlSource(data=data, file=file)
-    problems: list[Problem] = []
-    _index(node, (), source, problems)
-    if problems:
-        raise ScenarioError(problems)
-    source.labels = _labels(text.splitlines(), source.lines)
-    return source
+
+def _check_size(root: yaml.Node, file: str | None) -> None:
+    """Refuse recursive aliases, deep nesting and documents that expand past MAX_NODES.
+
+    The expanded size of a node is counted once per node (aliases share nodes), so the
+    check costs what the text costs, not what its expansion would.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            line = node.start_mark.line + 1
+            if depth[key] > MAX_DEPTH:
+                raise ScenarioError([Problem(
+                    "", f"nested too deeply (at most {MAX_DEPTH} levels)", file, line)])
+            if size[key] > MAX_NODES:
+                raise ScenarioError([Problem(
+                    "", f"aliases expand to more than {MAX_NODES:,} items (an 'alias bomb'?); "
+                    "write the values out or use fewer aliases", file, line)])
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise ScenarioError([Problem(
+                "", "recursive alias: a list or mapping contains itself", file,
+                node.start_mark.line + 1)])
+        on_path.add(key)
+        stack.append((node, True))
+        if len(on_path) > MAX_DEPTH + 1:
+            raise ScenarioError([Problem(
+                "", f"nested too deeply (at most {MAX_DEPTH} levels)", file,
+                node.start_mark.line + 1)])
+        for child in children:
+            if id(child) in on_path:
+                raise ScenarioError([Problem(
+                    "", "recursive alias: a list or mapping contains itself", file,
+                    child.start_mark.line + 1)])
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _tag_in(problem: str) -> str | None:
@@ -107,38 +223,74 @@ def _tag_in(problem: str) -> str | None:
     return "!!" + match.group(1).removeprefix("tag:yaml.org,2002:")
 
 
-def _key(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode) and node.tag in _TAGS:
+def _key(node: yaml.Node, loader) -> Any:
+    """A key as the constructor will resolve it (0x7E6 → 2022), for duplicate detection."""
+    if isinstance(node, yaml.ScalarNode):
         try:
-            return _TAGS[node.tag](node.value)
-        except ValueError:
+            value = loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError):
             return node.value
-    return node.value if isinstance(node, yaml.ScalarNode) else str(node.value)
+        try:
+            hash(value)
+        except TypeError:
+            return node.value
+        return value
+    return str(node.value)
 
 
-def _index(node: yaml.Node, path: tuple, source: YamlSource, problems: list[Problem]) -> None:
+def _entries(node: yaml.MappingNode, problems, source, depth: int = 0):
+    """(key node, value node) pairs of a mapping with its merge keys resolved.
+
+    Explicit keys come first (and win); merged mappings follow in the order given, an
+    earlier one winning over a later one — YAML's merge-key rule.
+    """
+    explicit, merged = [], []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for src in sources:
+                if not isinstance(src, yaml.MappingNode):
+                    problems.append(Problem(
+                        "", "a merge key (<<) takes a mapping or a list of mappings",
+                        source.file, key_node.start_mark.line + 1))
+                    continue
+                merged.extend(_entries(src, problems, source, depth + 1))
+        else:
+            explicit.append((key_node, value_node, False))
+    return explicit + [(k, v, True) for k, v, _ in merged]
+
+
+def _index(node: yaml.Node, path: tuple, source: YamlSource, problems: list[Problem],
+           loader) -> None:
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = _key(key_node)
+        seen: dict[tuple, tuple[int, str]] = {}
+        for key_node, value_node, inherited in _entries(node, problems, source):
+            key = _key(key_node, loader)
+            ident = (type(key) is bool, key)  # True and 1 are different keys to a reader
             line = key_node.start_mark.line + 1
-            if key in seen:
+            spelled = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
+            if ident in seen:
+                if inherited:
+                    continue  # a merged key overridden by an explicit or earlier one
+                first_line, first_spelled = seen[ident]
+                same = (f"'{spelled}' and '{first_spelled}' are both {key!r}; "
+                        if spelled != first_spelled else "")
                 problems.append(
                     Problem(
                         format_path(path + (key,)),
-                        f"duplicate key (first given at line {seen[key]})",
+                        f"duplicate key ({same}first given at line {first_line})",
                         source.file,
                         line,
                     )
                 )
                 continue
-            seen[key] = line
+            seen[ident] = (line, spelled)
             source.lines[path + (key,)] = line
-            _index(value_node, path + (key,), source, problems)
+            _index(value_node, path + (key,), source, problems, loader)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             source.lines[path + (i,)] = item.start_mark.line + 1
-            _index(item, path + (i,), source, problems)
+            _index(item, path + (i,), source, problems, loader)
 
 
 def _comment(line: str) -> str | None:

@@ -52,6 +52,8 @@ def build_report(folder: str | Path, *, lang: str = "en") -> Path:
     folder = Path(folder)
     run = RunData.load(folder)
     drawn: list[charts.ChartFile] = []
+    # The run folder was checked by RunData.load; its charts folder is ours to replace.
     replace_folder(folder / charts_folder(lang),
-                   lambda tmp: drawn.extend(charts.draw_charts(run, tmp, lang=lang)))
+                   lambda tmp: drawn.extend(charts.draw_charts(run, tmp, lang=lang)),
+                   kind=None, force=True)
     return write_text_atomically(folder / report_file(lang), render_report(run, drawn, lang=lang))

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.report.formatting import pct, pct_range
-from simulator.run.output import replace_folder
+from simulator.run.output import check_output, replace_folder
 from simulator.report.charts import ChartFile, svg_text
 from simulator.report.html import figure_html, render_page
 from simulator.report.i18n import LANGS, t
@@ -54,7 +54,9 @@ def odds_table(runs: list[RunData]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compare_runs(folders: list[str | Path], out: str | Path, *, lang: str = "en") -> Path:
+def compare_runs(
+    folders: list[str | Path], out: str | Path, *, lang: str = "en", force: bool = False
+) -> Path:
     """Compare finished runs: writes ``comparison.html``, ``comparison.csv`` and charts.
 
     ``out`` is replaced atomically. Raises ``ReportError`` for fewer than two runs, a
@@ -64,6 +66,7 @@ def compare_runs(folders: list[str | Path], out: str | Path, *, lang: str = "en"
         raise ReportError(f"unknown language '{lang}'; available: {', '.join(LANGS)}")
     if len(folders) < 2:
         raise ReportError("compare needs at least two run folders")
+    check_output(out, force=force, inputs=folders)  # before reading or drawing anything
     runs = [RunData.load(f) for f in folders]
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
@@ -86,7 +89,7 @@ def compare_runs(folders: list[str | Path], out: str | Path, *, lang: str = "en"
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         (tmp / "comparison.html").write_text(_html(runs, table, chart, lang), encoding="utf-8")
 
-    return replace_folder(Path(out), build)
+    return replace_folder(Path(out), build, kind="comparison", force=force, inputs=folders)
 
 
 def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str) -> str:

@@ -6,17 +6,74 @@ the order, so the results are the same whichever back-end runs them.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from simulator.inputs.errors import RunConfigError
 
-__all__ = ["Backend", "DaskBackend", "LocalBackend", "make_backend", "start_method"]
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "LocalBackend",
+    "available_cores",
+    "close_pool",
+    "make_backend",
+    "start_method",
+    "worker_setup",
+]
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worker_setup() -> None:
+    """Make a worker process exit when its parent dies, whatever killed the parent.
+
+    Ctrl-C is left to the parent (which stops the pool); on Linux the kernel sends the
+    worker SIGKILL when the parent exits (``PR_SET_PDEATHSIG``), and a watchdog thread
+    checks the parent once a second everywhere else, so a ``kill -9`` of ``landsim``
+    leaves no worker behind.
+    """
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="landsim-parent-watch", daemon=True).start()
+
+
+def close_pool(pool, *, interrupted: bool) -> None:
+    """Shut a ProcessPoolExecutor down; when interrupted, stop its workers at once."""
+    if interrupted:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def start_method() -> str | None:
@@ -52,22 +109,26 @@ class LocalBackend(Backend):
     """The calling process (one worker) or a local process pool."""
 
     def __init__(self, workers: int | None = None):
-        self.workers = os.cpu_count() or 1 if workers is None else workers
-        if self.workers < 1:
-            raise RunConfigError(f"workers must be at least 1 (got {self.workers})")
+        cores = available_cores()
+        self.workers = cores if workers is None else workers
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise RunConfigError(f"workers must be a whole number ≥ 1 (got {self.workers!r})")
+        self.workers = min(self.workers, cores)  # more processes than cores only add overhead
         self.name = f"local:{self.workers}"
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalBackend:
         if self.workers > 1:
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context(start_method())
+                max_workers=self.workers, mp_context=multiprocessing.get_context(start_method()),
+                initializer=worker_setup,
             )
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, exc_type, *exc) -> bool:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            close_pool(self.pool, interrupted=exc_type is not None)
+            self.pool = None
         return False
 
     def map_unordered(self, fn, items):  # noqa: D102 — as Backend.map_unordered

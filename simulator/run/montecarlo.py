@@ -8,14 +8,13 @@ So a process pool changes how fast a run is, never what it answers.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from simulator.run.backends import start_method
+from simulator.run.backends import available_cores, close_pool, start_method, worker_setup
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
@@ -77,7 +76,8 @@ def simulate(
 
     The answer depends only on (scenario, seed, replications) — not on ``engine`` or
     ``workers``. ``seed=None`` draws a fresh seed (stored in the result). ``workers``:
-    processes to use (``None``: all cores); small runs stay in this process.
+    processes to use (``None``: all cores; capped at the cores available); small runs stay
+    in this process.
     With ``precision`` (e.g. 0.005), chunks are added until every target probability's
     95 % interval half-width is at most ``precision``; ``replications`` is then the most
     to run. ``progress`` is called with the number of replications just finished.
@@ -98,9 +98,10 @@ def simulate(
     if precision is not None and not 0 < precision < 0.5:
         raise RunConfigError(f"precision must be between 0 and 0.5 (got {precision})")
     engine = resolve_engine(engine)
-    workers = os.cpu_count() or 1 if workers is None else workers
+    workers = available_cores() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
+    workers = min(workers, available_cores())  # more processes than cores only add overhead
 
     layout = build_layout(scenario)
     sizes = chunk_sizes(replications)
@@ -191,6 +192,7 @@ _WORKER_LAYOUT: Layout | None = None
 
 def _init_worker(scenario: Scenario) -> None:
     global _WORKER_LAYOUT
+    worker_setup()
     _WORKER_LAYOUT = build_layout(scenario)
 
 
@@ -216,8 +218,8 @@ class _PoolRunner:
         )
         return self
 
-    def __exit__(self, *exc):
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type, *exc):
+        close_pool(self.pool, interrupted=exc_type is not None)
         return False
 
     def run(self, chunks: list[tuple[int, int]]) -> Iterator[tuple[int, ChunkOutcome]]:

@@ -1,20 +1,25 @@
-"""Write a run's files into its output folder, atomically.
+"""Write output folders atomically, and only where landsim may write.
 
-The folder is built under a temporary name next to its destination and renamed into
-place only when every file is complete, so an interrupted or failed run never leaves
-a half-written folder, and the previous run's folder stays intact until then.
+A folder is built under a temporary name next to its destination and swapped into place
+only when every file is complete: on Linux with ``renameat2(RENAME_EXCHANGE)``, so that at
+every instant either the previous folder or the new one stands at the destination. A landsim
+command replaces only a folder it recognisably wrote itself (a marker file, or the manifest
+of an earlier landsim version) or an empty one; never the folder it reads from, nor one that
+contains the working directory; it follows symbolic links rather than replacing them.
+Temporary folders of runs that were killed are removed by the next write to the same place.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import platform
 import shutil
 import subprocess
 import tempfile
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +29,12 @@ from simulator.inputs.errors import RunConfigError
 from simulator.run.results import FORMAT_VERSION, SimulationResult
 
 __all__ = [
+    "MARKER",
     "PARQUET_MAX_ROWS",
+    "check_output",
+    "install_folder",
+    "is_landsim_output",
+    "mark_folder",
     "replace_folder",
     "run_manifest",
     "write_run",
@@ -34,28 +44,159 @@ __all__ = [
 PARQUET_MAX_ROWS = 50_000_000
 """Above this many (replication, year, pathway) rows replications.parquet is skipped."""
 
+MARKER = ".landsim-output"
+"""File that marks a folder as written by landsim (JSON: format, kind, landsim version)."""
+_LEGACY_MANIFESTS = ("run.json", "sweep.json", "sensitivity.json")
 
-def replace_folder(final: Path, build: Callable[[Path], None]) -> Path:
-    """Call ``build(tmp)`` to fill a temporary folder, then move it to ``final``.
 
-    An existing ``final`` folder is replaced only after ``build`` succeeded.
-    Raises ``RunConfigError`` if ``final`` exists and is not a folder.
+def mark_folder(folder: Path, kind: str) -> None:
+    """Write the marker that lets later commands recognise ``folder`` as landsim's."""
+    from simulator import __version__
+
+    record = {"format": "landsim-output", "format_version": FORMAT_VERSION, "kind": kind,
+              "landsim_version": __version__}
+    (Path(folder) / MARKER).write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+
+def is_landsim_output(folder: Path) -> bool:
+    """Whether ``folder`` was written by landsim (marker, or an earlier version's manifest)."""
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        if isinstance(record, dict) and record.get("format") == "landsim-output":
+            return True
+    except (OSError, ValueError):
+        pass
+    for name in _LEGACY_MANIFESTS:
+        try:
+            record = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and "format_version" in record and "landsim_version" in record:
+            return True
+    return False
+
+
+def check_output(
+    final: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = (),
+    option: str = "--out",
+) -> Path:
+    """Check, before any work, that ``final`` may be (re)placed; returns the path to write.
+
+    A symbolic link is followed (its target is written, the link kept). Raises
+    ``RunConfigError`` if ``final`` is a file, contains the working directory or one of
+    ``inputs``, is an existing folder landsim did not write (unless ``force``), or cannot
+    be written (read-only, a missing parent that cannot be made, a name too long).
     """
-    final = Path(final)
+    given = Path(final)
+    final = Path(os.path.realpath(given))
     if final.exists() and not final.is_dir():
-        raise RunConfigError(f"{final} exists and is not a folder")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+        raise RunConfigError(f"{option} {given}: exists and is not a folder")
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if cwd == final or final in cwd.parents:
+        raise RunConfigError(
+            f"{option} {given}: this folder contains the working directory; choose another")
+    for item in inputs:
+        real = Path(os.path.realpath(item))
+        if real == final or final in real.parents:
+            raise RunConfigError(
+                f"{option} {given}: this folder holds an input of the command ({item}); "
+                "choose another output folder")
+    if final.is_dir() and not force and any(final.iterdir()) and not is_landsim_output(final):
+        raise RunConfigError(
+            f"{option} {given}: the folder exists and was not written by landsim, so it "
+            "is left as it is; choose another output folder (or add --force to replace it)")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
+        probe.rmdir()
+    except OSError as exc:
+        reason = "the name is too long" if exc.errno == errno.ENAMETOOLONG else exc.strerror
+        raise RunConfigError(f"{option} {given}: cannot write there ({reason})") from None
+    return final
+
+
+def _tmp_prefix(final: Path) -> str:
+    return f".{final.name}.tmp-{os.getpid()}-"
+
+
+def clean_stale(final: Path) -> None:
+    """Remove temporary folders that killed landsim processes left next to ``final``."""
+    final = Path(final)
+    for path in final.parent.glob(f".{final.name}.tmp-*"):
+        try:
+            pid = int(path.name[len(f".{final.name}.tmp-"):].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def install_folder(built: Path, final: Path) -> None:
+    """Move the complete folder ``built`` to ``final``, replacing what is there atomically."""
+    if not final.exists():
+        os.rename(built, final)
+        return
+    if _exchange(built, final):
+        shutil.rmtree(built, ignore_errors=True)  # now holds the previous folder
+        return
+    # No atomic exchange (not Linux, or a file system without it): two renames, with a
+    # moment where only the hidden old folder exists.
+    old = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
+    os.rename(final, old / "old")
+    os.rename(built, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False if unsupported."""
+    if not platform.system() == "Linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_folder(
+    final: Path, build: Callable[[Path], None], *, kind: str | None = "run", force: bool = False,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """Call ``build(tmp)`` to fill a temporary folder, then swap it into ``final``.
+
+    ``final`` is checked first (:func:`check_output`); an existing folder is replaced only
+    after ``build`` succeeded, and the swap is atomic. ``kind`` names what the marker
+    records (None: no marker, for a folder inside another landsim folder). Raises ``RunConfigError`` when
+    ``final`` may not be written.
+    """
+    final = check_output(final, force=force, inputs=inputs)
+    clean_stale(final)
+    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs are for sharing
         build(tmp)
-        if final.exists():
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-            os.rename(final, old)
-            os.rename(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, final)
+        if kind is not None:
+            mark_folder(tmp, kind)
+        install_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -138,6 +279,8 @@ def write_run(
     wall_seconds: float | None = None,
     parquet: bool = True,
     extra: Callable[[Path], None] | None = None,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
 ) -> Path:
     """Write a run's files into ``out_dir``, replacing it atomically; returns the folder.
 
@@ -145,7 +288,7 @@ def write_run(
     histograms.csv, replications.parquet, scenario.resolved.yaml and run.json — everything
     the report needs, so it can be rebuilt without simulating again. ``extra(folder)``,
     if given, adds files (a report) before the folder is moved into place. Raises
-    ``RunConfigError`` if ``out_dir`` is a file.
+    ``RunConfigError`` if ``out_dir`` may not be written (see :func:`check_output`).
     """
     rows = result.annual.size
     write_parquet = parquet and rows <= PARQUET_MAX_ROWS
@@ -176,7 +319,7 @@ def write_run(
         if extra is not None:
             extra(tmp)
 
-    return replace_folder(Path(out_dir), build)
+    return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs)
 
 
 def _write_json(path: Path, data: dict) -> None:

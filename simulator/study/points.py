@@ -8,7 +8,9 @@ so an interrupted run loses nothing it finished and can resume where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -20,12 +22,27 @@ import pandas as pd
 
 from simulator.run.backends import Backend
 from simulator.inputs.errors import RunConfigError
+from simulator.run.output import (
+    check_output,
+    clean_stale,
+    install_folder,
+    is_landsim_output,
+    mark_folder,
+    write_text_atomically,
+)
 from simulator.run.montecarlo import simulate
 from simulator.inputs.params import with_values
 from simulator.run.results import SimulationResult
 from simulator.inputs.scenario import Scenario
 
-__all__ = ["PointStore", "evaluate_point", "point_metrics", "run_points"]
+__all__ = [
+    "PointStore",
+    "StudyFolder",
+    "evaluate_point",
+    "point_metrics",
+    "run_points",
+    "study_digest",
+]
 
 
 def point_metrics(result: SimulationResult) -> dict[str, float]:
@@ -66,10 +83,16 @@ def evaluate_point(job: _Evaluation, point: tuple[int, Mapping[str, float]]) -> 
 
 
 class PointStore:
-    """Finished points of one design, one JSON file each, in ``folder``."""
+    """Finished points of one study, one JSON file each, in ``folder``.
 
-    def __init__(self, folder: str | Path):
+    Each file carries the study's digest and a checksum of its content; a file that does
+    not verify (truncated, edited, of another study) is ignored, so its point is computed
+    again.
+    """
+
+    def __init__(self, folder: str | Path, *, study: str = ""):
         self.folder = Path(folder)
+        self.study = study
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, index: int) -> Path:
@@ -80,14 +103,21 @@ class PointStore:
         out = {}
         for path in sorted(self.folder.glob("*.json")):
             try:
-                out[int(path.stem)] = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, json.JSONDecodeError):
-                continue  # a torn write cannot happen (rename), but never trust a stray file
+                record = json.loads(path.read_text(encoding="utf-8"))
+                index = int(path.stem)
+            except (OSError, ValueError):
+                continue
+            if (isinstance(record, dict) and record.get("index") == index
+                    and record.get("study") == self.study
+                    and record.get("sha256") == _checksum(record)):
+                out[index] = record
         return out
 
     def save(self, index: int, values: Mapping[str, float], metrics: Mapping[str, float]) -> None:
         """Write one point durably: temporary file, fsync, rename, fsync the folder."""
-        record = {"index": index, "values": dict(values), "metrics": dict(metrics)}
+        record = {"index": index, "values": dict(values), "metrics": dict(metrics),
+                  "study": self.study}
+        record["sha256"] = _checksum(record)
         fd, tmp = tempfile.mkstemp(prefix=".point-", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
@@ -141,6 +171,98 @@ def run_points(
     return pd.concat([design, metrics], axis=1)
 
 
+def _checksum(record: dict) -> str:
+    body = {k: v for k, v in record.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
 def _plain(value):
     """Python numbers from numpy scalars (for JSON, and to compare with saved points)."""
     return value.item() if hasattr(value, "item") else value
+
+
+class StudyFolder:
+    """The ``<out>.partial`` folder of a resumable study, locked while the study runs.
+
+    ``digest`` identifies everything that determines a point (base scenario, seed,
+    replications, engine, design, landsim version). Resuming requires the same digest;
+    a second study on the same folder is refused while the first holds the lock.
+    """
+
+    def __init__(self, out: str | Path, digest: str, *, resume: bool = False,
+                 force: bool = False, inputs=()):
+        self.out = check_output(out, force=force, inputs=inputs)
+        self.path = self.out.with_name(self.out.name + ".partial")
+        self.digest = digest
+        self.resume = resume
+        self._fd: int | None = None
+
+    def __enter__(self) -> StudyFolder:
+        if self.path.exists():
+            if not self.path.is_dir() or not is_landsim_output(self.path):
+                raise RunConfigError(
+                    f"{self.path} exists and was not written by landsim; move it away first")
+            self._lock()
+            recorded = self._recorded_digest()
+            if self.resume and recorded != self.digest:
+                self._unlock()
+                raise RunConfigError(
+                    f"cannot --resume: {self.path} holds points of a different study (another "
+                    "scenario, seed, replication count, engine, design or landsim version); "
+                    "rerun without --resume to start afresh")
+            if not self.resume:
+                shutil.rmtree(self.path / "points", ignore_errors=True)
+        else:
+            self.path.mkdir(parents=True)
+            self._lock()
+        mark_folder(self.path, "partial")
+        write_text_atomically(self.path / "study.json",
+                              json.dumps({"study_sha256": self.digest}) + "\n")
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self._unlock()
+        return False
+
+    def store(self) -> PointStore:
+        """The point store inside this folder."""
+        return PointStore(self.path / "points", study=self.digest)
+
+    def finish(self) -> None:
+        """Swap the finished folder into ``out`` (atomically) and release the lock."""
+        clean_stale(self.out)
+        install_folder(self.path, self.out)  # the previous output, swapped out, is removed
+        self._unlock()
+
+    def _recorded_digest(self) -> str | None:
+        try:
+            return json.loads((self.path / "study.json").read_text(encoding="utf-8"))[
+                "study_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _lock(self) -> None:
+        import fcntl
+
+        self._fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            self._fd = None
+            raise RunConfigError(
+                f"another landsim study is writing {self.out} right now; wait for it to "
+                "finish or choose another --out") from None
+
+    def _unlock(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the flock
+            self._fd = None
+
+
+def study_digest(**parts) -> str:
+    """SHA-256 of everything that determines a study's points (JSON-serialisable parts)."""
+    from simulator import __version__
+
+    text = json.dumps({**parts, "landsim_version": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

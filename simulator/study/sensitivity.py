@@ -14,6 +14,7 @@ and the mean km² it counts — the second still varies when a probability sits 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import warnings
@@ -24,13 +25,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import RunConfigError
-from simulator.run.output import replace_folder
+from simulator.inputs.yamlsource import read_yaml
 from simulator.inputs.params import ParameterError, get_value
-from simulator.study.points import PointStore, run_points
+from simulator.study.points import StudyFolder, run_points, study_digest
 from simulator.inputs.scenario import Scenario
 
 __all__ = ["METHODS", "ParamRange", "SensitivityResult", "parse_params", "run_sensitivity"]
@@ -63,10 +63,7 @@ def parse_params(scenario: Scenario, specs: Sequence[str]) -> list[ParamRange]:
     entries: list[tuple[str, float | None, float | None]] = []
     for spec in specs:
         if spec.endswith((".yaml", ".yml")) and "=" not in spec:
-            try:
-                items = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise ParameterError(f"cannot read parameter file {spec}: {exc}") from None
+            items = read_yaml(spec).data  # bounded and safe; ScenarioError names file and line
             if isinstance(items, dict):
                 items = items.get("parameters")
             if not isinstance(items, list):
@@ -170,12 +167,15 @@ def run_sensitivity(
     out: str | Path | None = None,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
 ) -> SensitivityResult:
     """Run a sensitivity analysis of ``scenario`` over ``params``; write it to ``out``.
 
     ``samples``: Morris trajectories (default 10) or the Sobol base sample N (default
     64, a power of two; N × (parameters + 2) points). Raises ``RunConfigError`` for an
-    unknown method, too few parameters or a bad sample size.
+    unknown method, too few parameters, a bad sample size, an ``out`` that may not be
+    written or is in use by another study, or ``resume`` over points of another study.
     """
     if method not in METHODS:
         raise RunConfigError(f"unknown method '{method}'; choose from {', '.join(METHODS)}")
@@ -188,31 +188,28 @@ def run_sensitivity(
         raise RunConfigError(f"sobol needs a power of two for --samples (got {samples})")
     design = build_design(params, method, samples, seed)
     backend = backend or LocalBackend(1)
-    store = None
-    folder = Path(out) if out is not None else None
-    partial = folder.with_name(folder.name + ".partial") if folder is not None else None
-    if partial is not None:
-        if partial.exists() and not resume:
-            import shutil
-
-            shutil.rmtree(partial)
-        store = PointStore(partial / "points")
-    started = time.perf_counter()
-    with backend:
-        points = run_points(scenario, design, replications=replications, seed=seed,
-                            engine=engine, backend=backend, store=store, progress=progress,
-                            origin=f"sensitivity ({method})")
-    outputs = _outputs(scenario)
-    indices = _analyse(method, params, design, points, outputs, seed)
-    manifest = _manifest(scenario, method, params, len(design), replications, seed, samples,
-                         backend, time.perf_counter() - started)
-    result = SensitivityResult(scenario, method, params, indices, points, folder, manifest)
-    if folder is not None:
-        replace_folder(folder, lambda tmp: _write(result, tmp))
-        if partial is not None and partial.exists():
-            import shutil
-
-            shutil.rmtree(partial)
+    digest = study_digest(kind="sensitivity", scenario=scenario.digest(), method=method,
+                          samples=samples, seed=seed, replications=replications, engine=engine,
+                          params=[(p.path, p.low, p.high) for p in params],
+                          design=design.to_dict("split"))
+    study = (StudyFolder(out, digest, resume=resume, force=force, inputs=inputs)
+             if out is not None else contextlib.nullcontext())
+    with study:
+        started = time.perf_counter()
+        with backend:
+            points = run_points(scenario, design, replications=replications, seed=seed,
+                                engine=engine, backend=backend,
+                                store=study.store() if out is not None else None,
+                                progress=progress, origin=f"sensitivity ({method})")
+        outputs = _outputs(scenario)
+        indices = _analyse(method, params, design, points, outputs, seed)
+        manifest = _manifest(scenario, method, params, len(design), replications, seed,
+                             samples, backend, time.perf_counter() - started)
+        folder = study.out if out is not None else None
+        result = SensitivityResult(scenario, method, params, indices, points, folder, manifest)
+        if out is not None:
+            _write(result, study.path)
+            study.finish()
     return result
 
 

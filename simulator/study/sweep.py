@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.params import ParameterError, get_value
-from simulator.study.points import PointStore, run_points
+from simulator.study.points import StudyFolder, run_points, study_digest
 from simulator.inputs.scenario import NAME_PATTERN, Scenario, load_scenario, validate_document
 from simulator.inputs.yamlsource import read_yaml
 
@@ -199,49 +198,44 @@ def run_sweep(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     charts: bool = True,
+    force: bool = False,
 ) -> SweepResult:
     """Run every point of ``sweep`` and write the result to ``out``.
 
     Points are saved as they finish in ``<out>.partial/points/``; with ``resume`` the
     points already there are kept. When all are done, ``<out>`` is replaced by the
     finished folder (points.csv, sweep.json, charts/). Raises ``RunConfigError`` if
-    ``resume`` meets a partial folder of another sweep.
+    ``out`` may not be written, another study is writing it, or ``resume`` meets points
+    of another study.
     """
-    from simulator.inputs.errors import RunConfigError
-
-    out = Path(out)
-    partial = out.with_name(out.name + ".partial")
-    manifest_path = partial / "sweep.json"
-    if partial.exists() and resume:
-        started = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        if started.get("sweep_sha256") != sweep.digest():
-            raise RunConfigError(f"{partial} belongs to another sweep; rerun without --resume")
-    elif partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True, exist_ok=True)
-    backend = backend or LocalBackend(1)
     design = design_points(sweep.spec)
-    manifest = _manifest(sweep, design, backend)
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    started_at = time.perf_counter()
-    with backend:
-        table = run_points(
-            sweep.base, design, replications=sweep.spec.replications, seed=sweep.spec.seed,
-            engine=sweep.spec.engine, backend=backend, store=PointStore(partial / "points"),
-            progress=progress, origin=f"sweep {sweep.spec.name}",
-        )
-    manifest.update(status="complete", wall_seconds=round(time.perf_counter() - started_at, 3),
-                    points_per_second=round(len(design) / max(time.perf_counter() - started_at,
-                                                              1e-9), 2))
-    table.index.name = "point"
-    table.to_csv(partial / "points.csv", float_format="%.10g")
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    result = SweepResult(sweep, table, out, manifest)
-    if charts:
-        from simulator.report.sweep_charts import draw_sweep_charts
+    digest = study_digest(kind="sweep", sweep=sweep.digest(), design=design.to_dict("split"))
+    backend = backend or LocalBackend(1)
+    inputs = [sweep.file] if sweep.file else []
+    with StudyFolder(out, digest, resume=resume, force=force, inputs=inputs) as folder:
+        partial = folder.path
+        manifest = _manifest(sweep, design, backend)
+        manifest_path = partial / "sweep.json"
+        manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        started_at = time.perf_counter()
+        with backend:
+            table = run_points(
+                sweep.base, design, replications=sweep.spec.replications, seed=sweep.spec.seed,
+                engine=sweep.spec.engine, backend=backend, store=folder.store(),
+                progress=progress, origin=f"sweep {sweep.spec.name}",
+            )
+        elapsed = time.perf_counter() - started_at
+        manifest.update(status="complete", wall_seconds=round(elapsed, 3),
+                        points_per_second=round(len(design) / max(elapsed, 1e-9), 2))
+        table.index.name = "point"
+        table.to_csv(partial / "points.csv", float_format="%.10g")
+        manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        result = SweepResult(sweep, table, folder.out, manifest)
+        if charts:
+            from simulator.report.sweep_charts import draw_sweep_charts
 
-        draw_sweep_charts(result, partial / "charts")
-    _swap_into_place(partial, out)
+            draw_sweep_charts(result, partial / "charts")
+        folder.finish()
     return result
 
 
@@ -265,15 +259,3 @@ def _manifest(sweep: LoadedSweep, design: pd.DataFrame, backend: Backend) -> dic
         "backend": backend.name,
         "status": "running",
     }
-
-
-def _swap_into_place(partial: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        out.rename(old)
-        partial.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        partial.rename(out)

@@ -238,7 +238,9 @@ def _fifo(layout, event_start, owner, arrive, base, fac, capacity):
     base_sorted = np.take_along_axis(base, order, axis=1)
     present = np.isfinite(arrive_sorted)
     last = int(present.sum(axis=1).max(initial=0))  # sorted: absent projects come last
-    free_at = np.full((R, capacity), -np.inf)
+    # K servers for n projects: with K ≥ n nobody ever waits, so n servers give the same
+    # schedule; this keeps the cost in the number of projects, not the size of K.
+    free_at = np.full((R, max(1, min(capacity, n))), -np.inf)
     end_sorted = np.empty((R, n))
     extra_sorted = np.zeros((R, n))
     has_events = any(ev.mask[owner] for ev in layout.events)
@@ -283,12 +285,21 @@ def _event_effects(layout: Layout, event_start: np.ndarray, pathway: int, t: np.
         if not ev.mask[pathway]:
             continue
         active = np.zeros(t.shape, dtype=bool)
-        for lag in range(int(math.ceil(ev.lasts)) + 1):
-            year = floor_t - lag
-            yi = (year - first).astype(np.int64)
-            inside = finite & (yi >= 0) & (yi < Y)
-            started = event_start[rows, e, np.clip(yi, 0, Y - 1)] & inside
-            active |= started & (year <= t) & (t < year + ev.lasts)
+        if math.ceil(ev.lasts) + 1 <= Y:
+            # look back from t over the years an event started at t could still be active
+            for lag in range(int(math.ceil(ev.lasts)) + 1):
+                year = floor_t - lag
+                yi = (year - first).astype(np.int64)
+                inside = finite & (yi >= 0) & (yi < Y)
+                started = event_start[rows, e, np.clip(yi, 0, Y - 1)] & inside
+                active |= started & (year <= t) & (t < year + ev.lasts)
+        else:
+            # a long event: look at each horizon year it may have started in instead, so
+            # the cost follows the horizon, not the length of the event
+            for yi in range(Y):
+                year = first + yi
+                started = event_start[rows, e, yi] & finite
+                active |= started & (year <= t) & (t < year + ev.lasts)
         mult = np.where(active, mult * ev.duration_multiplier, mult)
         extra = np.where(active, extra + ev.dropout_add, extra)
     return mult, extra
