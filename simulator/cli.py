@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--out", type=Path,
                        help="CSV file (default outputs/<name>-trace-seed<S>-rep<K>.csv; "
                             "- for standard output)")
+    _add_force(trace)
     trace.set_defaults(func=_cmd_trace)
 
     report = sub.add_parser("report", help="rebuild a finished run's charts and report")
@@ -237,14 +238,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
-    from simulator.run.output import check_output, write_run
-
     scenario = load_scenario(args.scenario)
     if args.set:
         from simulator.inputs.params import parse_assignment, with_values
 
         scenario = with_values(scenario, dict(parse_assignment(a) for a in args.set))
+    # input errors are reported above, before the run wing's imports (about a second)
+    from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
+    from simulator.run.output import check_output, write_run
+
     if not args.no_report and args.lang == "zh":
         from simulator.report.style import cjk_font
 
@@ -317,6 +319,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.inputs.yamlsource import read_yaml
+
+    read_yaml(args.sweep)  # a bad file is reported before the heavy imports below
     from simulator.run.backends import make_backend
     from simulator.study.sweep import design_points, load_sweep, run_sweep
 
@@ -335,10 +340,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from simulator.inputs.yamlsource import read_yaml
+
+    scenario = load_scenario(args.scenario)
+    for spec in args.params:  # parameter files are checked before the heavy imports below
+        if spec.endswith((".yaml", ".yml")) and "=" not in spec:
+            read_yaml(spec)
     from simulator.run.backends import make_backend
     from simulator.study.sensitivity import build_design, parse_params, run_sensitivity
 
-    scenario = load_scenario(args.scenario)
     params = parse_params(scenario, args.params)
     out = args.out or Path("outputs") / "sensitivity" / f"{scenario.name}-{args.method}"
     backend = make_backend(args.workers, args.dask)
@@ -382,11 +392,26 @@ def _cmd_trace(args: argparse.Namespace) -> int:
         return 0
     name = f"{scenario.name}-trace-seed{args.seed}-rep{args.replication}.csv"
     out = args.out or Path("outputs") / name
+    if out.is_dir():
+        raise LandsimError(f"--out {out}: is a folder; give a file name for the trace CSV")
+    if out.exists() and not args.force and not _is_trace(out, text):
+        raise LandsimError(f"--out {out}: the file exists and is not a landsim trace, so it is "
+                           "left as it is; choose another name (or add --force to replace it)")
     write_text_atomically(out, text)
     print(f"replication {args.replication} of seed {args.seed}: "
           f"{len(trace.events):,} events → {out}")
     print(trace.targets().to_string(float_format=lambda x: f"{x:.2f}"))
     return 0
+
+
+def _is_trace(path: Path, text: str) -> bool:
+    """Whether ``path`` starts with the header a trace CSV starts with."""
+    header = text.split("\n", 1)[0]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline(len(header) + 2).rstrip("\r\n") == header
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _progress(total: int, *, disable: bool, unit: str = "rep"):

@@ -146,8 +146,7 @@ def test_no_cjk_font_is_a_clear_error(run, tmp_path, monkeypatch):
     from matplotlib import font_manager
 
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    monkeypatch.setattr(font_manager, "_load_fontmanager",
-                        lambda try_read_cache=True: font_manager.fontManager)
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     with pytest.raises(ReportError, match="fonts-noto-cjk"):
         charts.draw_charts(run, tmp_path / "zh", lang="zh")
     assert not (tmp_path / "zh").exists() or not any((tmp_path / "zh").iterdir())
@@ -166,3 +165,61 @@ def test_rundata_from_folder_equals_from_result(tmp_path):
                                direct.all_pathways().cumulative_p25, rtol=1e-5)
     with pytest.raises(ReportError, match="missing summary.json"):
         RunData.load(tmp_path)
+
+
+STALE_CACHE_SCRIPT = """
+import json, sys, warnings
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager
+cache = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+if sys.argv[1] == "strip":
+    data = json.loads(cache.read_text())
+    data["ttflist"] = [f for f in data["ttflist"] if "CJK" not in f["name"] and "CJK" not in f["fname"]]
+    cache.write_text(json.dumps(data))
+    sys.exit(0)
+assert not any("CJK" in f.name for f in font_manager.fontManager.ttflist), "cache not stale"
+from simulator.report.style import cjk_font, chart_style
+import matplotlib.pyplot as plt
+with chart_style("zh"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # "Glyph ... missing from font(s)" becomes an error
+        fig, ax = plt.subplots()
+        ax.set_title("累计释放规模")
+        fig.canvas.draw()
+    used = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+print(cjk_font() + "|" + used)
+"""
+
+
+def test_chinese_charts_render_with_a_font_cache_older_than_the_font(tmp_path):
+    """matplotlib built its font cache before the CJK font was installed (a stale cache)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "MPLBACKEND": "Agg"}
+    script = tmp_path / "stale.py"
+    script.write_text(STALE_CACHE_SCRIPT)
+    # build the cache, then remove the CJK fonts from it, as if installed afterwards
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    subprocess.run([sys.executable, str(script), "strip"], env=env, check=True)
+    done = subprocess.run([sys.executable, str(script), "draw"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    family, used = done.stdout.strip().split("|", 1)
+    assert "CJK" in family and "CJK" in used
+
+
+@pytest.mark.parametrize("label", ["cost $\\foo$", "an unbalanced $ sign", "$x^2$"])
+def test_users_labels_are_drawn_literally_not_as_tex(label):
+    import matplotlib.pyplot as plt
+
+    from simulator.report.style import chart_style
+
+    with chart_style("en"):
+        fig, ax = plt.subplots()
+        text = ax.set_title(label)
+        fig.canvas.draw()  # mathtext would raise ValueError on the first two
+        assert text.get_text() == label
+    plt.close(fig)

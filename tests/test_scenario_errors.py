@@ -186,7 +186,7 @@ CASES = {
         "    projects: 4\n",
         "    projects: 2000000\n",
         "pathways.consolidation.projects.count",
-        "must be ≤ 1000000",
+        "must be ≤ 10000",
         8,
     ),
     "fewer projects than planned years": (

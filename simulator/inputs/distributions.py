@@ -121,6 +121,9 @@ class Uniform(_Base):
     def to_scipy(self):  # noqa: D102
         return stats.uniform(loc=self.min, scale=self.max - self.min)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return float(self.min), float(self.max)
+
 
 class _ThreePoint(_Base):
     min: float
@@ -134,6 +137,9 @@ class _ThreePoint(_Base):
         if not self.min <= self.mode <= self.max:
             raise ValueError(f"mode ({self.mode}) must lie between min and max")
         return self
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return float(self.min), float(self.max)
 
 
 class Triangular(_ThreePoint):
@@ -185,6 +191,9 @@ class Lognormal(_Base):
     def to_scipy(self):  # noqa: D102
         return stats.lognorm(max(self.sigma, 1e-300), scale=self.median_)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return 0.0, math.inf
+
 
 class Gamma(_Base):
     """Gamma with the given ``mean`` and ``sd``."""
@@ -209,6 +218,9 @@ class Gamma(_Base):
         k, theta = self._shape_scale()
         return stats.gamma(k, scale=theta)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return 0.0, math.inf
+
 
 class Exponential(_Base):
     """Exponential with the given ``mean``."""
@@ -229,6 +241,9 @@ class Exponential(_Base):
 
     def to_scipy(self):  # noqa: D102
         return stats.expon(scale=self.mean_)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return 0.0, math.inf
 
 
 class Beta(_Base):
@@ -263,6 +278,9 @@ class Beta(_Base):
 
     def to_scipy(self):  # noqa: D102
         return stats.beta(*self._shapes())
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
+        return 0.0, 1.0
 
 
 class Empirical(_Base):

@@ -29,7 +29,13 @@ __all__ = [
     "Correlation",
     "Event",
     "Horizon",
+    "MAX_EVENTS",
+    "MAX_HORIZON_YEARS",
+    "MAX_NUMBER",
+    "MAX_PATHWAYS",
     "MAX_PROJECTS",
+    "MAX_STAGES",
+    "MAX_TARGETS",
     "Pathway",
     "Projects",
     "Route",
@@ -42,8 +48,21 @@ __all__ = [
     "validate_document",
 ]
 
-MAX_PROJECTS = 1_000_000
-"""Most projects a scenario may have in all (a guard against typos such as 60000000)."""
+# Limits, chosen so that any scenario that validates runs on a 2-core, 24 GB machine: at
+# all of them at once, 100 replications take about 5 s and 0.5 GB (tests/test_limits.py).
+MAX_PROJECTS = 10_000
+"""Most projects a scenario may have in all (memory grows with projects × stages)."""
+MAX_PATHWAYS = 20
+MAX_STAGES = 10
+"""Most stages in one pathway."""
+MAX_TARGETS = 20
+MAX_EVENTS = 20
+MAX_HORIZON_YEARS = 60
+MAX_CAPACITY = 1_000_000
+MAX_NUMBER = 1_000_000.0
+"""Largest magnitude of any number (km², years, multipliers): beyond it sums overflow."""
+MAX_NAME = 64
+"""Longest name (scenario, target, pathway, stage, event): names become file names."""
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -69,7 +88,7 @@ class Target(_Model):
 
     model_config = ConfigDict(**_CONFIG, populate_by_name=True)
 
-    name: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(pattern=KEY_PATTERN, max_length=MAX_NAME)
     by: int
     km2: float = Field(gt=0)
     from_: int | None = Field(None, alias="from", description="First year of a window target.")
@@ -81,11 +100,11 @@ class Target(_Model):
 class Stage(_Model):
     """One step of a project's lifecycle (negotiation, clearance, …)."""
 
-    name: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(pattern=KEY_PATTERN, max_length=MAX_NAME)
     duration: DistributionSpec = Field(description="Years.")
     dropout: Probability = Field(0.0, description="Chance the project is abandoned here.")
     capacity: int | None = Field(
-        None, ge=1, le=MAX_PROJECTS, description="Most projects in this stage at once (FIFO)."
+        None, ge=1, le=MAX_CAPACITY, description="Most projects in this stage at once (FIFO)."
     )
 
 
@@ -130,7 +149,7 @@ class Pathway(_Model):
         min_length=1, description="km² by planned release year."
     )
     projects: ProjectsSpec
-    stages: list[Stage] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list, max_length=MAX_STAGES)
     route: Route | None = None
     yield_: DistributionSpec = Field(
         Fixed(value=1.0), alias="yield", description="Fraction of a project's area released."
@@ -153,7 +172,7 @@ class Correlation(_Model):
 class Event(_Model):
     """A risk-register entry that slows and endangers the stages that start while it lasts."""
 
-    name: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(pattern=KEY_PATTERN, max_length=MAX_NAME)
     probability: Probability = Field(description="Chance of starting in a horizon year.")
     lasts: float = Field(gt=0, description="Years.")
     pathways: list[str] = Field(min_length=1)
@@ -164,19 +183,22 @@ class Event(_Model):
 class Scenario(_Model):
     """A complete, validated scenario. Build one with :func:`load_scenario`."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="Names the output folder.")
-    title: str = ""
-    title_zh: str = Field("", description="Title of the Chinese report (default: title).")
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME,
+                      description="Names the output folder.")
+    title: str = Field("", max_length=300)
+    title_zh: str = Field("", max_length=300,
+                          description="Title of the Chinese report (default: title).")
     description: str = ""
     headline: str | None = Field(
         None, description="Target the report's headline leads with (default: the first)."
     )
     sources: list[str] = Field(default_factory=list)
     horizon: Horizon
-    targets: list[Target] = Field(min_length=1)
-    pathways: dict[Annotated[str, Field(pattern=KEY_PATTERN)], Pathway] = Field(min_length=1)
+    targets: list[Target] = Field(min_length=1, max_length=MAX_TARGETS)
+    pathways: dict[Annotated[str, Field(pattern=KEY_PATTERN, max_length=MAX_NAME)], Pathway] = (
+        Field(min_length=1, max_length=MAX_PATHWAYS))
     correlation: Correlation = Field(default_factory=Correlation)
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
     provenance: dict[str, str] = Field(
         default_factory=dict,
         description="Key path → 'sourced|derived|assumption: note'. Filled from comments too.",
@@ -300,6 +322,10 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
 
     if end < start:
         out.append((("horizon", "end"), f"end ({end}) is before start ({start})"))
+    elif end - start + 1 > MAX_HORIZON_YEARS:
+        out.append((("horizon", "end"), f"the horizon spans {end - start + 1} years; at most "
+                    f"{MAX_HORIZON_YEARS} allowed"))
+    out += _too_large(s)
 
     def unknown_pathway(path: tuple, name: str) -> None:
         out.append((path, f"'{name}' is not a pathway{_did_you_mean(name, names)}; {known}"))
@@ -398,6 +424,27 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             out.append(
                 (("provenance", key), "must start with sourced, derived or assumption")
             )
+    return out
+
+
+def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
+    """Numbers whose magnitude exceeds MAX_NUMBER (km², years, factors): they overflow sums."""
+    out: list[tuple[tuple, str]] = []
+
+    def walk(value: Any, path: tuple) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, path + (i,))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if abs(value) > MAX_NUMBER:
+                out.append((path, f"{value:g} is too large; numbers here are at most "
+                                  f"{MAX_NUMBER:,.0f} (km², years, factors)"))
+
+    data = s.model_dump(mode="python", by_alias=True, exclude={"provenance", "horizon"})
+    walk(data, ())
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
@@ -50,9 +51,9 @@ def cjk_font() -> str:
     Raises ``ReportError`` naming the Debian package to install if there is none:
     rendering Chinese without one would draw empty boxes instead of characters.
     """
-    for rebuild in (False, True):
-        if rebuild:  # fonts installed after matplotlib built its cache
-            font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+    for refresh in (False, True):
+        if refresh:  # fonts installed after matplotlib built its cache
+            _add_new_system_fonts()
         names = {f.name for f in font_manager.fontManager.ttflist}
         for family in CJK_FAMILIES:
             if family in names:
@@ -61,6 +62,33 @@ def cjk_font() -> str:
         "no font with Chinese characters found for --lang zh; install one, e.g. "
         f"`sudo apt-get install {CJK_PACKAGE}` (Debian/Ubuntu), then run again"
     )
+
+
+def _add_new_system_fonts() -> None:
+    """Add fonts installed since matplotlib's cache was built to the font manager in use.
+
+    Adding to the existing manager, rather than building a new one, matters: matplotlib's
+    module-level ``findfont`` (which rendering uses) stays bound to the manager it was
+    created with, so a replaced manager would find the new font but never draw with it.
+    The refreshed list is saved to matplotlib's cache so the next run starts with it.
+    """
+    manager = font_manager.fontManager
+    known = {f.fname for f in manager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path in known:
+            continue
+        try:
+            manager.addfont(path)
+            added = True
+        except (OSError, RuntimeError, ValueError):
+            continue  # a font file FreeType cannot read: matplotlib skips those too
+    if added:
+        try:
+            cache = Path(mpl.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+            font_manager.json_dump(manager, cache)
+        except (OSError, AttributeError):
+            pass  # the cache is an optimisation
 
 
 def _rc(lang: str) -> dict:
@@ -87,6 +115,9 @@ def _rc(lang: str) -> dict:
         "legend.frameon": False,
         "legend.fontsize": 8,
         "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        # Titles and names come from users' scenarios: draw "$" literally, never as TeX
+        # (an unbalanced "$" or an unknown "\\foo" would fail after the whole simulation).
+        "text.parse_math": False,
         "svg.fonttype": "path",  # SVG carries its glyphs: no font needed to view it
         "svg.hashsalt": "landsim",  # stable element ids: the same run gives the same files
         "savefig.dpi": 200,

@@ -89,6 +89,14 @@ def check_output(
     be written (read-only, a missing parent that cannot be made, a name too long).
     """
     given = Path(final)
+    try:
+        return _check_output(given, force, inputs, option)
+    except OSError as exc:  # a name too long, a parent that is a file, no permission …
+        reason = "the name is too long" if exc.errno == errno.ENAMETOOLONG else exc.strerror
+        raise RunConfigError(f"{option} {given}: cannot write there ({reason})") from None
+
+
+def _check_output(given: Path, force: bool, inputs, option: str) -> Path:
     final = Path(os.path.realpath(given))
     if final.exists() and not final.is_dir():
         raise RunConfigError(f"{option} {given}: exists and is not a folder")
@@ -106,13 +114,9 @@ def check_output(
         raise RunConfigError(
             f"{option} {given}: the folder exists and was not written by landsim, so it "
             "is left as it is; choose another output folder (or add --force to replace it)")
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        probe = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
-        probe.rmdir()
-    except OSError as exc:
-        reason = "the name is too long" if exc.errno == errno.ENAMETOOLONG else exc.strerror
-        raise RunConfigError(f"{option} {given}: cannot write there ({reason})") from None
+    final.parent.mkdir(parents=True, exist_ok=True)
+    probe = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
+    probe.rmdir()
     return final
 
 
