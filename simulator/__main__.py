@@ -1,7 +1,6 @@
 """``python -m simulator`` is the ``landsim`` command."""
 
-import sys
+from simulator.cli import console
 
-from simulator.cli import main
-
-sys.exit(main())
+if __name__ == "__main__":
+    console()

@@ -23,14 +23,29 @@ from simulator.inputs.scenario import load_scenario, scenario_json_schema
 MAX_REPLICATIONS = 10_000_000  # = simulator.run.montecarlo.MAX_REPLICATIONS (tested)
 ENGINE_CHOICES = ("auto", "des", "fast")  # = simulator.run.montecarlo.ENGINE_CHOICES (tested)
 
-__all__ = ["main"]
+__all__ = ["console", "main"]
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``, ``timeout``): cleaned up exactly like Ctrl-C."""
 
 
+_MAIN_PID: int | None = None
+
+
 def _on_sigterm(signum, frame):  # noqa: ARG001 — signal handler signature
+    import os
+
+    if os.getpid() != _MAIN_PID:
+        # a worker forked before it could reset the handler: stop as SIGTERM stops
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    # Workers go first, whatever the main thread was doing when the signal came; then the
+    # exception unwinds it, removing temporary folders on the way.
+    from simulator.run.backends import stop_children
+
+    stop_children()
     raise Terminated()
 
 
@@ -72,6 +87,14 @@ def _seed_value(text: str) -> int:
     if value is None:
         raise argparse.ArgumentTypeError("give the seed of the run to trace")
     return value
+
+
+def _langs(text: str) -> list[str]:
+    langs = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [lang for lang in langs if lang not in ("en", "zh")]
+    if not langs or bad:
+        raise argparse.ArgumentTypeError(f"languages are en, zh or en,zh (got {text!r})")
+    return list(dict.fromkeys(langs))
 
 
 def _whole(text: str) -> int:
@@ -136,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --precision: the most replications to run (default 1,000,000)")
     run.add_argument("--no-parquet", action="store_true",
                      help="skip replications.parquet (the raw per-replication release)")
-    run.add_argument("--lang", choices=["en", "zh"], default="en",
-                     help="language of the charts and report (zh needs a CJK font)")
+    run.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
+                     help="language(s) of the charts and report: en, zh or en,zh "
+                          "(zh needs a CJK font)")
     run.add_argument("--no-report", action="store_true", help="skip the charts and report.html")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
@@ -202,12 +226,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def console() -> None:
+    """The ``landsim`` command: :func:`main`, then exit with its status.
+
+    After Ctrl-C or SIGTERM everything landsim made has been cleaned up by then; the exit
+    skips Python's wait for process-pool threads, which can block for good on the pipe of a
+    worker that was stopped in the middle of sending a result.
+    """
+    code = main()
+    if code in (130, 143):
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = ["landsim", *argv]
+    global _MAIN_PID
+    import os
+
+    _MAIN_PID = os.getpid()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.func(args)
@@ -240,14 +285,15 @@ def main(argv: list[str] | None = None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.set:
-        from simulator.inputs.params import parse_assignment, with_values
+        from simulator.inputs.params import parse_assignment, variant_of
 
-        scenario = with_values(scenario, dict(parse_assignment(a) for a in args.set))
+        # a changed scenario gets its own name (and default folder) and says what changed
+        scenario = variant_of(scenario, dict(parse_assignment(a) for a in args.set))
     # input errors are reported above, before the run wing's imports (about a second)
     from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
     from simulator.run.output import check_output, write_run
 
-    if not args.no_report and args.lang == "zh":
+    if not args.no_report and "zh" in args.lang:
         from simulator.report.style import cjk_font
 
         cjk_font()  # fail before simulating, not after
@@ -284,7 +330,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             verdict = "reached" if stop["reached"] else "NOT reached"
             print(f"\nprecision ±{stop['precision']} {verdict} after {stop['replications']:,} "
                   f"replications (at most {stop['max_replications']:,})")
-        report = "" if args.no_report else f" (report: {path / _report_name(args.lang)})"
+        names = ", ".join(str(path / _report_name(lang)) for lang in args.lang)
+        report = "" if args.no_report else f" (report: {names})"
         print(f"\n{wall:.1f} s · engine {result.engine} · wrote {path}/{report} · "
               f"rerun with --seed {seed} to reproduce")
     return 0
@@ -296,10 +343,14 @@ def _report_name(lang: str) -> str:
     return report_file(lang)
 
 
-def _reporter(lang: str):
+def _reporter(langs: list[str]):
     from simulator.report import build_report
 
-    return lambda folder: build_report(folder, lang=lang)
+    def build(folder: Path) -> None:
+        for lang in langs:
+            build_report(folder, lang=lang)
+
+    return build
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -428,12 +479,12 @@ def _progress(total: int, *, disable: bool, unit: str = "rep"):
 
 def format_table(result) -> str:
     """The target table printed after a run (of a ``SimulationResult``)."""
-    from simulator.report.formatting import pct, pct_range
+    from simulator.report.formatting import num, pct, pct_range
 
     odds = result.target_odds()
     lines = [
         "",
-        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<15} "
+        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<17} "
         f"{'mean km²':>9} {'shortfall':>9}",
     ]
     for name, row in odds.iterrows():
@@ -442,7 +493,8 @@ def format_table(result) -> str:
         interval = pct_range(row["ci95_low"], row["ci95_high"])
         lines.append(
             f"{name:<16} {years:<11} {row['km2']:>6.1f} {pct(row['probability']):>8}  "
-            f"{interval:<15} {row['mean_km2']:>9.1f} {row['mean_shortfall_km2']:>9.2f}{scope}"
+            f"{interval:<17} {num(row['mean_km2'], 1):>9} {num(row['mean_shortfall_km2'], 2):>9}"
+            f"{scope}"
         )
     joint = result.joint()
     lo, hi = joint["ci95"]

@@ -10,6 +10,16 @@ from nbclient import NotebookClient
 import simulator.cli as cli
 
 
+def assert_charts_are_images(notebook, at_least: int) -> None:
+    """Every figure a cell returns is shown as a picture, not as "<Figure size …>"."""
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    texts = [o.get("data", {}).get("text/plain", "") for o in outputs
+             if "image/png" not in o.get("data", {})]
+    assert len(images) >= at_least
+    assert not [t for t in texts if t.startswith("<Figure size")], texts
+
+
 @pytest.mark.slow
 def test_report_charts_notebook(tmp_path, monkeypatch):
     run = tmp_path / "baseline"
@@ -24,6 +34,7 @@ def test_report_charts_notebook(tmp_path, monkeypatch):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert os.environ["LANDSIM_RUN"] == str(run)
+    assert_charts_are_images(notebook, at_least=2)
 
 
 @pytest.mark.slow
@@ -37,3 +48,4 @@ def test_sensitivity_notebook(tmp_path, monkeypatch):
     assert (tmp_path / "morris" / "indices.csv").exists()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert any("largest swing" in o.get("text", "") for o in outputs)
+    assert_charts_are_images(notebook, at_least=2)

@@ -100,7 +100,7 @@ def test_a_run_leaves_nothing_behind(tmp_path, how):
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     else:
         os.kill(proc.pid, getattr(signal, how))
-    code = proc.wait(timeout=30)
+    code = proc.wait(timeout=60)
     assert_all_gone(tree)
     expected = {"SIGKILL": -9, "SIGTERM": 143, "SIGINT": 130}[how]
     assert code == expected, proc.stderr.read().decode()[-2000:]

@@ -60,7 +60,7 @@ CASES = {
         "    projects: 4\n",
         "    projects: 4\n    colour: red\n",
         "pathways.consolidation.colour",
-        "allowed here: label, plan, projects, stages, route, yield, annual_cap",
+        "allowed here: label, label_zh, plan, projects, stages, route, yield, annual_cap",
         9,
     ),
     "wrong type": (

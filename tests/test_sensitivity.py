@@ -48,9 +48,14 @@ def test_oat_tornado_in_native_units(tmp_path):
     never = rows.loc[("t km²", "events[0].duration_multiplier")]
     assert never.swing == 0  # the model never reads it
     assert result.ranking("t km²").parameter.iloc[0] == "pathways.c.stages[0].duration.median"
-    assert (tmp_path / "oat" / "charts" / "tornado.png").exists()
+    charts = sorted(p.name for p in (tmp_path / "oat" / "charts").iterdir())
+    assert charts == ["tornado-t-km2.png", "tornado-t-km2.svg", "tornado-t-probability.png",
+                      "tornado-t-probability.svg"]  # one readable figure per output
     text = (tmp_path / "oat" / "sensitivity.md").read_text()
     assert "most sensitive to `pathways.c.stages[0].duration.median`" in text
+    # the unread parameter is not ranked: its effect is nothing at all
+    assert "`events[0].duration_multiplier`" not in text
+    assert "1 other parameter with no measurable effect" in text
 
 
 @pytest.mark.slow
@@ -64,7 +69,10 @@ def test_sobol_unread_parameter_is_zero_and_dominant_ranks_first(tmp_path):
         assert result.ranking(output).parameter.iloc[0] == "pathways.c.stages[0].duration.median"
         assert rows.loc["pathways.c.stages[0].duration.median"].ST > 0.5
     assert len(result.points) == 64 * (3 + 2)
-    assert {"sobol.png", "sobol.svg"} <= {p.name for p in (tmp_path / "sobol" / "charts").iterdir()}
+    assert {"sobol-t-probability.png", "sobol-t-km2.svg"} <= {
+        p.name for p in (tmp_path / "sobol" / "charts").iterdir()}
+    text = (tmp_path / "sobol" / "sensitivity.md").read_text()
+    assert "ST 0.00 ± 0.00" not in text and "`events[0].duration_multiplier`" not in text
 
 
 def test_morris_ranks_the_dominant_parameter_first(tmp_path):
@@ -88,3 +96,22 @@ def test_sensitivity_command(tmp_path, capsys):
     assert cli.main(["sensitivity", str(ROOT / "scenarios" / "longgang-2025.yaml"), "--params",
                      "pathways.consolidation.annual_cap", "--method", "sobol", "-q"]) == 2
     assert "sobol needs at least two parameters" in capsys.readouterr().err
+
+
+def test_nothing_measurable_is_said_in_words(tmp_path):
+    only_unread = ["events[0].duration_multiplier=1:3", "events[0].dropout_add=0:0.5"]
+    result = run_sensitivity(SCN, parse_params(SCN, only_unread), "morris", replications=100,
+                             samples=4, out=tmp_path / "m")
+    text = (tmp_path / "m" / "sensitivity.md").read_text()
+    assert "most sensitive" not in text
+    assert text.count("nothing measurably moves it") == 2 * len(SCN.targets)
+    assert not any((tmp_path / "m" / "charts").iterdir())  # no chart of nothing
+
+
+def test_each_chart_fits_a_page_without_overlap(tmp_path):
+    from PIL import Image
+
+    run_sensitivity(SCN, parse_params(SCN, PARAMS), "oat", replications=100, out=tmp_path / "o")
+    for png in (tmp_path / "o" / "charts").glob("*.png"):
+        width, height = Image.open(png).size
+        assert width == 1400 and height <= 2000, (png.name, width, height)  # A4-ish aspect

@@ -9,6 +9,8 @@ scenario is validated again; the change is recorded in its provenance.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -17,9 +19,10 @@ from typing import Any
 from simulator.inputs.errors import LandsimError, Problem, ScenarioError
 from simulator.inputs.keypath import format_path, parse_path
 from simulator.inputs.yamlsource import parse_yaml_value
-from simulator.inputs.scenario import Scenario, scenario_from_dict
+from simulator.inputs.scenario import MAX_NAME, Scenario, scenario_from_dict
 
 __all__ = [
+    "variant_of",
     "ParameterError",
     "get_value",
     "numeric_paths",
@@ -150,3 +153,35 @@ def with_values(
              for p in exc.problems]
         ) from None
     return changed
+
+
+def variant_of(
+    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set"
+) -> Scenario:
+    """``with_values``, renamed so that the variant never overwrites its base's outputs.
+
+    The name becomes ``<base>-set-<8 hex digits of the changes>`` (the same changes give
+    the same name), and the titles say what was changed. Raises as :func:`with_values`.
+    """
+    if not values:
+        return scenario
+    changed = with_values(scenario, values, origin=origin)
+    listing = ", ".join(f"{path} = {_plain_value(changed, path)}" for path in values)
+    key = hashlib.sha256(json.dumps(
+        {p: _plain_value(changed, p) for p in sorted(values)}, sort_keys=True, default=str
+    ).encode()).hexdigest()[:8]
+    name = f"{scenario.name[: MAX_NAME - 13]}-set-{key}"
+    title = scenario.title or scenario.name
+    renamed = {
+        "name": name,
+        "title": f"{title} — changed: {listing}"[:300],
+        "title_zh": f"{scenario.title_zh or title}（修改：{listing}）"[:300],
+    }
+    data = changed.resolved()
+    data.update(renamed)
+    return scenario_from_dict(data, file=scenario.file)
+
+
+def _plain_value(scenario: Scenario, path: str) -> Any:
+    value = get_value(scenario, path)
+    return f"{value:g}" if isinstance(value, float) else value

@@ -95,6 +95,8 @@ class Target(_Model):
     pathways: list[str] | None = Field(
         None, min_length=1, description="Count only these pathways (default: all)."
     )
+    label: str | None = Field(None, max_length=120, description="Name shown in reports.")
+    label_zh: str | None = Field(None, max_length=120, description="Name in Chinese reports.")
 
 
 class Stage(_Model):
@@ -144,7 +146,8 @@ class Pathway(_Model):
 
     model_config = ConfigDict(**_CONFIG, populate_by_name=True)
 
-    label: str | None = None
+    label: str | None = Field(None, max_length=120)
+    label_zh: str | None = Field(None, max_length=120, description="Label in Chinese reports.")
     plan: dict[int, Annotated[float, Field(gt=0)]] = Field(
         min_length=1, description="km² by planned release year."
     )

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.report.formatting import pct
-from simulator.report.i18n import pathway_label, t
+from simulator.report.i18n import label_of_pathway, label_of_target, t
 from simulator.report.rundata import RunData
 from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
 
@@ -43,8 +43,20 @@ def _axes(ax: Axes | None, size=(7.0, 4.0)) -> Axes:
     return Figure(figsize=size, layout="constrained").add_subplot()
 
 
+def wrap_label(text: str, width: int = 12) -> str:
+    """A tick label over lines: at a bracket for Chinese, at spaces for other scripts."""
+    if re.search(r"[\u3400-\u9fff]", text):
+        return re.sub(r"\s*（", "\n（", text, count=1)
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def _cumulative_targets(run: RunData) -> list[dict]:
     return [x for x in run.targets if x["from"] == run.scenario.horizon.start
+            and x["pathways"] == "all"]
+
+
+def _window_targets(run: RunData) -> list[dict]:
+    return [x for x in run.targets if x["from"] != run.scenario.horizon.start
             and x["pathways"] == "all"]
 
 
@@ -65,9 +77,24 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
         ax.plot([target["by"]], [target["km2"]], marker="D", color=ACCENT, markersize=5,
                 linestyle="none", label=t("target", lang) if i == 0 else None)
         left = target["by"] < middle  # label on the side with room
-        ax.annotate(f"{target['name']}: {pct(target['probability'])}",
+        ax.annotate(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
+                                                                 lang), p=pct(target["probability"])),
                     (target["by"], target["km2"]), textcoords="offset points",
                     xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
+                    va="top" if left else "bottom", fontsize=8, color=ACCENT)
+    # A window target (km² released in from–by) needs the cumulative release to rise by km²
+    # over its window: drawn from the median at the window's start.
+    median = dict(zip(years, data.cumulative_p50, strict=True))
+    for j, target in enumerate(_window_targets(run)):
+        base = median.get(target["from"] - 1, 0.0)
+        ax.plot([target["from"] - 1, target["by"]], [base, base + target["km2"]], color=ACCENT,
+                linestyle=(0, (2, 2)), linewidth=1.0, marker="^", markersize=4,
+                label=t("window_target", lang) if j == 0 else None)
+        left = target["by"] < middle
+        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}", p=pct(target["probability"]),
+                      label=label_of_target(run.scenario, target["name"], lang)),
+                    (target["by"], base + target["km2"]), textcoords="offset points",
+                    xytext=(7, -6) if left else (-7, 5), ha="left" if left else "right",
                     va="top" if left else "bottom", fontsize=8, color=ACCENT)
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("fan.y", lang))
@@ -79,9 +106,16 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
 
 
 def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
-    """One bar per target with its 95 % interval, then the joint probability of all."""
+    """One bar per target with its 95 % interval, then the joint probability of all.
+
+    When every probability is below 1 % the bars would be empty; the chart then shows what
+    does move instead — the mean km² each target counts against its target km² — and says so.
+    """
     ax = _axes(ax)
-    names = [x["name"] for x in run.targets] + [t("all_targets", lang)]
+    if max(x["probability"] for x in run.targets) < SMALL:
+        return _counted_km2_chart(run, ax, lang)
+    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in run.targets]
+    names.append(t("all_targets", lang))
     probs = [x["probability"] for x in run.targets] + [run.summary["joint"]["probability"]]
     cis = [x["ci95"] for x in run.targets] + [run.summary["joint"]["ci95"]]
     x = np.arange(len(names))
@@ -104,6 +138,32 @@ def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en")
     return ax
 
 
+SMALL = 0.05
+"""Below this probability for every target, the odds chart shows km² instead of bars that
+would be too short to read."""
+
+
+def _counted_km2_chart(run: RunData, ax: Axes, lang: str) -> Axes:
+    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in run.targets]
+    x = np.arange(len(names))
+    mean = np.array([r["mean_km2"] for r in run.targets])
+    goal = np.array([r["km2"] for r in run.targets])
+    ax.bar(x, mean, color=GREYS[2], width=0.6, label=t("counted_mean", lang))
+    ax.plot(x, goal, linestyle="none", marker="D", color=ACCENT, markersize=6,
+            label=t("target", lang))
+    for i, r in enumerate(run.targets):
+        ax.annotate(f"{r['mean_km2']:.1f} / {r['km2']:g}", (x[i], max(mean[i], goal[i])),
+                    textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
+    ax.set_xticks(x, names, rotation=0)
+    ax.set_ylim(0, max(goal.max(), mean.max()) * 1.18)
+    ax.set_ylabel(t("fan.y", lang))
+    ax.set_title(t("odds.small_title", lang))
+    ax.text(0.99, 0.97, t("odds.small_note", lang), transform=ax.transAxes, ha="right",
+            va="top", fontsize=8, color=ACCENT, wrap=True)
+    ax.legend(loc="upper left")
+    return ax
+
+
 def pathway_release_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
     """Mean annual release stacked by pathway (bars) against the planned release (steps)."""
     ax = _axes(ax)
@@ -112,7 +172,7 @@ def pathway_release_chart(run: RunData, ax: Axes | None = None, *, lang: str = "
     bottom = np.zeros(len(years))
     for i, name in enumerate(names):
         rows = run.annual[run.annual.pathway == name].set_index("year").loc[years]
-        label = pathway_label(name, run.scenario.pathways[name].label, lang)
+        label = label_of_pathway(run.scenario, name, lang)
         ax.bar(years, rows.release_mean, bottom=bottom, width=0.7, color=GREYS[1 + i % 4],
                hatch=HATCHES[i % len(HATCHES)], edgecolor="white", linewidth=0.4, label=label)
         bottom += rows.release_mean.to_numpy()
@@ -142,7 +202,7 @@ def shortfall_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -
         ax.bar(x + offset, rows.cumulative_mean, width=width * 0.6, color=GREYS[1 + k % 4],
                hatch=HATCHES[k % len(HATCHES)], edgecolor="white", linewidth=0.3,
                label=f"{t('released', lang)}, {t('by_end', lang, year=year)}")
-    labels = [pathway_label(n, run.scenario.pathways[n].label, lang) for n in names]
+    labels = [label_of_pathway(run.scenario, n, lang) for n in names]
     ax.set_xticks(x, [textwrap.fill(label, 16 if lang == "en" else 6) for label in labels],
                   fontsize=8)
     ax.set_ylabel(t("shortfall.y", lang))
@@ -164,7 +224,8 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
         rows = run.s_curve[run.s_curve.target == target["name"]]
         ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
                 linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=3.5, linewidth=1.3, label=f"{target['name']} ({target['km2']:g} km²)")
+                markersize=3.5, linewidth=1.3,
+                label=f"{label_of_target(run.scenario, target['name'], lang)} ({target['km2']:g} km²)")
         for level, marker in ((0.5, "s"), (0.8, "^")):
             year = p_years(run, target["name"], level)
             if year is not None:
@@ -199,7 +260,9 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
         ax.bar(rows.km2_low, share, width=rows.km2_high - rows.km2_low, align="edge",
                color=GREYS[2], edgecolor="white", linewidth=0.3)
         ax.axvline(target["km2"], color=ACCENT, linewidth=1.4)
-        ax.set_title(f"{target['name']}: {pct(target['probability'])}", fontsize=9)
+        ax.set_title(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
+                                                                 lang), p=pct(target["probability"])),
+                     fontsize=9)
         low = min(rows.km2_low.min(), target["km2"])
         high = max(rows.km2_high.max(), target["km2"])
         pad = 0.05 * (high - low or 1)

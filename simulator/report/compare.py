@@ -10,13 +10,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.formatting import pct, pct_range
+from simulator.report.formatting import num, pct, pct_range
 from simulator.run.output import check_output, replace_folder
 from simulator.report.charts import ChartFile, svg_text
 from simulator.report.html import figure_html, render_page
-from simulator.report.i18n import LANGS, t
+from simulator.report.i18n import LANGS, label_of_target, t
 from simulator.report.rundata import RunData
-from simulator.report.style import GREYS, LINESTYLES, ReportError, chart_style
+from simulator.report.style import GREYS, LINESTYLES, MARKERS, ReportError, chart_style
 
 __all__ = ["compare_fan_chart", "compare_runs", "odds_table"]
 
@@ -30,8 +30,10 @@ def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str 
         colour = GREYS[min(i, 3)]
         ax.fill_between(data.index, data.cumulative_p10, data.cumulative_p90, color=colour,
                         alpha=0.12, linewidth=0)
+        # line style, marker and grey level all differ, so runs stay apart in greyscale print
         ax.plot(data.index, data.cumulative_p50, color=colour,
-                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6, label=run.name)
+                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6, label=run.name,
+                marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=2 + i % 2)
     plan = runs[0].all_pathways()
     ax.step(plan.index, np.cumsum(plan.planned_km2), where="mid", color=GREYS[2],
             linewidth=0.9, linestyle=(0, (1, 2)), label=f"{t('plan', lang)} ({runs[0].name})")
@@ -44,13 +46,16 @@ def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str 
 
 
 def odds_table(runs: list[RunData]) -> pd.DataFrame:
-    """Probability (and 95 % interval) of each target in each run; targets matched by name."""
+    """Each target in each run: probability, 95 % interval, mean km² counted and mean
+    shortfall (km²); targets matched by name."""
     rows = []
     for run in runs:
         for x in run.targets:
             rows.append({"scenario": run.name, "target": x["name"], "km2": x["km2"],
                          "by": x["by"], "probability": x["probability"],
-                         "ci95_low": x["ci95"][0], "ci95_high": x["ci95"][1]})
+                         "ci95_low": x["ci95"][0], "ci95_high": x["ci95"][1],
+                         "mean_km2": x["mean_km2"],
+                         "mean_shortfall_km2": x["mean_shortfall_km2"]})
     return pd.DataFrame(rows)
 
 
@@ -106,14 +111,19 @@ def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str)
             else:
                 h = hit.iloc[0]
                 interval = pct_range(h.ci95_low, h.ci95_high)
+                km2 = t("compare.km2", lang, mean=num(h.mean_km2, 1),
+                        short=num(h.mean_shortfall_km2, 1))
                 cells.append(f'<td class="num" data-scenario="{escape(run.name)}">'
-                             f"{pct(h.probability)}<br><small>{interval}</small></td>")
-        rows.append(f"<tr><td>{escape(target)}</td>{''.join(cells)}</tr>")
+                             f"{pct(h.probability)}<br><small>{interval}</small>"
+                             f"<br><small>{escape(km2)}</small></td>")
+        label = label_of_target(runs[0].scenario, target, lang)
+        rows.append(f"<tr><td>{escape(label)}</td>{''.join(cells)}</tr>")
     listing = "".join(
-        f"<li><strong>{escape(r.name)}</strong> — {escape(r.scenario.title)} "
+        f"<li><strong>{escape(r.name)}</strong> — "
+        f"{escape((r.scenario.title_zh if lang == 'zh' else '') or r.scenario.title)} "
         f"({r.replications:,} × seed {r.seed})</li>" for r in runs)
     body = (f"<h1>{escape(t('compare.title', lang))}</h1><ul>{listing}</ul>"
             f"<h2>{escape(t('compare.table', lang))}</h2>"
             f'<table id="comparison"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-            f"</tbody></table>" + figure_html(chart))
+            f"</tbody></table>" + figure_html(chart, lang))
     return render_page(t("compare.title", lang), body, lang)

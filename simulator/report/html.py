@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from simulator.report.formatting import pct, pct_range
+from simulator.report.formatting import num, pct, pct_range
 from simulator.inputs.keypath import parse_path
 from simulator.report.charts import ChartFile
-from simulator.report.i18n import pathway_label, t
+from simulator.report.i18n import bilingual, label_of_pathway, label_of_target, t, term
 from simulator.report.rundata import RunData
 
 __all__ = ["headline_target", "render_page", "render_report"]
@@ -32,7 +32,8 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid #bbb; padding-bottom: 0.2rem;
 table { border-collapse: collapse; width: 100%%; font-size: 0.9rem; margin: 0.6rem 0; }
 th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: left;
          vertical-align: top; }
-th { background: #ececec; }
+th { background: #ececec; word-break: keep-all; }
+code { overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1.4rem 0; }
 figure img { width: 100%%; height: auto; border: 1px solid #ececec; }
@@ -83,15 +84,17 @@ def _targets_table(run: RunData, lang: str) -> str:
         ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')])
     rows = []
     for x in run.targets:
-        scope = t("all", lang) if x["pathways"] == "all" else x["pathways"]
+        scope = t("all", lang) if x["pathways"] == "all" else t("list_sep", lang).join(
+            label_of_pathway(run.scenario, p.strip(), lang) for p in x["pathways"].split(","))
+        label = label_of_target(run.scenario, x["name"], lang)
         rows.append(
-            f'<tr data-target="{escape(x["name"])}"><td>{escape(x["name"])}</td>'
+            f'<tr data-target="{escape(x["name"])}"><td>{escape(label)}</td>'
             f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
             f"<td>{escape(scope)}</td>"
             f'<td class="num">{pct(x["probability"])}</td>'
             f'<td class="num">{pct_range(*x["ci95"])}</td>'
-            f'<td class="num">{x["mean_km2"]:.1f}</td>'
-            f'<td class="num">{x["mean_shortfall_km2"]:.2f}</td></tr>'
+            f'<td class="num">{num(x["mean_km2"], 1)}</td>'
+            f'<td class="num">{num(x["mean_shortfall_km2"], 2)}</td></tr>'
         )
     joint = run.summary["joint"]
     rows.append(
@@ -110,8 +113,8 @@ def _pathways_table(run: RunData, lang: str) -> str:
         f'<th class="num">{escape(t(k, lang))}</th>' for _, k in cols)
     rows = []
     for name, row in run.pathways.iterrows():
-        label = pathway_label(name, run.scenario.pathways[name].label, lang)
-        cells = "".join(f'<td class="num">{row[c]:.2f}</td>' for c, _ in cols)
+        label = label_of_pathway(run.scenario, name, lang)
+        cells = "".join(f'<td class="num">{num(row[c], 2)}</td>' for c, _ in cols)
         rows.append(f"<tr><td>{escape(label)}</td>{cells}</tr>")
     body = "".join(rows)
     return f'<table id="pathways"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -126,16 +129,26 @@ def _value_at(data, path: str):
         return None
 
 
-def _show(value) -> str:
+def _show(value, lang: str = "en", run: RunData | None = None) -> str:
+    sep = t("list_sep", lang)
     if isinstance(value, dict):
-        inner = ", ".join(f"{k} {_show(v)}" for k, v in value.items()
-                          if v is not None and k not in ("name", "label"))
-        return inner
+        shown = []
+        for k, v in value.items():
+            if v is None or k in ("name", "label", "label_zh"):
+                continue
+            if run is not None and k in run.scenario.pathways:
+                key = label_of_pathway(run.scenario, k, lang)  # route weights name pathways
+            else:
+                key = term(str(k), lang)
+            shown.append(f"{key} {_show(v, lang, run)}")
+        return sep.join(shown)
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + sep.join(_show(v, lang, run) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    if isinstance(value, str) and run is not None and value in run.scenario.pathways:
+        return label_of_pathway(run.scenario, value, lang)
+    return term(str(value), lang)
 
 
 def _assumptions(run: RunData, lang: str) -> str:
@@ -144,15 +157,15 @@ def _assumptions(run: RunData, lang: str) -> str:
     for path, text in run.scenario.provenance.items():
         label, _, note = text.partition(":")
         label = label.strip()
-        shown = _show(_value_at(resolved, path))
+        shown = _show(_value_at(resolved, path), lang, run)
         rows.append(
             f"<tr><td><code>{escape(path)}</code></td><td>{escape(shown)}</td>"
             f'<td class="label-{escape(label)}">{escape(t("label." + label, lang))}</td>'
-            f"<td>{escape(note.strip())}</td></tr>"
+            f"<td>{escape(bilingual(note.strip(), lang))}</td></tr>"
         )
     head = "".join(f"<th>{escape(t(k, lang))}</th>" for k in
                    ("col.parameter", "col.value", "col.label", "col.note"))
-    sources = "".join(f"<li>{escape(s)}</li>" for s in run.scenario.sources)
+    sources = "".join(f"<li>{escape(bilingual(s, lang))}</li>" for s in run.scenario.sources)
     return (f'<table id="assumptions"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f'</tbody></table><h3>{escape(t("sources", lang))}</h3><ul>{sources}</ul>')
 
@@ -173,11 +186,12 @@ def _manifest(run: RunData, lang: str) -> str:
     return f'<table id="manifest">{rows}</table>'
 
 
-def figure_html(chart: ChartFile) -> str:
-    """A chart as an inline SVG image with its caption."""
+def figure_html(chart: ChartFile, lang: str = "en") -> str:
+    """A chart as an inline SVG image with its caption (punctuated for ``lang``)."""
     data = base64.b64encode(chart.svg_text.encode("utf-8")).decode("ascii")
+    stop = "。" if lang == "zh" else ". "
     return (f'<figure id="chart-{chart.name}"><img alt="{escape(chart.title)}" '
-            f'src="data:image/svg+xml;base64,{data}"><figcaption>{escape(chart.title)}. '
+            f'src="data:image/svg+xml;base64,{data}"><figcaption>{escape(chart.title)}{stop}'
             f"{escape(chart.caption)}</figcaption></figure>")
 
 
@@ -201,7 +215,8 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         f"{escape(meta)}</p>"
         + _headline(run, lang)
         + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
-        + f"<h2>{escape(t('section.charts', lang))}</h2>" + "".join(map(figure_html, charts))
+        + f"<h2>{escape(t('section.charts', lang))}</h2>"
+        + "".join(figure_html(c, lang) for c in charts)
         + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)
         + f"<h2>{escape(t('section.assumptions', lang))}</h2>" + _assumptions(run, lang)
         + f"<h2>{escape(t('section.manifest', lang))}</h2>" + _manifest(run, lang)

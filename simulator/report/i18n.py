@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LANGS", "pathway_label", "t"]
+__all__ = [
+    "LANGS",
+    "bilingual",
+    "label_of_pathway",
+    "label_of_target",
+    "pathway_label",
+    "t",
+    "target_label",
+    "term",
+]
 
 LANGS = ("en", "zh")
 
@@ -20,6 +29,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "target": ("Target", "目标"),
     "odds.title": ("Probability of meeting each target", "实现各项目标的概率"),
     "odds.y": ("Probability (%)", "概率（%）"),
+    "odds.small_title": ("Every target's probability is below 5%: km² counted against each",
+                         "各目标概率均低于5%：各目标计入的释放规模"),
+    "odds.small_note": ("Bars: mean km² each target counts; diamonds: the target",
+                        "柱：各目标计入的平均释放面积；菱形：目标值"),
+    "target_pct": ("{label}: {p}", "{label}：{p}"),
+    "window_pct": ("{label}: +{km2} km², {p}", "{label}：+{km2}平方公里，{p}"),
+    "counted_mean": ("Counted release, mean", "计入释放规模（均值）"),
+    "window_target": ("Window target (rise needed from the median)",
+                      "时段目标（自中位数起所需增量）"),
     "all_targets": ("All targets", "全部目标"),
     "ci95": ("95% interval", "95% 区间"),
     "pathways.title": ("Annual release by pathway: simulated mean and plan",
@@ -81,6 +99,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.label": ("Basis", "依据"),
     "col.note": ("Note", "说明"),
     "all": ("all", "全部"),
+    "list_sep": (", ", "，"),
     "label.sourced": ("sourced", "有出处"),
     "label.derived": ("derived", "推算"),
     "label.assumption": ("assumption", "假设"),
@@ -95,9 +114,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "compare.title": ("Scenario comparison", "情景比较"),
     "compare.fan": ("Cumulative release: median and middle 80% by scenario",
                     "累计释放规模：各情景中位数与中间 80% 区间"),
-    "compare.table": ("Probability of meeting each target, by scenario",
-                      "各情景实现各项目标的概率"),
+    "compare.table": ("Each target by scenario: probability, 95% interval, mean km² counted "
+                      "and mean shortfall",
+                      "各情景各项目标：概率、95% 区间、计入释放均值与平均缺口"),
     "col.scenario": ("Scenario", "情景"),
+    "compare.km2": ("mean {mean} km², shortfall {short}", "均值{mean}平方公里，缺口{short}"),
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -109,11 +130,72 @@ def t(key: str, lang: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-def pathway_label(name: str, label: str | None, lang: str) -> str:
-    """A pathway's label in ``lang``: "Land consolidation (土地整备)" gives either half."""
+ZH_MARK = " | zh: "
+"""Separates the English and Chinese halves of a scenario's free text (notes, sources)."""
+
+
+def bilingual(text: str, lang: str) -> str:
+    """The half of "English | zh: 中文" for ``lang``; text without a Chinese half as it is."""
+    english, sep, chinese = text.partition(ZH_MARK)
+    if lang == "zh" and sep:
+        return chinese.strip()
+    return english.strip() if sep else text
+
+
+def target_label(target, lang: str) -> str:
+    """A target's name as a reader sees it: its ``label``/``label_zh``, else its name.
+
+    ``target`` is a scenario Target or a mapping with ``name`` (and optionally the labels).
+    """
+    get = target.get if isinstance(target, dict) else lambda k, d=None: getattr(target, k, d)
+    if lang == "zh" and get("label_zh"):
+        return get("label_zh")
+    return get("label") or get("name")
+
+
+def pathway_label(name: str, label: str | None, lang: str, label_zh: str | None = None) -> str:
+    """A pathway's label in ``lang``: ``label_zh`` for Chinese if given; otherwise a label
+    written "Land consolidation (土地整备)" gives either half."""
+    if lang == "zh" and label_zh:
+        return label_zh
     if not label:
         return name
     match = re.match(r"^(.*?)\s*[（(]([^()（）]*)[)）]\s*$", label)
     if match and _CJK.search(match.group(2)) and not _CJK.search(match.group(1)):
         return match.group(2).strip() if lang == "zh" else match.group(1).strip()
     return label
+
+
+_TERMS_ZH = {
+    "dist": "分布", "fixed": "固定值", "uniform": "均匀分布", "triangular": "三角分布",
+    "pert": "PERT分布", "beta": "贝塔分布", "lognormal": "对数正态分布", "gamma": "伽马分布",
+    "exponential": "指数分布", "empirical": "经验分布", "value": "取值", "values": "取值",
+    "median": "中位数", "sigma": "对数标准差", "mean": "均值", "sd": "标准差", "min": "最小值",
+    "max": "最大值", "mode": "众数", "nominal": "名义值", "count": "项目数",
+    "size_cv": "规模变异系数", "duration": "历时", "dropout": "流失率", "capacity": "容量",
+    "annual_cap": "年度上限", "probability": "概率", "lasts": "持续年数",
+    "pathways": "路径", "duration_multiplier": "历时倍数", "dropout_add": "追加流失率",
+    "after": "起始年份", "delay": "延迟", "to": "去向", "plan": "规划", "projects": "项目",
+    "stages": "阶段", "yield": "产出率", "route": "路径转换", "start": "起始", "end": "结束",
+    "by": "截至", "from": "自", "km2": "平方公里", "pathway_factor_sigma": "路径因子对数标准差",
+    "global_factor_sigma": "全局因子对数标准差", "True": "是", "False": "否",
+}
+
+
+def term(word: str, lang: str) -> str:
+    """A scenario key or keyword (``median``, ``lognormal``) in ``lang``."""
+    return _TERMS_ZH.get(word, word) if lang == "zh" else word
+
+
+def label_of_target(scenario, name: str, lang: str) -> str:
+    """Target ``name`` of ``scenario`` as readers see it in ``lang`` (else its name)."""
+    for target in scenario.targets:
+        if target.name == name:
+            return target_label(target, lang)
+    return name
+
+
+def label_of_pathway(scenario, name: str, lang: str) -> str:
+    """Pathway ``name`` of ``scenario`` as readers see it in ``lang`` (else its name)."""
+    p = scenario.pathways.get(name)
+    return pathway_label(name, p.label, lang, p.label_zh) if p is not None else name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,14 @@ from matplotlib.figure import Figure
 from simulator.report.charts import svg_text
 from simulator.report.style import ACCENT, GREYS, chart_style
 
-__all__ = ["draw_sensitivity_charts", "morris_chart", "short", "sobol_chart", "tornado"]
+__all__ = [
+    "chart_name",
+    "draw_sensitivity_charts",
+    "morris_chart",
+    "short",
+    "sobol_chart",
+    "tornado",
+]
 
 
 def short(path: str) -> str:
@@ -26,9 +34,10 @@ def tornado(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Axes:
         ax = Figure(figsize=(7.0, 3.5), layout="constrained").add_subplot()
     rows = indices[indices.output == output].sort_values("swing")
     y = np.arange(len(rows))
-    ax.barh(y, rows.delta_low, color=GREYS[3], edgecolor=GREYS[1], linewidth=0.5,
-            label="at low value")
-    ax.barh(y, rows.delta_high, color=GREYS[1], label="at high value")
+    # side by side, not overlaid: when low and high move the same way both stay visible
+    ax.barh(y - 0.19, rows.delta_low, height=0.36, color=GREYS[3], edgecolor=GREYS[1],
+            linewidth=0.5, label="at low value")
+    ax.barh(y + 0.19, rows.delta_high, height=0.36, color=GREYS[1], label="at high value")
     ax.axvline(0, color=GREYS[0], linewidth=0.8)
     ax.set_yticks(y, [f"{short(p)}\n{lo:g} – {hi:g}" for p, lo, hi
                       in zip(rows.parameter, rows.low, rows.high, strict=True)], fontsize=7)
@@ -82,41 +91,48 @@ def morris_chart(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> 
     return ax
 
 
+def chart_name(method: str, output: str) -> str:
+    """File stem of one output's chart: ``tornado-binding-2025-probability``."""
+    kind = {"oat": "tornado", "sobol": "sobol", "morris": "morris"}[method]
+    slug = re.sub(r"[^a-z0-9]+", "-", output.lower().replace("km²", "km2")).strip("-")
+    return f"{kind}-{slug}"
+
+
 def draw_sensitivity_charts(result, folder: str | Path) -> list[Path]:
-    """The method's chart as PNG (200 dpi) and SVG: one panel per output that varies."""
+    """One chart per output that varies, as PNG (200 dpi) and SVG: a page-sized figure each.
+
+    Files are named ``<method chart>-<target>-<probability|km2>``; returns their paths.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     indices = result.indices
-    draw, name = {"oat": (tornado, "tornado"), "sobol": (sobol_chart, "sobol"),
-                  "morris": (morris_chart, "morris")}[result.method]
+    draw = {"oat": tornado, "sobol": sobol_chart, "morris": morris_chart}[result.method]
     if result.method == "oat":
         outputs = [o for o in dict.fromkeys(indices.output)
                    if indices[indices.output == o].swing.max() > 1e-9]
     else:
         outputs = [o for o in dict.fromkeys(indices.output)
                    if indices[indices.output == o].varies.any()]
-    if not outputs:
-        return []
-    # one column: parameter labels are long, and a report page is tall, not wide
-    height = 0.42 * len(result.params) + 1.0 if result.method != "morris" else 3.0
+    title = {"oat": "One at a time: change from base at each parameter's low and high",
+             "sobol": "Sobol indices with 95% intervals",
+             "morris": "Morris screening: μ* (influence) and σ (interactions)"}[result.method]
+    caption = (f"Scenario {result.scenario.name} · {len(result.points)} points × "
+               f"{result.manifest['replications_per_point']:,} replications · seed "
+               f"{result.manifest['seed']}")
+    height = 0.5 * len(result.params) + 1.8 if result.method != "morris" else 4.0
     written = []
     with chart_style("en"):
-        fig = Figure(figsize=(7.0, height * len(outputs) + 1.0), layout="constrained")
-        axes = fig.subplots(len(outputs), 1, squeeze=False).ravel()
-        for ax, output in zip(axes, outputs, strict=True):
+        for output in outputs:
+            fig = Figure(figsize=(7.0, height), layout="constrained")
+            ax = fig.add_subplot()
             draw(indices, output, ax=ax)
-        if result.method != "morris":
-            handles, labels = axes[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=7)
-        title = {"oat": "One-at-a-time: change from base at each parameter's low and high",
-                 "sobol": "Sobol indices with 95% intervals",
-                 "morris": "Morris screening: μ* (influence) and σ (interactions)"}[result.method]
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10)
-        fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
-        fig.text(0.01, 0.005, f"Scenario {result.scenario.name} · {len(result.points)} points × "
-                 f"{result.manifest['replications_per_point']:,} replications · seed "
-                 f"{result.manifest['seed']}", fontsize=6.5, color=GREYS[2])
-        fig.savefig(folder / f"{name}.png", dpi=200)
-        (folder / f"{name}.svg").write_text(svg_text(fig), encoding="utf-8")
-        written += [folder / f"{name}.png", folder / f"{name}.svg"]
+            if result.method != "morris":
+                ax.legend(loc="best", fontsize=7)
+            fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10)
+            fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+            fig.text(0.01, 0.01, caption, fontsize=6.5, color=GREYS[2])
+            name = chart_name(result.method, output)
+            fig.savefig(folder / f"{name}.png", dpi=200)
+            (folder / f"{name}.svg").write_text(svg_text(fig), encoding="utf-8")
+            written += [folder / f"{name}.png", folder / f"{name}.svg"]
     return written

@@ -23,10 +23,12 @@ __all__ = [
     "Backend",
     "DaskBackend",
     "LocalBackend",
+    "as_finished",
     "available_cores",
     "close_pool",
     "make_backend",
     "start_method",
+    "stop_children",
     "worker_setup",
 ]
 
@@ -49,6 +51,9 @@ def worker_setup() -> None:
     """
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker inherits the parent's SIGTERM handler, which unwinds the parent's
+    # work; a worker asked to stop must simply stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             pr_set_pdeathsig = 1
@@ -68,12 +73,44 @@ def worker_setup() -> None:
 
 
 def close_pool(pool, *, interrupted: bool) -> None:
-    """Shut a ProcessPoolExecutor down; when interrupted, stop its workers at once."""
-    if interrupted:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    """Shut a ProcessPoolExecutor down; when interrupted, stop its workers at once.
+
+    An interrupted pool is not waited for: the interruption may have come at any point of
+    the pool's own bookkeeping, and a wait could then block for good. Its workers are
+    terminated, joined with a time limit and killed if they outlive it.
+    """
+    if not interrupted:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+
+
+def as_finished(futures) -> Iterator:
+    """Yield futures as they finish, waking up at least four times a second.
+
+    A wait without a time limit can miss Ctrl-C or SIGTERM for good: the kernel may hand the
+    signal to one of the pool's helper threads, and Python runs the handler only when the
+    main thread next executes, which a blocked lock never lets it do.
+    """
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        yield from done
+
+
+def stop_children() -> None:
+    """Terminate this process's multiprocessing children (on SIGTERM, before unwinding)."""
+    for child in multiprocessing.active_children():
+        child.terminate()
 
 
 def start_method() -> str | None:
@@ -137,10 +174,8 @@ class LocalBackend(Backend):
                 yield item, fn(item)
             return
         pending = {self.pool.submit(fn, item): item for item in items}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield pending.pop(future), future.result()
+        for future in as_finished(pending):
+            yield pending.pop(future), future.result()
 
 
 class DaskBackend(Backend):

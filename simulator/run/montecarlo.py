@@ -14,7 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from simulator.run.backends import available_cores, close_pool, start_method, worker_setup
+from simulator.run.backends import (
+    as_finished,
+    available_cores,
+    close_pool,
+    start_method,
+    worker_setup,
+)
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
@@ -223,5 +229,7 @@ class _PoolRunner:
         return False
 
     def run(self, chunks: list[tuple[int, int]]) -> Iterator[tuple[int, ChunkOutcome]]:
-        tasks = [(self.seed, chunk, size, self.engine) for chunk, size in chunks]
-        yield from self.pool.map(_work, tasks)
+        futures = [self.pool.submit(_work, (self.seed, chunk, size, self.engine))
+                   for chunk, size in chunks]
+        for future in as_finished(futures):  # chunks carry their index: any order will do
+            yield future.result()

@@ -294,6 +294,15 @@ def _write(result: SensitivityResult, folder: Path) -> None:
     draw_sensitivity_charts(result, folder / "charts")
 
 
+def _measurable(ranked: pd.DataFrame, method: str) -> pd.Series:
+    """Rows whose effect is distinguishable from none (beyond its 95 % interval)."""
+    if method == "oat":  # common random numbers: any change at all is the parameter's
+        return ranked["swing"] > 1e-9
+    if method == "morris":
+        return ranked["varies"] & (ranked["mu_star"] - ranked["mu_star_conf"] > 1e-9)
+    return ranked["varies"] & (ranked["ST"] - ranked["ST_conf"] > 1e-9)
+
+
 def describe(result: SensitivityResult) -> str:
     """A short text saying which parameters matter most for each target."""
     method = result.method
@@ -311,24 +320,27 @@ def describe(result: SensitivityResult) -> str:
             unit = "percentage points" if output.endswith("probability") else "km²"
             what = ("probability of meeting it" if output.endswith("probability")
                     else "mean km² it counts")
-            if method != "oat" and not ranked["varies"].any():
-                lines.append(f"- **{what}**: the same at every point (no parameter moves it "
-                             "over these ranges).")
-                continue
-            if method == "oat" and ranked["swing"].max() < 1e-9:
-                lines.append(f"- **{what}**: the same at every parameter's low and high value.")
+            measurable = ranked[_measurable(ranked, method)]
+            if measurable.empty:
+                lines.append(f"- **{what}**: nothing measurably moves it over these ranges "
+                             + ("(the same at every parameter's low and high value)."
+                                if method == "oat" else
+                                "(every effect is zero within its 95 % interval)."))
                 continue
             parts = []
-            for _, row in ranked.head(3).iterrows():
+            for _, row in measurable.head(3).iterrows():
                 if method == "oat":
                     parts.append(f"`{row.parameter}` ({row.delta_low:+.1f} at {row.low:g}, "
                                  f"{row.delta_high:+.1f} at {row.high:g} {unit})")
                 elif method == "morris":
-                    parts.append(f"`{row.parameter}` (μ* {row.mu_star:.2f} ± "
-                                 f"{row.mu_star_conf:.2f} {unit}, σ {row.sigma:.2f})")
-                else:
-                    parts.append(f"`{row.parameter}` (ST {row.ST:.2f} ± {row.ST_conf:.2f}, "
-                                 f"S1 {row.S1:.2f})")
-            lines.append(f"- **{what}**: most sensitive to " + "; then ".join(parts) + ".")
+                    parts.append(f"`{row.parameter}` (μ* {row.mu_star:.2g} ± "
+                                 f"{row.mu_star_conf:.2g} {unit}, σ {row.sigma:.2g})")
+                else:  # two significant digits: a small but real index is not "0.00"
+                    parts.append(f"`{row.parameter}` (ST {row.ST:.2g} ± {row.ST_conf:.2g}, "
+                                 f"S1 {row.S1:.2g})")
+            rest = len(ranked) - len(measurable)
+            tail = (f" ({rest} other parameter{'s' if rest > 1 else ''} with no measurable "
+                    "effect)" if rest else "")
+            lines.append(f"- **{what}**: most sensitive to " + "; then ".join(parts) + tail + ".")
         lines.append("")
     return "\n".join(lines)
