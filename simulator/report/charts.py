@@ -338,6 +338,9 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[C
             fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
             fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
             fig.savefig(folder / f"{name}.png", dpi=200)
+            # the layout is settled by the first save: keep it for the SVG rather than
+            # computing the constrained layout a second time (a third of the drawing time)
+            fig.set_layout_engine("none")
             svg = svg_text(fig)
             (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
             out.append(ChartFile(name, title, caption, folder / f"{name}.png",

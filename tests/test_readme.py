@@ -1,0 +1,111 @@
+"""Every code block of README.md runs, so that none can rot.
+
+Shell blocks run in a scratch folder where `.venv/bin/landsim` and `.venv/bin/python` are this
+test's interpreter. Two changes keep the suite quick, and change nothing a block checks:
+`-n` is capped at 2,000 (sensitivity runs 200 a point), and `run` commands that are not
+about reports get `--no-report`.
+Output shown in the README (the demo's table, the error example) must match what the
+commands print.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from simulator import scenario_from_dict
+
+pytestmark = pytest.mark.slow
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = [(m.group(1), m.group(2), README[: m.start()].count("\n") + 1)
+          for m in re.finditer(r"```(\w*)\n(.*?)```", README, re.S)]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    work = tmp_path_factory.mktemp("readme")
+    shutil.copytree(ROOT / "scenarios", work / "scenarios")
+    bin_ = work / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    (bin_ / "landsim").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m simulator "$@"\n')
+    (bin_ / "landsim").chmod(0o755)
+    (bin_ / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_ / "python").chmod(0o755)
+    return work
+
+
+def shrink(command: str) -> str:
+    command = re.sub(r"(-n|--replications) (\d[\d_,]*)",
+                     lambda m: f"{m.group(1)} {min(int(m.group(2).replace('_', '').replace(',', '')), 2000)}",
+                     command)
+    if re.search(r"landsim sensitivity\b", command) and " -n " not in command:
+        command = re.sub(r"(landsim sensitivity \S+)", r"\1 -n 200", command)
+    if re.search(r"landsim run\b", command) and "--lang" not in command and "--no-report" not in command:
+        command = re.sub(r"(landsim run \S+)", r"\1 --no-report", command)
+    return command
+
+
+def sh(workdir: Path, script: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=workdir,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+
+
+def test_there_are_blocks_of_every_kind():
+    kinds = {kind for kind, _, _ in BLOCKS}
+    assert {"sh", "python", "yaml", "console", "text"} <= kinds
+    assert "" not in kinds, "give every code block a language"
+
+
+@pytest.mark.parametrize("kind, code, line", [b for b in BLOCKS if b[0] == "sh"],
+                         ids=lambda v: str(v) if isinstance(v, int) else None)
+def test_shell_blocks_run(workdir, kind, code, line):
+    if code.lstrip().startswith("make demo"):
+        pytest.skip("the set-up commands themselves: CI runs `make test` from a fresh clone")
+    script = shrink(code.replace("\\\n", " "))
+    done = sh(workdir, script)
+    assert done.returncode == 0, f"README.md:{line}\n{script}\n{done.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("kind, code, line", [b for b in BLOCKS if b[0] == "python"],
+                         ids=lambda v: str(v) if isinstance(v, int) else None)
+def test_python_blocks_run(workdir, kind, code, line):
+    script = workdir / f"readme_{line}.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, str(script)], cwd=workdir, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, f"README.md:{line}\n{done.stderr[-3000:]}"
+
+
+def test_the_scenario_sketch_is_a_valid_scenario():
+    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml"]
+    scenario = scenario_from_dict(yaml.safe_load(sketch))
+    assert scenario.name == "my-variant" and scenario.headline == "binding-2025"
+
+
+def test_the_demo_prints_what_the_readme_shows(workdir):
+    shown = next(code for kind, code, _ in BLOCKS if kind == "text" and "P(meet)" in code)
+    make = (ROOT / "Makefile").read_text()
+    command = re.search(r"^demo:.*\n\t\$\(BIN\)/(landsim run .*)$", make, re.M).group(1)
+    done = sh(workdir, f".venv/bin/{command} --no-report --out outputs/demo")
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.split("\n\n")[:2]  # the header and the table, not the timing
+    assert "\n\n".join(printed).strip() == shown.strip()
+
+
+def test_the_error_example_prints_what_the_readme_shows(workdir):
+    (example,) = [code for kind, code, _ in BLOCKS if kind == "console"]
+    commands = [line[2:] for line in example.splitlines() if line.startswith("$ ")]
+    expected = [line for line in example.splitlines() if line and not line.startswith("$ ")]
+    done = sh(workdir, "\n".join(commands[:-1]))
+    assert done.returncode == 0
+    last = sh(workdir, commands[-1])
+    assert last.returncode == 2
+    assert last.stderr.splitlines() == expected, textwrap.indent(last.stderr, "  ")
