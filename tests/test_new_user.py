@@ -34,7 +34,9 @@ def test_a_set_run_gets_its_own_folder_and_says_what_changed(tmp_path, monkeypat
     assert folders[0] == "baseline" and re.fullmatch(r"baseline-set-[0-9a-f]{8}", folders[1])
     assert (tmp_path / "outputs" / "baseline" / "summary.json").exists()  # untouched
     html = (tmp_path / "outputs" / folders[1] / "report.html").read_text(encoding="utf-8")
-    assert "changed: pathways.consolidation.annual_cap = 5" in html
+    assert "changed: pathways.consolidation.annual_cap = 5" in html  # the title
+    headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', html).group(1)
+    assert headline.startswith("With pathways.consolidation.annual_cap = 5 (changed")
     # the same change again: the same folder; another change: another folder
     again = variant_of(load_scenario(baseline), {"pathways.consolidation.annual_cap": 5.0})
     other = variant_of(load_scenario(baseline), {"pathways.consolidation.annual_cap": 6.0})
@@ -193,3 +195,27 @@ def test_comparison_shows_km2_and_shortfall(tmp_path):
 
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     assert {"mean_km2", "mean_shortfall_km2"} <= set(table.columns)
+
+
+def test_a_sweep_of_near_zero_odds_says_so(tmp_path):
+    from simulator.report.style import chart_style
+    from simulator.report.sweep_charts import sweep_figures
+    from simulator.study.sweep import load_sweep, run_sweep
+
+    sweep_file = tmp_path / "zero.yaml"
+    sweep_file.write_text(f"""\
+name: zero
+base: {ROOT / "scenarios" / "baseline.yaml"}
+replications: 100
+design: grid
+target: binding-2025
+parameters:
+  - {{path: "pathways.consolidation.stages[0].capacity", levels: [10, 30]}}
+  - {{path: correlation.pathway_factor_sigma, levels: [0.2, 0.4]}}
+""")
+    result = run_sweep(load_sweep(sweep_file), tmp_path / "out", charts=False)
+    with chart_style("en"):
+        figures = sweep_figures(result)
+    notes = [t.get_text() for t in figures["heatmap"].axes[0].texts]
+    assert any("below 1%" in n for n in notes)
+    assert not any("below 1%" in t.get_text() for t in figures["heatmap-km2"].axes[0].texts)

@@ -34,6 +34,7 @@ th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: 
          vertical-align: top; }
 th { background: #ececec; word-break: keep-all; }
 code { overflow-wrap: anywhere; }
+td[class^="label-"] { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1.4rem 0; }
 figure img { width: 100%%; height: auto; border: 1px solid #ececec; }
@@ -74,7 +75,16 @@ def _headline(run: RunData, lang: str) -> str:
                p=pct(run.summary["joint"]["probability"]),
                mean=f"{run.summary['cumulative'][str(end)]['mean']:.1f}",
                planned=f"{run.scenario.planned_km2:g}", end=end)
-    return f'<p class="headline" id="headline">{first} {escape(second)}</p>'
+    changed = _changes(run)
+    lead = (escape(t("headline.changed", lang, changes=changed)) + " ") if changed else ""
+    return f'<p class="headline" id="headline">{lead}{first} {escape(second)}</p>'
+
+
+def _changes(run: RunData) -> str:
+    """``path = value`` of every value a ``--set`` changed, for the headline ('' if none)."""
+    resolved = run.scenario.resolved()
+    changed = [path for path, note in run.scenario.provenance.items() if " by --set " in note]
+    return ", ".join(f"{p} = {_show(_value_at(resolved, p))}" for p in changed)
 
 
 def _targets_table(run: RunData, lang: str) -> str:
@@ -135,6 +145,9 @@ def _show(value, lang: str = "en", run: RunData | None = None) -> str:
         shown = []
         for k, v in value.items():
             if v is None or k in ("name", "label", "label_zh"):
+                continue
+            if k == "dist":  # "lognormal, median 3" reads better than "dist lognormal, …"
+                shown.append(term(str(v), lang))
                 continue
             if run is not None and k in run.scenario.pathways:
                 key = label_of_pathway(run.scenario, k, lang)  # route weights name pathways

@@ -76,6 +76,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "同时实现全部 {n} 项目标的概率为{p}；平均而言，截至{end}年底释放{mean}平方公里"
         "（规划{planned}平方公里）。",
     ),
+    "headline.changed": ("With {changes} (changed from the scenario file):",
+                         "参数修改后（{changes}）："),
     "section.targets": ("Targets", "目标"),
     "section.charts": ("Charts", "图表"),
     "section.pathways": ("Pathways", "释放路径"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
@@ -65,30 +64,26 @@ def cjk_font() -> str:
 
 
 def _add_new_system_fonts() -> None:
-    """Add fonts installed since matplotlib's cache was built to the font manager in use.
+    """Add CJK fonts installed since matplotlib's cache was built to the font manager in use.
 
     Adding to the existing manager, rather than building a new one, matters: matplotlib's
     module-level ``findfont`` (which rendering uses) stays bound to the manager it was
     created with, so a replaced manager would find the new font but never draw with it.
-    The refreshed list is saved to matplotlib's cache so the next run starts with it.
+    Only fonts of the CJK families are added, so that no other text changes its font.
     """
+    from matplotlib import ft2font
+
     manager = font_manager.fontManager
     known = {f.fname for f in manager.ttflist}
-    added = False
     for path in font_manager.findSystemFonts():
         if path in known:
             continue
         try:
-            manager.addfont(path)
-            added = True
+            family = ft2font.FT2Font(path).family_name
         except (OSError, RuntimeError, ValueError):
             continue  # a font file FreeType cannot read: matplotlib skips those too
-    if added:
-        try:
-            cache = Path(mpl.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
-            font_manager.json_dump(manager, cache)
-        except (OSError, AttributeError):
-            pass  # the cache is an optimisation
+        if family in CJK_FAMILIES or "CJK" in family:
+            manager.addfont(path)
 
 
 def _rc(lang: str) -> dict:

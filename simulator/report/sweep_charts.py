@@ -13,7 +13,13 @@ from matplotlib.ticker import PercentFormatter
 from simulator.report.charts import svg_text
 from simulator.report.style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
 
-__all__ = ["against_parameter", "draw_sweep_charts", "heatmap"]
+__all__ = [
+    "all_small",
+    "against_parameter",
+    "draw_sweep_charts",
+    "heatmap",
+    "sweep_figures",
+]
 
 
 def against_parameter(points: pd.DataFrame, parameter: str, targets: list[str], *,
@@ -86,33 +92,54 @@ def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
     return ax
 
 
-def draw_sweep_charts(result, folder: str | Path) -> list[Path]:
-    """The sweep's charts as PNG (200 dpi) and SVG in ``folder``; none for 3+ parameters."""
-    folder = Path(folder)
+SMALL = 0.01
+"""Below this probability at every point, the odds charts say so and point to the km² chart."""
+
+
+def all_small(points: pd.DataFrame, targets: list[str]) -> bool:
+    """Whether every target's probability is below 1 % at every point of the sweep."""
+    return all(points[f"{t}.probability"].max() < SMALL for t in targets)
+
+
+def sweep_figures(result) -> dict[str, Figure]:
+    """The sweep's charts as figures, by file stem; none for three or more parameters."""
     spec = result.sweep.spec
     params = [p.path for p in spec.parameters]
     targets = [t.name for t in result.sweep.base.targets]
     target = spec.target or targets[0]
+    note = ("Every probability here is below 1%: the km² chart shows what the parameters move")
+    figures: dict[str, Figure] = {}
+    if len(params) == 1:
+        for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
+            ax = against_parameter(result.points, params[0], targets, metric=metric)
+            if metric == "probability" and all_small(result.points, targets):
+                ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
+                        color=ACCENT, fontsize=9, wrap=True)
+            figures[name] = ax.figure
+    elif len(params) == 2:
+        ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
+                     percent=True)
+        ax.set_title(f"Probability of meeting {target}", loc="left")
+        if all_small(result.points, [target]):
+            ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom",
+                    color=ACCENT, fontsize=8)
+        figures["heatmap"] = ax.figure
+        ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2", percent=False)
+        ax.set_title(f"Mean release counted toward {target} (km²)", loc="left")
+        figures["heatmap-km2"] = ax.figure
+    return figures
+
+
+def draw_sweep_charts(result, folder: str | Path) -> list[Path]:
+    """The sweep's charts as PNG (200 dpi) and SVG in ``folder``; none for 3+ parameters."""
+    folder = Path(folder)
+    spec = result.sweep.spec
     caption = (f"Sweep {spec.name} on scenario {result.sweep.base.name} · {len(result.points)} "
                f"points × {spec.replications:,} replications · seed {spec.seed} (common random "
                "numbers)")
-    figures = {}
+    written = []
     with chart_style("en"):
-        if len(params) == 1:
-            for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
-                ax = against_parameter(result.points, params[0], targets, metric=metric)
-                figures[name] = ax.figure
-        elif len(params) == 2:
-            ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
-                         percent=True)
-            ax.set_title(f"Probability of meeting {target}", loc="left")
-            figures["heatmap"] = ax.figure
-            ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2",
-                         percent=False)
-            ax.set_title(f"Mean release counted toward {target} (km²)", loc="left")
-            figures["heatmap-km2"] = ax.figure
-        written = []
-        for name, fig in figures.items():
+        for name, fig in sweep_figures(result).items():
             folder.mkdir(parents=True, exist_ok=True)
             fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
             fig.text(0.01, 0.01, caption, fontsize=6.5, color=GREYS[2])
