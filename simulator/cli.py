@@ -451,6 +451,15 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     write_text_atomically(out, text)
     print(f"replication {args.replication} of seed {args.seed}: "
           f"{len(trace.events):,} events → {out}")
+    if scenario.status is not None:
+        print("\n".join(status_lines(scenario)[:2]))
+        state = trace.events[trace.events.event == "in-progress"]
+        if len(state):
+            grouped = state.groupby(["pathway", "stage"], sort=False).km2.agg(["count", "sum"])
+            for (pathway, stage), row in grouped.iterrows():
+                print(f"  in {pathway}.{stage} at the status date: {int(row['count'])} projects, "
+                      f"{row['sum']:.2f} km²")
+        print()
     print(trace.targets().to_string(float_format=lambda x: f"{x:.2f}"))
     return 0
 
@@ -491,8 +500,11 @@ def format_table(result) -> str:
         years = f"{row['from']}–{row['by']}"
         scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
         interval = pct_range(row["ci95_low"], row["ci95_high"])
+        shown = pct(row["probability"])
+        if row["observed"]:  # history: no probability about it
+            shown, interval = ("met" if row["probability"] >= 1 else "missed"), "(observed)"
         lines.append(
-            f"{name:<16} {years:<11} {row['km2']:>6.1f} {pct(row['probability']):>8}  "
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {shown:>8}  "
             f"{interval:<17} {num(row['mean_km2'], 1):>9} {num(row['mean_shortfall_km2'], 2):>9}"
             f"{scope}"
         )
@@ -502,7 +514,32 @@ def format_table(result) -> str:
         f"{'all targets':<16} {'':<11} {'':>6} {pct(joint['probability']):>8}  "
         f"{pct_range(lo, hi)}"
     )
+    if result.scenario.status is not None:
+        lines[1:1] = status_lines(result.scenario)
     return "\n".join(lines)
+
+
+def status_lines(scenario) -> list[str]:
+    """What a status date leaves to forecast, in a few printed lines."""
+    from simulator.model.status import status_plan
+    from simulator.report.formatting import num
+    from simulator.report.i18n import until_text
+
+    plan = status_plan(scenario)
+    total = {k: sum(getattr(a, k) for a in plan.accounts)
+             for k in ("released_km2", "pipeline_km2", "pipeline_projects", "not_started_km2",
+                       "late_start_km2", "excess_km2")}
+    out = [f"as of {plan.as_of:g}: forecast from the status date, given the releases up to "
+           f"{until_text(plan.as_of, 'en')} and the projects in progress",
+           f"  released {num(total['released_km2'], 2)} km² (actual) · in progress "
+           f"{num(total['pipeline_km2'], 2)} km² ({total['pipeline_projects']} projects) · not "
+           f"yet started {num(total['not_started_km2'], 2)} km²"
+           + (f", of which {num(total['late_start_km2'], 2)} km² late already"
+              if total["late_start_km2"] > 0 else "")
+           + (f" · {num(total['excess_km2'], 2)} km² beyond the plan"
+              if total["excess_km2"] > 0 else ""),
+           ""]
+    return out
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

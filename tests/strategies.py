@@ -82,8 +82,10 @@ def scenarios(draw):
         }
         for i in range(draw(st.integers(0, 2)))
     ]
+    status = draw(statuses(years, pathways)) if draw(st.booleans()) else None
     total = sum(sum(p["plan"].values()) for p in pathways.values())
     return {
+        **({"status": status} if status is not None else {}),
         "name": "generated",
         "horizon": {"start": start, "end": end},
         "targets": [{"name": "half", "by": end, "km2": round(total / 2, 3) or 0.1}],
@@ -92,3 +94,27 @@ def scenarios(draw):
                         "global_factor_sigma": draw(st.sampled_from([0.0, 0.3]))},
         "events": events,
     }
+
+
+@st.composite
+def statuses(draw, years: list[int], pathways: dict) -> dict:
+    """A status block consistent with the pathways: actuals, a pipeline within capacities."""
+    as_of = draw(st.sampled_from([years[0], years[0] + 0.5, *years[1:], years[-1] + 1]))
+    released = {}
+    for year in years:
+        if year < as_of and draw(st.booleans()):
+            released[year] = {name: draw(positive) for name in pathways
+                              if draw(st.booleans())}
+    pipeline = []
+    for name, p in pathways.items():
+        for stage in p.get("stages", []):
+            if draw(st.booleans()):
+                continue
+            most = stage.get("capacity", 3)
+            pipeline.append({
+                "pathway": name, "stage": stage["name"], "km2": draw(positive),
+                "projects": draw(st.integers(1, most)),
+                **({"since": as_of - draw(st.sampled_from([0.0, 0.4, 1.0, 6.0]))}
+                   if draw(st.booleans()) else {}),
+            })
+    return {"as_of": as_of, "released": released, "pipeline": pipeline}

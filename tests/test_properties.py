@@ -1,11 +1,13 @@
 """Properties of any valid scenario: area is conserved and runs are reproducible."""
 
 import numpy as np
+import pytest
 from conftest import scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
+from simulator.model.status import status_plan
 from simulator import scenario_from_dict, simulate
 from simulator.model.engines import ChunkOutcome
 from simulator.model.engines.des import run_chunk
@@ -18,10 +20,20 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_area_is_conserved(data, seed):
-    """released in the horizon + late + dropped + lost to yield = planned, per pathway."""
+    """released in the horizon + late + dropped + lost to yield = planned, per pathway.
+
+    With a status: actuals + pipeline + not yet started = planned + the excess of actuals
+    and pipeline over the plan (zero when the status is consistent with the plan).
+    """
     scn = scenario_from_dict(data)
     result = simulate(scn, replications=4, seed=seed)
+    accounts = status_plan(scn).accounts
     planned = np.array([p.planned_km2 for p in scn.pathways.values()])
+    for a, km2 in zip(accounts, planned, strict=True):
+        assert a.released_km2 + a.pipeline_km2 + a.not_started_km2 == pytest.approx(
+            km2 + a.excess_km2, abs=1e-9)
+        assert a.excess_km2 == 0 or a.not_started_km2 == 0
+    planned = planned + np.array([a.excess_km2 for a in accounts])
     total = result.annual.sum(axis=1) + result.late + result.dropped + result.yield_loss
     np.testing.assert_allclose(total, np.broadcast_to(planned, total.shape), atol=1e-9)
     for part in (result.annual, result.late, result.dropped, result.yield_loss):

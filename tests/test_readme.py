@@ -85,9 +85,18 @@ def test_python_blocks_run(workdir, kind, code, line):
 
 
 def test_the_scenario_sketch_is_a_valid_scenario():
-    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml"]
+    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml" and "name: my-variant" in code]
     scenario = scenario_from_dict(yaml.safe_load(sketch))
     assert scenario.name == "my-variant" and scenario.headline == "binding-2025"
+
+
+def test_the_status_sketch_is_a_valid_status_of_the_baseline():
+    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml" and "status:" in code]
+    status = yaml.safe_load(sketch)["status"]
+    status.pop("pipeline_file", None)  # a team's own file; the shipped scenario has one
+    base = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    scenario = scenario_from_dict({**base, "status": status})
+    assert scenario.status.as_of == 2026 and scenario.status.pipeline
 
 
 def test_the_demo_prints_what_the_readme_shows(workdir):

@@ -126,3 +126,28 @@ def test_headline_percentages_match_the_table(runs):
     html = (runs / "renewal-downturn" / "report.html").read_text(encoding="utf-8")
     for target in run.targets:
         assert f'<td class="num">{pct(target["probability"])}</td>' in html
+
+
+def test_a_statused_run_reports_history_as_history(tmp_path):
+    """As of 2026: the headline says so, 2022–2025 targets are observed, the status shows."""
+    out = tmp_path / "status"
+    assert cli.main(["run", str(ROOT / "scenarios" / "status-2026.yaml"), "-n", "1000",
+                     "--out", str(out), "-q", "--lang", "en,zh"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    html = (out / "report.html").read_text(encoding="utf-8")
+    headline = re.search(r'<p class="headline".*?</p>', html, re.S).group(0)
+    assert "As of the start of 2026, given the releases up to the end of 2025" in headline
+    plan = next(t for t in summary["targets"] if t["name"] == "plan-2035")
+    assert f'data-probability="{plan["probability"]!r}"' in headline
+    for name in ("batch-1", "batch-2", "binding-2025"):
+        row = re.search(rf'<tr data-target="{name}">.*?</tr>', html).group(0)
+        assert "missed (observed)" in row and "%" not in row
+    # the accounting, with the numbers of summary.json, and the status chart
+    accounting = summary["status"]["accounting"]
+    row = re.search(r'<tr data-pathway="consolidation">.*?</tr>', html).group(0)
+    for key in ("released_km2", "pipeline_km2", "not_started_km2"):
+        assert f">{accounting['consolidation'][key]:.2f}<" in row
+    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 7
+    zh = (out / "report.zh.html").read_text(encoding="utf-8")
+    assert "截至2026年初，根据2025年底前的实际释放和在途项目" in zh
+    assert "未实现（实际）" in zh and "当前进展" in zh

@@ -103,3 +103,27 @@ def test_fixed_and_empirical():
 def test_the_same_u_gives_the_same_remainder():
     dist = SPEC.validate_python({"dist": "gamma", "mean": 3.0, "sd": 1.5})
     np.testing.assert_array_equal(dist.residual(U, 1.0), dist.residual(U.copy(), 1.0))
+
+
+@pytest.mark.parametrize(("spec", "mean"), [
+    ({"dist": "exponential", "mean": 2.0}, 2.0),  # memoryless: the same exponential
+    ({"dist": "uniform", "min": 1.0, "max": 3.0}, (1 + 3 + 9) / (3 * 4)),  # E[X²] / 2E[X]
+    ({"dist": "lognormal", "median": 2.0, "sigma": 0.6}, math.exp(1.5 * 0.36)),
+    ({"dist": "gamma", "mean": 3.0, "sd": 1.5}, (1.5**2 + 3.0**2) / (2 * 3.0)),
+    ({"dist": "empirical", "values": [1.0, 3.0]}, (1 + 9) / 2 / 4),
+    ({"dist": "fixed", "value": 2.0}, 1.0),
+])
+def test_equilibrium_residual_has_mean_ex2_over_2ex(spec, mean):
+    """Unknown time in stage: the renewal-theory stationary excess, E[R] = E[X²] / 2E[X]."""
+    u = 1.0 - np.random.default_rng(5).random(200_000)
+    r = SPEC.validate_python(spec).equilibrium_residual(u)
+    assert r.min() >= 0
+    assert abs(r.mean() - mean) <= 4 * r.std() / math.sqrt(r.size) + 2e-3 * mean
+
+
+def test_equilibrium_residual_cdf_of_the_uniform():
+    # uniform(2, 6): F_e(r) = r/4 for r ≤ 2, then (2 + ∫₂ʳ (6 − x)/4 dx) / 4
+    dist = SPEC.validate_python({"dist": "uniform", "min": 2.0, "max": 6.0})
+    r = dist.equilibrium_residual(1.0 - np.linspace(0.0, 0.999, 1000))
+    exact = np.where(r <= 2, r / 4, (2 + (6 * r - r**2 / 2 - 10) / 4) / 4)
+    np.testing.assert_allclose(exact, np.linspace(0.0, 0.999, 1000), atol=1e-4)

@@ -47,6 +47,10 @@ __all__ = [
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
+_EQUILIBRIUM: dict = {}
+"""Distribution → (grid, equilibrium CDF) for :meth:`_Base.equilibrium_residual`."""
+
+
 class _Base(BaseModel):
     model_config = _MODEL_CONFIG
 
@@ -93,6 +97,33 @@ class _Base(BaseModel):
             x = dist.isf(u * tail)
         return np.where(tail > 0, np.maximum(x - e, 0.0), 0.0)
 
+    def equilibrium_residual(self, u: np.ndarray) -> np.ndarray:
+        """Remaining years of a duration under way for an unknown time (equilibrium residual).
+
+        A project seen in progress at a random moment, its start unknown, has been caught
+        by length-biased sampling: its age A has density S(a) / E[X], and so has its
+        remaining time R (the renewal-theory equilibrium, or stationary excess,
+        distribution; E[R] = E[X²] / 2E[X]). Drawn by inverting F_e(r) = ∫₀ʳ S / E[X] on
+        a grid of 4,097 quantiles of X, evenly spaced in logit(q) (dense where the mass
+        is and far into both tails), with
+        ``u`` uniform on (0, 1] as in :meth:`residual`.
+        """
+        u = np.asarray(u, dtype=float)
+        x, cdf = self._equilibrium_table()
+        return np.interp(1.0 - u, cdf, x)
+
+    def _equilibrium_table(self) -> tuple[np.ndarray, np.ndarray]:
+        table = _EQUILIBRIUM.get(self)
+        if table is None:
+            dist = self.to_scipy()
+            q = 1.0 / (1.0 + np.exp(-np.linspace(-20.0, 20.0, 4097)))  # dense in both tails
+            x = np.unique(np.concatenate([[0.0], np.maximum(dist.ppf(q), 0.0)]))
+            survival = dist.sf(x)
+            area = np.concatenate([[0.0], np.cumsum(np.diff(x) * (survival[1:] + survival[:-1])
+                                                    / 2)])
+            table = _EQUILIBRIUM[self] = (x, area / area[-1])
+        return table
+
     def nominal_value(self) -> float:
         """``nominal`` if given, else the median."""
         return float(self.nominal) if self.nominal is not None else self.median()
@@ -118,6 +149,9 @@ class Fixed(_Base):
 
     def to_scipy(self):  # noqa: D102
         return stats.uniform(loc=self.value, scale=0.0)
+
+    def equilibrium_residual(self, u):  # noqa: D102 — uniform on (0, value]
+        return float(self.value) * np.asarray(u, dtype=float)
 
     def residual(self, u, elapsed):  # noqa: D102 — what is left of a fixed duration
         u = np.asarray(u, dtype=float)
@@ -277,6 +311,9 @@ class Exponential(_Base):
     def to_scipy(self):  # noqa: D102
         return stats.expon(scale=self.mean_)
 
+    def equilibrium_residual(self, u):  # noqa: D102 — memoryless: the same exponential
+        return self.residual(u, 0.0)
+
     def residual(self, u, elapsed):  # noqa: D102 — memoryless: the elapsed time is forgotten
         u = np.asarray(u, dtype=float)
         return -self.mean_ * np.log(u) + 0.0 * np.broadcast_to(elapsed, u.shape)
@@ -351,6 +388,15 @@ class Empirical(_Base):
         pick = first + np.minimum(np.floor((1.0 - u) * left), np.maximum(left - 1, 0))
         chosen = values[np.clip(pick.astype(np.int64), 0, n - 1)]
         return np.where(left > 0, chosen - e, 0.0)
+
+    def equilibrium_residual(self, u):  # noqa: D102 — a value picked ∝ its length, then U·x
+        v = 1.0 - np.asarray(u, dtype=float)  # in [0, 1)
+        values = np.asarray(self.values, dtype=float)
+        weight = np.cumsum(values) / values.sum()
+        i = np.minimum(np.searchsorted(weight, v, side="right"), values.size - 1)
+        below = np.where(i > 0, weight[np.maximum(i - 1, 0)], 0.0)
+        within = (v - below) / (weight[i] - below)  # uniform on [0, 1) given i
+        return values[i] * (1.0 - within)
 
     def to_scipy(self):  # noqa: D102
         values, counts = np.unique(np.asarray(self.values, dtype=float), return_counts=True)

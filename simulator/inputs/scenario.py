@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
+from simulator.inputs.status import Status, check_status, merge_pipeline_file
 from simulator.inputs.yamlsource import YamlSource, read_yaml
 
 __all__ = [
@@ -206,6 +207,9 @@ class Scenario(_Model):
         default_factory=dict,
         description="Key path → 'sourced|derived|assumption: note'. Filled from comments too.",
     )
+    status: Status | None = Field(
+        None, description="Where things stand at a status date: actuals and projects in progress."
+    )
 
     _file: str | None = PrivateAttr(default=None)
 
@@ -281,7 +285,7 @@ def _build(source: YamlSource) -> Scenario:
         raise ScenarioError(
             [Problem("", f"a scenario must be a mapping of keys, not {kind}", source.file, 1)]
         )
-    data = dict(data)
+    data, origins = merge_pipeline_file(dict(data), source.file)
     if source.labels:
         # Explicit `provenance:` entries win over labels written as comments.
         from_comments = {format_path(p): text for p, text in source.labels.items()}
@@ -294,13 +298,20 @@ def _build(source: YamlSource) -> Scenario:
         problems = [_problem_from(err, source) for err in exc.errors(include_url=False)]
         raise ScenarioError(_unique(problems)) from None
     problems = [
-        Problem(format_path(path), message, source.file, source.line_of(path))
-        for path, message in check_semantics(scenario)
+        _located(path, message, source, origins) for path, message in check_semantics(scenario)
     ]
     if problems:
         raise ScenarioError(problems)
     scenario._file = source.file
     return scenario
+
+
+def _located(path: tuple, message: str, source: YamlSource, origins: dict) -> Problem:
+    """A problem at ``path``; rows that came from a pipeline CSV point at their line there."""
+    if path[:2] == ("status", "pipeline") and len(path) > 2 and path[2] in origins:
+        file, line = origins[path[2]]
+        return Problem(format_path(path), message, file, line)
+    return Problem(format_path(path), message, source.file, source.line_of(path))
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -411,6 +422,8 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
                     "use fixed, uniform, triangular, pert, beta or empirical",
                 )
             )
+    if s.status is not None:
+        total_projects += sum(row.projects for row in s.status.pipeline)
     if total_projects > MAX_PROJECTS:
         out.append(((), f"{total_projects} projects in all; at most {MAX_PROJECTS:,} allowed"))
 
@@ -422,6 +435,7 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         for j, name in enumerate(e.pathways):
             if name not in s.pathways:
                 unknown_pathway(("events", i, "pathways", j), name)
+    out += check_status(s)
     for key, text in s.provenance.items():
         if text.split(":")[0].strip() not in ("sourced", "derived", "assumption"):
             out.append(

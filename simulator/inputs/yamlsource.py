@@ -150,6 +150,9 @@ def _compose(text: str, file: str | None) -> yaml.Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in what:  # PyYAML ≥ 6.0.3 stops deep nesting itself
+            raise ScenarioError([Problem(
+                "", f"nested too deeply (at most {MAX_DEPTH} levels)", file, line)]) from None
         raise ScenarioError([Problem("", f"YAML syntax error: {what}", file, line)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem("", f"YAML error: {exc}", file)]) from None

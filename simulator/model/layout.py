@@ -5,16 +5,25 @@ split into projects (at least one per planned year; further projects go, one at 
 time, to the year whose projects are currently largest, so sizes end up as even as
 the count allows). A project planned for year Y is nominally released at Y + 0.5 and
 so starts at Y + 0.5 − L, L being the sum of the nominal stage durations.
+
+With a ``status`` (see :mod:`simulator.model.status`), each pathway's projects are its
+pipeline projects first (each pipeline row a group of its own, in its stage from the
+status date on) and then the projects of its not-yet-started plan; nothing starts
+before the status date, the actuals are added to the release as they are, and a
+capped pathway's cap in the year of the status date is reduced by what that pathway
+already released in it.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simulator.inputs.scenario import Scenario
+from simulator.model.status import StatusPlan, status_plan
 
 __all__ = ["EventSpec", "Layout", "StageSpec", "build_layout", "split_projects"]
 
@@ -58,6 +67,35 @@ class Layout:
     group: np.ndarray  # (N,) index of its (pathway, year) group
     area: np.ndarray  # (N,) nominal km²
     group_area: np.ndarray  # (G,) planned km² of each group
+    # status (defaults: none)
+    status: StatusPlan | None = None
+    first_stage: np.ndarray | None = None  # (N,) stage a project is in at as_of (0: not begun)
+    elapsed: np.ndarray | None = None  # (N,) years in that stage at as_of; NaN unknown
+    in_pipeline: np.ndarray | None = None  # (N,) bool
+    actual: np.ndarray | None = None  # (Y, P) km² released before as_of (facts)
+    cap_by_year: np.ndarray | None = None  # (P, Y) km²/yr, the cap net of actuals
+
+    @property
+    def as_of(self) -> float | None:
+        """The status date, or None for a run from the horizon start."""
+        return None if self.status is None else self.status.as_of
+
+    @property
+    def start_floor(self) -> float:
+        """Earliest start of a project that has not begun: as_of, or -inf.
+
+        A status dated at the horizon start keeps the plain model's convention that the
+        plan's first projects began on schedule before the horizon (so it changes
+        nothing); from any later date, what has not begun by as_of begins at as_of.
+        """
+        as_of = self.as_of
+        return -np.inf if as_of is None or as_of <= self.years[0] else float(as_of)
+
+    def cap_in(self, p: int) -> np.ndarray:
+        """(Y,) km² pathway ``p`` may hand over in each horizon year (inf if uncapped)."""
+        if self.cap_by_year is not None:
+            return self.cap_by_year[p]
+        return np.full(len(self.years), self.annual_cap[p])
 
     @property
     def n_projects(self) -> int:
@@ -115,17 +153,49 @@ def build_layout(scenario: Scenario) -> Layout:
         lifecycle.append(sum(s.nominal for s in specs))
         caps.append(p.annual_cap if p.annual_cap is not None else np.inf)
 
+    plan = status_plan(scenario)
+    status = scenario.status
     pathway, planned, group, area, group_area = [], [], [], [], []
-    for i, p in enumerate(scenario.pathways.values()):
-        counts = split_projects(p.plan, p.projects.count)
-        for year in sorted(p.plan):
-            n = counts[year]
+    first_stage, elapsed, in_pipeline = [], [], []
+    for i, (name, p) in enumerate(scenario.pathways.items()):
+        rows = [r for r in status.pipeline if r.pathway == name] if status else []
+        stage_index = {s.name: k for k, s in enumerate(p.stages)}
+        for r in rows:  # first: at the status date they hold their places ahead of new arrivals
+            n, g = r.projects, len(group_area)
+            group_area.append(r.km2)
+            pathway += [i] * n
+            planned += [math.floor(status.as_of)] * n
+            group += [g] * n
+            area += [r.km2 / n] * n
+            first_stage += [stage_index[r.stage]] * n
+            elapsed += [status.as_of - r.since if r.since is not None else np.nan] * n
+            in_pipeline += [True] * n
+        account = plan.account(name)
+        for year in sorted(account.remaining):
+            n = account.counts[year]
             g = len(group_area)
-            group_area.append(p.plan[year])
+            group_area.append(account.remaining[year])
             pathway += [i] * n
             planned += [year] * n
             group += [g] * n
-            area += [p.plan[year] / n] * n
+            area += [account.remaining[year] / n] * n
+            first_stage += [0] * n
+            elapsed += [0.0] * n
+            in_pipeline += [False] * n
+
+    actual = cap_by_year = None
+    if status is not None:
+        years = scenario.years
+        actual = np.zeros((len(years), len(names)))
+        for year, by_pathway in status.released.items():
+            for name, km2 in by_pathway.items():
+                actual[year - years[0], names.index(name)] += km2
+        cap_by_year = np.repeat(np.array(caps, dtype=float)[:, None], len(years), axis=1)
+        current = math.floor(status.as_of)
+        if current < status.as_of and years[0] <= current <= years[-1]:
+            # the part of the status year already behind us used part of its cap
+            y = current - years[0]
+            cap_by_year[:, y] = np.maximum(cap_by_year[:, y] - actual[y], 0.0)
 
     events = tuple(
         EventSpec(
@@ -151,4 +221,10 @@ def build_layout(scenario: Scenario) -> Layout:
         group=np.array(group, dtype=np.int64),
         area=np.array(area, dtype=float),
         group_area=np.array(group_area, dtype=float),
+        status=plan if status is not None else None,
+        first_stage=np.array(first_stage, dtype=np.int64) if status is not None else None,
+        elapsed=np.array(elapsed, dtype=float) if status is not None else None,
+        in_pipeline=np.array(in_pipeline, dtype=bool) if status is not None else None,
+        actual=actual,
+        cap_by_year=cap_by_year,
     )

@@ -100,6 +100,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     for p, name in enumerate(layout.pathways):
         spec = scn.pathways[name]
         cols = layout.projects_of(p)
+        if cols.size == 0:
+            continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
         sizes[:, lo:hi] = _sizes(layout, cols, spec.projects.size_cv, rng(f"size:{name}"), R)
         yields[:, lo:hi] = np.clip(spec.yield_.sample(rng(f"yield:{name}"), (R, cols.size)), 0, 1)
@@ -113,6 +115,9 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
                     rng(f"duration:{name}:{stage.name}"), (R, cols.size)
                 )
                 dropout_u[:, k, lo:hi] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
+            if layout.as_of is not None:
+                _continue_pipeline(layout, spec, cols, rng(f"status:{name}"), start, duration,
+                                   dropout_u)
             continue
 
         route = spec.route
@@ -124,6 +129,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         owner[:, lo:hi] = tgt
         nominal_start = nominal_release - (route.delay.nominal_value() + layout.lifecycle[tgt])
         start[:, lo:hi] = np.maximum(nominal_start, float(route.after))
+        if layout.as_of is not None:
+            np.maximum(start[:, lo:hi], layout.start_floor, out=start[:, lo:hi])
         route_delay[:, lo:hi] = route.delay.sample(rng(f"route-delay:{name}"), (R, cols.size))
         route_dropout_u[:, lo:hi] = rng(f"route-dropout:{name}").random((R, cols.size))
         for t, _ in targets:
@@ -166,6 +173,38 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         pathway_factor=pathway_factor,
         event_start=event_start,
     )
+
+
+def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u) -> None:
+    """Statused pathway: nothing starts before as_of; pipeline projects resume where they are.
+
+    A project in stage k since e years draws what is left of that stage from the
+    residual life of its duration (unknown e: the equilibrium residual); its earlier
+    stages take no time and cannot drop it. Its later stages keep their usual draws.
+    """
+    lo, hi = cols[0], cols[-1] + 1
+    as_of = layout.as_of
+    np.maximum(start[:, lo:hi], layout.start_floor, out=start[:, lo:hi])
+    pipe = cols[layout.in_pipeline[cols]]
+    if pipe.size == 0:
+        return
+    start[:, pipe] = as_of
+    R = start.shape[0]
+    u = 1.0 - rng.random((R, pipe.size))  # in (0, 1], as residual() asks
+    for k, stage in enumerate(spec.stages):
+        here = layout.first_stage[pipe] == k
+        if not here.any():
+            continue
+        j, e = pipe[here], layout.elapsed[pipe[here]]
+        known = ~np.isnan(e)
+        left = np.empty((R, j.size))
+        if known.any():
+            left[:, known] = stage.duration.residual(u[:, here][:, known], e[known])
+        if (~known).any():
+            left[:, ~known] = stage.duration.equilibrium_residual(u[:, here][:, ~known])
+        duration[:, k, j] = left
+        duration[:, :k, j] = 0.0
+        dropout_u[:, :k, j] = 1.0
 
 
 def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator, R: int):

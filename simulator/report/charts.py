@@ -1,8 +1,8 @@
 """The report's charts. Each function draws on ``ax`` (a new figure if None) and returns it.
 
 All areas are km². Functions take a :class:`RunData`, so they work the same on a run
-loaded from its folder and on a result in memory; :func:`draw_charts` saves all six
-as PNG (200 dpi) and SVG with a caption naming the scenario, replications and seed.
+loaded from its folder and on a result in memory; :func:`draw_charts` saves them all
+(six, and a status chart for a run with a status date) as PNG (200 dpi) and SVG with a caption naming the scenario, replications and seed.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.report.formatting import pct
-from simulator.report.i18n import label_of_pathway, label_of_target, t
+from simulator.report.i18n import as_of_text, label_of_pathway, label_of_target, t, term
 from simulator.report.rundata import RunData
 from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
 
 __all__ = [
     "CHARTS",
+    "charts_for",
+    "status_chart",
     "svg_text",
     "ChartFile",
     "distributions_chart",
@@ -60,16 +62,46 @@ def _window_targets(run: RunData) -> list[dict]:
             and x["pathways"] == "all"]
 
 
+def odds_text(target: dict, lang: str) -> str:
+    """A target's probability as text, or "met/missed (observed)" when it is history."""
+    if target.get("observed"):
+        return t("observed.met" if target["probability"] >= 1 else "observed.missed", lang)
+    return pct(target["probability"])
+
+
+def mark_status_date(ax: Axes, run: RunData, lang: str, *, offset: float) -> None:
+    """A dotted line at the status date (x = as_of + offset), labelled, if the run has one."""
+    if run.status is None:
+        return
+    as_of = run.status["as_of"]
+    ax.axvline(as_of + offset, color=GREYS[2], linewidth=0.8, linestyle=":")
+    ax.annotate(t("status_date", lang, as_of=f"{as_of:g}"), (as_of + offset, 0),
+                xycoords=("data", "axes fraction"), xytext=(3, 3),
+                textcoords="offset points", fontsize=7, color=GREYS[1], zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+
+
 def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
     """Cumulative release by year: median, middle 50 % and 80 % bands, plan, targets."""
     ax = _axes(ax)
     data = run.all_pathways()
     years = data.index.to_numpy()
+    history = run.history_years
+    if history:
+        # actuals are facts: a line up to the status date, the fan from there on
+        ax.plot(history, data.cumulative_p50.loc[history], color=GREYS[0], linewidth=2.0,
+                marker="o", markersize=3, label=t("actual", lang))
+        data = data.loc[history[-1]:]
+        years = data.index.to_numpy()
     ax.fill_between(years, data.cumulative_p10, data.cumulative_p90, color=GREYS[4],
                     linewidth=0, label=t("band80", lang))
     ax.fill_between(years, data.cumulative_p25, data.cumulative_p75, color=GREYS[3],
                     linewidth=0, label=t("band50", lang))
     ax.plot(years, data.cumulative_p50, color=GREYS[0], linewidth=1.8, label=t("median", lang))
+    data, years = run.all_pathways(), run.all_pathways().index.to_numpy()
+    # a point at year Y is the release through the end of Y: the status date sits at
+    # as_of − 1 on this axis
+    mark_status_date(ax, run, lang, offset=-1.0)
     ax.step(years, np.cumsum(data.planned_km2), where="mid", color=GREYS[1], linestyle="--",
             linewidth=1.0, label=t("plan", lang))
     middle = (years[0] + years[-1]) / 2
@@ -78,7 +110,7 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
                 linestyle="none", label=t("target", lang) if i == 0 else None)
         left = target["by"] < middle  # label on the side with room
         ax.annotate(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
-                                                                 lang), p=pct(target["probability"])),
+                                                                 lang), p=odds_text(target, lang)),
                     (target["by"], target["km2"]), textcoords="offset points",
                     xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
                     va="top" if left else "bottom", fontsize=8, color=ACCENT)
@@ -91,7 +123,7 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
                 linestyle=(0, (2, 2)), linewidth=1.0, marker="^", markersize=4,
                 label=t("window_target", lang) if j == 0 else None)
         left = target["by"] < middle
-        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}", p=pct(target["probability"]),
+        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}", p=odds_text(target, lang),
                       label=label_of_target(run.scenario, target["name"], lang)),
                     (target["by"], base + target["km2"]), textcoords="offset points",
                     xytext=(7, -6) if left else (-7, 5), ha="left" if left else "right",
@@ -178,6 +210,7 @@ def pathway_release_chart(run: RunData, ax: Axes | None = None, *, lang: str = "
         bottom += rows.release_mean.to_numpy()
     ax.step(years, run.all_pathways().planned_km2, where="mid", color=ACCENT, linewidth=1.2,
             linestyle="--", label=t("planned", lang))
+    mark_status_date(ax, run, lang, offset=-0.5)  # bars are centred on their year
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("pathways.y", lang))
     ax.set_title(t("pathways.title", lang))
@@ -235,6 +268,7 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
                             xytext=(4, -10), fontsize=7, color=ACCENT)
     for level in (50, 80):
         ax.axhline(level, color=GREYS[3], linewidth=0.7, linestyle=":")
+    mark_status_date(ax, run, lang, offset=-1.0)  # points are "by the end of year X"
     ax.set_ylim(-2, 102)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_xlabel(t("year", lang))
@@ -261,7 +295,7 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
                color=GREYS[2], edgecolor="white", linewidth=0.3)
         ax.axvline(target["km2"], color=ACCENT, linewidth=1.4)
         ax.set_title(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
-                                                                 lang), p=pct(target["probability"])),
+                                                                 lang), p=odds_text(target, lang)),
                      fontsize=9)
         low = min(rows.km2_low.min(), target["km2"])
         high = max(rows.km2_high.max(), target["km2"])
@@ -276,6 +310,42 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
     axes[0].figure.suptitle(t("dist.title", lang), x=0.01, ha="left", fontweight="bold",
                             fontsize=10)
     return axes[:n]
+
+
+def status_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """Each pathway's plan at the status date: released, in progress by stage, not started.
+
+    Horizontal stacked bars (km²), the plan marked; excess over the plan shows as bars
+    that run past the mark.
+    """
+    ax = _axes(ax)
+    status = run.status
+    names = list(run.scenario.pathways)
+    y = np.arange(len(names))[::-1]
+    accounts = status["accounting"]
+    left = np.array([accounts[n]["released_km2"] for n in names], dtype=float)
+    ax.barh(y, left, color=GREYS[0], height=0.6, label=t("released_actual", lang))
+    stages = list(dict.fromkeys(row["stage"] for row in status["pipeline"]))
+    for k, stage in enumerate(stages):
+        km2 = np.array([sum(r["km2"] for r in status["pipeline"]
+                            if r["pathway"] == n and r["stage"] == stage) for n in names])
+        ax.barh(y, km2, left=left, color=GREYS[1 + k % 3], hatch=HATCHES[k % len(HATCHES)],
+                edgecolor="white", linewidth=0.4, height=0.6,
+                label=t("in_stage", lang, stage=term(stage, lang)))
+        left = left + km2
+    rest = np.array([accounts[n]["not_started_km2"] for n in names], dtype=float)
+    ax.barh(y, rest, left=left, color="white", edgecolor=GREYS[1], linewidth=0.8, height=0.6,
+            label=t("not_started", lang))
+    planned = [accounts[n]["planned_km2"] for n in names]
+    ax.plot(planned, y, linestyle="none", marker="|", markersize=16, color=ACCENT,
+            label=t("plan", lang))
+    labels = [label_of_pathway(run.scenario, n, lang) for n in names]
+    ax.set_yticks(y, [textwrap.fill(label, 22 if lang == "en" else 10) for label in labels],
+                  fontsize=8)
+    ax.set_xlabel(t("status.x", lang))
+    ax.set_title(t("status.title", lang, as_of=as_of_text(status["as_of"], lang)))
+    ax.legend(loc="lower right", fontsize=7)
+    return ax
 
 
 CHARTS = (
@@ -319,6 +389,11 @@ class ChartFile:
     svg_text: str
 
 
+def charts_for(run: RunData) -> tuple:
+    """(name, draw) of every chart a run's report has: the status chart only with a status."""
+    return CHARTS + ((("status", status_chart),) if run.status is not None else ())
+
+
 def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
     """Draw every chart into ``folder`` as ``<name>.png`` (200 dpi) and ``<name>.svg``.
 
@@ -329,7 +404,7 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[C
     caption = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
     out = []
     with chart_style(lang):
-        for name, draw in CHARTS:
+        for name, draw in charts_for(run):
             drawn = draw(run, lang=lang)
             ax = drawn[0] if isinstance(drawn, list) else drawn
             fig = ax.figure

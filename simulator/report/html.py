@@ -7,8 +7,16 @@ from html import escape
 
 from simulator.report.formatting import num, pct, pct_range
 from simulator.inputs.keypath import parse_path
-from simulator.report.charts import ChartFile
-from simulator.report.i18n import bilingual, label_of_pathway, label_of_target, t, term
+from simulator.report.charts import ChartFile, odds_text
+from simulator.report.i18n import (
+    as_of_text,
+    bilingual,
+    label_of_pathway,
+    label_of_target,
+    t,
+    term,
+    until_text,
+)
 from simulator.report.rundata import RunData
 
 __all__ = ["headline_target", "render_page", "render_report"]
@@ -63,13 +71,27 @@ def _headline(run: RunData, lang: str) -> str:
     target = headline_target(run)
     start = run.scenario.horizon.start
     key = "headline.cumulative" if target["from"] == start else "headline.window"
+    values = {}
+    if run.status is not None:
+        key = key.replace("headline.", "headline.status_")
+        as_of = run.status["as_of"]
+        values = {"as_of": as_of_text(as_of, lang), "until": until_text(as_of, lang)}
+    shown = pct(target["probability"])
+    if target.get("observed"):
+        met = target["probability"] >= 1
+        key = "headline.observed_met" if met else "headline.observed_missed"
+        shown = odds_text(target, lang)
+        values = {"label": label_of_target(run.scenario, target["name"], lang),
+                  "got": num(target["mean_km2"], 2)}
     probability = (
         f'<strong id="headline-probability" data-probability="{target["probability"]!r}" '
-        f'data-target="{escape(target["name"])}">{pct(target["probability"])}</strong>'
+        f'data-target="{escape(target["name"])}">{escape(shown)}</strong>'
     )
     first = t(key, lang, km2=f"{target['km2']:g}", by=target["by"], first=target["from"],
-              p="\x00", ci=pct_range(*target["ci95"]))
+              p="\x00", ci=pct_range(*target["ci95"]), **values)
     first = escape(first).replace("\x00", probability)
+    if target.get("observed"):
+        first = f'<span hidden>{probability}</span>{first}'  # the number, for readers of data
     end = run.scenario.horizon.end
     second = t("headline.joint", lang, n=len(run.targets),
                p=pct(run.summary["joint"]["probability"]),
@@ -101,9 +123,11 @@ def _targets_table(run: RunData, lang: str) -> str:
             f'<tr data-target="{escape(x["name"])}"><td>{escape(label)}</td>'
             f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
             f"<td>{escape(scope)}</td>"
-            f'<td class="num">{pct(x["probability"])}</td>'
-            f'<td class="num">{pct_range(*x["ci95"])}</td>'
-            f'<td class="num">{num(x["mean_km2"], 1)}</td>'
+            + (f'<td class="num" colspan="2">{escape(odds_text(x, lang))}</td>'
+               if x.get("observed") else
+               f'<td class="num">{pct(x["probability"])}</td>'
+               f'<td class="num">{pct_range(*x["ci95"])}</td>')
+            + f'<td class="num">{num(x["mean_km2"], 1)}</td>'
             f'<td class="num">{num(x["mean_shortfall_km2"], 2)}</td></tr>'
         )
     joint = run.summary["joint"]
@@ -114,6 +138,44 @@ def _targets_table(run: RunData, lang: str) -> str:
     )
     body = "".join(rows)
     return f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _status_section(run: RunData, lang: str) -> str:
+    """Where things stand: the accounting by pathway and the pipeline by pathway and stage."""
+    status = run.status
+    if status is None:
+        return ""
+    as_of = as_of_text(status["as_of"], lang)
+    cols = [("planned_km2", "col.planned"), ("released_km2", "col.actual"),
+            ("pipeline_km2", "col.pipeline"), ("pipeline_projects", "col.projects"),
+            ("not_started_km2", "col.not_started"), ("late_start_km2", "col.late_start"),
+            ("excess_km2", "col.excess")]
+    head = f"<th>{escape(t('col.pathway', lang))}</th>" + "".join(
+        f'<th class="num">{escape(t(k, lang))}</th>' for _, k in cols)
+    rows = []
+    for name, account in status["accounting"].items():
+        cells = "".join(
+            f'<td class="num">{account[c] if c == "pipeline_projects" else num(account[c], 2)}'
+            "</td>" for c, _ in cols)
+        rows.append(f'<tr data-pathway="{escape(name)}"><td>'
+                    f"{escape(label_of_pathway(run.scenario, name, lang))}</td>{cells}</tr>")
+    accounting = (f'<table id="status"><thead><tr>{head}</tr></thead>'
+                  f'<tbody>{"".join(rows)}</tbody></table>')
+    pipe_head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
+        ("col.pathway", ""), ("col.stage", ""), ("col.km2", ' class="num"'),
+        ("col.projects", ' class="num"')])
+    pipe_rows = "".join(
+        f"<tr><td>{escape(label_of_pathway(run.scenario, r['pathway'], lang))}</td>"
+        f"<td>{escape(term(r['stage'], lang))}</td><td class=\"num\">{num(r['km2'], 2)}</td>"
+        f"<td class=\"num\">{r['projects']}</td></tr>" for r in status["pipeline"])
+    pipeline = (f"<h3>{escape(t('status.pipeline', lang))}</h3>"
+                f'<table id="pipeline"><thead><tr>{pipe_head}</tr></thead>'
+                f"<tbody>{pipe_rows}</tbody></table>") if status["pipeline"] else ""
+    late = sum(a["late_start_km2"] for a in status["accounting"].values())
+    note = (f"<p>{escape(t('status.late_note', lang, km2=num(late, 2), as_of=as_of))}</p>"
+            if late > 0 else "")
+    return (f"<h2>{escape(t('section.status', lang))}</h2>"
+            f"<p>{escape(t('status.intro', lang, as_of=as_of))}</p>{accounting}{note}{pipeline}")
 
 
 def _pathways_table(run: RunData, lang: str) -> str:
@@ -230,6 +292,7 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
         + f"<h2>{escape(t('section.charts', lang))}</h2>"
         + "".join(figure_html(c, lang) for c in charts)
+        + _status_section(run, lang)
         + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)
         + f"<h2>{escape(t('section.assumptions', lang))}</h2>" + _assumptions(run, lang)
         + f"<h2>{escape(t('section.manifest', lang))}</h2>" + _manifest(run, lang)

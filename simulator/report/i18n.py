@@ -6,6 +6,8 @@ import re
 
 __all__ = [
     "LANGS",
+    "as_of_text",
+    "until_text",
     "bilingual",
     "label_of_pathway",
     "label_of_target",
@@ -120,6 +122,63 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "and mean shortfall",
                       "各情景各项目标：概率、95% 区间、计入释放均值与平均缺口"),
     "col.scenario": ("Scenario", "情景"),
+    # forecasts from a status date
+    "as_of.start": ("the start of {year}", "{year}年初"),
+    "as_of.date": ("{date}", "{date}年"),
+    "until.end": ("the end of {year}", "{year}年底"),
+    "headline.status_cumulative": (
+        "As of {as_of}, given the releases up to {until} and the projects in "
+        "progress, the chance of releasing at least {km2} km² by the end of {by} is {p} "
+        "(95% interval {ci}).",
+        "截至{as_of}，根据{until}前的实际释放和在途项目，到{by}年底累计释放不少于{km2}平方公里"
+        "的概率为{p}（95% 区间 {ci}）。",
+    ),
+    "headline.status_window": (
+        "As of {as_of}, given the releases up to {until} and the projects in "
+        "progress, the chance of releasing at least {km2} km² in {first}–{by} is {p} "
+        "(95% interval {ci}).",
+        "截至{as_of}，根据{until}前的实际释放和在途项目，{first}—{by}年释放不少于{km2}平方公里"
+        "的概率为{p}（95% 区间 {ci}）。",
+    ),
+    "headline.observed_met": (
+        "{label} was met: {got} km² released against {km2} km² (observed).",
+        "{label}已实现：实际释放{got}平方公里，目标{km2}平方公里（实际观测）。",
+    ),
+    "headline.observed_missed": (
+        "{label} was missed: {got} km² released against {km2} km² (observed).",
+        "{label}未实现：实际释放{got}平方公里，目标{km2}平方公里（实际观测）。",
+    ),
+    "observed.met": ("met (observed)", "已实现（实际）"),
+    "observed.missed": ("missed (observed)", "未实现（实际）"),
+    "section.status": ("Where things stand", "当前进展"),
+    "status.intro": (
+        "Status as of {as_of}. For each pathway, the plan = released (actual) + in progress + "
+        "not yet started − any excess of actuals and pipeline over the plan. Not-yet-started "
+        "area is the plan not covered by actuals and pipeline, taken off its earliest years.",
+        "截至{as_of}的状态。各路径：规划 = 已释放（实际）+ 在途 + 尚未启动 − 实际与在途超出规划的部分。"
+        "尚未启动面积为规划中未被实际释放和在途项目覆盖的部分，从最早的规划年份起扣减。",
+    ),
+    "status.late_note": (
+        "{km2} km² not yet started was due to start before {as_of}; it starts at the status "
+        "date, late already.",
+        "尚未启动的面积中有{km2}平方公里按计划应在{as_of}前启动，现于状态日期启动（已滞后）。",
+    ),
+    "status.pipeline": ("Projects in progress at the status date, by pathway and stage",
+                        "状态日期在途项目（按路径与阶段）"),
+    "col.actual": ("Released, actual (km²)", "已释放，实际（平方公里）"),
+    "col.pipeline": ("In progress (km²)", "在途（平方公里）"),
+    "col.projects": ("Projects", "项目数"),
+    "col.not_started": ("Not yet started (km²)", "尚未启动（平方公里）"),
+    "col.excess": ("Beyond the plan (km²)", "超出规划（平方公里）"),
+    "col.late_start": ("Of which late already (km²)", "其中已滞后（平方公里）"),
+    "col.stage": ("Stage", "阶段"),
+    "status.title": ("Where each pathway's plan stands at {as_of}", "截至{as_of}各路径规划进展"),
+    "status.x": ("Area (km²)", "面积（平方公里）"),
+    "released_actual": ("Released (actual)", "已释放（实际）"),
+    "in_stage": ("In progress: {stage}", "在途：{stage}"),
+    "not_started": ("Not yet started", "尚未启动"),
+    "actual": ("Actual", "实际"),
+    "status_date": ("Status date {as_of}", "状态日期 {as_of}"),
     "compare.km2": ("mean {mean} km², shortfall {short}", "均值{mean}平方公里，缺口{short}"),
 }
 
@@ -181,7 +240,25 @@ _TERMS_ZH = {
     "stages": "阶段", "yield": "产出率", "route": "路径转换", "start": "起始", "end": "结束",
     "by": "截至", "from": "自", "km2": "平方公里", "pathway_factor_sigma": "路径因子对数标准差",
     "global_factor_sigma": "全局因子对数标准差", "True": "是", "False": "否",
+    "negotiation": "谈判", "clearance": "清理腾挪", "unit-plan": "单元规划",
+    "implementation": "实施", "supply": "供应", "approval": "审批", "status": "状态",
+    "as_of": "状态日期", "released": "已释放", "pipeline": "在途项目", "since": "进入阶段时间",
+    "stage": "阶段", "pipeline_file": "在途项目文件",
 }
+
+
+def as_of_text(as_of: float, lang: str) -> str:
+    """A status date as readers say it: "the start of 2026", or "2026.5"."""
+    if float(as_of).is_integer():
+        return t("as_of.start", lang, year=int(as_of))
+    return t("as_of.date", lang, date=f"{as_of:g}")
+
+
+def until_text(as_of: float, lang: str) -> str:
+    """What the actuals cover: "the end of 2025" for as_of 2026, else the date itself."""
+    if float(as_of).is_integer():
+        return t("until.end", lang, year=int(as_of) - 1)
+    return t("as_of.date", lang, date=f"{as_of:g}")
 
 
 def term(word: str, lang: str) -> str:

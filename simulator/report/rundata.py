@@ -93,6 +93,18 @@ class RunData:
         """summary.json's targets (name, from, by, km2, probability, ci95, …)."""
         return self.summary["targets"]
 
+    @property
+    def status(self) -> dict | None:
+        """summary.json's ``status`` (as_of, accounting, pipeline), or None without one."""
+        return self.summary.get("status")
+
+    @property
+    def history_years(self) -> list[int]:
+        """Horizon years that lie wholly before the status date (their release is actual)."""
+        if self.status is None:
+            return []
+        return [y for y in self.scenario.years if y + 1 <= self.status["as_of"]]
+
     def all_pathways(self) -> pd.DataFrame:
         """The ``annual`` rows summed over all pathways, indexed by year."""
         return self.annual[self.annual.pathway == "all"].set_index("year")

@@ -16,6 +16,7 @@ import pandas as pd
 from simulator.model.engines import ChunkOutcome
 from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
+from simulator.model.status import status_plan
 
 __all__ = ["FORMAT_VERSION", "SimulationResult"]
 
@@ -41,10 +42,39 @@ def achieved_km2(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
     return out
 
 
+def observed_targets(scenario: Scenario) -> np.ndarray:
+    """(T,) whether each target's window ended before the status date (so it is history).
+
+    Such a target counts actual releases only: it was met or missed, with certainty.
+    """
+    as_of = scenario.status.as_of if scenario.status is not None else -np.inf
+    return np.array([t.by + 1 <= as_of for t in scenario.targets], dtype=bool)
+
+
 def targets_met(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
     """Whether each replication meets each target, to within 1e-9 km²: (R, T) booleans."""
     km2 = np.array([t.km2 for t in scenario.targets])
     return achieved_km2(scenario, annual) >= km2 - _EPS
+
+
+def status_summary(scenario: Scenario) -> dict:
+    """summary.json's ``status``: the date, the accounting by pathway and the pipeline.
+
+    ``accounting[pathway]`` holds planned, released (actuals), pipeline, not-yet-started
+    and excess km² (planned = released + pipeline + not_started − excess) and the
+    late-start km² (not yet started, nominally due to start before as_of).
+    ``pipeline`` lists km² and projects by pathway and stage.
+    """
+    out = status_plan(scenario).as_dict()
+    status = scenario.status
+    grouped: dict[tuple[str, str], list[float]] = {}
+    for row in status.pipeline:
+        km2, n = grouped.get((row.pathway, row.stage), [0.0, 0])
+        grouped[(row.pathway, row.stage)] = [km2 + row.km2, n + row.projects]
+    out["pipeline"] = [{"pathway": p, "stage": st, "km2": km2, "projects": n}
+                       for (p, st), (km2, n) in grouped.items()]
+    out["released"] = {str(y): dict(v) for y, v in sorted(status.released.items())}
+    return out
 
 
 @dataclass(frozen=True)
@@ -114,9 +144,12 @@ class SimulationResult:
         """One row per target: probability, Wilson 95 % interval, shortfall and spread (km²)."""
         rows = []
         start = self.scenario.horizon.start
+        observed = observed_targets(self.scenario)
         for i, t in enumerate(self.scenario.targets):
             hits = int(self.met[:, i].sum())
             lo, hi = wilson_interval(hits, self.replications)
+            if observed[i]:  # history: met or missed, no sampling error
+                lo = hi = hits / self.replications
             got = self.achieved[:, i]
             rows.append(
                 {
@@ -133,6 +166,7 @@ class SimulationResult:
                     "p50_km2": float(np.quantile(got, 0.5)),
                     "p90_km2": float(np.quantile(got, 0.9)),
                     "mean_shortfall_km2": float(np.maximum(t.km2 - got, 0).mean()),
+                    "observed": bool(observed[i]),
                 }
             )
         return pd.DataFrame(rows).set_index("target")
@@ -260,6 +294,7 @@ class SimulationResult:
                 "ci95": [float(row["ci95_low"]), float(row["ci95_high"])],
                 "mean_km2": float(row["mean_km2"]),
                 "mean_shortfall_km2": float(row["mean_shortfall_km2"]),
+                "observed": bool(row["observed"]),
             }
             for name, row in odds.iterrows()
         ]
@@ -290,4 +325,5 @@ class SimulationResult:
                 name: {k: float(v) for k, v in row.items()} for name, row in paths.iterrows()
             },
             **({"stopping": self.stopping} if self.stopping is not None else {}),
+            **({"status": status_summary(self.scenario)} if self.scenario.status else {}),
         }

@@ -92,7 +92,8 @@ class LandReleaseModel:
         self.layout, self.d, self.log = layout, _as_python(draws), log
         # A whole-year clock start keeps `now + (t - now)` exact (Sterbenz), so start times
         # and year boundaries are the same floats another engine computes directly.
-        start = math.floor(min(min(self.d.start), float(layout.years[0])))
+        start = math.floor(min(self.d.start, default=float(layout.years[0])))
+        start = min(start, int(layout.years[0]))
         self.env = simpy.Environment(initial_time=float(start))
         P, Y = len(layout.pathways), len(layout.years)
         self.annual = np.zeros((Y, P))
@@ -127,6 +128,8 @@ class LandReleaseModel:
                 self.late[home] += km2
             for home, km2 in self.waiting[pool].items():
                 self.late[home] += km2
+        if self.layout.actual is not None:
+            self.annual += self.layout.actual  # history: facts, added as the fast engine does
         return self
 
     def _record(self, j: int, stage: str, event: str, queue: int | None = None, km2=None,
@@ -156,7 +159,13 @@ class LandReleaseModel:
                 return
             self._record(j, "route", f"end:{layout.pathways[owner]}")
 
+        first_stage = 0 if layout.first_stage is None else int(layout.first_stage[j])
+        if layout.in_pipeline is not None and layout.in_pipeline[j]:
+            # the status at as_of: where this project stands (a trace shows it)
+            self._record(j, layout.stages[owner][first_stage].name, "in-progress", km2=size)
         for k, stage in enumerate(layout.stages[owner]):
+            if k < first_stage:
+                continue  # behind it at the status date
             resource = self.resources.get((owner, k))
             request = None
             if resource is not None:
@@ -203,7 +212,7 @@ class LandReleaseModel:
         owner's cap), each gets a share of the year's hand-over in proportion to its
         waiting area.
         """
-        env, cap = self.env, float(self.layout.annual_cap[pool])
+        env, caps = self.env, self.layout.cap_in(pool).tolist()
         queue = self.pending[pool]
         waiting = self.waiting[pool]
         first = int(self.layout.years[0])
@@ -216,7 +225,7 @@ class LandReleaseModel:
             homes = sorted(waiting)
             total = sum(waiting[h] for h in homes)
             if total > 0:
-                give = min(cap, total)
+                give = min(caps[year - first], total)
                 for h in homes:
                     share = give * waiting[h] / total
                     waiting[h] -= share

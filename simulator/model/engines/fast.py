@@ -49,6 +49,8 @@ def _blocks(layout: Layout, owner: int) -> list[_Block]:
     for p in range(len(layout.pathways)):
         if p == owner or owner in dict(layout.routes(p)):
             cols = layout.projects_of(p)
+            if cols.size == 0:
+                continue
             out.append(_Block(p, int(cols[0]), int(cols[-1]) + 1, p != owner))
     return sorted(out, key=lambda b: b.lo)
 
@@ -96,6 +98,8 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
         if not stages:
             continue
         blocks = _blocks(layout, owner)
+        if not blocks:
+            continue  # statused: nothing of its own left and nothing routed into it
         member = [draws.owner[:, b.lo : b.hi] == owner if b.routed else None for b in blocks]
         ts = [
             np.where(m, t_all[:, b.lo : b.hi], np.inf) if b.routed else t_all[:, b.lo : b.hi]
@@ -115,8 +119,16 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
             else:
                 cols = np.concatenate([np.arange(b.lo, b.hi) for b in blocks])
                 arrive = np.concatenate(ts, axis=1)
-                end, extra = _fifo(layout, draws.event_start, owner, arrive,
+                skip = None if layout.first_stage is None else layout.first_stage[cols] > k
+                if skip is not None and skip.any():
+                    # pipeline projects already past this stage neither queue nor hold a place
+                    queued = np.where(skip, np.inf, arrive)
+                else:
+                    skip, queued = None, arrive
+                end, extra = _fifo(layout, draws.event_start, owner, queued,
                                    draws.duration[:, k, cols], fac[:, 0], stage.capacity)
+                if skip is not None:
+                    end = np.where(skip, arrive, end)
                 _drop(end, draws.dropout_u[:, k, cols], stage.dropout, extra)
                 ts = np.split(end, np.cumsum([b.hi - b.lo for b in blocks])[:-1], axis=1)
         for b, m, t in zip(blocks, member, ts, strict=True):
@@ -158,7 +170,9 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
             continue
         mine = sorted(mine, key=lambda g: groups.pairs[g][0])  # pathway order, as in SimPy
         homes = [groups.pairs[g][0] for g in mine]
-        _hand_over(float(layout.annual_cap[pool]), per[:, mine, :], homes, annual, late)
+        _hand_over(layout.cap_in(pool), per[:, mine, :], homes, annual, late)
+    if layout.actual is not None:
+        annual += layout.actual  # history: the same km² in every replication
     return ChunkOutcome(annual, late, dropped, loss)
 
 
@@ -183,15 +197,15 @@ def _hand_over(cap, completed, homes, annual, late) -> None:
     """A capped owner's yearly hand-over, with the SimPy ledger's arithmetic.
 
     ``completed[r, g, y]`` is the km² of group g (reporting pathway ``homes[g]``) due at
-    the end of year y (y = Y: after the horizon). Each year at most ``cap`` km² is handed
-    over, shared among the groups in proportion to their waiting area.
+    the end of year y (y = Y: after the horizon). Each year y at most ``cap[y]`` km² is
+    handed over, shared among the groups in proportion to their waiting area.
     """
     Y = annual.shape[1]
     waiting = np.zeros(completed.shape[:2])
     for y in range(Y):
         waiting += completed[:, :, y]
         total = waiting.sum(axis=1, keepdims=True)
-        give = np.minimum(cap, total)
+        give = np.minimum(cap[y], total)
         share = np.divide(give * waiting, total, out=np.zeros_like(waiting), where=total > 0)
         waiting -= share
         annual[:, y, homes] += share
@@ -201,6 +215,8 @@ def _hand_over(cap, completed, homes, annual, late) -> None:
 def _span(layout: Layout, p: int) -> tuple[int, int]:
     """First and one-past-last project column of pathway ``p``."""
     cols = layout.projects_of(p)
+    if cols.size == 0:
+        return 0, 0
     return int(cols[0]), int(cols[-1]) + 1
 
 
