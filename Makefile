@@ -44,6 +44,7 @@ test: $(STAMP) fonts browser
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_levers.py
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

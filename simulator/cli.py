@@ -114,16 +114,25 @@ def _precision(text: str) -> float:
     return value
 
 
-def _add_execution(parser: argparse.ArgumentParser) -> None:
+def _add_execution(parser: argparse.ArgumentParser, *, resume: bool = True) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_workers, default=None,
                        help="local processes (default: all cores)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="a Dask scheduler (tcp://host:8786), or local:N for a LocalCluster")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the points an interrupted run already finished")
+    if resume:
+        parser.add_argument("--resume", action="store_true",
+                            help="keep the points an interrupted run already finished")
     _add_force(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _add_sampling(parser: argparse.ArgumentParser, replications: int, unit: str) -> None:
+    """-n, --seed and --engine of a study: every point runs the same (seed, replications)."""
+    parser.add_argument("-n", "--replications", type=_count, default=replications,
+                        help=f"replications per {unit} (default {replications})")
+    parser.add_argument("--seed", type=_seed_value, default=0)
+    parser.add_argument("--engine", default="auto", choices=ENGINE_CHOICES)
 
 
 def _add_force(parser: argparse.ArgumentParser) -> None:
@@ -163,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="language(s) of the charts and report: en, zh or en,zh "
                           "(zh needs a CJK font)")
     run.add_argument("--no-report", action="store_true", help="skip the charts and report.html")
+    run.add_argument("--no-levers", action="store_true",
+                     help="skip the report's 'what would change the odds' section (the "
+                          "scenario's levers: a few seconds of extra runs)")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
@@ -208,14 +220,30 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--samples", type=_count,
                       help="morris: trajectories (default 10); sobol: base sample, a power of 2 "
                            "(default 64)")
-    sens.add_argument("-n", "--replications", type=_count, default=1000,
-                      help="replications per point (default 1000)")
-    sens.add_argument("--seed", type=_seed_value, default=0)
-    sens.add_argument("--engine", default="auto", choices=ENGINE_CHOICES)
+    _add_sampling(sens, 1000, "point")
     sens.add_argument("--out", type=Path,
                       help="output folder (default outputs/sensitivity/<scenario>-<method>)")
     _add_execution(sens)
     sens.set_defaults(func=_cmd_sensitivity)
+
+    solve = sub.add_parser("solve", help="find the lever value that gives a target a probability")
+    solve.add_argument("scenario", type=Path, help="scenario YAML file")
+    solve.add_argument("--target", required=True, help="target name (e.g. binding-2025)")
+    solve.add_argument("--probability", type=float, required=True,
+                       help="the probability to reach, between 0 and 1 (e.g. 0.8)")
+    solve.add_argument("--lever", action="append", required=True, metavar="PATH=LOW:HIGH",
+                       help="a numeric key path and its range, e.g. "
+                            "pathways.consolidation.annual_cap=2:12; twice for a frontier")
+    _add_sampling(solve, 2000, "evaluation")
+    solve.add_argument("--points", type=_count, default=7,
+                       help="with two levers: values of the first to solve at (default 7)")
+    solve.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                       help="change a value of the scenario first (repeatable)")
+    solve.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    solve.add_argument("--out", type=Path,
+                       help="output folder (default outputs/solve/<scenario>-<target>-<p>)")
+    _add_execution(solve, resume=False)  # a solve takes seconds: nothing to resume
+    solve.set_defaults(func=_cmd_solve)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
@@ -269,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("landsim: interrupted; nothing was written or replaced", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`landsim … | head`): what was written stays
+        # written; stop quietly, and keep Python from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:  # noqa: BLE001 — the last line of defence for users
         if args.debug:
             raise
@@ -317,10 +351,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
             precision=args.precision,
             progress=bar.update,
         )
+    levers = None
+    if scenario.levers and not args.no_report and not args.no_levers:
+        from simulator.run.backends import make_backend
+        from simulator.study.levers import LEVER_REPLICATIONS, lever_effects
+
+        n = min(result.replications, LEVER_REPLICATIONS)
+        if not args.quiet:
+            print(f"levers: each of {len(scenario.levers)} alone, {n:,} replications a point "
+                  "(common random numbers) …", file=sys.stderr)
+        with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as bar:
+            levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
+                                   backend=make_backend(args.workers), progress=bar.update)
     wall = time.perf_counter() - started
     path = write_run(
         result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet,
-        extra=None if args.no_report else _reporter(args.lang), force=args.force,
+        extra=None if args.no_report else _reporter(args.lang, levers), force=args.force,
         inputs=[args.scenario],
     )
     if not args.quiet:
@@ -343,10 +389,13 @@ def _report_name(lang: str) -> str:
     return report_file(lang)
 
 
-def _reporter(langs: list[str]):
+def _reporter(langs: list[str], levers: dict | None = None):
     from simulator.report import build_report
 
     def build(folder: Path) -> None:
+        if levers is not None:
+            (folder / "levers.json").write_text(json.dumps(levers, indent=2, ensure_ascii=False)
+                                                + "\n", encoding="utf-8")
         for lang in langs:
             build_report(folder, lang=lang)
 
@@ -418,6 +467,63 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
                                                           if Path(p).is_file()]])
     print((out / "sensitivity.md").read_text(encoding="utf-8"))
     print(f"wrote {result.folder}/ (indices.csv, sensitivity.md, charts/)")
+    return 0
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    if args.set:
+        from simulator.inputs.params import parse_assignment, variant_of
+
+        scenario = variant_of(scenario, dict(parse_assignment(a) for a in args.set))
+    if not 0 < args.probability < 1:
+        raise LandsimError(f"--probability must be between 0 and 1 (got {args.probability:g})")
+    if args.target not in [t.name for t in scenario.targets]:
+        raise LandsimError(f"--target {args.target!r} is not a target of {scenario.name}; "
+                           f"targets: {', '.join(t.name for t in scenario.targets)}")
+    if len(args.lever) > 2:
+        raise LandsimError("--lever: give one lever (an answer) or two (a frontier)")
+    from simulator.study.solve import parse_lever
+
+    levers = [parse_lever(text, scenario) for text in args.lever]  # checked before running
+    if "zh" in args.lang:
+        from simulator.report.style import cjk_font
+
+        cjk_font()
+    from simulator.run.backends import make_backend
+    from simulator.run.output import check_output
+    from simulator.study.solve import Evaluator, describe, frontier, solve, write_solve
+
+    out = args.out or Path("outputs") / "solve" / (
+        f"{scenario.name}-{args.target}-{round(args.probability * 100):g}")
+    check_output(out, force=args.force, inputs=[args.scenario])
+    backend = make_backend(args.workers, args.dask)
+    print(f"solve {scenario.name}: {args.target} at {args.probability:.0%} by "
+          f"{' and '.join(lv.path for lv in levers)} · {args.replications:,} replications a "
+          f"point · seed {args.seed} (common random numbers) · {backend.name}")
+    started = time.perf_counter()
+    with backend:
+        if len(levers) == 1:
+            evaluator = Evaluator(scenario, args.target, replications=args.replications,
+                                  seed=args.seed, engine=args.engine, backend=backend)
+            answers = [solve(scenario, args.target, args.probability, levers[0],
+                             evaluator=evaluator)]
+        else:
+            answers, evaluator = frontier(scenario, args.target, args.probability, *levers,
+                                          points=args.points, replications=args.replications,
+                                          seed=args.seed, engine=args.engine, backend=backend)
+    wall = time.perf_counter() - started
+    path = write_solve(out, scenario, evaluator, answers, levers, langs=tuple(args.lang),
+                       command=args.argv, wall_seconds=round(wall, 3), force=args.force,
+                       inputs=[args.scenario])
+    if len(levers) == 1:
+        print(describe(answers[0]))
+    else:
+        for a in answers:
+            print(f"  {levers[0].path} = {a.fixed[levers[0].path]:g}: "
+                  + (describe(a) if a.reachable else a.note))
+    print(f"{wall:.1f} s · {len(evaluator.rows)} evaluations · wrote {path}/ (solve.json, "
+          "report.html)")
     return 0
 
 

@@ -65,3 +65,19 @@ def planned_by_year(scn) -> np.ndarray:
     return np.array(
         [[p.plan.get(y, 0.0) for p in scn.pathways.values()] for y in scn.years]
     )
+
+
+def carried_km2(scenario) -> "np.ndarray":
+    """(P,) km² each pathway carries: its layout's projects (over-programming included) plus
+    the status date's actuals — what released + late + dropped + yield loss must add up to."""
+    import numpy as np
+
+    from simulator.model.layout import build_layout
+
+    layout = build_layout(scenario)
+    carried = np.array([
+        layout.group_area[np.unique(layout.group[layout.projects_of(p)])].sum()
+        for p in range(len(layout.pathways))])
+    if layout.actual is not None:
+        carried += layout.actual.sum(axis=0)
+    return carried

@@ -60,6 +60,7 @@ def scenarios(draw):
         }
         if draw(st.booleans()):
             pathway["annual_cap"] = draw(positive)
+        pathway.update(draw(levers()))
         pathways[name] = pathway
     if draw(st.booleans()):
         targets = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
@@ -118,3 +119,21 @@ def statuses(draw, years: list[int], pathways: dict) -> dict:
                    if draw(st.booleans()) else {}),
             })
     return {"as_of": as_of, "released": released, "pipeline": pipeline}
+
+
+@st.composite
+def levers(draw) -> dict:
+    """Programme levers of a pathway with stages: replacement, over-programming, schedule."""
+    out = {}
+    if draw(st.booleans()):
+        out["replacement"] = {
+            "delay": draw(st.sampled_from([0.0, 0.5])) if draw(st.booleans()) else draw(durations()),
+            "max": draw(st.integers(1, 2)),
+            **({"budget_km2": draw(st.sampled_from([0.0, 0.5, 2.0]))} if draw(st.booleans())
+               else {}),
+        }
+    if draw(st.booleans()):
+        out["programme"] = draw(st.sampled_from([0.5, 1.3, 2.0]))
+    if draw(st.booleans()):
+        out["schedule"] = {"quantile": draw(st.sampled_from([0.2, 0.5, 0.9]))}
+    return out

@@ -27,11 +27,11 @@ def test_run_writes_a_self_contained_report(runs):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in (folder / "charts").iterdir()) == sorted(
         f"{n}.{ext}" for n in ("fan", "target-odds", "pathway-release", "shortfall", "s-curve",
-                               "distributions") for ext in ("png", "svg"))
+                               "distributions", "levers") for ext in ("png", "svg"))
     # nothing to fetch: no external URLs in src/href, no scripts
     assert not re.search(r'(src|href)="(?!data:)', html)
     assert "<script" not in html
-    assert html.count('src="data:image/svg+xml;base64,') == 6
+    assert html.count('src="data:image/svg+xml;base64,') == 7  # six, and the levers' tornado
     summary = json.loads((folder / "summary.json").read_text())
     binding = next(t for t in summary["targets"] if t["name"] == "binding-2025")
     match = re.search(r'id="headline-probability" data-probability="([^"]+)"', html)
@@ -147,7 +147,23 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     row = re.search(r'<tr data-pathway="consolidation">.*?</tr>', html).group(0)
     for key in ("released_km2", "pipeline_km2", "not_started_km2"):
         assert f">{accounting['consolidation'][key]:.2f}<" in row
-    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 7
+    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 8
     zh = (out / "report.zh.html").read_text(encoding="utf-8")
     assert "截至2026年初，根据2025年底前的实际释放和在途项目" in zh
     assert "未实现（实际）" in zh and "当前进展" in zh
+
+
+def test_the_levers_section_matches_levers_json(runs):
+    """What would change the odds: one row per declared lever, numbers as in levers.json."""
+    folder = runs / "baseline"
+    levers = json.loads((folder / "levers.json").read_text())
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "What would change the odds" in html and levers["target"] == "binding-2025"
+    for lever in levers["levers"]:
+        row = re.search(rf'<tr data-lever="{re.escape(lever["path"])}">.*?</tr>', html).group(0)
+        assert pct(lever["low"]["probability"]) in row and pct(lever["high"]["probability"]) in row
+        for level in ("for50", "for80"):
+            if not lever[level]["reachable"]:
+                assert "out of reach" in row
+    zh = build_report(folder, lang="zh").read_text(encoding="utf-8")
+    assert "哪些因素会改变概率" in zh and "土地整备年度释放能力" in zh

@@ -79,7 +79,7 @@ def test_english_report_loads_offline_and_every_image_decodes(browser, run_folde
     assert severe == []
     images = browser.execute_script(
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    assert len(images) == 6
+    assert len(images) == 7  # six, and the levers' tornado
     assert all(done and w > 300 and h > 100 for done, w, h in images), images
     shot = tmp_path / "report.png"
     browser.save_screenshot(str(shot))
@@ -128,4 +128,4 @@ def test_chinese_report_renders_cjk_glyphs(browser, run_folder):
     assert 40 <= glyphs["widthA"] <= 56 and glyphs["widthA"] > 1.5 * glyphs["widthLatin"]
     images = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-    assert images == [True] * 6
+    assert images == [True] * 7  # six, and the levers' tornado

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, SCENARIOS
+from conftest import carried_km2, ROOT, SCENARIOS
 
 from simulator import load_scenario, simulate
 from simulator.inputs.keypath import format_path
@@ -94,7 +94,7 @@ def test_variants_differ_from_the_baseline_only_where_they_say(variant, changed)
 def test_scenario_runs_and_conserves_area(path):
     scn = load_scenario(path)
     result = simulate(scn, replications=40, seed=0)
-    planned = np.array([p.planned_km2 for p in scn.pathways.values()])
+    planned = carried_km2(scn)  # the plan, or more with over-programming
     total = result.annual.sum(axis=1) + result.late + result.dropped + result.yield_loss
     np.testing.assert_allclose(total, np.broadcast_to(planned, total.shape), atol=1e-9)
 

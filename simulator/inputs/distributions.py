@@ -70,6 +70,10 @@ class _Base(BaseModel):
         """Mean of the distribution."""
         return float(self.to_scipy().mean())
 
+    def quantile(self, q: float) -> float:
+        """The q-quantile (0 < q < 1), in the distribution's units (years for durations)."""
+        return float(self.to_scipy().ppf(q))
+
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take."""
         lo, hi = self.to_scipy().support()
@@ -152,6 +156,9 @@ class Fixed(_Base):
 
     def equilibrium_residual(self, u):  # noqa: D102 — uniform on (0, value]
         return float(self.value) * np.asarray(u, dtype=float)
+
+    def quantile(self, q: float) -> float:  # noqa: D102
+        return float(self.value)
 
     def residual(self, u, elapsed):  # noqa: D102 — what is left of a fixed duration
         u = np.asarray(u, dtype=float)
@@ -388,6 +395,9 @@ class Empirical(_Base):
         pick = first + np.minimum(np.floor((1.0 - u) * left), np.maximum(left - 1, 0))
         chosen = values[np.clip(pick.astype(np.int64), 0, n - 1)]
         return np.where(left > 0, chosen - e, 0.0)
+
+    def quantile(self, q: float) -> float:  # noqa: D102 — the inverse of the step CDF
+        return float(np.quantile(np.asarray(self.values, dtype=float), q, method="inverted_cdf"))
 
     def equilibrium_residual(self, u):  # noqa: D102 — a value picked ∝ its length, then U·x
         v = 1.0 - np.asarray(u, dtype=float)  # in [0, 1)

@@ -30,6 +30,9 @@ __all__ = [
     "Correlation",
     "Event",
     "Horizon",
+    "Lever",
+    "Replacement",
+    "Schedule",
     "MAX_EVENTS",
     "MAX_HORIZON_YEARS",
     "MAX_NUMBER",
@@ -62,6 +65,10 @@ MAX_HORIZON_YEARS = 60
 MAX_CAPACITY = 1_000_000
 MAX_NUMBER = 1_000_000.0
 """Largest magnitude of any number (km², years, multipliers): beyond it sums overflow."""
+MAX_REPLACEMENTS = 5
+"""Most replacements of one project (each is a project column: cost grows with it)."""
+MAX_PROGRAMME = 5.0
+MAX_LEVERS = 8
 MAX_NAME = 64
 """Longest name (scenario, target, pathway, stage, event): names become file names."""
 
@@ -142,6 +149,27 @@ class Route(_Model):
     dropout: Probability = 0.0
 
 
+class Replacement(_Model):
+    """Replace a project that drops out of the pathway's stages by a new one of the same area."""
+
+    delay: DistributionSpec = Field(description="Years from the drop-out to the new start.")
+    max: int = Field(1, ge=0, le=MAX_REPLACEMENTS,
+                     description="Replacements per original project (0: none).")
+    budget_km2: float | None = Field(
+        None, ge=0, description="Most km² replaced over the whole run (first come, first served)."
+    )
+
+
+class Schedule(_Model):
+    """When projects start: early enough to reach Y + 0.5 with probability ``quantile``."""
+
+    quantile: float | None = Field(
+        None, gt=0, lt=1,
+        description="Buffer: start at Y + 0.5 − (sum of the stages' q-quantiles); "
+                    "default: the nominal durations (medians).",
+    )
+
+
 class Pathway(_Model):
     """A way land is released: a plan by year, projects, and stages (or a route)."""
 
@@ -159,11 +187,27 @@ class Pathway(_Model):
         Fixed(value=1.0), alias="yield", description="Fraction of a project's area released."
     )
     annual_cap: float | None = Field(None, gt=0, description="Most km² handed over a year.")
+    replacement: Replacement | None = Field(None, description="Replace projects that drop out.")
+    programme: float | None = Field(
+        None, gt=0, le=MAX_PROGRAMME,
+        description="Over-programming: carry this multiple of the plan's projects "
+                    "(default: the scenario's programme).",
+    )
+    schedule: Schedule | None = Field(None, description="Start projects with a time buffer.")
 
     @property
     def planned_km2(self) -> float:
         """Total planned area, km²."""
         return float(sum(self.plan.values()))
+
+
+class Lever(_Model):
+    """A policy lever: a key path, the range worth considering, and what it means."""
+
+    path: str = Field(max_length=200, description="Key path of a numeric value.")
+    min: float
+    max: float
+    description: str = Field(max_length=300, description="One line, 'English | zh: 中文'.")
 
 
 class Correlation(_Model):
@@ -207,6 +251,10 @@ class Scenario(_Model):
         default_factory=dict,
         description="Key path → 'sourced|derived|assumption: note'. Filled from comments too.",
     )
+    programme: float = Field(1.0, gt=0, le=MAX_PROGRAMME,
+                             description="Over-programming of every pathway (default 1).")
+    levers: list[Lever] = Field(default_factory=list, max_length=MAX_LEVERS,
+                                description="Policy levers the report explores.")
     status: Status | None = Field(
         None, description="Where things stand at a status date: actuals and projects in progress."
     )
@@ -390,6 +438,13 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append(
                     (here + ("annual_cap",), "a routed pathway uses its target pathways' caps")
                 )
+            if p.replacement is not None:
+                out.append((here + ("replacement",), "a routed pathway has no stages of its own "
+                            "to replace projects in; declare replacement on the target pathways "
+                            "(routed projects are not replaced)"))
+            if p.schedule is not None:
+                out.append((here + ("schedule",), "a routed pathway is scheduled by its route; "
+                            "declare schedule on the target pathways"))
             weights = p.route.to
             for target in weights:
                 if target not in s.pathways:
@@ -407,6 +462,9 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
                     (here + ("route", "after"), f"year {p.route.after} is after the horizon end")
                 )
             out += _check_duration(here + ("route", "delay"), p.route.delay)
+        if p.replacement is not None:
+            out += _check_duration(here + ("replacement", "delay"), p.replacement.delay,
+                                   allow_zero=True)
         stage_names: set[str] = set()
         for k, stage in enumerate(p.stages):
             if stage.name in stage_names:
@@ -424,6 +482,13 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             )
     if s.status is not None:
         total_projects += sum(row.projects for row in s.status.pipeline)
+    columns = sum(
+        math.ceil(p.projects.count * (p.programme or s.programme))
+        * (1 + (p.replacement.max if p.replacement is not None else 0))
+        for p in s.pathways.values())
+    if columns > MAX_PROJECTS and total_projects <= MAX_PROJECTS:
+        out.append(((), f"{columns:,} projects in all once programme and replacements are "
+                        f"counted; at most {MAX_PROJECTS:,} allowed"))
     if total_projects > MAX_PROJECTS:
         out.append(((), f"{total_projects} projects in all; at most {MAX_PROJECTS:,} allowed"))
 
@@ -436,12 +501,43 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             if name not in s.pathways:
                 unknown_pathway(("events", i, "pathways", j), name)
     out += check_status(s)
+    for i, lever in enumerate(s.levers):
+        here = ("levers", i)
+        if not lever.min < lever.max:
+            out.append((here + ("max",), f"max ({lever.max:g}) must be greater than min "
+                                         f"({lever.min:g})"))
+        problem = _lever_path_problem(s, lever.path)
+        if problem:
+            out.append((here + ("path",), problem))
     for key, text in s.provenance.items():
         if text.split(":")[0].strip() not in ("sourced", "derived", "assumption"):
             out.append(
                 (("provenance", key), "must start with sourced, derived or assumption")
             )
     return out
+
+
+def _lever_path_problem(s: Scenario, path: str) -> str | None:
+    """Why ``path`` cannot be a lever (not a key path, missing, not a number), else None."""
+    from simulator.inputs.keypath import parse_path
+
+    try:
+        parts = parse_path(path)
+    except ValueError as exc:
+        return str(exc)
+    node: Any = s.model_dump(mode="python", by_alias=True)
+    for depth, part in enumerate(parts):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            where = format_path(parts[:depth]) or "the scenario"
+            return (f"'{path}' does not exist: {where} has no '{part}' (declare the key in the "
+                    "scenario, e.g. schedule: {quantile: 0.5}, to make it a lever)")
+    if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
+        return f"'{path}' is not a number (it is {type(node).__name__}); a lever moves a number"
+    return None
 
 
 def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
@@ -465,8 +561,12 @@ def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
-def _check_duration(path: tuple, dist) -> list[tuple[tuple, str]]:
+def _check_duration(path: tuple, dist, allow_zero: bool = False) -> list[tuple[tuple, str]]:
     lo, hi = dist.support()
+    if allow_zero:
+        if lo < 0:
+            return [(path, f"delays must be years ≥ 0 (this one ranges {lo:g}–{hi:g})")]
+        return []
     if lo < 0 or hi <= 0 or (dist.dist in ("fixed", "empirical") and lo <= 0):
         return [(path, f"durations must be positive years (this one ranges {lo:g}–{hi:g})")]
     return []

@@ -67,6 +67,8 @@ class Layout:
     group: np.ndarray  # (N,) index of its (pathway, year) group
     area: np.ndarray  # (N,) nominal km²
     group_area: np.ndarray  # (G,) planned km² of each group
+    # replacement of dropped projects (defaults: none)
+    replaces: np.ndarray | None = None  # (N,) column this one replaces; -1 for originals
     # status (defaults: none)
     status: StatusPlan | None = None
     first_stage: np.ndarray | None = None  # (N,) stage a project is in at as_of (0: not begun)
@@ -79,6 +81,13 @@ class Layout:
     def as_of(self) -> float | None:
         """The status date, or None for a run from the horizon start."""
         return None if self.status is None else self.status.as_of
+
+    @property
+    def originals(self) -> np.ndarray:
+        """(N,) bool: columns that are projects of the plan or pipeline (not replacements)."""
+        if self.replaces is None:
+            return np.ones(self.n_projects, dtype=bool)
+        return self.replaces < 0
 
     @property
     def start_floor(self) -> float:
@@ -141,6 +150,31 @@ def split_projects(plan: dict[int, float], count: int) -> dict[int, int]:
     return counts
 
 
+def _lifecycle(p) -> float:
+    """Years from a project's start to its nominal release Y + 0.5.
+
+    By default the sum of the stages' nominal durations (medians unless ``nominal`` is
+    given). With ``schedule: {quantile: q}``, the sum of the stages' q-quantiles: the
+    exact q-quantile of the lifecycle when the stages' durations move together
+    (comonotone — as the shared delay factors make them), and a buffer at least as large
+    as the independent-stages quantile for the usual q ≥ 0.5 with similar stages. It is
+    the rule a planner can check stage by stage; for one stage it is exact.
+    """
+    q = p.schedule.quantile if p.schedule is not None else None
+    if q is None:
+        return float(sum(s.duration.nominal_value() for s in p.stages))
+    return float(sum(s.duration.quantile(q) for s in p.stages))
+
+
+def _replaces(mapping: dict[int, int], n: int) -> np.ndarray | None:
+    if not mapping:
+        return None
+    out = np.full(n, -1, dtype=np.int64)
+    for c, j in mapping.items():
+        out[c] = j
+    return out
+
+
 def build_layout(scenario: Scenario) -> Layout:
     """Compile ``scenario`` into a :class:`Layout`."""
     names = tuple(scenario.pathways)
@@ -150,13 +184,14 @@ def build_layout(scenario: Scenario) -> Layout:
             StageSpec(s.name, s.dropout, s.capacity, s.duration.nominal_value()) for s in p.stages
         )
         stages.append(specs)
-        lifecycle.append(sum(s.nominal for s in specs))
+        lifecycle.append(_lifecycle(p))
         caps.append(p.annual_cap if p.annual_cap is not None else np.inf)
 
     plan = status_plan(scenario)
     status = scenario.status
     pathway, planned, group, area, group_area = [], [], [], [], []
     first_stage, elapsed, in_pipeline = [], [], []
+    replaces_map: dict[int, int] = {}
     for i, (name, p) in enumerate(scenario.pathways.items()):
         rows = [r for r in status.pipeline if r.pathway == name] if status else []
         stage_index = {s.name: k for k, s in enumerate(p.stages)}
@@ -171,17 +206,39 @@ def build_layout(scenario: Scenario) -> Layout:
             elapsed += [status.as_of - r.since if r.since is not None else np.nan] * n
             in_pipeline += [True] * n
         account = plan.account(name)
+        m = p.programme if p.programme is not None else scenario.programme
         for year in sorted(account.remaining):
             n = account.counts[year]
+            # over-programming: m times the projects, each of the plan's size
+            carried = max(1, round(n * m)) if m != 1 else n
             g = len(group_area)
-            group_area.append(account.remaining[year])
-            pathway += [i] * n
-            planned += [year] * n
-            group += [g] * n
-            area += [account.remaining[year] / n] * n
-            first_stage += [0] * n
-            elapsed += [0.0] * n
-            in_pipeline += [False] * n
+            group_area.append(account.remaining[year] / n * carried)
+            pathway += [i] * carried
+            planned += [year] * carried
+            group += [g] * carried
+            area += [account.remaining[year] / n] * carried
+            first_stage += [0] * carried
+            elapsed += [0.0] * carried
+            in_pipeline += [False] * carried
+        if p.replacement is not None and p.replacement.max > 0:
+            # replacement k of column j: after all originals, generation by generation,
+            # so that within a pathway the FIFO tie order is originals first
+            first = len(pathway) - len([q for q in pathway if q == i])
+            own = list(range(first, len(pathway)))
+            previous = own
+            for _ in range(p.replacement.max):
+                made = []
+                for j in previous:
+                    made.append(len(pathway))
+                    pathway.append(i)
+                    planned.append(planned[j])
+                    group.append(group[j])
+                    area.append(area[j])
+                    first_stage.append(0)
+                    elapsed.append(0.0)
+                    in_pipeline.append(False)
+                    replaces_map[len(pathway) - 1] = j
+                previous = made
 
     actual = cap_by_year = None
     if status is not None:
@@ -221,6 +278,7 @@ def build_layout(scenario: Scenario) -> Layout:
         group=np.array(group, dtype=np.int64),
         area=np.array(area, dtype=float),
         group_area=np.array(group_area, dtype=float),
+        replaces=_replaces(replaces_map, len(pathway)),
         status=plan if status is not None else None,
         first_stage=np.array(first_stage, dtype=np.int64) if status is not None else None,
         elapsed=np.array(elapsed, dtype=float) if status is not None else None,

@@ -47,6 +47,7 @@ class Draws:
     global_factor: np.ndarray  # (R,) delay multiplier shared by all pathways
     pathway_factor: np.ndarray  # (R, P) delay multiplier of each pathway
     event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
+    replace_delay: np.ndarray | None = None  # (R, N) years from a drop-out to its replacement
 
     @property
     def replications(self) -> int:
@@ -55,11 +56,16 @@ class Draws:
 
     def rows(self, start: int, stop: int) -> Draws:
         """Replications ``start`` to ``stop`` (views, no copies)."""
-        return Draws(**{f.name: getattr(self, f.name)[start:stop] for f in fields(self)})
+        return Draws(**{f.name: _part(getattr(self, f.name), slice(start, stop))
+                        for f in fields(self)})
 
     def row(self, r: int) -> Draws:
         """The inputs of replication ``r`` alone (arrays lose their first axis)."""
-        return Draws(**{f.name: getattr(self, f.name)[r] for f in fields(self)})
+        return Draws(**{f.name: _part(getattr(self, f.name), r) for f in fields(self)})
+
+
+def _part(value, index):
+    return None if value is None else value[index]
 
 
 def chunk_sizes(replications: int) -> list[int]:
@@ -97,9 +103,11 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     duration = np.full((R, S, N), np.nan)  # stage-major: one contiguous (R, N) slab a stage
     dropout_u = np.ones((R, S, N))
 
+    replace_delay = None if layout.replaces is None else np.zeros((R, N))
     for p, name in enumerate(layout.pathways):
         spec = scn.pathways[name]
-        cols = layout.projects_of(p)
+        every = layout.projects_of(p)
+        cols = every[layout.originals[every]]  # replacements draw from streams of their own
         if cols.size == 0:
             continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
@@ -143,6 +151,14 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
                 np.copyto(duration[:, k, lo:hi], d, where=chosen)
                 np.copyto(dropout_u[:, k, lo:hi], v, where=chosen)
 
+    if layout.replaces is not None:
+        for p, name in enumerate(layout.pathways):
+            every = layout.projects_of(p)
+            shadows = every[~layout.originals[every]]
+            if shadows.size:
+                _replacements(layout, scn.pathways[name], name, shadows, rng, sizes, yields,
+                              owner, start, replace_delay, duration, dropout_u, p, R)
+
     corr = scn.correlation
     global_factor = np.exp(corr.global_factor_sigma * rng("factor:*global*").standard_normal(R))
     pathway_factor = np.empty((R, P))
@@ -172,7 +188,33 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         global_factor=global_factor,
         pathway_factor=pathway_factor,
         event_start=event_start,
+        replace_delay=replace_delay,
     )
+
+
+def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
+                  replace_delay, duration, dropout_u, p, R) -> None:
+    """Inputs of a pathway's replacement columns, each from a stream of its own kind.
+
+    A replacement has its predecessor's area; its yield, delay, stage durations and
+    drop-out uniforms are fresh draws. Its start is left at +inf: the engine sets it from
+    the predecessor's drop-out time.
+    """
+    root = layout.replaces[shadows]
+    while (layout.replaces[root] >= 0).any():  # back to the original of each lineage
+        root = np.where(layout.replaces[root] >= 0, layout.replaces[root], root)
+    sizes[:, shadows] = sizes[:, root]
+    n = shadows.size
+    yields[:, shadows] = np.clip(spec.yield_.sample(rng(f"replacement-yield:{name}"), (R, n)),
+                                 0, 1)
+    owner[:, shadows] = p
+    start[:, shadows] = np.inf
+    replace_delay[:, shadows] = spec.replacement.delay.sample(
+        rng(f"replacement-delay:{name}"), (R, n))
+    for k, stage in enumerate(spec.stages):
+        duration[:, k, shadows] = stage.duration.sample(
+            rng(f"replacement-duration:{name}:{stage.name}"), (R, n))
+        dropout_u[:, k, shadows] = rng(f"replacement-dropout:{name}:{stage.name}").random((R, n))
 
 
 def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u) -> None:

@@ -19,13 +19,22 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.report.formatting import pct
-from simulator.report.i18n import as_of_text, label_of_pathway, label_of_target, t, term
+from simulator.report.i18n import (
+    as_of_text,
+    bilingual,
+    label_of_pathway,
+    label_of_target,
+    t,
+    term,
+)
 from simulator.report.rundata import RunData
 from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
 
 __all__ = [
     "CHARTS",
     "charts_for",
+    "levers_chart",
+    "save_chart",
     "status_chart",
     "svg_text",
     "ChartFile",
@@ -389,9 +398,51 @@ class ChartFile:
     svg_text: str
 
 
+def levers_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
+    """Tornado: each lever's effect at its low and high end on the headline target,
+    in percentage points (left) and mean km² counted (right), against the scenario as is."""
+    data = run.levers
+    rows = data["levers"]
+    if axes is None:
+        fig = Figure(figsize=(7.0, 1.2 + 0.55 * len(rows)), layout="constrained")
+        axes = list(fig.subplots(1, 2, sharey=True))
+    fig = axes[0].figure
+    y = np.arange(len(rows))[::-1]
+    names = [textwrap.fill(bilingual(r["description"], lang), 26 if lang == "en" else 13)
+             for r in rows]
+    target = label_of_target(run.scenario, data["target"], lang)
+    for ax, key, scale, xlabel in ((axes[0], "probability", 100, t("levers.tornado_x", lang)),
+                                   (axes[1], "mean_km2", 1, t("levers.km2_x", lang))):
+        base = np.array([r["now_probability" if key == "probability" else "now_mean_km2"]
+                         for r in rows])
+        low = (np.array([r["low"][key] for r in rows]) - base) * scale
+        high = (np.array([r["high"][key] for r in rows]) - base) * scale
+        ax.barh(y + 0.18, low, height=0.34, color=GREYS[3], edgecolor=GREYS[1], linewidth=0.5,
+                label=t("levers.low_end", lang))
+        ax.barh(y - 0.18, high, height=0.34, color=GREYS[1], label=t("levers.high_end", lang))
+        ax.axvline(0, color=GREYS[0], linewidth=0.8)
+        for yy, lo, hi in zip(y, low, high, strict=True):
+            for value, dy in ((lo, 0.18), (hi, -0.18)):
+                ax.annotate(f"{value:+.1f}", (value, yy + dy), textcoords="offset points",
+                            xytext=(3 if value >= 0 else -3, 0), ha="left" if value >= 0
+                            else "right", va="center", fontsize=7)
+        span = max(np.abs(np.r_[low, high]).max(), 0.5 if key == "probability" else 0.05)
+        ax.set_xlim(-span * 1.35, span * 1.35)
+        ax.set_xlabel(xlabel)
+    axes[0].set_yticks(y, names, fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper right", ncols=2,
+               fontsize=7, frameon=False)
+    fig.suptitle(t("levers.tornado", lang, target=target), x=0.02, ha="left",
+                 fontweight="bold", fontsize=11)
+    return axes
+
+
 def charts_for(run: RunData) -> tuple:
-    """(name, draw) of every chart a run's report has: the status chart only with a status."""
-    return CHARTS + ((("status", status_chart),) if run.status is not None else ())
+    """(name, draw) of every chart a run's report has: the status chart only with a status,
+    the levers' tornado only when the run has levers.json."""
+    extra = ((("status", status_chart),) if run.status is not None else ())
+    extra += ((("levers", levers_chart),) if run.levers else ())
+    return CHARTS + extra
 
 
 def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
@@ -406,18 +457,25 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en") -> list[C
     with chart_style(lang):
         for name, draw in charts_for(run):
             drawn = draw(run, lang=lang)
-            ax = drawn[0] if isinstance(drawn, list) else drawn
-            fig = ax.figure
-            title = (fig._suptitle.get_text() if fig._suptitle is not None
-                     else ax.get_title(loc="left") or ax.get_title())
-            fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
-            fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
-            fig.savefig(folder / f"{name}.png", dpi=200)
-            # the layout is settled by the first save: keep it for the SVG rather than
-            # computing the constrained layout a second time (a third of the drawing time)
-            fig.set_layout_engine("none")
-            svg = svg_text(fig)
-            (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
-            out.append(ChartFile(name, title, caption, folder / f"{name}.png",
-                                 folder / f"{name}.svg", svg))
+            out.append(save_chart(drawn[0] if isinstance(drawn, list) else drawn, folder, name,
+                                  caption))
     return out
+
+
+def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
+    """Save ``ax``'s figure as ``<name>.png`` (200 dpi) and ``<name>.svg`` with ``caption``.
+
+    Call inside :func:`chart_style` (fonts). The title is the figure's or the axes'.
+    """
+    fig = ax.figure
+    title = (fig._suptitle.get_text() if fig._suptitle is not None
+             else ax.get_title(loc="left") or ax.get_title())
+    fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+    fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
+    fig.savefig(folder / f"{name}.png", dpi=200)
+    # the layout is settled by the first save: keep it for the SVG rather than computing
+    # the constrained layout a second time (a third of the drawing time)
+    fig.set_layout_engine("none")
+    svg = svg_text(fig)
+    (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
+    return ChartFile(name, title, caption, folder / f"{name}.png", folder / f"{name}.svg", svg)

@@ -140,6 +140,40 @@ def _targets_table(run: RunData, lang: str) -> str:
     return f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _levers_section(run: RunData, lang: str) -> str:
+    """What would change the odds: each lever alone (levers.json), as a table."""
+    data = run.levers
+    if not data:
+        return ""
+    target = label_of_target(run.scenario, data["target"], lang)
+    head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
+        ("col.lever", ""), ("col.range", ""), ("col.now", ' class="num"'),
+        ("col.p_low", ' class="num"'), ("col.p_high", ' class="num"'),
+        ("col.km2_low_high", ' class="num"'), ("col.for50", ' class="num"'),
+        ("col.for80", ' class="num"')])
+    rows = []
+    for r in data["levers"]:
+        def wanted(level: str) -> str:
+            answer = r[level]
+            if not answer["reachable"]:
+                return t("levers.out_of_reach", lang)
+            return _show(answer["value"])
+        now = "–" if r["now"] is None else _show(r["now"])
+        rows.append(
+            f'<tr data-lever="{escape(r["path"])}"><td>{escape(bilingual(r["description"], lang))}'
+            f'<br><code>{escape(r["path"])}</code></td>'
+            f'<td>{_show(r["min"])}–{_show(r["max"])}</td><td class="num">{escape(now)}</td>'
+            f'<td class="num">{pct(r["low"]["probability"])}</td>'
+            f'<td class="num">{pct(r["high"]["probability"])}</td>'
+            f'<td class="num">{num(r["low"]["mean_km2"], 1)} / {num(r["high"]["mean_km2"], 1)}'
+            f'</td><td class="num">{escape(wanted("for50"))}</td>'
+            f'<td class="num">{escape(wanted("for80"))}</td></tr>')
+    intro = t("levers.intro", lang, n=f"{data['replications']:,}", target=target)
+    return (f"<h2>{escape(t('section.levers', lang))}</h2><p>{escape(intro)}</p>"
+            f'<table id="levers"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def _status_section(run: RunData, lang: str) -> str:
     """Where things stand: the accounting by pathway and the pipeline by pathway and stage."""
     status = run.status
@@ -232,9 +266,15 @@ def _assumptions(run: RunData, lang: str) -> str:
     for path, text in run.scenario.provenance.items():
         label, _, note = text.partition(":")
         label = label.strip()
-        shown = _show(_value_at(resolved, path), lang, run)
+        value = _value_at(resolved, path)
+        if isinstance(value, dict) and {"path", "description"} <= set(value):  # a lever
+            cell = (f"{escape(bilingual(value['description'], lang))}: "
+                    f"{_show(value['min'])}–{_show(value['max'])} "
+                    f"<code>{escape(value['path'])}</code>")
+        else:
+            cell = escape(_show(value, lang, run))
         rows.append(
-            f"<tr><td><code>{escape(path)}</code></td><td>{escape(shown)}</td>"
+            f"<tr><td><code>{escape(path)}</code></td><td>{cell}</td>"
             f'<td class="label-{escape(label)}">{escape(t("label." + label, lang))}</td>'
             f"<td>{escape(bilingual(note.strip(), lang))}</td></tr>"
         )
@@ -292,6 +332,7 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
         + f"<h2>{escape(t('section.charts', lang))}</h2>"
         + "".join(figure_html(c, lang) for c in charts)
+        + _levers_section(run, lang)
         + _status_section(run, lang)
         + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)
         + f"<h2>{escape(t('section.assumptions', lang))}</h2>" + _assumptions(run, lang)

@@ -122,6 +122,57 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "and mean shortfall",
                       "各情景各项目标：概率、95% 区间、计入释放均值与平均缺口"),
     "col.scenario": ("Scenario", "情景"),
+    # goal-seeking and levers
+    "solve.estimate": ("Probability (95% interval)", "概率（95% 区间）"),
+    "solve.level": ("Asked level {p}", "目标概率 {p}"),
+    "solve.interval": ("Answer's 95% interval", "解的 95% 区间"),
+    "solve.answer": ("answer {value}", "解 {value}"),
+    "solve.y": ("Probability of {target} (%)", "{target} 的实现概率（%）"),
+    "solve.title": ("What it would take: {target}", "需要什么条件：{target}"),
+    "solve.frontier": ("Pairs giving {p}", "达到 {p} 的组合"),
+    "solve.out_of_reach": ("Out of reach in the range", "范围内无法达到"),
+    "solve.frontier_title": ("Lever pairs that give {target} a {p} chance",
+                             "使 {target} 实现概率达到 {p} 的杠杆组合"),
+    "solve.report_title": ("What it would take", "需要什么条件"),
+    "solve.design": ("Scenario {scenario}; target {target} at {p}; lever {lever} in {low}–{high}; "
+                     "{n} replications a point, seed {seed}, common random numbers.",
+                     "情景 {scenario}；目标 {target}，概率 {p}；杠杆 {lever}，范围 {low}–{high}；"
+                     "每点 {n} 次模拟，随机种子 {seed}，共同随机数。"),
+    "solve.found": ("{target} reaches {p} at {lever} {rel} {value} (95% interval {interval}); "
+                    "the probability there is {got}.",
+                    "当 {lever} {rel} {value} 时，{target} 的实现概率达到 {p}（95% 区间 {interval}）；"
+                    "该处概率为 {got}。"),
+    "solve.unreachable": ("{target} does not reach {p} anywhere in {low}–{high} of {lever}: the "
+                          "highest probability found is {best} at {value}.",
+                          "在 {lever} 的 {low}–{high} 范围内，{target} 的实现概率达不到 {p}："
+                          "最高为 {best}（取值 {value}）。"),
+    "solve.not_monotone": ("The probability is not monotone in the lever over this range; the "
+                           "answer is its first crossing.",
+                           "在此范围内概率并非随杠杆单调变化；所给解为首次达到处。"),
+    "solve.beyond": ("beyond the range", "超出范围"),
+    "col.lever_value": ("Lever value", "杠杆取值"),
+    "section.evaluations": ("Evaluations", "评估点"),
+    "section.levers": ("What would change the odds", "哪些因素会改变概率"),
+    "levers.intro": (
+        "Each lever alone, moved across its range with everything else as in the scenario "
+        "({n} replications a point, common random numbers): the change in the chance of {target} "
+        "at its low and high end, and the value that would give {target} a 50% and an 80% chance.",
+        "每个杠杆单独在其范围内变动、其余条件不变（每点 {n} 次模拟，共同随机数）：{target} 的实现概率"
+        "在范围两端的变化，以及使 {target} 实现概率达到 50% 和 80% 所需的取值。"),
+    "levers.tornado": ("Each lever alone: effect on {target}", "各杠杆单独作用：对{target}的影响"),
+    "levers.tornado_x": ("Change in probability (percentage points)", "概率变化（百分点）"),
+    "levers.km2_x": ("Change in mean km² counted", "平均计入面积变化（平方公里）"),
+    "levers.low_end": ("Low end", "低端"),
+    "levers.high_end": ("High end", "高端"),
+    "col.lever": ("Lever", "杠杆"),
+    "col.range": ("Range", "范围"),
+    "col.now": ("Now", "当前"),
+    "col.p_low": ("P at low end", "低端概率"),
+    "col.p_high": ("P at high end", "高端概率"),
+    "col.km2_low_high": ("Mean km², low / high", "平均释放，低端／高端"),
+    "col.for50": ("Value for 50%", "达到 50% 所需"),
+    "col.for80": ("Value for 80%", "达到 80% 所需"),
+    "levers.out_of_reach": ("out of reach", "范围内无法达到"),
     # forecasts from a status date
     "as_of.start": ("the start of {year}", "{year}年初"),
     "as_of.date": ("{date}", "{date}年"),

@@ -31,6 +31,7 @@ class RunData:
     histograms: pd.DataFrame  # target, km2_low, km2_high, count
     manifest: dict | None = None  # run.json, if there is one
     folder: Path | None = None
+    levers: dict | None = None  # levers.json: what would change the odds, if computed
 
     @classmethod
     def load(cls, folder: str | Path) -> RunData:
@@ -58,6 +59,8 @@ class RunData:
             histograms=pd.read_csv(folder / "histograms.csv"),
             manifest=json.loads(manifest_path.read_text()) if manifest_path.exists() else None,
             folder=folder,
+            levers=(json.loads((folder / "levers.json").read_text(encoding="utf-8"))
+                    if (folder / "levers.json").exists() else None),
         )
 
     @classmethod

@@ -121,6 +121,17 @@ def _rc(lang: str) -> dict:
 
 @contextmanager
 def chart_style(lang: str = "en"):
-    """Apply the landsim chart style (and a CJK font for ``zh``) inside a ``with`` block."""
+    """Apply the landsim chart style (and a CJK font for ``zh``) inside a ``with`` block.
+
+    Starts from fresh font objects: matplotlib's cached FreeType fonts carry state (size,
+    hinting) that can move text extents by 1e-6 pt, and so the constrained layout, with
+    whatever was drawn before; fresh fonts make a chart depend only on its data.
+    """
+    from matplotlib import font_manager, text
+
+    font_manager._get_font.cache_clear()
+    metrics = getattr(text, "_get_text_metrics_function", None)  # per-renderer caches
+    if hasattr(metrics, "cache_clear"):
+        metrics.cache_clear()
     with mpl.rc_context(_rc(lang)):
         yield

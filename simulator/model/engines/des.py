@@ -27,8 +27,11 @@ from simulator.model.engines import ChunkOutcome
 
 __all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
 
-DISPATCH = NORMAL + 1
-"""Event priority of queue dispatch: after every ordinary event of the same instant."""
+BUDGET = NORMAL + 1
+"""Event priority of the replacement-budget decision: after the ordinary events of an
+instant, before its queue dispatch (so an accepted replacement queues at that instant)."""
+DISPATCH = NORMAL + 2
+"""Event priority of queue dispatch: after every other event of the same instant."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,11 @@ class LogEntry:
 
 
 class _Dispatch(simpy.Event):
-    def __init__(self, env: simpy.Environment, callback):
+    def __init__(self, env: simpy.Environment, callback, priority: int = DISPATCH):
         super().__init__(env)
         self.callbacks.append(callback)
         self._ok, self._value = True, None
-        env.schedule(self, priority=DISPATCH)
+        env.schedule(self, priority=priority)
 
 
 class StageResource(simpy.PriorityResource):
@@ -114,12 +117,22 @@ class LandReleaseModel:
         }
         # ... and the km² due but not yet handed over, by reporting pathway.
         self.waiting: dict[int, dict[int, float]] = {p: {} for p in self.pending}
+        # replacements: the column that replaces each column, and each pathway's budget
+        self.successor: dict[int, int] = {}
+        if layout.replaces is not None:
+            for c, j in enumerate(layout.replaces.tolist()):
+                if j >= 0:
+                    self.successor[j] = c
+        self.budget_used = [0.0] * P
+        self.budget_queue: dict[int, list[int]] = {}
 
     # ------------------------------------------------------------------ running
     def run(self) -> LandReleaseModel:
         """Simulate to the end (every project released, late or abandoned)."""
+        originals = self.layout.originals.tolist()
         for j in range(self.layout.n_projects):
-            self.env.process(self._project(j))
+            if originals[j]:
+                self.env.process(self._project(j))
         for p in self.pending:
             self.env.process(self._ledger(p))
         self.env.run()
@@ -141,13 +154,13 @@ class LandReleaseModel:
     def _factor(self, p: int) -> float:
         return self.d.global_factor * self.d.pathway_factor[p]
 
-    def _project(self, j: int):
+    def _project(self, j: int, start: float | None = None):
         env, d, layout = self.env, self.d, self.layout
         home = self._home[j]
         owner = d.owner[j]
         size = d.size[j]
-        yield env.timeout(d.start[j] - env.now)
-        self._record(j, "", "start")
+        yield env.timeout((d.start[j] if start is None else start) - env.now)
+        self._record(j, "", "start" if start is None else "replacement")
 
         if owner != home:  # routed: identify a route, then join the owner's stages
             mult, extra = event_effect(layout, d.event_start, home, env.now)
@@ -191,8 +204,36 @@ class LandReleaseModel:
             self._book(j, home, released, env.now)
 
     def _drop(self, j: int, home: int, size: float, stage: str) -> None:
-        self.dropped[home] += size
         self._record(j, stage, "drop", km2=size)
+        c = self.successor.get(j) if stage != "route" else None
+        if c is None:
+            self.dropped[home] += size  # the lineage ends here
+        else:
+            self.env.process(self._replace(c, home, size))
+
+    def _replace(self, c: int, home: int, size: float):
+        """Start replacement ``c`` after its delay, if the pathway's budget allows."""
+        env = self.env
+        yield env.timeout(self.d.replace_delay[c])
+        rep = self.layout.scenario.pathways[self.layout.pathways[home]].replacement
+        if rep.budget_km2 is None:
+            env.process(self._project(c, start=env.now))
+            return
+        queue = self.budget_queue.setdefault(home, [])
+        queue.append(c)
+        if len(queue) == 1:  # one decision per instant, by column order, as the fast engine
+            _Dispatch(env, lambda _e, h=home, b=rep.budget_km2: self._budget(h, b), BUDGET)
+
+    def _budget(self, home: int, budget: float) -> None:
+        queue = sorted(self.budget_queue.pop(home))
+        for c in queue:
+            size = self.d.size[c]
+            if self.budget_used[home] + size <= budget + 1e-12:
+                self.budget_used[home] += size
+                self.env.process(self._project(c, start=self.env.now))
+            else:
+                self.dropped[home] += size
+                self._record(c, "", "no-budget", km2=size)
 
     def _book(self, j: int, p: int, km2: float, t: float) -> None:
         first, last = self.layout.horizon
@@ -242,7 +283,9 @@ class _PyDraws:
     def __init__(self, draws: Draws):
         for name in draws.__dataclass_fields__:
             value = getattr(draws, name)
-            setattr(self, name, value.tolist() if name != "event_start" else value)
+            if value is not None and name != "event_start":
+                value = value.tolist()
+            setattr(self, name, value)
 
 
 def _as_python(draws: Draws) -> _PyDraws:

@@ -73,13 +73,68 @@ def run_chunk(
 
 
 def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
+    if layout.replaces is None:
+        done, _ = _run_stages(layout, draws, draws.start, track=False)
+        return _book(layout, draws, done, None, None)
+    # Replacements start when their predecessors drop out, and then share queues with
+    # everyone: iterate to the fixed point. Each pass is exact up to the first time its
+    # assumed replacement starts are wrong, and that time moves later every pass, so the
+    # starts settle on the causal schedule the SimPy engine produces.
+    shadows = np.flatnonzero(layout.replaces >= 0)
+    start = draws.start.copy()
+    start[:, shadows] = np.inf
+    for _ in range(shadows.size + 2):
+        done, drop_at = _run_stages(layout, draws, start, track=True)
+        new = _replacement_starts(layout, draws, drop_at, shadows)
+        if np.array_equal(new, start[:, shadows]):
+            break
+        start[:, shadows] = new
+    else:  # pragma: no cover — impossible for a causal schedule
+        raise RuntimeError("replacement schedule did not settle")
+    return _book(layout, draws, done, start, shadows)
+
+
+def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
+                        shadows: np.ndarray) -> np.ndarray:
+    """Start of each replacement: its predecessor's drop-out time + delay; inf if none.
+
+    With a ``budget_km2``, replacements are accepted in order of (start, column) while
+    the area replaced so far plus their own fits in the budget (first come, first served).
+    """
+    pred = layout.replaces[shadows]
+    starts = drop_at[:, pred] + draws.replace_delay[:, shadows]
+    for p, name in enumerate(layout.pathways):
+        rep = layout.scenario.pathways[name].replacement
+        if rep is None or rep.budget_km2 is None:
+            continue
+        mine = np.flatnonzero(layout.pathway[shadows] == p)
+        if mine.size == 0:
+            continue
+        s = starts[:, mine]
+        order, s_sorted = _stable_order(s)
+        size = np.take_along_axis(draws.size[:, shadows[mine]], order, axis=1)
+        used = np.zeros(s.shape[0])
+        accept = np.zeros(s.shape, dtype=bool)
+        for i in range(mine.size):
+            ok = np.isfinite(s_sorted[:, i]) & (used + size[:, i] <= rep.budget_km2 + 1e-12)
+            used += np.where(ok, size[:, i], 0.0)
+            accept[:, i] = ok
+        kept = np.empty_like(accept)
+        np.put_along_axis(kept, order, accept, axis=1)
+        starts[:, mine] = np.where(kept, s, np.inf)
+    return starts
+
+
+def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool):
+    """Completion times (R, N) of every project (inf if dropped or absent) and, if
+    ``track``, the times at which projects dropped out of a stage (inf otherwise)."""
     R, N = draws.size.shape
-    P, Y = len(layout.pathways), len(layout.years)
-    first = int(layout.years[0])
+    P = len(layout.pathways)
     factor = draws.global_factor[:, None] * draws.pathway_factor  # (R, P), as g * pf in DES
+    drop_at = np.full((R, N), np.inf) if track else None
 
     # ---- routed pathways: wait for the route year (already in draws.start), find a route
-    t_all = draws.start.copy()
+    t_all = start.copy()
     for u in range(P):
         route = layout.scenario.pathways[layout.pathways[u]].route
         if route is None:
@@ -109,12 +164,13 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
         for k, stage in enumerate(stages):
             if stage.capacity is None:
                 for i, b in enumerate(blocks):
-                    start = ts[i]
-                    mult, extra = _event_effects(layout, draws.event_start, owner, start)
-                    end = start + draws.duration[:, k, b.lo : b.hi] * fac * mult
+                    begin = ts[i]
+                    mult, extra = _event_effects(layout, draws.event_start, owner, begin)
+                    end = begin + draws.duration[:, k, b.lo : b.hi] * fac * mult
                     if b.routed:
                         end[np.isnan(end)] = np.inf  # not here: no duration was drawn
-                    _drop(end, draws.dropout_u[:, k, b.lo : b.hi], stage.dropout, extra)
+                    _drop(end, draws.dropout_u[:, k, b.lo : b.hi], stage.dropout, extra,
+                          None if drop_at is None else drop_at[:, b.lo : b.hi])
                     ts[i] = end
             else:
                 cols = np.concatenate([np.arange(b.lo, b.hi) for b in blocks])
@@ -129,12 +185,21 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
                                    draws.duration[:, k, cols], fac[:, 0], stage.capacity)
                 if skip is not None:
                     end = np.where(skip, arrive, end)
-                _drop(end, draws.dropout_u[:, k, cols], stage.dropout, extra)
+                record = None if drop_at is None else np.full(end.shape, np.inf)
+                _drop(end, draws.dropout_u[:, k, cols], stage.dropout, extra, record)
+                if record is not None:
+                    drop_at[:, cols] = np.minimum(drop_at[:, cols], record)
                 ts = np.split(end, np.cumsum([b.hi - b.lo for b in blocks])[:-1], axis=1)
         for b, m, t in zip(blocks, member, ts, strict=True):
             done[:, b.lo : b.hi] = np.where(m, t, done[:, b.lo : b.hi]) if b.routed else t
+    return done, drop_at
 
-    # ---- losses, then booking: at completion, or through a capped owner's ledger
+
+def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows) -> ChunkOutcome:
+    """Losses, then booking: at completion, or through a capped owner's ledger."""
+    R, N = draws.size.shape
+    P, Y = len(layout.pathways), len(layout.years)
+    first = int(layout.years[0])
     completed = np.isfinite(done)
     kept = np.where(completed, draws.size, 0.0)
     released = kept * draws.yield_  # size × yield, as the SimPy engine computes it
@@ -142,10 +207,20 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     late = np.zeros((R, P))
     dropped = np.zeros((R, P))
     loss = np.zeros((R, P))
+    if shadows is not None:
+        # a lineage's area is lost only where it ends: dropped with no replacement taken
+        present = np.ones((R, N), dtype=bool)
+        present[:, shadows] = np.isfinite(start[:, shadows])
+        replaced = np.zeros((R, N), dtype=bool)
+        replaced[:, layout.replaces[shadows]] = present[:, shadows]
+        lost = np.where(present & ~completed & ~replaced, draws.size, 0.0)
     for p in range(P):
         lo, hi = _span(layout, p)
         kept_p = kept[:, lo:hi].sum(axis=1)
-        dropped[:, p] = draws.size[:, lo:hi].sum(axis=1) - kept_p
+        if shadows is None:
+            dropped[:, p] = draws.size[:, lo:hi].sum(axis=1) - kept_p
+        else:
+            dropped[:, p] = lost[:, lo:hi].sum(axis=1)
         loss[:, p] = kept_p - released[:, lo:hi].sum(axis=1)
 
     # km² completed by (row, group, year), a group being (home pathway, owner): one bincount
@@ -220,10 +295,17 @@ def _span(layout: Layout, p: int) -> tuple[int, int]:
     return int(cols[0]), int(cols[-1]) + 1
 
 
-def _drop(t: np.ndarray, u: np.ndarray, dropout: float, extra) -> None:
-    """Set to inf (in place) the times of projects that drop out: u < min(1, dropout + extra)."""
+def _drop(t: np.ndarray, u: np.ndarray, dropout: float, extra, record=None) -> None:
+    """Set to inf (in place) the times of projects that drop out: u < min(1, dropout + extra).
+
+    ``record`` (same shape), if given, receives the time at which each of them dropped.
+    """
     if dropout > 0 or not np.isscalar(extra):
-        t[u < np.minimum(1.0, dropout + extra)] = np.inf
+        out = u < np.minimum(1.0, dropout + extra)
+        if record is not None:
+            hit = out & np.isfinite(t)
+            record[hit] = t[hit]
+        t[out] = np.inf
 
 
 def _stable_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,72 @@
+"""The report of a study (solve; sweeps and others can use it too), on the run report's machinery.
+
+A study report is a self-contained HTML page: the study's design, its headline in one
+plain sentence, tables, inlined charts and the manifest — the same page, stylesheet and
+figure markup as a run's report (:func:`simulator.report.html.render_page`,
+:func:`simulator.report.html.figure_html`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import pandas as pd
+
+from simulator.report.charts import ChartFile
+from simulator.report.html import figure_html, render_page
+from simulator.report.i18n import t
+
+__all__ = ["StudyPage", "render_study_report", "table_html"]
+
+
+@dataclass(frozen=True)
+class StudyPage:
+    """What a study report shows; texts are already in the report's language."""
+
+    title: str
+    design: str  # one paragraph: base scenario, parameters and ranges, replications, seed
+    headline: str  # the finding, one plain sentence
+    headline_value: float | None  # the number the headline states (data-value, for checks)
+    tables: Sequence[tuple[str, pd.DataFrame]]  # (heading, table)
+    charts: Sequence[ChartFile]
+    manifest: dict
+
+
+def table_html(frame: pd.DataFrame, table_id: str = "") -> str:
+    """A plain HTML table of ``frame`` (numbers right-aligned, 4 significant digits)."""
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, float):
+                cells.append(f'<td class="num">{value:.4g}</td>')
+            elif isinstance(value, (int,)) and not isinstance(value, bool):
+                cells.append(f'<td class="num">{value}</td>')
+            else:
+                cells.append(f"<td>{escape('' if value is None else str(value))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    ident = f' id="{escape(table_id)}"' if table_id else ""
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def render_study_report(page: StudyPage, *, lang: str = "en") -> str:
+    """A study's report as one self-contained HTML page."""
+    value = "" if page.headline_value is None else f' data-value="{page.headline_value!r}"'
+    body = [
+        f"<h1>{escape(page.title)}</h1>",
+        f'<p class="meta">{escape(page.design)}</p>',
+        f'<p class="headline" id="headline"{value}>{escape(page.headline)}</p>',
+    ]
+    for i, (heading, frame) in enumerate(page.tables):
+        body.append(f"<h2>{escape(heading)}</h2>{table_html(frame, f'table-{i}')}")
+    if page.charts:
+        body.append(f"<h2>{escape(t('section.charts', lang))}</h2>")
+        body += [figure_html(c, lang) for c in page.charts]
+    body.append(f"<h2>{escape(t('section.manifest', lang))}</h2>")
+    items = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                    for k, v in page.manifest.items())
+    body.append(f'<table id="manifest"><tbody>{items}</tbody></table>')
+    return render_page(page.title, "".join(body), lang)

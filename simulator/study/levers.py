@@ -1,0 +1,73 @@
+"""What would change the odds: each declared lever alone, its effect and what it would take.
+
+For a scenario's ``levers:``, with everything else as in the scenario and common random
+numbers throughout: the headline target's probability and mean km² at each lever's low
+and high end (the tornado), and the lever value that would give the target 50 % and
+80 % (:func:`simulator.study.solve.solve`, with a coarser tolerance: a hundredth of the
+range). ``landsim run`` writes the result as ``levers.json`` in the run folder and the
+report shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simulator.inputs.params import get_value
+from simulator.inputs.scenario import Scenario
+from simulator.run.backends import Backend, LocalBackend
+from simulator.study.solve import Evaluator, lever_range, solve
+
+__all__ = ["LEVELS", "LEVER_REPLICATIONS", "lever_effects"]
+
+LEVELS = (0.5, 0.8)
+LEVER_REPLICATIONS = 1000
+"""Replications per evaluation (at most; fewer if the run has fewer)."""
+
+
+def lever_effects(
+    scenario: Scenario,
+    *,
+    target: str | None = None,
+    replications: int = LEVER_REPLICATIONS,
+    seed: int = 0,
+    engine: str = "auto",
+    backend: Backend | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Each lever of ``scenario`` alone: its low/high effect and the value for 50 % and 80 %.
+
+    ``target`` defaults to the scenario's headline target (else its first). Returns plain
+    JSON data (levers.json). Raises ``ParameterError``/``ScenarioError`` for a lever whose
+    path or range does not fit the scenario.
+    """
+    target = target or scenario.headline or scenario.targets[0].name
+    backend = backend or LocalBackend(1)
+    evaluator = Evaluator(scenario, target, replications=replications, seed=seed, engine=engine,
+                          backend=backend)
+    out = {"target": target, "replications": replications, "seed": seed, "levers": []}
+    ranges = [lever_range(scenario, lv.path, lv.min, lv.max) for lv in scenario.levers]
+    with backend:
+        for lever, lr in zip(scenario.levers, ranges, strict=True):
+            now = get_value(scenario, lever.path)
+            base, low, high = evaluator.evaluate([  # {}: the scenario as it is
+                {}, {lever.path: lr.plain(lr.low)}, {lever.path: lr.plain(lr.high)}])
+            row = {
+                "path": lever.path, "description": lever.description,
+                "min": lr.low, "max": lr.high, "integer": lr.integer, "now": now,
+                "now_probability": base["probability"], "now_mean_km2": base["mean_km2"],
+                "low": {k: low[k] for k in ("probability", "ci95_low", "ci95_high", "mean_km2")},
+                "high": {k: high[k] for k in ("probability", "ci95_low", "ci95_high",
+                                              "mean_km2")},
+            }
+            for level in LEVELS:
+                answer = solve(scenario, target, level, lr, evaluator=evaluator, tolerance=1e-2)
+                row[f"for{round(level * 100)}"] = {
+                    "value": answer.value, "interval": list(answer.interval),
+                    "reachable": answer.reachable, "monotone": answer.monotone,
+                    "best": answer.best,
+                }
+            out["levers"].append(row)
+            if progress is not None:
+                progress(1)
+    out["evaluations"] = len(evaluator.rows)
+    return out

@@ -1,0 +1,530 @@
+"""Goal-seeking: the value of a lever at which a target's probability reaches a level.
+
+Every evaluation runs the same (seed, replications), so the probability is estimated with
+common random numbers: as the lever moves, each replication changes only through the
+lever, and the estimate is a smooth (usually monotone) step function of it. The solver
+
+1. scans the range on a coarse grid (in one batch on the back-end) to see whether the
+   level is reached at all, in which direction the probability moves and whether it
+   moves monotonically (beyond Monte Carlo noise);
+2. brackets the first crossing of the level and narrows the bracket by k-section (k =
+   the back-end's workers, so each step runs in parallel) until it is narrower than
+   the tolerance (a thousandth of the range; one step for a whole-number lever);
+3. does the same for the crossings of the probability's 95 % Wilson bounds: the lever
+   values between them are those at which the level lies inside the estimate's
+   interval — the answer's interval from the Monte Carlo error.
+
+With two levers, :func:`frontier` solves the second at several values of the first: the
+pairs that give the asked probability.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from simulator.inputs.errors import RunConfigError, ScenarioError
+from simulator.inputs.params import ParameterError, get_value, with_values
+from simulator.inputs.scenario import Scenario
+from simulator.run.backends import Backend, LocalBackend
+from simulator.study.points import run_points
+
+__all__ = [
+    "Evaluator",
+    "LeverRange",
+    "SolveResult",
+    "describe",
+    "frontier",
+    "lever_range",
+    "parse_lever",
+    "solve",
+    "write_solve",
+]
+
+GRID = 5
+"""Points of the first scan (ends included)."""
+TOLERANCE = 1e-3
+"""Bracket width at which a continuous lever's answer stops, as a share of its range."""
+
+
+@dataclass(frozen=True)
+class LeverRange:
+    """A lever to move: a numeric key path and the range to search."""
+
+    path: str
+    low: float
+    high: float
+    integer: bool = False
+
+    def grid(self, n: int) -> list[float]:
+        """``n`` values evenly over the range (whole numbers, deduplicated, for an integer)."""
+        values = np.linspace(self.low, self.high, n)
+        if self.integer:
+            return sorted({int(round(v)) for v in values})
+        return [float(v) for v in values]
+
+    def plain(self, value: float) -> float | int:
+        """``value`` as the scenario wants it (a whole number for an integer lever)."""
+        return int(round(value)) if self.integer else float(value)
+
+
+def parse_lever(text: str, scenario: Scenario) -> LeverRange:
+    """``"PATH=LOW:HIGH"`` → :class:`LeverRange`, checked against ``scenario``.
+
+    The path must hold a number (or an unset optional number, such as
+    ``schedule.quantile``); whole-number values (capacities) make a whole-number lever.
+    Raises ``ParameterError`` for bad text or a path that does not exist, and
+    ``ScenarioError`` if an end of the range makes the scenario invalid.
+    """
+    path, sep, rng = text.partition("=")
+    low, colon, high = rng.partition(":")
+    if not sep or not colon or not path.strip():
+        raise ParameterError(f"--lever expects PATH=LOW:HIGH (e.g. "
+                             f"pathways.consolidation.annual_cap=2:12), got {text!r}")
+    try:
+        lo, hi = float(low), float(high)
+    except ValueError:
+        raise ParameterError(f"--lever {text!r}: LOW and HIGH must be numbers") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
+        raise ParameterError(f"--lever {text!r}: needs finite LOW < HIGH")
+    return lever_range(scenario, path.strip(), lo, hi)
+
+
+def lever_range(scenario: Scenario, path: str, low: float, high: float) -> LeverRange:
+    """A checked :class:`LeverRange` (see :func:`parse_lever`)."""
+    current = get_value(scenario, path)
+    if current is not None and (isinstance(current, bool)
+                                or not isinstance(current, (int, float))):
+        raise ParameterError(f"{path}: is not a number ({current!r}); a lever moves a number")
+    integer = isinstance(current, int) and not isinstance(current, bool)
+    if integer and not (float(low).is_integer() and float(high).is_integer()):
+        raise ParameterError(f"{path}: is a whole number; give a whole-number range")
+    lever = LeverRange(path, float(low), float(high), integer)
+    for end in (low, high):
+        try:
+            with_values(scenario, {path: lever.plain(end)}, origin="solve")
+        except ScenarioError as exc:
+            raise ScenarioError([
+                type(p)(p.path, f"{p.message} — the lever's range {low:g}:{high:g} is not "
+                        "allowed here", p.file, p.line) for p in exc.problems
+            ]) from None
+    return lever
+
+
+@dataclass
+class SolveResult:
+    """The answer: ``value`` (None when out of reach), its interval, and how it was found."""
+
+    target: str
+    level: float
+    lever: LeverRange
+    value: float | None
+    interval: tuple[float | None, float | None]
+    probability: float | None  # estimate at ``value``
+    ci95: tuple[float, float] | None
+    reachable: bool
+    monotone: bool
+    direction: str  # "increasing", "decreasing" or "flat"
+    best: dict  # the highest probability seen: value, probability
+    fixed: dict = field(default_factory=dict)  # other levers held at these values
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        """Plain JSON data (solve.json's answer)."""
+        return {
+            "target": self.target,
+            "probability_wanted": self.level,
+            "lever": {"path": self.lever.path, "min": self.lever.low, "max": self.lever.high,
+                      "integer": self.lever.integer},
+            "value": self.value,
+            "interval": list(self.interval),
+            "probability": self.probability,
+            "ci95": list(self.ci95) if self.ci95 is not None else None,
+            "reachable": self.reachable,
+            "monotone": self.monotone,
+            "direction": self.direction,
+            "best": self.best,
+            **({"fixed": self.fixed} if self.fixed else {}),
+            "note": self.note,
+        }
+
+
+class Evaluator:
+    """Runs and remembers evaluations of one scenario and target at lever values."""
+
+    def __init__(self, scenario: Scenario, target: str, *, replications: int, seed: int,
+                 engine: str = "auto", backend: Backend):
+        names = [t.name for t in scenario.targets]
+        if target not in names:
+            raise RunConfigError(f"--target {target!r} is not a target of {scenario.name}; "
+                                 f"targets: {', '.join(names)}")
+        self.scenario, self.target = scenario, target
+        self.replications, self.seed, self.engine, self.backend = (
+            replications, seed, engine, backend)
+        self.rows: dict[tuple, dict] = {}
+
+    @property
+    def workers(self) -> int:
+        """How many points a step evaluates at once."""
+        return max(1, int(getattr(self.backend, "workers", 2)))
+
+    def evaluate(self, points: list[Mapping[str, float]]) -> list[dict]:
+        """Metrics of the target at each point (probability, ci95_low/high, mean_km2)."""
+        keys = [tuple(sorted(p.items())) for p in points]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.rows))
+        by_paths: dict[tuple, list[tuple]] = {}  # one design per set of paths (no gaps)
+        for key in todo:
+            by_paths.setdefault(tuple(k for k, _ in key), []).append(key)
+        for group in by_paths.values():
+            design = pd.DataFrame([dict(k) for k in group], index=range(len(group)))
+            done = run_points(self.scenario, design, replications=self.replications,
+                              seed=self.seed, engine=self.engine, backend=self.backend,
+                              origin="solve")
+            for key, (_, row) in zip(group, done.iterrows(), strict=True):
+                self.rows[key] = {
+                    **dict(key),
+                    "probability": float(row[f"{self.target}.probability"]),
+                    "ci95_low": float(row[f"{self.target}.ci95_low"]),
+                    "ci95_high": float(row[f"{self.target}.ci95_high"]),
+                    "mean_km2": float(row[f"{self.target}.mean_km2"]),
+                }
+        return [self.rows[k] for k in keys]
+
+    def table(self) -> pd.DataFrame:
+        """Every evaluation so far, sorted by the lever values."""
+        frame = pd.DataFrame(list(self.rows.values()))
+        paths = [c for c in frame.columns
+                 if c not in ("probability", "ci95_low", "ci95_high", "mean_km2")]
+        return frame.sort_values(paths).reset_index(drop=True)
+
+
+def solve(
+    scenario: Scenario,
+    target: str,
+    probability: float,
+    lever: LeverRange,
+    *,
+    replications: int = 2000,
+    seed: int = 0,
+    engine: str = "auto",
+    backend: Backend | None = None,
+    evaluator: Evaluator | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tolerance: float = TOLERANCE,
+) -> SolveResult:
+    """The value of ``lever`` at which ``target``'s probability reaches ``probability``.
+
+    Everything else stays as in ``scenario`` (and ``fixed``: other lever values).
+    Raises ``RunConfigError`` for a probability outside (0, 1) or an unknown target.
+    """
+    if not 0 < probability < 1:
+        raise RunConfigError(f"--probability must be between 0 and 1 (got {probability:g})")
+    if evaluator is None:
+        backend = backend or LocalBackend(1)
+        evaluator = Evaluator(scenario, target, replications=replications, seed=seed,
+                              engine=engine, backend=backend)
+    fixed = dict(fixed or {})
+
+    def at(values: list[float]) -> list[dict]:
+        return evaluator.evaluate([{**fixed, lever.path: lever.plain(v)} for v in values])
+
+    grid = lever.grid(GRID)
+    scan = at(grid)
+    p = np.array([r["probability"] for r in scan])
+    se = np.array([max((r["ci95_high"] - r["ci95_low"]) / 3.92, 1e-12) for r in scan])
+    trend = p[-1] - p[0]
+    direction = "flat" if trend == 0 and np.ptp(p) == 0 else (
+        "increasing" if trend >= 0 else "decreasing")
+    sign = -1.0 if direction == "decreasing" else 1.0
+    steps = sign * np.diff(p)
+    noise = 2 * np.sqrt(se[1:] ** 2 + se[:-1] ** 2)
+    monotone = bool(np.all(steps >= -noise))
+    best_i = int(np.argmax(p))
+    best = {"value": grid[best_i], "probability": float(p[best_i])}
+
+    def result(value, interval, row, reachable, note) -> SolveResult:
+        return SolveResult(target, probability, lever, value, interval,
+                           None if row is None else row["probability"],
+                           None if row is None else (row["ci95_low"], row["ci95_high"]),
+                           reachable, monotone, direction, best, fixed, note)
+
+    # f(x) ≥ level is the goal; for a decreasing probability the search runs downwards
+    ordered = grid if sign > 0 else grid[::-1]
+    values = [r["probability"] for r in (scan if sign > 0 else scan[::-1])]
+    if values[0] >= probability:
+        row = at([ordered[0]])[0]
+        return result(ordered[0], _interval(at, lever, ordered, sign, probability, tolerance),
+                      row, True, "already reached at the end of the range where the "
+                                 "probability is lowest")
+    crossing = next((i for i, v in enumerate(values) if v >= probability), None)
+    if crossing is None:
+        found = (f"the probability is {best['probability']:.1%} all over the range"
+                 if direction == "flat" else
+                 f"the highest probability found is {best['probability']:.1%} at "
+                 f"{best['value']:g}")
+        return result(None, (None, None), None, False,
+                      f"out of reach in {lever.low:g}–{lever.high:g}: {found}")
+    value = _bracket(at, lever, ordered[crossing - 1], ordered[crossing], "probability",
+                     probability, sign, tolerance, evaluator.workers)
+    row = at([value])[0]
+    note = "" if monotone else ("the probability is not monotone in the lever over this "
+                                "range; the answer is its first crossing of the level")
+    return result(value, _interval(at, lever, ordered, sign, probability, tolerance,
+                                   evaluator.workers), row, True, note)
+
+
+def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: float,
+             sign: float, tolerance: float, workers: int = 1) -> float:
+    """Narrow (a, b), with metric(a) < level ≤ metric(b), to the first value reaching level.
+
+    k-section: each step evaluates ``workers`` interior points at once.
+    """
+    width = 1.0 if lever.integer else tolerance * (lever.high - lever.low)
+    k = max(1, workers)
+    while abs(b - a) > width:
+        inner = [a + (b - a) * (i + 1) / (k + 1) for i in range(k)]
+        if lever.integer:
+            inner = sorted({lever.plain(v) for v in inner} - {a, b}, reverse=sign < 0)
+            if not inner:
+                break
+        rows = at(inner)
+        for v, r in zip(inner, rows, strict=True):
+            if r[metric] >= level:
+                b = v
+                break
+            a = v
+    return lever.plain(b)
+
+
+def _interval(at, lever, ordered, sign, level, tolerance, workers=1):
+    """Lever values where the 95 % bounds of the probability cross the level."""
+    out = []
+    for metric in ("ci95_high", "ci95_low"):  # the upper bound reaches the level first
+        values = [r[metric] for r in at(ordered)]
+        if values[0] >= level:
+            out.append(ordered[0])
+            continue
+        i = next((i for i, v in enumerate(values) if v >= level), None)
+        if i is None:
+            out.append(None)  # the lower bound never reaches it: no upper end in the range
+            continue
+        out.append(_bracket(at, lever, ordered[i - 1], ordered[i], metric, level, sign,
+                            tolerance, workers))
+    lo, hi = out
+    if sign < 0:  # searching downwards: the first crossing is the larger value
+        return hi, lo
+    return lo, hi
+
+
+def frontier(
+    scenario: Scenario,
+    target: str,
+    probability: float,
+    first: LeverRange,
+    second: LeverRange,
+    *,
+    points: int = 7,
+    replications: int = 2000,
+    seed: int = 0,
+    engine: str = "auto",
+    backend: Backend | None = None,
+) -> tuple[list[SolveResult], Evaluator]:
+    """Solve ``second`` at ``points`` values of ``first``: the pairs giving ``probability``."""
+    backend = backend or LocalBackend(1)
+    evaluator = Evaluator(scenario, target, replications=replications, seed=seed,
+                          engine=engine, backend=backend)
+    out = []
+    for value in first.grid(points):
+        out.append(solve(scenario, target, probability, second, evaluator=evaluator,
+                         fixed={first.path: first.plain(value)}, tolerance=TOLERANCE * 10))
+    return out, evaluator
+
+
+def describe(result: SolveResult, unit: str = "") -> str:
+    """One plain sentence with the answer."""
+    what = f"{result.target} at {result.level:.0%}"
+    where = (" with " + ", ".join(f"{k} = {v:g}" for k, v in result.fixed.items())
+             if result.fixed else "")
+    if not result.reachable:
+        return f"{what}: {result.note}{where}."
+    lo, hi = result.interval
+    span = (f"{_fmt(lo)}–{_fmt(hi)}" if lo is not None and hi is not None
+            else f"from {_fmt(lo)}" if lo is not None else "?")
+    relation = "≤" if result.direction == "decreasing" else "≥"
+    text = (f"{what} needs {result.lever.path} {relation} {_fmt(result.value)}{unit}{where} "
+            f"(95% interval {span}); the probability there is {result.probability:.1%} "
+            f"({result.ci95[0]:.1%}–{result.ci95[1]:.1%}).")
+    if result.note:
+        text += f" Note: {result.note}."
+    return text
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "beyond the range"
+    return f"{value:g}" if isinstance(value, int) else f"{value:.3g}"
+
+
+def write_solve(
+    out,
+    scenario: Scenario,
+    evaluator: Evaluator,
+    answers: list[SolveResult],
+    levers: list[LeverRange],
+    *,
+    langs: tuple[str, ...] = ("en",),
+    command: list[str] | None = None,
+    wall_seconds: float | None = None,
+    force: bool = False,
+    inputs=(),
+):
+    """Write a solve's folder atomically; returns its path.
+
+    Files: solve.json (the answer: value, interval, probability, reachable, …; with two
+    levers a ``frontier`` list), evaluations.csv, frontier.csv (two levers), solve.md (the
+    answer in a sentence), charts/ (PNG and SVG) and report.html (report.zh.html).
+    """
+    import json
+    from pathlib import Path
+
+    from simulator import __version__
+    from simulator.run.output import replace_folder
+
+    level = answers[0].level
+    single = len(levers) == 1
+    main = answers[0] if single else None
+    reachable = any(a.reachable for a in answers)
+    data = {
+        "format_version": 1,
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.digest(),
+        "target": evaluator.target,
+        "probability_wanted": level,
+        "levers": [{"path": lv.path, "min": lv.low, "max": lv.high, "integer": lv.integer}
+                   for lv in levers],
+        "value": main.value if main else None,
+        "interval": list(main.interval) if main else None,
+        "probability": main.probability if main else None,
+        "ci95": list(main.ci95) if main and main.ci95 else None,
+        "reachable": reachable,
+        "monotone": all(a.monotone for a in answers),
+        "direction": main.direction if main else None,
+        "best": main.best if main else None,
+        "note": main.note if main else "",
+        "answer": describe(main) if main else _frontier_text(answers, levers),
+        **({} if single else {"frontier": [a.as_dict() for a in answers]}),
+        "replications": evaluator.replications,
+        "seed": evaluator.seed,
+        "engine": evaluator.engine,
+        "evaluations": len(evaluator.rows),
+        "landsim_version": __version__,
+        "command": command,
+        "wall_seconds": wall_seconds,
+    }
+    table = evaluator.table()
+    frontier_rows = None if single else _frontier_frame(answers, levers)
+
+    def build(tmp: Path) -> None:
+        (tmp / "solve.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+        table.to_csv(tmp / "evaluations.csv", index=False, float_format="%.6g")
+        if frontier_rows is not None:
+            frontier_rows.to_csv(tmp / "frontier.csv", index=False, float_format="%.6g")
+        (tmp / "solve.md").write_text(f"# {scenario.name}: what it would take\n\n"
+                                      f"{data['answer']}\n", encoding="utf-8")
+        for lang in langs:
+            _write_report(tmp, scenario, data, table, frontier_rows, answers, levers, lang)
+
+    return replace_folder(Path(out), build, kind="solve", force=force, inputs=inputs)
+
+
+def _frontier_frame(answers: list[SolveResult], levers: list[LeverRange]) -> pd.DataFrame:
+    first, second = levers
+    return pd.DataFrame([{
+        first.path: a.fixed[first.path], "value": a.value,
+        "interval_low": a.interval[0], "interval_high": a.interval[1],
+        "probability": a.probability, "reachable": a.reachable,
+    } for a in answers])
+
+
+def _frontier_text(answers: list[SolveResult], levers: list[LeverRange]) -> str:
+    first, second = levers
+    pairs = [f"{first.path} = {a.fixed[first.path]:g} → {second.path} = {_fmt(a.value)}"
+             for a in answers if a.reachable]
+    level = answers[0].level
+    if not pairs:
+        return (f"{answers[0].target} does not reach {level:.0%} anywhere on the grid of "
+                f"{first.path} within {second.path}'s range.")
+    return (f"{answers[0].target} at {level:.0%}: " + "; ".join(pairs) + ".")
+
+
+def _write_report(folder, scenario, data, table, frontier_rows, answers, levers, lang):
+    from simulator.report.charts import save_chart
+    from simulator.report.formatting import pct, pct_range
+    from simulator.report.i18n import t
+    from simulator.report.solve_charts import frontier_chart, solve_chart
+    from simulator.report.study_report import StudyPage, render_study_report
+    from simulator.report.style import chart_style
+
+    charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
+    charts_dir.mkdir()
+    level, target = data["probability_wanted"], data["target"]
+    caption = t("caption", lang, name=scenario.name, n=f"{data['replications']:,}",
+                seed=data["seed"])
+    lever = levers[-1]
+    with chart_style(lang):
+        if len(levers) == 1:
+            ax = solve_chart(table, lever.path, level, data["value"], tuple(data["interval"]),
+                             label=lever.path, target=target, lang=lang)
+            charts = [save_chart(ax, charts_dir, "solve", caption)]
+        else:
+            ax = frontier_chart(frontier_rows, levers[0].path, lever.path, level,
+                                first_label=levers[0].path, second_label=lever.path,
+                                target=target, lang=lang)
+            charts = [save_chart(ax, charts_dir, "frontier", caption)]
+    design = t("solve.design", lang, scenario=scenario.name, target=target, p=pct(level),
+               lever=", ".join(lv.path for lv in levers),
+               low=" / ".join(f"{lv.low:g}" for lv in levers),
+               high=" / ".join(f"{lv.high:g}" for lv in levers),
+               n=f"{data['replications']:,}", seed=data["seed"])
+    answer = answers[0]
+    if len(levers) == 2:
+        headline, value = data["answer"], None
+    elif answer.reachable:
+        lo, hi = answer.interval
+        interval = f"{_fmt_lang(lo, lang)}–{_fmt_lang(hi, lang)}"
+        headline = t("solve.found", lang, target=target, p=pct(level), lever=lever.path,
+                     value=_fmt(answer.value), interval=interval,
+                     rel="≤" if answer.direction == "decreasing" else "≥",
+                     got=f"{pct(answer.probability)} ({pct_range(*answer.ci95)})")
+        value = answer.value
+    else:
+        headline = t("solve.unreachable", lang, target=target, p=pct(level), lever=lever.path,
+                     low=f"{lever.low:g}", high=f"{lever.high:g}",
+                     best=pct(answer.best["probability"]), value=f"{answer.best['value']:g}")
+        value = None
+    if not data["monotone"]:
+        headline += " " + t("solve.not_monotone", lang)
+    tables = [(t("section.evaluations", lang), table)]
+    if frontier_rows is not None:
+        tables.insert(0, (t("solve.frontier_title", lang, target=target, p=pct(level)),
+                          frontier_rows))
+    manifest = {t("manifest.version", lang): data["landsim_version"],
+                t("manifest.seed", lang): data["seed"],
+                t("manifest.replications", lang): f"{data['replications']:,}",
+                t("manifest.hash", lang): data["scenario_sha256"],
+                t("manifest.command", lang): " ".join(data["command"] or []) or "–"}
+    page = StudyPage(t("solve.report_title", lang) + f" — {scenario.name}", design, headline,
+                     value, tables, charts, manifest)
+    name = "report.html" if lang == "en" else f"report.{lang}.html"
+    (folder / name).write_text(render_study_report(page, lang=lang), encoding="utf-8")
+
+
+def _fmt_lang(value, lang: str) -> str:
+    from simulator.report.i18n import t
+
+    return t("solve.beyond", lang) if value is None else _fmt(value)
