@@ -38,8 +38,9 @@ browser:
 demo: $(STAMP) fonts
 	$(BIN)/landsim run scenarios/baseline.yaml --replications 10000
 
+# -n auto: one pytest worker per core (the suite is CPU-bound; see README, Development)
 test: $(STAMP) fonts browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

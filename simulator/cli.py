@@ -245,6 +245,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_execution(solve, resume=False)  # a solve takes seconds: nothing to resume
     solve.set_defaults(func=_cmd_solve)
 
+    disc = sub.add_parser("discover",
+                          help="which combinations of assumptions make a target fail (PRIM)")
+    disc.add_argument("source", type=Path,
+                      help="a finished sweep's folder, or a scenario file (then a Latin "
+                           "hypercube over --params, default the scenario's levers)")
+    disc.add_argument("--target", required=True, help="target name (e.g. plan-2035)")
+    disc.add_argument("--below", type=float, default=0.5,
+                      help="a point is a case when the target's probability is below this "
+                           "(default 0.5: more likely missed than met)")
+    disc.add_argument("--params", nargs="+", metavar="FILE|PATH=LOW:HIGH",
+                      help="with a scenario: parameters and ranges (default: its levers)")
+    disc.add_argument("--samples", type=_count, default=200,
+                      help="with a scenario: points of the Latin hypercube (default 200)")
+    disc.add_argument("--box", type=int, help="choose this box of the trajectory (default: "
+                                              "the knee)")
+    _add_sampling(disc, 1000, "point")
+    disc.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    disc.add_argument("--out", type=Path,
+                      help="output folder (default outputs/discover/<name>-<target>)")
+    _add_execution(disc)
+    disc.set_defaults(func=_cmd_discover)
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
     validate.set_defaults(func=_cmd_validate)
@@ -524,6 +546,49 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                   + (describe(a) if a.reachable else a.note))
     print(f"{wall:.1f} s · {len(evaluator.rows)} evaluations · wrote {path}/ (solve.json, "
           "report.html)")
+    return 0
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    if not 0 < args.below < 1:
+        raise LandsimError(f"--below must be between 0 and 1 (got {args.below:g})")
+    if "zh" in args.lang:
+        from simulator.report.style import cjk_font
+
+        cjk_font()
+    if args.source.is_dir():
+        from simulator.study.discover import discover_sweep
+
+        out = args.out or Path("outputs") / "discover" / f"{args.source.name}-{args.target}"
+        found = discover_sweep(args.source, args.target, out, below=args.below, choose=args.box,
+                               force=args.force, langs=tuple(args.lang), command=args.argv)
+    else:
+        scenario = load_scenario(args.source)
+        from simulator.run.backends import make_backend
+        from simulator.study.discover import discover_scenario
+        from simulator.study.sensitivity import parse_params
+
+        specs = args.params or [f"{lv.path}={lv.min:g}:{lv.max:g}" for lv in scenario.levers]
+        params = parse_params(scenario, specs)
+        out = args.out or Path("outputs") / "discover" / f"{scenario.name}-{args.target}"
+        backend = make_backend(args.workers, args.dask)
+        print(f"discover {scenario.name}: {args.target}, {args.samples} points (Latin "
+              f"hypercube over {len(params)} parameters) × {args.replications:,} replications "
+              f"(seed {args.seed}, common random numbers) on {backend.name}")
+        with _interruptible(out), _progress(args.samples, disable=args.quiet,
+                                            unit="point") as bar:
+            found = discover_scenario(
+                scenario, params, args.target, out, samples=args.samples,
+                replications=args.replications, seed=args.seed, below=args.below,
+                choose=args.box, engine=args.engine, backend=backend, resume=args.resume,
+                force=args.force, langs=tuple(args.lang), progress=bar.update,
+                inputs=[args.source], command=args.argv)
+    from simulator.study.discover import sentence
+
+    print(sentence(found))
+    print(found.result.box()[["parameter", "min", "max", "qp"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"wrote {out}/ (boxes.csv, discover.json, trajectory.csv, report.html)")
     return 0
 
 

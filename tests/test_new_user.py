@@ -46,10 +46,11 @@ def test_a_set_run_gets_its_own_folder_and_says_what_changed(tmp_path, monkeypat
 def test_a_second_language_adds_and_never_removes(tmp_path):
     out = tmp_path / "run"
     baseline = ROOT / "scenarios" / "baseline.yaml"
-    assert run("run", baseline, "-n", 100, "-q", "--lang", "en,zh", "--out", out) == 0
+    assert run("run", baseline, "-n", 100, "-q", "--lang", "en,zh", "--out", out,
+               "--no-levers") == 0
     assert {"report.html", "report.zh.html", "charts", "charts-zh"} <= {
         p.name for p in out.iterdir()}
-    assert run("run", baseline, "-n", 100, "-q", "--out", out) == 0
+    assert run("run", baseline, "-n", 100, "-q", "--out", out, "--no-levers") == 0
     assert run("report", out, "--lang", "zh") == 0  # adds Chinese to an English run
     assert (out / "report.html").exists() and (out / "report.zh.html").exists()
     with pytest.raises(SystemExit) as exit_:  # argparse refuses it before anything runs

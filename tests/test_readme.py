@@ -2,8 +2,9 @@
 
 Shell blocks run in a scratch folder where `.venv/bin/landsim` and `.venv/bin/python` are this
 test's interpreter. Two changes keep the suite quick, and change nothing a block checks:
-`-n` is capped at 2,000 (sensitivity runs 200 a point), and `run` commands that are not
-about reports get `--no-report`.
+`-n` is capped at 2,000 (sensitivity runs 200 a point; solve and discover 300, with at most
+40 design points), `run` commands that are not about reports get `--no-report`, and every
+`run` gets `--no-levers` (the levers section has tests of its own).
 Output shown in the README (the demo's table, the error example) must match what the
 commands print.
 """
@@ -45,10 +46,18 @@ def shrink(command: str) -> str:
     command = re.sub(r"(-n|--replications) (\d[\d_,]*)",
                      lambda m: f"{m.group(1)} {min(int(m.group(2).replace('_', '').replace(',', '')), 2000)}",
                      command)
+    # studies: fewer design points and replications (they check that the command runs)
+    command = re.sub(r"--samples (\d+)", lambda m: f"--samples {min(int(m.group(1)), 40)}",
+                     command)
+    if re.search(r"landsim (solve|discover)\b", command):
+        command = re.sub(r"(-n|--replications) (\d+)",
+                         lambda m: f"{m.group(1)} {min(int(m.group(2)), 300)}", command)
     if re.search(r"landsim sensitivity\b", command) and " -n " not in command:
         command = re.sub(r"(landsim sensitivity \S+)", r"\1 -n 200", command)
     if re.search(r"landsim run\b", command) and "--lang" not in command and "--no-report" not in command:
         command = re.sub(r"(landsim run \S+)", r"\1 --no-report", command)
+    if re.search(r"landsim run\b", command) and "--no-levers" not in command:
+        command = re.sub(r"(landsim run \S+)", r"\1 --no-levers", command)  # tested elsewhere
     return command
 
 

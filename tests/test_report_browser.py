@@ -129,3 +129,49 @@ def test_chinese_report_renders_cjk_glyphs(browser, run_folder):
     images = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
     assert images == [True] * 7  # six, and the levers' tornado
+
+
+@pytest.fixture(scope="module")
+def study_folders(tmp_path_factory):
+    """A discovery (on a synthetic finished sweep) and a solve, each with en and zh reports."""
+    import numpy as np
+    import pandas as pd
+
+    from simulator.study.discover import discover_sweep
+
+    base = tmp_path_factory.mktemp("studies")
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.random((300, 3)), columns=["x1", "x2", "x3"])
+    sweep = base / "sweep"
+    sweep.mkdir()
+    fail = (x.x1 < 0.4) & (x.x2 > 0.6)
+    x.assign(**{"t.probability": np.where(fail, 0.2, 0.8)}).to_csv(sweep / "points.csv",
+                                                                    index=False)
+    (sweep / "sweep.json").write_text(json.dumps({"parameters": ["x1", "x2", "x3"],
+                                                  "base_scenario": "synthetic", "seed": 0,
+                                                  "replications_per_point": 100}))
+    discover_sweep(sweep, "t", base / "discover", langs=("en", "zh"))
+    assert cli.main(["solve", str(ROOT / "scenarios" / "buffered-programme.yaml"), "--target",
+                     "plan-2035", "--probability", "0.5", "--lever", "programme=1:1.5", "-n",
+                     "300", "--workers", "1", "--lang", "en,zh", "--out", str(base / "solve"),
+                     "-q"]) == 0
+    return {"discover": (base / "discover", "discover.json", "density"),
+            "solve": (base / "solve", "solve.json", "value")}
+
+
+@pytest.mark.parametrize("study", ["discover", "solve"])
+def test_study_reports_load_offline_decode_and_state_the_json_number(browser, study_folders,
+                                                                     study):
+    folder, data_file, key = study_folders[study]
+    data = json.loads((folder / data_file).read_text())
+    for name in ("report.html", "report.zh.html"):
+        requested, failed = open_page(browser, folder / name)
+        assert failed == [] and all(u.startswith(("file:", "data:")) for u in requested)
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 300)")
+        assert images and all(images)
+        headline = browser.find_element("id", "headline")
+        assert float(headline.get_attribute("data-value")) == data[key]
+        assert headline.is_displayed() and headline.text
+    glyphs = browser.execute_script(GLYPHS)  # the zh page is the one loaded last
+    assert glyphs["distinct"] and glyphs["inkA"] > 100

@@ -1,6 +1,9 @@
 """Sensitivity: ranges, known answers for OAT, Morris and Sobol, and the command."""
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import NEGOTIATION, ROOT, scenario
@@ -91,8 +94,13 @@ def test_sensitivity_command(tmp_path, capsys):
                      "pathways.consolidation.annual_cap", "--method", "oat", "-n", "200",
                      "--out", str(out), "--workers", "1", "-q"]) == 0
     assert "oat sensitivity of longgang-2025" in capsys.readouterr().out
-    assert {"indices.csv", "points.csv", "sensitivity.md", "sensitivity.json", "charts"} <= {
-        p.name for p in out.iterdir()}
+    assert {"indices.csv", "points.csv", "sensitivity.md", "sensitivity.json", "charts",
+            "report.html", "report.zh.html"} <= {p.name for p in out.iterdir()}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    swing = pd.read_csv(out / "indices.csv").query("output == 'consolidation-4 km²'").swing
+    shown = float(re.search(r'id="headline" data-value="([^"]+)"', html).group(1))
+    assert shown == pytest.approx(float(swing.abs().max()), rel=1e-5)  # CSV keeps 6 digits
+    assert html.count("data:image/svg+xml;base64,") == len(list((out / "charts").glob("*.svg")))
     assert cli.main(["sensitivity", str(ROOT / "scenarios" / "longgang-2025.yaml"), "--params",
                      "pathways.consolidation.annual_cap", "--method", "sobol", "-q"]) == 2
     assert "sobol needs at least two parameters" in capsys.readouterr().err

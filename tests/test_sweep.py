@@ -1,6 +1,8 @@
 """Sweeps: designs, a known answer, back-end determinism and resuming."""
 
 import json
+
+import pandas as pd
 import textwrap
 
 import numpy as np
@@ -41,11 +43,18 @@ def test_longer_negotiation_never_raises_the_odds(tmp_path):
     at_base = points[points["pathways.c.stages[0].duration.median"] == 2.0].iloc[0]
     assert at_base["t.probability"] == plain.target_odds().loc["t", "probability"]
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == [".landsim-output", "charts", "points", "points.csv", "study.json", "sweep.json"]
+    assert files == [".landsim-output", "charts", "points", "points.csv", "report.html",
+                     "report.zh.html", "study.json", "sweep.json"]
     assert sorted(p.name for p in (tmp_path / "out" / "charts").iterdir()) == [
         "km2.png", "km2.svg", "odds.png", "odds.svg"]
     manifest = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert manifest["status"] == "complete" and manifest["points"] == 6
+    # a report for the study: its headline number is the best probability of points.csv
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    best = pd.read_csv(tmp_path / "out" / "points.csv")["t.probability"].max()
+    assert f'data-value="{float(best)!r}"' in html and "<script" not in html
+    assert html.count("data:image/svg+xml;base64,") == 2
+    assert "参数扫描" in (tmp_path / "out" / "report.zh.html").read_text(encoding="utf-8")
 
 
 def test_designs(tmp_path):

@@ -173,6 +173,53 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.for50": ("Value for 50%", "达到 50% 所需"),
     "col.for80": ("Value for 80%", "达到 80% 所需"),
     "levers.out_of_reach": ("out of reach", "范围内无法达到"),
+    # sweep and sensitivity reports
+    "sweep.title": ("Sweep {name}", "参数扫描 {name}"),
+    "sweep.design": ("Base scenario {base}; {design} design, {n} points over {ranges}; {reps} "
+                     "replications a point, seed {seed}, common random numbers.",
+                     "基准情景 {base}；{design} 设计，{n} 个点，参数范围：{ranges}；每点 {reps} 次"
+                     "模拟，随机种子 {seed}，共同随机数。"),
+    "sweep.caption": ("Sweep {name} on scenario {base}", "情景 {base} 的参数扫描 {name}"),
+    "sensitivity.title": ("Sensitivity of {base} ({method})", "{base} 的敏感性分析（{method}）"),
+    "sensitivity.design": ("Scenario {base}; {method} design, {n} points over {ranges}; {reps} "
+                           "replications a point, seed {seed}, common random numbers.",
+                           "情景 {base}；{method} 设计，{n} 个点，参数范围：{ranges}；每点 {reps} "
+                           "次模拟，随机种子 {seed}，共同随机数。"),
+    "sensitivity.caption": ("Sensitivity of {base} ({method})", "{base} 的敏感性分析（{method}）"),
+    "sensitivity.indices": ("Indices", "敏感性指标"),
+    "sweep.headline": ("Across the {n} points, the chance of {target} ranges from {low} to "
+                       "{high}; it is highest at {where}.",
+                       "在 {n} 个点中，{target} 的实现概率介于 {low} 与 {high} 之间；最高处为 {where}。"),
+    "sensitivity.headline": ("For {target}, {param} matters most ({measure} {value}).",
+                             "对 {target} 而言，{param} 影响最大（{measure} {value}）。"),
+    "sensitivity.none": ("No parameter measurably moves the km² counted toward {target}.",
+                         "没有参数明显改变计入 {target} 的面积。"),
+    # scenario discovery
+    "discover.title": ("Which combinations of assumptions make {target} fail",
+                       "哪些假设组合使{target}难以实现"),
+    "discover.design": ("Scenario {scenario}; {n} points of a Latin hypercube over {params}; "
+                        "{reps} replications a point, seed {seed}, common random numbers. A case "
+                        "is a point where P({target}) < {below}.",
+                        "情景 {scenario}；拉丁超立方设计 {n} 个点，参数：{params}；每点 {reps} 次模拟，"
+                        "随机种子 {seed}，共同随机数。情形定义：P({target}) < {below} 的点。"),
+    "discover.box": ("The chosen box: restricted parameters", "所选区域：受限参数"),
+    "discover.stability": ("Stability: how often each parameter is restricted on random halves",
+                           "稳定性：随机半样本中各参数受限的比例"),
+    "discover.trajectory": ("Peeling trajectory", "剥离轨迹"),
+    "discover.trajectory_title": ("PRIM peeling trajectory for {target}",
+                                  "{target} 的PRIM剥离轨迹"),
+    "discover.coverage": ("Coverage: share of all cases inside the box (%)",
+                          "覆盖率：区域内情形占全部情形（%）"),
+    "discover.density": ("Density: share of cases among the box's points (%)",
+                         "密度：区域内点中情形的比例（%）"),
+    "discover.res_dim": ("Restricted parameters", "受限参数个数"),
+    "discover.chosen": ("Chosen box ({i})", "所选区域（{i}）"),
+    "discover.limits_title": ("The box's limits within each parameter's range",
+                              "各参数范围内的区域界限"),
+    "discover.pairs_title": ("Points of the design: cases and the box", "设计点：情形与所选区域"),
+    "discover.case": ("Case (P < {below})", "情形（P < {below}）"),
+    "discover.other": ("Other points", "其他点"),
+    "discover.caption": ("{n} design points · target {target}", "{n} 个设计点 · 目标 {target}"),
     # forecasts from a status date
     "as_of.start": ("the start of {year}", "{year}年初"),
     "as_of.date": ("{date}", "{date}年"),

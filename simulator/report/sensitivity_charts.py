@@ -62,7 +62,9 @@ def sobol_chart(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> A
             error_kw={"ecolor": GREYS[0], "capsize": 2, "linewidth": 0.8},
             label="ST (with interactions)")
     ax.set_yticks(y, [short(p) for p in rows.parameter], fontsize=7)
-    ax.set_xlim(min(0, float(np.nanmin(rows.S1 - rows.S1_conf))) - 0.02, 1.05)
+    # room for the whole interval: an estimate near 1 with its error bar is not cut off
+    right = float(np.nanmax(np.r_[rows.ST + rows.ST_conf, rows.S1 + rows.S1_conf, 1.0]))
+    ax.set_xlim(min(0, float(np.nanmin(rows.S1 - rows.S1_conf))) - 0.02, right + 0.05)
     ax.axvline(0, color=GREYS[0], linewidth=0.8)
     ax.set_xlabel("Sobol index (share of variance)")
     ax.set_title(output, loc="left", fontsize=9)
@@ -77,10 +79,18 @@ def morris_chart(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> 
     rows = indices[indices.output == output]
     ax.errorbar(rows.mu_star, rows.sigma, xerr=rows.mu_star_conf, fmt="o", color=GREYS[0],
                 ecolor=GREYS[3], markersize=4, capsize=2)
-    for _, row in rows.iterrows():
-        ax.annotate(short(row.parameter), (row.mu_star, row.sigma), textcoords="offset points",
-                    xytext=(4, 3), fontsize=7)
     top = float(max(rows.mu_star.max(), rows.sigma.max(), 1e-9)) * 1.15
+    # labels: right of the point, or left of it near the right edge; points close together
+    # get their labels staggered up and down so they do not overlap
+    placed: list[tuple[float, float]] = []
+    for _, row in rows.sort_values("mu_star").iterrows():
+        near = sum(1 for x, y in placed if abs(x - row.mu_star) < 0.12 * top
+                   and abs(y - row.sigma) < 0.08 * top)
+        placed.append((row.mu_star, row.sigma))
+        left = row.mu_star > 0.6 * top
+        ax.annotate(short(row.parameter), (row.mu_star, row.sigma), textcoords="offset points",
+                    xytext=(-5 if left else 5, 3 - 10 * near), ha="right" if left else "left",
+                    fontsize=7, annotation_clip=True)
     ax.plot([0, top], [0, top], color=ACCENT, linewidth=0.7, linestyle=":")  # σ = μ*
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)

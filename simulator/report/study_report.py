@@ -18,7 +18,7 @@ from simulator.report.charts import ChartFile
 from simulator.report.html import figure_html, render_page
 from simulator.report.i18n import t
 
-__all__ = ["StudyPage", "render_study_report", "table_html"]
+__all__ = ["StudyPage", "charts_in", "render_study_report", "table_html", "write_study_report"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,29 @@ def render_study_report(page: StudyPage, *, lang: str = "en") -> str:
                     for k, v in page.manifest.items())
     body.append(f'<table id="manifest"><tbody>{items}</tbody></table>')
     return render_page(page.title, "".join(body), lang)
+
+
+def charts_in(folder, caption: str) -> list[ChartFile]:
+    """The charts already saved in ``folder`` (``<name>.svg`` with its PNG), for a report.
+
+    Titles are the SVG's own ``<title>``-less names made readable (``heatmap-batch-3`` →
+    "heatmap batch-3"); the caption is the study's.
+    """
+    from pathlib import Path
+
+    folder = Path(folder)
+    out = []
+    for svg in sorted(folder.glob("*.svg")) if folder.is_dir() else []:
+        name = svg.stem
+        out.append(ChartFile(name, name.replace("-", " ", 1), caption, svg.with_suffix(".png"),
+                             svg, svg.read_text(encoding="utf-8")))
+    return out
+
+
+def write_study_report(folder, page: StudyPage, lang: str = "en"):
+    """Write ``page`` as ``report.html`` (``report.zh.html``) in ``folder``; returns the path."""
+    from pathlib import Path
+
+    path = Path(folder) / ("report.html" if lang == "en" else f"report.{lang}.html")
+    path.write_text(render_study_report(page, lang=lang), encoding="utf-8")
+    return path

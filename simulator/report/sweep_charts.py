@@ -55,7 +55,7 @@ def against_parameter(points: pd.DataFrame, parameter: str, targets: list[str], 
 
 
 def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
-            ax: Axes | None = None) -> Axes:
+            ax: Axes | None = None, labels: dict[str, str] | None = None) -> Axes:
     """``column`` over two parameters; probabilities get the 50 % and 80 % contours."""
     if ax is None:
         ax = Figure(figsize=(7.0, 4.6), layout="constrained").add_subplot()
@@ -73,7 +73,8 @@ def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
             ax.clabel(lines, fmt=lambda v: f"{v:.0f}%", fontsize=8)
         if z.size <= 64:
             for (j, i), value in np.ndenumerate(z):
-                ink = "white" if (value > (60 if percent else np.nanmean(z))) else GREYS[0]
+                # white on the darker half of the colour scale, dark ink on the lighter half
+                ink = "white" if mesh.norm(value) > 0.5 else GREYS[0]
                 ax.annotate(f"{value:.0f}" if percent else f"{value:.1f}", (xs[i], ys[j]),
                             ha="center", va="center", fontsize=7, color=ink)
     else:  # scattered designs (lhs, sobol)
@@ -86,10 +87,17 @@ def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
         ax.plot(points[x], points[y], "o", color=GREYS[1], markersize=2)
     bar = ax.figure.colorbar(mesh, ax=ax)
     bar.set_label("Probability (%)" if percent else "km²")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    labels = labels or {}
+    ax.set_xlabel(axis_label(x, labels))
+    ax.set_ylabel(axis_label(y, labels))
     ax.grid(False)
     return ax
+
+
+def axis_label(path: str, labels: dict[str, str]) -> str:
+    """A parameter's description (with its unit) over its key path, or the key path alone."""
+    described = labels.get(path)
+    return f"{described}\n{path}" if described else path
 
 
 SMALL = 0.01
@@ -107,24 +115,30 @@ def sweep_figures(result) -> dict[str, Figure]:
     params = [p.path for p in spec.parameters]
     targets = [t.name for t in result.sweep.base.targets]
     target = spec.target or targets[0]
+    # axis labels: the sweep file's description, else the base scenario's lever description
+    levers = {lv.path: lv.description.split(" | zh:")[0] for lv in result.sweep.base.levers}
+    labels = {p.path: p.description or levers.get(p.path) for p in spec.parameters}
+    labels = {k: v for k, v in labels.items() if v}
     note = ("Every probability here is below 1%: the km² chart shows what the parameters move")
     figures: dict[str, Figure] = {}
     if len(params) == 1:
         for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
             ax = against_parameter(result.points, params[0], targets, metric=metric)
+            ax.set_xlabel(axis_label(params[0], labels))
             if metric == "probability" and all_small(result.points, targets):
                 ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
                         color=ACCENT, fontsize=9, wrap=True)
             figures[name] = ax.figure
     elif len(params) == 2:
         ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
-                     percent=True)
+                     percent=True, labels=labels)
         ax.set_title(f"Probability of meeting {target}", loc="left")
         if all_small(result.points, [target]):
             ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom",
                     color=ACCENT, fontsize=8)
         figures["heatmap"] = ax.figure
-        ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2", percent=False)
+        ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2", percent=False,
+                     labels=labels)
         ax.set_title(f"Mean release counted toward {target} (km²)", loc="left")
         figures["heatmap-km2"] = ax.figure
     return figures

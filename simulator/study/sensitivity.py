@@ -292,6 +292,44 @@ def _write(result: SensitivityResult, folder: Path) -> None:
                                              encoding="utf-8")
     (folder / "sensitivity.md").write_text(describe(result), encoding="utf-8")
     draw_sensitivity_charts(result, folder / "charts")
+    for lang in ("en", "zh"):
+        _report(result, folder, lang)
+
+
+def headline(result: SensitivityResult, lang: str = "en") -> tuple[str, float | None]:
+    """The analysis's finding in a sentence: what matters most for the headline target's km²."""
+    from simulator.report.i18n import t
+
+    target = result.scenario.headline or result.scenario.targets[0].name
+    ranked = result.ranking(f"{target} km²")
+    measurable = ranked[_measurable(ranked, result.method)]
+    if measurable.empty:
+        return t("sensitivity.none", lang, target=target), None
+    top = measurable.iloc[0]
+    key = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}[result.method]
+    unit = "" if result.method == "sobol" else " km²"
+    return (t("sensitivity.headline", lang, target=target, param=top["parameter"], measure=key,
+              value=f"{top[key]:.3g}{unit}"), float(top[key]))
+
+
+def _report(result: SensitivityResult, folder: Path, lang: str) -> None:
+    """The analysis's report.html / report.zh.html on the study-report machinery."""
+    from simulator.report.i18n import t
+    from simulator.report.study_report import StudyPage, charts_in, write_study_report
+
+    ranges = "; ".join(f"{p.path} {p.low:g}–{p.high:g}" for p in result.params)
+    design = t("sensitivity.design", lang, base=result.scenario.name, method=result.method,
+               n=len(result.points), ranges=ranges,
+               reps=f"{result.manifest['replications_per_point']:,}",
+               seed=result.manifest["seed"])
+    sentence, value = headline(result, lang)
+    caption = t("sensitivity.caption", lang, base=result.scenario.name, method=result.method)
+    page = StudyPage(t("sensitivity.title", lang, base=result.scenario.name,
+                       method=result.method), design, sentence, value,
+                     [(t("sensitivity.indices", lang), result.indices)],
+                     charts_in(folder / "charts", caption),
+                     {k: str(v) for k, v in result.manifest.items()})
+    write_study_report(folder, page, lang)
 
 
 def _measurable(ranked: pd.DataFrame, method: str) -> pd.Series:

@@ -467,7 +467,7 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
     from simulator.report.formatting import pct, pct_range
     from simulator.report.i18n import t
     from simulator.report.solve_charts import frontier_chart, solve_chart
-    from simulator.report.study_report import StudyPage, render_study_report
+    from simulator.report.study_report import StudyPage, write_study_report
     from simulator.report.style import chart_style
 
     charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
@@ -520,8 +520,7 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
                 t("manifest.command", lang): " ".join(data["command"] or []) or "–"}
     page = StudyPage(t("solve.report_title", lang) + f" — {scenario.name}", design, headline,
                      value, tables, charts, manifest)
-    name = "report.html" if lang == "en" else f"report.{lang}.html"
-    (folder / name).write_text(render_study_report(page, lang=lang), encoding="utf-8")
+    write_study_report(folder, page, lang)
 
 
 def _fmt_lang(value, lang: str) -> str:

@@ -61,6 +61,8 @@ class SweepParameter(BaseModel):
         "uniform", description="How lhs and sobol designs spread points over [min, max]."
     )
     mode: float | None = Field(None, description="Peak of a triangular distribution.")
+    description: str | None = Field(
+        None, max_length=200, description="What the parameter is, with its unit (chart axes).")
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Values at quantiles ``u`` in [0, 1) of this parameter's distribution."""
@@ -235,6 +237,8 @@ def run_sweep(
             from simulator.report.sweep_charts import draw_sweep_charts
 
             draw_sweep_charts(result, partial / "charts")
+        for lang in ("en", "zh"):
+            _report(result, partial, lang)
         folder.finish()
     return result
 
@@ -259,3 +263,40 @@ def _manifest(sweep: LoadedSweep, design: pd.DataFrame, backend: Backend) -> dic
         "backend": backend.name,
         "status": "running",
     }
+
+
+def headline(result: SweepResult, lang: str = "en") -> tuple[str, float]:
+    """The sweep's finding in a sentence, and the number it states (the best probability)."""
+    from simulator.report.formatting import pct
+    from simulator.report.i18n import t
+
+    spec = result.sweep.spec
+    target = spec.target or result.sweep.base.targets[0].name
+    column = f"{target}.probability"
+    points = result.points
+    best = points.loc[points[column].idxmax()]
+    where = ", ".join(f"{p.path} = {best[p.path]:.3g}" for p in spec.parameters)
+    return (t("sweep.headline", lang, n=len(points), target=target,
+              low=pct(float(points[column].min())), high=pct(float(best[column])), where=where),
+            float(best[column]))
+
+
+def _report(result: SweepResult, folder: Path, lang: str) -> None:
+    """The sweep's report.html / report.zh.html on the study-report machinery."""
+    from simulator.report.i18n import t
+    from simulator.report.study_report import StudyPage, charts_in, write_study_report
+
+    spec = result.sweep.spec
+    ranges = "; ".join(
+        f"{p.path} {p.min:g}–{p.max:g}" if p.levels is None else
+        f"{p.path} {', '.join(f'{v:g}' for v in p.levels)}" for p in spec.parameters)
+    design = t("sweep.design", lang, base=result.sweep.base.name, design=spec.design,
+               n=len(result.points), ranges=ranges, reps=f"{spec.replications:,}",
+               seed=spec.seed)
+    sentence, value = headline(result, lang)
+    caption = t("sweep.caption", lang, name=spec.name, base=result.sweep.base.name)
+    page = StudyPage(t("sweep.title", lang, name=spec.name), design, sentence, value,
+                     [(t("section.evaluations", lang), result.points.reset_index())],
+                     charts_in(folder / "charts", caption),
+                     {k: str(v) for k, v in result.manifest.items()})
+    write_study_report(folder, page, lang)

@@ -1,0 +1,289 @@
+"""Scenario discovery: which combinations of assumptions make a target fail (PRIM).
+
+A *case of interest* is a design point at which the target's probability is below a
+threshold (``below``, default 0.5: the target is more likely missed than met). The design is
+either a finished sweep's points (``points.csv``) or a Latin hypercube this module runs
+itself over parameter ranges — by default the scenario's ``levers:`` — with common random
+numbers. PRIM (:mod:`simulator.study.prim`) then finds the box of parameter ranges in
+which such points concentrate.
+
+Cases are labelled per point, from the point's estimated probability, not per replication:
+a point is one setting of the assumptions, and "the target is missed under these
+assumptions" is the statement a policy reader needs. (Per-replication labels would ask
+which random draws miss, which PRIM cannot explain with the parameters.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from scipy.stats import qmc
+
+from simulator.inputs.errors import RunConfigError
+from simulator.inputs.scenario import Scenario
+from simulator.run.backends import Backend, LocalBackend
+from simulator.study.points import StudyFolder, run_points, study_digest
+from simulator.study.prim import PrimResult, prim, stability
+from simulator.study.sensitivity import ParamRange
+
+__all__ = [
+    "Discovery",
+    "discover",
+    "discover_scenario",
+    "discover_sweep",
+    "lhs_design",
+    "load_points",
+    "sentence",
+    "write_discovery",
+]
+
+
+@dataclass
+class Discovery:
+    """A finished discovery: the points, the case definition, PRIM's boxes and stability."""
+
+    target: str
+    below: float
+    points: pd.DataFrame  # parameter columns, the target's metrics, and "case"
+    parameters: list[str]
+    descriptions: dict[str, str]
+    result: PrimResult
+    stable: pd.DataFrame
+    design: dict  # how the points were made (base scenario, ranges, replications, seed)
+
+    def summary(self) -> dict:
+        """discover.json: the chosen box's statistics, threshold and case definition."""
+        stats = self.result.stats()
+        return {
+            "format_version": 1,
+            "target": self.target,
+            "threshold": self.below,
+            "case_definition": f"a point whose estimated probability of {self.target} is "
+                               f"below {self.below:g} (the target is more likely missed "
+                               "than met there)" if self.below == 0.5 else
+                               f"a point whose estimated probability of {self.target} is "
+                               f"below {self.below:g}",
+            "points": int(len(self.points)),
+            "cases": int(self.points.case.sum()),
+            "chosen_box": int(self.result.chosen),
+            "coverage": stats["coverage"],
+            "density": stats["density"],
+            "mass": stats["mass"],
+            "restricted": list(self.result.box().parameter),
+            "sentence": sentence(self),
+            "design": self.design,
+        }
+
+
+def lhs_design(params: Sequence[ParamRange], samples: int, seed: int) -> pd.DataFrame:
+    """A Latin hypercube of ``samples`` points over the ranges (columns: key paths)."""
+    u = qmc.LatinHypercube(d=len(params), seed=seed).random(samples)
+    return pd.DataFrame({p.path: p.clip(p.low + u[:, k] * (p.high - p.low))
+                         for k, p in enumerate(params)})
+
+
+def load_points(folder: str | Path) -> tuple[pd.DataFrame, list[str], dict]:
+    """A finished sweep's points, its parameter paths and its description (sweep.json).
+
+    Raises ``RunConfigError`` if ``folder`` is not a finished sweep.
+    """
+    folder = Path(folder)
+    points, manifest = folder / "points.csv", folder / "sweep.json"
+    if not points.exists() or not manifest.exists():
+        raise RunConfigError(f"{folder} is not a finished sweep folder (points.csv and "
+                             "sweep.json); give a sweep's output folder or a scenario file")
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    names = [p if isinstance(p, str) else p["path"] for p in info.get("parameters", [])]
+    return pd.read_csv(points), names, info
+
+
+def discover(
+    points: pd.DataFrame,
+    parameters: list[str],
+    target: str,
+    *,
+    below: float = 0.5,
+    choose: int | None = None,
+    descriptions: dict[str, str] | None = None,
+    design: dict | None = None,
+    resamples: int = 20,
+    seed: int = 0,
+) -> Discovery:
+    """Label the points (probability of ``target`` below ``below``) and run PRIM.
+
+    Raises ``RunConfigError`` for an unknown target, a threshold outside (0, 1), or a
+    design with no cases (or only cases): then there is nothing to tell apart.
+    """
+    column = f"{target}.probability"
+    if column not in points.columns:
+        found = sorted(c.removesuffix(".probability") for c in points.columns
+                       if c.endswith(".probability"))
+        raise RunConfigError(f"--target {target!r} is not among the study's targets: "
+                             f"{', '.join(found)}")
+    if not 0 < below < 1:
+        raise RunConfigError(f"--below must be between 0 and 1 (got {below:g})")
+    points = points.copy()
+    points["case"] = points[column] < below
+    cases = int(points.case.sum())
+    if cases == 0 or cases == len(points):
+        what = "no point" if cases == 0 else "every point"
+        raise RunConfigError(
+            f"{what} has P({target}) below {below:g}: there is nothing to tell apart — "
+            "widen the ranges or choose another --below")
+    result = prim(points[parameters], points.case.to_numpy(), choose=choose)
+    stable = stability(result, resamples=resamples, seed=seed)
+    return Discovery(target, below, points, parameters, descriptions or {}, result, stable,
+                     design or {})
+
+
+def sentence(found: Discovery, lang: str = "en") -> str:
+    """The finding in one sentence a policy reader understands."""
+    from simulator.report.i18n import bilingual
+
+    stats = found.result.stats()
+    box = found.result.box()
+    parts = []
+    for row in box.itertuples():
+        name = bilingual(found.descriptions.get(row.parameter, row.parameter), lang)
+        low = row.min > row.range_min
+        high = row.max < row.range_max
+        if low and high:
+            parts.append(f"{name} {row.min:.3g}–{row.max:.3g}")
+        elif high:
+            parts.append(f"{name} < {row.max:.3g}")
+        else:
+            parts.append(f"{name} > {row.min:.3g}")
+    if lang == "zh":
+        where = "且".join(parts) or "全部取值范围"
+        return (f"在{where}的情形中，{found.target}有{stats['density']:.0%}的情形实现概率低于"
+                f"{found.below:.0%}；这些情形占全部此类情形的{stats['coverage']:.0%}。")
+    where = " and ".join(parts) or "the whole design"
+    what = ("is more likely missed than met" if found.below == 0.5
+            else "has a probability")
+    return (f"{found.target} {what} (P < {found.below:.0%}) in {stats['density']:.0%} of the "
+            f"cases where {where}; those cases are {stats['coverage']:.0%} of all the cases "
+            f"where it {'is' if found.below == 0.5 else 'has'}.")
+
+
+def discover_scenario(
+    scenario: Scenario,
+    params: list[ParamRange],
+    target: str,
+    out: str | Path,
+    *,
+    samples: int = 200,
+    replications: int = 1000,
+    seed: int = 0,
+    below: float = 0.5,
+    choose: int | None = None,
+    engine: str = "auto",
+    backend: Backend | None = None,
+    resume: bool = False,
+    force: bool = False,
+    langs: Sequence[str] = ("en",),
+    progress: Callable[[int], None] | None = None,
+    inputs: Sequence[str | Path] = (),
+    command: list[str] | None = None,
+) -> Discovery:
+    """Run a Latin hypercube over ``params`` (durably, resumable), then PRIM; write ``out``.
+
+    Parameter descriptions come from the scenario's ``levers:`` where the paths match.
+    Raises ``RunConfigError`` as :func:`discover`, or for an ``out`` that may not be written.
+    """
+    if target not in [t.name for t in scenario.targets]:
+        raise RunConfigError(f"--target {target!r} is not a target of {scenario.name}; "
+                             f"targets: {', '.join(t.name for t in scenario.targets)}")
+    if not params:
+        raise RunConfigError("give parameters with --params, or declare levers: in the "
+                             "scenario")
+    design = lhs_design(params, samples, seed)
+    backend = backend or LocalBackend(1)
+    digest = study_digest(kind="discover", scenario=scenario.digest(), samples=samples,
+                          seed=seed, replications=replications, engine=engine,
+                          params=[(p.path, p.low, p.high) for p in params])
+    from simulator import __version__
+
+    info = {"scenario": scenario.name, "scenario_sha256": scenario.digest(),
+            "design": "lhs", "samples": samples, "replications": replications, "seed": seed,
+            "parameters": [{"path": p.path, "min": p.low, "max": p.high} for p in params]}
+    manifest = {"landsim_version": __version__, "backend": backend.name,
+                "command": " ".join(command or []) or "–"}
+    with StudyFolder(out, digest, resume=resume, force=force, inputs=inputs) as study:
+        with backend:
+            points = run_points(scenario, design, replications=replications, seed=seed,
+                                engine=engine, backend=backend, store=study.store(),
+                                progress=progress, origin="discover")
+        descriptions = {lv.path: lv.description for lv in scenario.levers}
+        found = discover(points, [p.path for p in params], target, below=below, choose=choose,
+                         descriptions=descriptions, design=info, seed=seed)
+        write_discovery(found, study.path, langs=langs, manifest=manifest)
+        study.finish()
+    return found
+
+
+def discover_sweep(
+    folder: str | Path,
+    target: str,
+    out: str | Path,
+    *,
+    below: float = 0.5,
+    choose: int | None = None,
+    force: bool = False,
+    langs: Sequence[str] = ("en",),
+    command: list[str] | None = None,
+) -> Discovery:
+    """PRIM on a finished sweep's points; write ``out``. Raises ``RunConfigError``."""
+    from simulator import __version__
+    from simulator.run.output import replace_folder
+
+    points, names, info = load_points(folder)
+    design = {"scenario": info.get("base_scenario"), "sweep": info.get("sweep"),
+              "design": info.get("design"), "replications": info.get("replications_per_point"),
+              "seed": info.get("seed"), "parameters": names}
+    found = discover(points, names, target, below=below, choose=choose, design=design)
+    manifest = {"landsim_version": __version__, "sweep_folder": str(folder),
+                "command": " ".join(command or []) or "–"}
+    replace_folder(Path(out), lambda tmp: write_discovery(found, tmp, langs=langs,
+                                                          manifest=manifest),
+                   kind="discover", force=force, inputs=[folder])
+    return found
+
+
+def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("en",),
+                    manifest: dict | None = None) -> None:
+    """Write boxes.csv, trajectory.csv, points.csv, stability.csv, discover.json, charts
+    and report(s) into ``folder`` (an existing, empty folder)."""
+    from simulator.report.discover_charts import draw_discover_charts
+    from simulator.report.i18n import t
+    from simulator.report.study_report import StudyPage, write_study_report
+
+    box = found.result.box()
+    share = dict(zip(found.stable.parameter, found.stable.restricted_share, strict=True))
+    box["stability"] = [share[p] for p in box.parameter]
+    box.to_csv(folder / "boxes.csv", index=False, float_format="%.6g")
+    found.result.trajectory.to_csv(folder / "trajectory.csv", index=False, float_format="%.6g")
+    found.points.to_csv(folder / "points.csv", index=False, float_format="%.6g")
+    found.stable.to_csv(folder / "stability.csv", index=False, float_format="%.6g")
+    summary = {**found.summary(), **({"manifest": manifest} if manifest else {})}
+    (folder / "discover.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
+                                          + "\n", encoding="utf-8")
+    for lang in langs:
+        charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
+        charts_dir.mkdir()
+        charts = draw_discover_charts(found, charts_dir, lang=lang)
+        design = found.design
+        text = t("discover.design", lang, scenario=design.get("scenario", "?"),
+                 n=len(found.points), params=", ".join(found.parameters),
+                 reps=f"{design.get('replications', 0):,}", seed=design.get("seed", "?"),
+                 below=f"{found.below:.0%}", target=found.target)
+        stats = found.result.stats()
+        tables = [(t("discover.box", lang), box), (t("discover.stability", lang), found.stable),
+                  (t("discover.trajectory", lang), found.result.trajectory)]
+        page = StudyPage(t("discover.title", lang, target=found.target), text,
+                         sentence(found, lang), stats["density"], tables, charts,
+                         {k: str(v) for k, v in (manifest or {}).items()})
+        write_study_report(folder, page, lang)

@@ -1,0 +1,239 @@
+"""PRIM, the Patient Rule Induction Method (Friedman & Fisher 1999), for scenario discovery.
+
+Given points x (n × d) and a case-of-interest flag y, PRIM finds a box — lower and upper
+limits on some of the dimensions — in which cases are dense (density = cases in the box /
+points in it) while covering many of all cases (coverage = cases in the box / all cases).
+It *peels*: at each step it considers cutting off the α share (``peel_alpha``, 5 %) of the
+box's points at the low or the high end of each dimension and makes the cut that raises the
+box's density most per point removed — EMA Workbench's default "lenient 1" objective,
+(mean after − mean before) / (mass before − mass after) — until the box holds fewer than
+``mass_min`` (5 %) of the points. The sequence of boxes is the peeling trajectory.
+
+This is our own implementation, checked against EMA Workbench's ``analysis.prim`` on the
+same data in ``tests/test_discover.py`` (same trajectory of coverage and density, same
+limits, same quasi-p-values) when ema-workbench is installed. It is about 150 lines and
+needs numpy and scipy only, where EMA Workbench 2.5 brings scikit-learn, statsmodels,
+seaborn, SALib and platypus with it; ``landsim[discovery]`` installs it for the check.
+
+The chosen box is the knee of the trajectory unless one is asked for: the box with the
+highest harmonic mean of coverage and density, where further peeling would buy density only
+at a larger loss of coverage.
+Each of its limits gets a quasi-p-value (Bryant & Lempert 2010): the one-sided binomial
+probability of finding at least the box's cases among its points if that limit were removed
+(density then the relaxed box's). Stability: PRIM is rerun on random halves of the points,
+and for each dimension we report how often it is restricted in the half-sample's box of the
+nearest coverage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["PrimResult", "prim"]
+
+
+@dataclass
+class PrimResult:
+    """A peeling trajectory and its boxes; ``chosen`` indexes the selected box."""
+
+    names: list[str]
+    limits: list[np.ndarray]  # (d, 2) per box: lower, upper
+    trajectory: pd.DataFrame  # box, coverage, density, mass, res_dim, cases, points
+    ranges: np.ndarray  # (d, 2): the data's own min and max
+    chosen: int
+    qp: dict[str, tuple[float, float]]  # restricted dim → (qp of lower, qp of upper limit)
+    x: np.ndarray
+    y: np.ndarray
+
+    def box(self, i: int | None = None) -> pd.DataFrame:
+        """The restricted dimensions of box ``i`` (default: the chosen one).
+
+        Columns: parameter, min, max, qp (the larger of its limits' quasi-p-values), qp_min,
+        qp_max, and the dimension's full range (range_min, range_max).
+        """
+        i = self.chosen if i is None else i
+        lim = self.limits[i]
+        qp = quasi_p(self.x, self.y, self.limits[0], lim)
+        rows = []
+        for k in restricted(self.limits[0], lim):
+            lo_qp, hi_qp = qp[k]
+            rows.append({"parameter": self.names[k], "min": float(lim[k, 0]),
+                         "max": float(lim[k, 1]), "qp": float(np.nanmax([lo_qp, hi_qp])),
+                         "qp_min": float(lo_qp), "qp_max": float(hi_qp),
+                         "range_min": float(self.ranges[k, 0]),
+                         "range_max": float(self.ranges[k, 1])})
+        return pd.DataFrame(rows, columns=["parameter", "min", "max", "qp", "qp_min", "qp_max",
+                                           "range_min", "range_max"])
+
+    def stats(self, i: int | None = None) -> dict:
+        """Coverage, density, mass, restricted dimensions, cases and points of box ``i``."""
+        row = self.trajectory.iloc[self.chosen if i is None else i]
+        return {k: (int(row[k]) if k in ("res_dim", "cases", "points", "box") else float(row[k]))
+                for k in self.trajectory.columns}
+
+
+def in_box(x: np.ndarray, lim: np.ndarray) -> np.ndarray:
+    """(n,) whether each point lies in the box (limits inclusive)."""
+    return np.all((x >= lim[:, 0]) & (x <= lim[:, 1]), axis=1)
+
+
+def restricted(full: np.ndarray, lim: np.ndarray) -> list[int]:
+    """Dimensions whose limits differ from the full box's."""
+    return [k for k in range(full.shape[0]) if lim[k, 0] > full[k, 0] or lim[k, 1] < full[k, 1]]
+
+
+def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.05,
+         mass_min: float = 0.05, choose: int | None = None, resamples: int = 20,
+         seed: int = 0) -> PrimResult:
+    """Peel boxes around the cases (``y`` true) in ``x``; see the module for the method.
+
+    ``choose`` picks a box of the trajectory by index (default: the knee). Raises
+    ``ValueError`` for mismatched shapes, no cases or no points.
+    """
+    names = list(x.columns) if isinstance(x, pd.DataFrame) else [f"x{k}" for k in
+                                                                 range(np.shape(x)[1])]
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=bool)
+    if x.ndim != 2 or y.shape != (x.shape[0],) or x.shape[0] == 0:
+        raise ValueError("prim needs x of shape (n, d) and y of shape (n,)")
+    if not y.any():
+        raise ValueError("there are no cases of interest: nothing to find a box around")
+    full = np.column_stack([x.min(axis=0), x.max(axis=0)])
+    limits, rows = _peel(x, y, full, peel_alpha, mass_min)
+    trajectory = pd.DataFrame(rows)
+    chosen = knee(trajectory) if choose is None else int(choose)
+    if not 0 <= chosen < len(limits):
+        raise ValueError(f"box {chosen} is not on the trajectory (0–{len(limits) - 1})")
+    qp = quasi_p(x, y, full, limits[chosen])
+    result = PrimResult(names, limits, trajectory, full, chosen,
+                        {names[k]: v for k, v in qp.items()}, x, y)
+    return result
+
+
+def _peel(x, y, full, alpha, mass_min):
+    n, d = x.shape
+    total = int(y.sum())
+    lim = full.copy()
+    inside = np.ones(n, dtype=bool)
+    limits, rows = [], []
+
+    def record():
+        cases = int(y[inside].sum())
+        points = int(inside.sum())
+        rows.append({"box": len(limits), "coverage": cases / total, "density": cases / points,
+                     "mass": points / n, "res_dim": len(restricted(full, lim)),
+                     "cases": cases, "points": points})
+        limits.append(lim.copy())
+
+    record()
+    while True:
+        xi, yi = x[inside], y[inside]
+        mean = yi.mean()
+        candidates = []
+        for k in range(d):
+            values = xi[:, k]
+            for side in (1, 0):  # upper, then lower: EMA Workbench's order (ties keep it)
+                q = sdtoolkit_quantile(values, 1 - alpha if side == 1 else alpha)
+                keep = values <= q if side == 1 else values >= q
+                kept = int(keep.sum())
+                new_mean = yi[keep].mean() if kept else 0.0
+                # lenient 1: gain in density per point removed (0 if nothing changes)
+                gain = 0.0 if new_mean == mean else (new_mean - mean) / abs(yi.size - kept)
+                trial = lim.copy()
+                trial[k, side] = q
+                free = d - len(restricted(full, trial))
+                candidates.append((gain, free, k, side, q, keep))
+        # best gain; among equals the peel that leaves more dimensions free; then order
+        gain, _, k, side, q, keep = max(candidates, key=lambda c: (c[0], c[1]))
+        new_mass = keep.sum() / n
+        if not (new_mass >= mass_min and new_mass < inside.mean() and gain > 0):
+            break
+        lim[k, side] = q
+        idx = np.flatnonzero(inside)
+        inside[idx[~keep]] = False
+        record()
+    return limits, rows
+
+
+def sdtoolkit_quantile(values: np.ndarray, q: float) -> float:
+    """The q-quantile as sdtoolkit and EMA Workbench take it for peeling.
+
+    The midpoint of the two order statistics around (n − 1)·q, widened past ties so the
+    cut always falls between two different values.
+    """
+    data = np.sort(values)
+    i = (len(data) - 1) * q
+    lo, hi = int(np.floor(i)), int(np.ceil(i))
+    if q > 0.5:
+        while data[lo] == data[hi] and lo > 0:
+            lo -= 1
+    else:
+        while data[lo] == data[hi] and hi < len(data) - 1:
+            hi += 1
+    return float((data[lo] + data[hi]) / 2)
+
+
+def knee(trajectory: pd.DataFrame) -> int:
+    """The knee of the trajectory: the box with the highest harmonic mean of coverage and
+    density (2cd / (c + d)), where peeling stops buying density cheaply in coverage.
+
+    The earliest such box wins a tie (fewer restrictions).
+    """
+    c = trajectory.coverage.to_numpy()
+    d = trajectory.density.to_numpy()
+    f = 2 * c * d / np.maximum(c + d, 1e-12)
+    return int(np.argmax(np.round(f, 12)))
+
+
+def quasi_p(x, y, full, lim) -> dict[int, tuple[float, float]]:
+    """Quasi-p-value of each limit of box ``lim``: P(≥ its cases | that limit removed)."""
+    inside = in_box(x, lim)
+    cases, points = int(y[inside].sum()), int(inside.sum())
+    out = {}
+    for k in restricted(full, lim):
+        pair = []
+        for side in (0, 1):
+            if lim[k, side] == full[k, side]:
+                pair.append(float("nan"))  # that side is not restricted
+                continue
+            relaxed = lim.copy()
+            relaxed[k, side] = full[k, side]
+            wide = in_box(x, relaxed)
+            p = y[wide].mean()
+            pair.append(float(stats.binom.sf(cases - 1, points, p)))
+        out[k] = (pair[0], pair[1])
+    return out
+
+
+def stability(result: PrimResult, *, resamples: int = 20, seed: int = 0,
+              peel_alpha: float = 0.05, mass_min: float = 0.05) -> pd.DataFrame:
+    """How often each dimension is restricted when PRIM is rerun on random halves.
+
+    For each half-sample, the box whose coverage is nearest the chosen box's is compared.
+    Columns: parameter, restricted_share (0–1), in_chosen_box (bool).
+    """
+    rng = np.random.default_rng(seed)
+    n = result.x.shape[0]
+    counts = np.zeros(len(result.names))
+    done = 0
+    target = result.stats()["coverage"]
+    for _ in range(resamples):
+        pick = rng.choice(n, size=n // 2, replace=False)
+        xs, ys = result.x[pick], result.y[pick]
+        if not ys.any():
+            continue
+        full = np.column_stack([xs.min(axis=0), xs.max(axis=0)])
+        limits, rows = _peel(xs, ys, full, peel_alpha, mass_min)
+        cover = np.array([r["coverage"] for r in rows])
+        i = int(np.argmin(np.abs(cover - target)))
+        for k in restricted(full, limits[i]):
+            counts[k] += 1
+        done += 1
+    chosen = set(result.box().parameter)
+    return pd.DataFrame({"parameter": result.names,
+                         "restricted_share": counts / max(done, 1),
+                         "in_chosen_box": [name in chosen for name in result.names]})
