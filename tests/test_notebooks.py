@@ -40,7 +40,7 @@ def test_report_charts_notebook(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_sensitivity_notebook(tmp_path, monkeypatch):
     monkeypatch.setenv("LANDSIM_NOTEBOOK_OUT", str(tmp_path))
-    monkeypatch.setenv("LANDSIM_NOTEBOOK_REPLICATIONS", "150")
+    monkeypatch.setenv("LANDSIM_NOTEBOOK_REPLICATIONS", "100")
     notebook = nbformat.read(ROOT / "notebooks" / "sensitivity.ipynb", as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()

@@ -3,7 +3,7 @@
 Shell blocks run in a scratch folder where `.venv/bin/landsim` and `.venv/bin/python` are this
 test's interpreter. Two changes keep the suite quick, and change nothing a block checks:
 `-n` is capped at 2,000 (sensitivity runs 200 a point; solve and discover 300, with at most
-40 design points), `run` commands that are not about reports get `--no-report`, and every
+40 design points), `--precision` is at least 0.02, `run` commands that are not about reports get `--no-report`, and every
 `run` gets `--no-levers` (the levers section has tests of its own).
 Output shown in the README (the demo's table, the error example) must match what the
 commands print.
@@ -46,6 +46,9 @@ def shrink(command: str) -> str:
     command = re.sub(r"(-n|--replications) (\d[\d_,]*)",
                      lambda m: f"{m.group(1)} {min(int(m.group(2).replace('_', '').replace(',', '')), 2000)}",
                      command)
+    # --precision runs until an interval is narrow: a coarser one shows the same behaviour
+    command = re.sub(r"--precision (\d*\.\d+)",
+                     lambda m: f"--precision {max(float(m.group(1)), 0.02):g}", command)
     # studies: fewer design points and replications (they check that the command runs)
     command = re.sub(r"--samples (\d+)", lambda m: f"--samples {min(int(m.group(1)), 40)}",
                      command)
