@@ -386,11 +386,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
             levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
                                    backend=make_backend(args.workers), progress=bar.update)
     wall = time.perf_counter() - started
+    if not args.quiet and not args.no_report:
+        print(f"charts and report ({', '.join(args.lang)}) …", file=sys.stderr)
     path = write_run(
         result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet,
         extra=None if args.no_report else _reporter(args.lang, levers), force=args.force,
         inputs=[args.scenario],
     )
+    total = time.perf_counter() - started
     if not args.quiet:
         print(format_table(result))
         if result.stopping is not None:
@@ -400,7 +403,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   f"replications (at most {stop['max_replications']:,})")
         names = ", ".join(str(path / _report_name(lang)) for lang in args.lang)
         report = "" if args.no_report else f" (report: {names})"
-        print(f"\n{wall:.1f} s · engine {result.engine} · wrote {path}/{report} · "
+        spent = (f"{wall:.1f} s" if args.no_report else
+                 f"{wall:.1f} s simulation, {total - wall:.1f} s files, charts and report, "
+                 f"{total:.1f} s in all")
+        print(f"\n{spent} · engine {result.engine} · wrote {path}/{report} · "
               f"rerun with --seed {seed} to reproduce")
     return 0
 

@@ -47,6 +47,10 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
     )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 4 and summary["replications"] == 300 and summary["engine"] == "fast"
+    # the whole command's time, not only the simulation's: printed and in run.json
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["wall_seconds"] >= 0 and manifest["report_seconds"] > 0
+    assert "s simulation, " in printed and " s in all" in printed
     target = summary["targets"][0]
     assert target["ci95"][0] <= target["probability"] <= target["ci95"][1]
     assert f"{target['probability']:.1%}" in printed

@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -247,7 +248,11 @@ def _git_commit() -> str | None:
 def run_manifest(
     result: SimulationResult, *, command: list[str] | None = None, wall_seconds: float | None = None
 ) -> dict:
-    """What ``run.json`` holds: versions, scenario hash, command line, wall time."""
+    """What ``run.json`` holds: versions, scenario hash, command line, wall time.
+
+    ``wall_seconds`` is the simulation's (and the levers' analysis); :func:`write_run` adds
+    ``report_seconds`` when it draws charts and reports.
+    """
     import pandas
     import scipy
     import simpy
@@ -317,11 +322,14 @@ def write_run(
         )
         text = yaml.safe_dump(result.scenario.resolved(), sort_keys=False, allow_unicode=True)
         (tmp / "scenario.resolved.yaml").write_text(header + text, encoding="utf-8")
-        _write_json(
-            tmp / "run.json", run_manifest(result, command=command, wall_seconds=wall_seconds)
-        )
+        manifest = run_manifest(result, command=command, wall_seconds=wall_seconds)
+        _write_json(tmp / "run.json", manifest)
         if extra is not None:
+            started = time.perf_counter()
             extra(tmp)
+            # the report reads run.json, so its own time is added afterwards
+            manifest["report_seconds"] = round(time.perf_counter() - started, 3)
+            _write_json(tmp / "run.json", manifest)
 
     return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs)
 
