@@ -58,10 +58,6 @@ class Status(BaseModel):
         None, description="CSV of pipeline rows (pathway, stage, km2, projects, since)."
     )
 
-    def released_before(self, year: int) -> bool:
-        """Whether ``year`` (or its part before ``as_of``) lies before the status date."""
-        return year < self.as_of
-
 
 # ---------------------------------------------------------------- the CSV pipeline
 

@@ -25,7 +25,9 @@ import numpy as np
 from simulator.inputs.scenario import Scenario
 from simulator.model.status import StatusPlan, status_plan
 
-__all__ = ["EventSpec", "Layout", "StageSpec", "build_layout", "split_projects"]
+__all__ = [
+    "EventSpec", "Layout", "StageSpec", "build_layout", "lifecycle_years", "split_projects",
+]
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def split_projects(plan: dict[int, float], count: int) -> dict[int, int]:
     return counts
 
 
-def _lifecycle(p) -> float:
+def lifecycle_years(p) -> float:
     """Years from a project's start to its nominal release Y + 0.5.
 
     By default the sum of the stages' nominal durations (medians unless ``nominal`` is
@@ -184,7 +186,7 @@ def build_layout(scenario: Scenario) -> Layout:
             StageSpec(s.name, s.dropout, s.capacity, s.duration.nominal_value()) for s in p.stages
         )
         stages.append(specs)
-        lifecycle.append(_lifecycle(p))
+        lifecycle.append(lifecycle_years(p))
         caps.append(p.annual_cap if p.annual_cap is not None else np.inf)
 
     plan = status_plan(scenario)

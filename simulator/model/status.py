@@ -66,12 +66,15 @@ class StatusPlan:
         }
 
 
-def _nominal_lifecycle(scenario: Scenario, name: str) -> float:
-    """Nominal years from start to release; for a routed pathway, the weighted mean route."""
+def _lifecycle(scenario: Scenario, name: str) -> float:
+    """Years from start to nominal release, as the layout schedules them (buffer included);
+    for a routed pathway, the route delay and the weighted mean of its targets'."""
+    from simulator.model.layout import lifecycle_years
+
     p = scenario.pathways[name]
     if p.route is None:
-        return sum(s.duration.nominal_value() for s in p.stages)
-    through = sum(w * _nominal_lifecycle(scenario, t) for t, w in p.route.to.items())
+        return lifecycle_years(p)
+    through = sum(w * lifecycle_years(scenario.pathways[t]) for t, w in p.route.to.items())
     return p.route.delay.nominal_value() + through
 
 
@@ -103,7 +106,7 @@ def status_plan(scenario: Scenario) -> StatusPlan:
             left_counts[year] = n if take == 0 else max(1, round(n * left / p.plan[year]))
         not_started = sum(remaining.values())
         excess = max(0.0, released + pipeline - p.planned_km2)
-        lifecycle = _nominal_lifecycle(scenario, name)
+        lifecycle = _lifecycle(scenario, name)
         after = p.route.after if p.route is not None else -math.inf
         late = sum(km2 for year, km2 in remaining.items()
                    if max(year + 0.5 - lifecycle, after) < status.as_of

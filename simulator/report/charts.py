@@ -96,18 +96,19 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
     data = run.all_pathways()
     years = data.index.to_numpy()
     history = run.history_years
+    forecast = data
     if history:
         # actuals are facts: a line up to the status date, the fan from there on
         ax.plot(history, data.cumulative_p50.loc[history], color=GREYS[0], linewidth=2.0,
                 marker="o", markersize=3, label=t("actual", lang))
-        data = data.loc[history[-1]:]
-        years = data.index.to_numpy()
-    ax.fill_between(years, data.cumulative_p10, data.cumulative_p90, color=GREYS[4],
+        forecast = data.loc[history[-1]:]
+    ahead = forecast.index.to_numpy()
+    ax.fill_between(ahead, forecast.cumulative_p10, forecast.cumulative_p90, color=GREYS[4],
                     linewidth=0, label=t("band80", lang))
-    ax.fill_between(years, data.cumulative_p25, data.cumulative_p75, color=GREYS[3],
+    ax.fill_between(ahead, forecast.cumulative_p25, forecast.cumulative_p75, color=GREYS[3],
                     linewidth=0, label=t("band50", lang))
-    ax.plot(years, data.cumulative_p50, color=GREYS[0], linewidth=1.8, label=t("median", lang))
-    data, years = run.all_pathways(), run.all_pathways().index.to_numpy()
+    ax.plot(ahead, forecast.cumulative_p50, color=GREYS[0], linewidth=1.8,
+            label=t("median", lang))
     # a point at year Y is the release through the end of Y: the status date sits at
     # as_of − 1 on this axis
     mark_status_date(ax, run, lang, offset=-1.0)

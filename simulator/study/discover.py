@@ -63,10 +63,8 @@ class Discovery:
             "target": self.target,
             "threshold": self.below,
             "case_definition": f"a point whose estimated probability of {self.target} is "
-                               f"below {self.below:g} (the target is more likely missed "
-                               "than met there)" if self.below == 0.5 else
-                               f"a point whose estimated probability of {self.target} is "
-                               f"below {self.below:g}",
+                               f"below {self.below:g}" + (" (the target is more likely "
+                               "missed than met there)" if self.below == 0.5 else ""),
             "points": int(len(self.points)),
             "cases": int(self.points.case.sum()),
             "chosen_box": int(self.result.chosen),

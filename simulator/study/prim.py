@@ -45,7 +45,6 @@ class PrimResult:
     trajectory: pd.DataFrame  # box, coverage, density, mass, res_dim, cases, points
     ranges: np.ndarray  # (d, 2): the data's own min and max
     chosen: int
-    qp: dict[str, tuple[float, float]]  # restricted dim → (qp of lower, qp of upper limit)
     x: np.ndarray
     y: np.ndarray
 
@@ -87,8 +86,7 @@ def restricted(full: np.ndarray, lim: np.ndarray) -> list[int]:
 
 
 def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.05,
-         mass_min: float = 0.05, choose: int | None = None, resamples: int = 20,
-         seed: int = 0) -> PrimResult:
+         mass_min: float = 0.05, choose: int | None = None) -> PrimResult:
     """Peel boxes around the cases (``y`` true) in ``x``; see the module for the method.
 
     ``choose`` picks a box of the trajectory by index (default: the knee). Raises
@@ -108,10 +106,7 @@ def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.0
     chosen = knee(trajectory) if choose is None else int(choose)
     if not 0 <= chosen < len(limits):
         raise ValueError(f"box {chosen} is not on the trajectory (0–{len(limits) - 1})")
-    qp = quasi_p(x, y, full, limits[chosen])
-    result = PrimResult(names, limits, trajectory, full, chosen,
-                        {names[k]: v for k, v in qp.items()}, x, y)
-    return result
+    return PrimResult(names, limits, trajectory, full, chosen, x, y)
 
 
 def _peel(x, y, full, alpha, mass_min):
