@@ -267,6 +267,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_execution(disc)
     disc.set_defaults(func=_cmd_discover)
 
+    cal = sub.add_parser("calibrate",
+                         help="posterior of the uncertain parameters given observed release")
+    cal.add_argument("scenario", type=Path,
+                     help="scenario YAML file with uncertain: and observed: blocks")
+    cal.add_argument("-n", "--replications", type=_count, default=100_000,
+                     help="prior draws, one replication each (default 100,000)")
+    cal.add_argument("--seed", type=_seed_value, default=0)
+    cal.add_argument("--forecast", type=Path, action="append", default=[], metavar="SCENARIO",
+                     help="also give this scenario's target odds under the posterior (it must "
+                          "share uncertain parameters, with the same priors); repeatable")
+    cal.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    cal.add_argument("--out", type=Path,
+                     help="output folder (default outputs/calibrate/<scenario>)")
+    _add_execution(cal)
+    cal.set_defaults(func=_cmd_calibrate)
+
+    back = sub.add_parser("backtest",
+                          help="score forecasts against outcomes that are known (PIT, CRPS)")
+    back.add_argument("cases", type=Path,
+                      help="cases YAML file (e.g. scenarios/history/cases.yaml)")
+    back.add_argument("-n", "--replications", type=_count,
+                      help="replications a case (default: the file's, else 4000)")
+    back.add_argument("--seed", type=_seed_value, default=0)
+    back.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    back.add_argument("--out", type=Path, help="output folder (default outputs/backtest/<name>)")
+    _add_force(back)
+    back.set_defaults(func=_cmd_backtest)
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
     validate.set_defaults(func=_cmd_validate)
@@ -595,6 +623,72 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     print(found.result.box()[["parameter", "min", "max", "qp"]].to_string(
         index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"wrote {out}/ (boxes.csv, discover.json, trajectory.csv, report.html)")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    forecasts = [load_scenario(path) for path in args.forecast]
+    from simulator.run.backends import make_backend
+    from simulator.study.calibrate import calibrate_to_folder, check_calibratable, sentence
+
+    check_calibratable(scenario, forecasts)  # before any work
+    if "zh" in args.lang:
+        from simulator.report.style import cjk_font
+
+        cjk_font()
+    out = args.out or Path("outputs") / "calibrate" / scenario.name
+    backend = make_backend(args.workers, args.dask)
+    print(f"calibrate {scenario.name}: {len(scenario.uncertain)} uncertain parameters against "
+          f"{len(scenario.observed.cells())} observed figures · {args.replications:,} prior "
+          f"draws · seed {args.seed} · {backend.name}")
+    started = time.perf_counter()
+    with _interruptible(out), _progress(args.replications, disable=args.quiet) as bar:
+        found = calibrate_to_folder(
+            scenario, out, replications=args.replications, seed=args.seed,
+            forecasts=forecasts, backend=backend, resume=args.resume, force=args.force,
+            langs=tuple(args.lang), progress=bar.update,
+            inputs=[args.scenario, *args.forecast], command=args.argv)
+    print(sentence(found))
+    for note in found.advice():
+        print(f"note: {note}")
+    post = found.posterior()
+    print(post[["parameter", "prior_mean", "posterior_mean", "posterior_p10",
+                "posterior_p90"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    for name, (fscn, met) in found.forecasts.items():
+        for row in found.odds(met, fscn):
+            print(f"  {name} {row['target']}: {row['prior_probability']:.1%} under the prior, "
+                  f"{row['posterior_probability']:.1%} under the posterior")
+    print(f"{time.perf_counter() - started:.1f} s · effective sample size {found.ess:,.0f} · "
+          f"wrote {out}/ (posterior.csv, draws.parquet, summary.json, report.html)")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from simulator.run.output import check_output, replace_folder
+    from simulator.study.backtest import load_cases, run_backtest, sentence, write_backtest
+
+    spec, scenarios = load_cases(args.cases)
+    if "zh" in args.lang:
+        from simulator.report.style import cjk_font
+
+        cjk_font()
+    out = args.out or Path("outputs") / "backtest" / spec.name
+    check_output(out, force=args.force, inputs=[args.cases])
+    n = args.replications or spec.replications
+    print(f"backtest {spec.name}: {len(spec.cases)} cases × {n:,} replications · seed {args.seed}")
+    found = run_backtest(spec, scenarios, seed=args.seed, replications=args.replications)
+    from simulator import __version__
+
+    manifest = {"landsim_version": __version__, "command": " ".join(args.argv)}
+    path = replace_folder(out, lambda tmp: write_backtest(found, tmp, langs=tuple(args.lang),
+                                                          manifest=manifest),
+                          kind="backtest", force=args.force, inputs=[args.cases])
+    print(found.table()[["case", "observed", "reference", "forecast_p10", "forecast_p50",
+                         "forecast_p90", "pit", "crps"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3g}"))
+    print(sentence(found))
+    print(f"wrote {path}/ (cases.csv, backtest.json, report.html)")
     return 0
 
 

@@ -15,6 +15,9 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+HISTORY = sorted(p for p in (ROOT / "scenarios" / "history").glob("*.yaml")
+                 if p.name != "cases.yaml")
+"""The backtest and calibration scenarios of scenarios/history/ (labelled like the rest)."""
 
 
 def scenario(text: str, **kw):

@@ -85,8 +85,10 @@ def scenarios(draw):
     ]
     status = draw(statuses(years, pathways)) if draw(st.booleans()) else None
     total = sum(sum(p["plan"].values()) for p in pathways.values())
+    uncertain = draw(uncertains(pathways, events)) if draw(st.booleans()) else {}
     return {
         **({"status": status} if status is not None else {}),
+        **({"uncertain": uncertain} if uncertain else {}),
         "name": "generated",
         "horizon": {"start": start, "end": end},
         "targets": [{"name": "half", "by": end, "km2": round(total / 2, 3) or 0.1}],
@@ -136,4 +138,45 @@ def levers(draw) -> dict:
         out["programme"] = draw(st.sampled_from([0.5, 1.3, 2.0]))
     if draw(st.booleans()):
         out["schedule"] = {"quantile": draw(st.sampled_from([0.2, 0.5, 0.9]))}
+    return out
+
+
+SCALE = {"lognormal": "median", "gamma": "mean", "exponential": "mean", "fixed": "value"}
+
+
+@st.composite
+def uncertains(draw, pathways: dict, events: list) -> dict:
+    """An ``uncertain`` block over every kind of value that may be uncertain."""
+    unit = st.sampled_from([{"dist": "uniform", "min": 0.05, "max": 0.9},
+                            {"dist": "beta", "mean": 0.3, "sd": 0.1}])
+    scale = st.sampled_from([{"dist": "uniform", "min": 0.2, "max": 3.0},
+                             {"dist": "lognormal", "median": 1.0, "sigma": 0.5}])
+    out = {}
+    for name, p in pathways.items():
+        if "annual_cap" in p and draw(st.booleans()):
+            out[f"pathways.{name}.annual_cap"] = draw(scale)
+        for k, stage in enumerate(p.get("stages", [])):
+            if draw(st.booleans()):
+                out[f"pathways.{name}.stages[{k}].dropout"] = draw(unit)
+            d = stage["duration"]
+            kind = "fixed" if not isinstance(d, dict) else d["dist"]
+            if kind in SCALE and draw(st.booleans()):
+                out[f"pathways.{name}.stages[{k}].duration.{SCALE[kind]}"] = draw(scale)
+        route = p.get("route")
+        if route is not None:
+            if draw(st.booleans()):
+                out[f"pathways.{name}.route.dropout"] = draw(unit)
+            d = route["delay"]
+            kind = "fixed" if not isinstance(d, dict) else d["dist"]
+            if kind in SCALE and draw(st.booleans()):
+                out[f"pathways.{name}.route.delay.{SCALE[kind]}"] = draw(scale)
+        if p.get("yield") == 1.0 and draw(st.booleans()):
+            out[f"pathways.{name}.yield.value"] = {"dist": "uniform", "min": 0.5, "max": 1.0}
+    for i, _ in enumerate(events):
+        if draw(st.booleans()):
+            out[f"events[{i}].probability"] = draw(unit)
+    if draw(st.booleans()):
+        out["correlation.global_factor_sigma"] = {"dist": "uniform", "min": 0.0, "max": 0.6}
+    if draw(st.booleans()):
+        out["correlation.pathway_factor_sigma"] = {"dist": "uniform", "min": 0.0, "max": 0.6}
     return out

@@ -52,7 +52,7 @@ def shrink(command: str) -> str:
     # studies: fewer design points and replications (they check that the command runs)
     command = re.sub(r"--samples (\d+)", lambda m: f"--samples {min(int(m.group(1)), 40)}",
                      command)
-    if re.search(r"landsim (solve|discover)\b", command):
+    if re.search(r"landsim (solve|discover|calibrate|backtest)\b", command):
         command = re.sub(r"(-n|--replications) (\d+)",
                          lambda m: f"{m.group(1)} {min(int(m.group(2)), 300)}", command)
     if re.search(r"landsim sensitivity\b", command) and " -n " not in command:

@@ -155,11 +155,19 @@ def study_folders(tmp_path_factory):
                      "plan-2035", "--probability", "0.5", "--lever", "programme=1:1.5", "-n",
                      "300", "--workers", "1", "--lang", "en,zh", "--out", str(base / "solve"),
                      "-q"]) == 0
+    history = ROOT / "scenarios" / "history"
+    assert cli.main(["calibrate", str(history / "city-2019-2021.yaml"), "-n", "3000",
+                     "--workers", "1", "--lang", "en,zh", "--out", str(base / "calibrate"),
+                     "-q"]) == 0
+    assert cli.main(["backtest", str(history / "cases.yaml"), "-n", "300", "--lang", "en,zh",
+                     "--out", str(base / "backtest")]) == 0
     return {"discover": (base / "discover", "discover.json", "density"),
-            "solve": (base / "solve", "solve.json", "value")}
+            "solve": (base / "solve", "solve.json", "value"),
+            "calibrate": (base / "calibrate", "summary.json", "ess"),
+            "backtest": (base / "backtest", "backtest.json", "skill")}
 
 
-@pytest.mark.parametrize("study", ["discover", "solve"])
+@pytest.mark.parametrize("study", ["discover", "solve", "calibrate", "backtest"])
 def test_study_reports_load_offline_decode_and_state_the_json_number(browser, study_folders,
                                                                      study):
     folder, data_file, key = study_folders[study]

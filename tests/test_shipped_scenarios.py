@@ -3,20 +3,39 @@
 import numpy as np
 import pytest
 import yaml
-from conftest import carried_km2, ROOT, SCENARIOS
+from conftest import carried_km2, HISTORY, ROOT, SCENARIOS
 
 from simulator import load_scenario, simulate
 from simulator.inputs.keypath import format_path
 
 EXPECTED = {"baseline", "two-hundred-2020", "longgang-2025", "renewal-downturn",
-            "consolidation-push"}
+            "consolidation-push", "baseline-uncertain"}
+
+
+def test_history_cases_are_shipped_with_their_scenarios():
+    from simulator.study.backtest import load_cases
+
+    spec, scenarios = load_cases(ROOT / "scenarios" / "history" / "cases.yaml")
+    assert len(spec.cases) >= 6
+    assert {s.name for s in scenarios} <= {p.stem for p in HISTORY}
+
+
+def test_baseline_uncertain_is_the_baseline_with_priors():
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml").resolved()
+    unc = load_scenario(ROOT / "scenarios" / "baseline-uncertain.yaml").resolved()
+    history = load_scenario(ROOT / "scenarios" / "history" / "city-2019-2021.yaml")
+    assert unc.pop("uncertain") == history.resolved()["uncertain"]  # the calibration's priors
+    for key in ("name", "title", "title_zh", "provenance"):
+        base.pop(key), unc.pop(key)
+    base.pop("uncertain")
+    assert unc == base
 
 
 def test_the_expected_scenarios_are_shipped():
     assert {p.stem for p in SCENARIOS} >= EXPECTED
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SCENARIOS + HISTORY, ids=lambda p: p.stem)
 def test_scenario_is_valid_and_named_after_its_file(path):
     assert load_scenario(path).name == path.stem
 
@@ -32,7 +51,7 @@ def numeric_leaves(data, path=()):
         yield path
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SCENARIOS + HISTORY, ids=lambda p: p.stem)
 def test_every_number_is_labelled(path):
     scn = load_scenario(path)
     raw = yaml.safe_load(path.read_text())

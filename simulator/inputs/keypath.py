@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["format_path", "parse_path"]
+__all__ = ["format_path", "lookup", "parse_path"]
 
 _KEY = r"[^.\[\]\s]+"
 _WHOLE = re.compile(rf"(?:{_KEY}|\[\d+\])(?:\.{_KEY}|\[\d+\])*")
@@ -27,8 +27,8 @@ def format_path(path: tuple) -> str:
 
 
 def _is_index(path: tuple, i: int) -> bool:
-    # Integers after a "plan" key are years (mapping keys), everywhere else list indices.
-    return not (i > 0 and path[i - 1] in ("plan",))
+    # Integers after a plan or release key are years (mapping keys), elsewhere list indices.
+    return not (i > 0 and path[i - 1] in ("plan", "release"))
 
 
 def parse_path(text: str) -> tuple:
@@ -42,3 +42,21 @@ def parse_path(text: str) -> tuple:
         int(index) if index else (int(key) if key.isdigit() else key)
         for index, key in _TOKEN.findall(text)
     )
+
+
+def lookup(data, parts: tuple):
+    """The value at ``parts`` in plain nested data (mappings and lists).
+
+    Raises ``LookupError`` whose message says where the path stops ("pathways.a has no
+    'x'"), for callers to wrap in their own wording.
+    """
+    node = data
+    for depth, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            where = format_path(parts[:depth]) or "the scenario"
+            raise LookupError(f"{where} has no '{part}'")
+    return node

@@ -81,14 +81,15 @@ def get_value(scenario: Scenario, path: str) -> Any:
 
 
 def numeric_paths(scenario: Scenario) -> list[str]:
-    """Every numeric leaf of the resolved scenario, as key paths (provenance excluded)."""
+    """Every numeric leaf of the resolved scenario, as key paths (provenance and the
+    ``uncertain`` priors excluded)."""
     out: list[str] = []
 
     def visit(node: Any, parts: tuple) -> None:
         if isinstance(node, Mapping):
             for k, v in node.items():
-                if not parts and k == "provenance":
-                    continue
+                if not parts and k in ("provenance", "uncertain"):
+                    continue  # labels; priors are keyed by paths, which a path cannot address
                 visit(v, parts + (k,))
         elif isinstance(node, list):
             for i, v in enumerate(node):

@@ -24,6 +24,7 @@ from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
+from simulator.inputs.uncertain import MAX_UNCERTAIN, Observed, check_observed, check_uncertain
 from simulator.inputs.yamlsource import YamlSource, read_yaml
 
 __all__ = [
@@ -258,6 +259,11 @@ class Scenario(_Model):
     status: Status | None = Field(
         None, description="Where things stand at a status date: actuals and projects in progress."
     )
+    uncertain: dict[Annotated[str, Field(max_length=200)], DistributionSpec] = Field(
+        default_factory=dict, max_length=MAX_UNCERTAIN,
+        description="Key path → prior: each replication draws its own value.")
+    observed: Observed | None = Field(
+        None, description="Release that happened (km² by year), for calibration.")
 
     _file: str | None = PrivateAttr(default=None)
 
@@ -501,6 +507,11 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             if name not in s.pathways:
                 unknown_pathway(("events", i, "pathways", j), name)
     out += check_status(s)
+    if s.uncertain or s.observed is not None:
+        data = s.model_dump(mode="python", by_alias=True)
+        out += check_uncertain(data, s.uncertain)
+        if s.observed is not None:
+            out += check_observed(data, s.observed)
     for i, lever in enumerate(s.levers):
         here = ("levers", i)
         if not lever.min < lever.max:
@@ -519,22 +530,17 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
 
 def _lever_path_problem(s: Scenario, path: str) -> str | None:
     """Why ``path`` cannot be a lever (not a key path, missing, not a number), else None."""
-    from simulator.inputs.keypath import parse_path
+    from simulator.inputs.keypath import lookup, parse_path
 
     try:
         parts = parse_path(path)
     except ValueError as exc:
         return str(exc)
-    node: Any = s.model_dump(mode="python", by_alias=True)
-    for depth, part in enumerate(parts):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            where = format_path(parts[:depth]) or "the scenario"
-            return (f"'{path}' does not exist: {where} has no '{part}' (declare the key in the "
-                    "scenario, e.g. schedule: {quantile: 0.5}, to make it a lever)")
+    try:
+        node: Any = lookup(s.model_dump(mode="python", by_alias=True), parts)
+    except LookupError as exc:
+        return (f"'{path}' does not exist: {exc} (declare the key in the scenario, e.g. "
+                "schedule: {quantile: 0.5}, to make it a lever)")
     if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
         return f"'{path}' is not a number (it is {type(node).__name__}); a lever moves a number"
     return None

@@ -24,6 +24,7 @@ import numpy as np
 
 from simulator.inputs.scenario import Scenario
 from simulator.model.status import StatusPlan, status_plan
+from simulator.model.uncertain import UncertainParam, uncertain_params
 
 __all__ = [
     "EventSpec", "Layout", "StageSpec", "build_layout", "lifecycle_years", "split_projects",
@@ -78,6 +79,8 @@ class Layout:
     in_pipeline: np.ndarray | None = None  # (N,) bool
     actual: np.ndarray | None = None  # (Y, P) km² released before as_of (facts)
     cap_by_year: np.ndarray | None = None  # (P, Y) km²/yr, the cap net of actuals
+    # uncertain parameters (default: none), drawn per replication by the sampler
+    uncertain: tuple[UncertainParam, ...] = ()
 
     @property
     def as_of(self) -> float | None:
@@ -107,6 +110,27 @@ class Layout:
         if self.cap_by_year is not None:
             return self.cap_by_year[p]
         return np.full(len(self.years), self.annual_cap[p])
+
+    def cap_rows(self, p: int, cap: np.ndarray) -> np.ndarray:
+        """(R, Y) km² pathway ``p`` may hand over each year, for per-replication caps ``cap``.
+
+        The same rule as :meth:`cap_in`: the status year's cap is net of its actuals.
+        """
+        rows = np.repeat(np.asarray(cap, dtype=float)[:, None], len(self.years), axis=1)
+        y = self.status_year_index
+        if y is not None:
+            rows[:, y] = np.maximum(rows[:, y] - self.actual[y, p], 0.0)
+        return rows
+
+    @property
+    def status_year_index(self) -> int | None:
+        """Horizon index of a status date inside a year (part of its cap is used), or None."""
+        if self.status is None:
+            return None
+        current = math.floor(self.as_of)
+        if current < self.as_of and self.years[0] <= current <= self.years[-1]:
+            return int(current - self.years[0])
+        return None
 
     @property
     def n_projects(self) -> int:
@@ -287,4 +311,5 @@ def build_layout(scenario: Scenario) -> Layout:
         in_pipeline=np.array(in_pipeline, dtype=bool) if status is not None else None,
         actual=actual,
         cap_by_year=cap_by_year,
+        uncertain=uncertain_params(scenario),
     )

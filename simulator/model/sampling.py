@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulator.model.layout import Layout
+from simulator.model.uncertain import draw_values
 
 __all__ = ["CHUNK_SIZE", "Draws", "chunk_sizes", "draw_chunk", "event_effect"]
 
@@ -48,6 +49,11 @@ class Draws:
     pathway_factor: np.ndarray  # (R, P) delay multiplier of each pathway
     event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
     replace_delay: np.ndarray | None = None  # (R, N) years from a drop-out to its replacement
+    # uncertain parameters (None when the scenario has none of that kind)
+    params: np.ndarray | None = None  # (R, K) each replication's uncertain values
+    stage_dropout: np.ndarray | None = None  # (R, P, S) dropout of each owner's stage
+    route_dropout: np.ndarray | None = None  # (R, P) a routed pathway's route dropout
+    cap: np.ndarray | None = None  # (R, P) km²/yr, inf where uncapped
 
     @property
     def replications(self) -> int:
@@ -94,6 +100,9 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     def rng(name: str) -> np.random.Generator:
         return _stream(seed, chunk, name)
 
+    theta = draw_values(layout.uncertain, rng, R) if layout.uncertain else None
+    scale = _Scales(layout, theta)
+
     sizes = np.empty((R, N))
     yields = np.empty((R, N))
     owner = np.empty((R, N), dtype=np.int64)
@@ -112,20 +121,20 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
         sizes[:, lo:hi] = _sizes(layout, cols, spec.projects.size_cv, rng(f"size:{name}"), R)
-        yields[:, lo:hi] = np.clip(spec.yield_.sample(rng(f"yield:{name}"), (R, cols.size)), 0, 1)
+        yields[:, lo:hi] = np.clip(scale.apply(
+            spec.yield_.sample(rng(f"yield:{name}"), (R, cols.size)), "yield", p), 0, 1)
         nominal_release = layout.planned_year[cols] + 0.5
 
         if spec.route is None:
             owner[:, lo:hi] = p
             start[:, lo:hi] = nominal_release - layout.lifecycle[p]
             for k, stage in enumerate(spec.stages):
-                duration[:, k, lo:hi] = stage.duration.sample(
-                    rng(f"duration:{name}:{stage.name}"), (R, cols.size)
-                )
+                duration[:, k, lo:hi] = scale.apply(stage.duration.sample(
+                    rng(f"duration:{name}:{stage.name}"), (R, cols.size)), "duration", p, k)
                 dropout_u[:, k, lo:hi] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
             if layout.as_of is not None:
                 _continue_pipeline(layout, spec, cols, rng(f"status:{name}"), start, duration,
-                                   dropout_u)
+                                   dropout_u, scale, p)
             continue
 
         route = spec.route
@@ -139,14 +148,16 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         start[:, lo:hi] = np.maximum(nominal_start, float(route.after))
         if layout.as_of is not None:
             np.maximum(start[:, lo:hi], layout.start_floor, out=start[:, lo:hi])
-        route_delay[:, lo:hi] = route.delay.sample(rng(f"route-delay:{name}"), (R, cols.size))
+        route_delay[:, lo:hi] = scale.apply(
+            route.delay.sample(rng(f"route-delay:{name}"), (R, cols.size)), "route_delay", p)
         route_dropout_u[:, lo:hi] = rng(f"route-dropout:{name}").random((R, cols.size))
         for t, _ in targets:
             target = layout.pathways[t]
             chosen = tgt == t
             for k, stage in enumerate(scn.pathways[target].stages):
                 stream = f"{name}->{target}:{stage.name}"
-                d = stage.duration.sample(rng(f"duration:{stream}"), (R, cols.size))
+                d = scale.apply(stage.duration.sample(rng(f"duration:{stream}"), (R, cols.size)),
+                                "duration", t, k)
                 v = rng(f"dropout:{stream}").random((R, cols.size))
                 np.copyto(duration[:, k, lo:hi], d, where=chosen)
                 np.copyto(dropout_u[:, k, lo:hi], v, where=chosen)
@@ -157,22 +168,23 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             shadows = every[~layout.originals[every]]
             if shadows.size:
                 _replacements(layout, scn.pathways[name], name, shadows, rng, sizes, yields,
-                              owner, start, replace_delay, duration, dropout_u, p, R)
+                              owner, start, replace_delay, duration, dropout_u, p, R, scale)
 
     corr = scn.correlation
-    global_factor = np.exp(corr.global_factor_sigma * rng("factor:*global*").standard_normal(R))
+    global_sigma = scale.value("global_sigma", default=corr.global_factor_sigma)
+    global_factor = np.exp(global_sigma * rng("factor:*global*").standard_normal(R))
+    pathway_sigma = scale.value("pathway_sigma", default=corr.pathway_factor_sigma)
     pathway_factor = np.empty((R, P))
     for p, name in enumerate(layout.pathways):
-        pathway_factor[:, p] = np.exp(
-            corr.pathway_factor_sigma * rng(f"factor:{name}").standard_normal(R)
-        )
+        pathway_factor[:, p] = np.exp(pathway_sigma * rng(f"factor:{name}").standard_normal(R))
 
     event_start = np.zeros((R, len(layout.events), Y), dtype=bool)
     for e, ev in enumerate(layout.events):
         u = rng(f"event:{ev.name}").random((R, Y))
+        probability = scale.value("event_probability", index=e, default=ev.probability)
         active_until = np.full(R, -np.inf)
         for y, year in enumerate(layout.years):
-            starts = (year >= active_until) & (u[:, y] < ev.probability)
+            starts = (year >= active_until) & (u[:, y] < probability)
             event_start[:, e, y] = starts
             active_until = np.where(starts, year + ev.lasts, active_until)
 
@@ -189,11 +201,15 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         pathway_factor=pathway_factor,
         event_start=event_start,
         replace_delay=replace_delay,
+        params=theta,
+        stage_dropout=scale.stage_dropouts(S),
+        route_dropout=scale.per_pathway("route_dropout", _route_dropouts(layout)),
+        cap=scale.per_pathway("cap", layout.annual_cap),
     )
 
 
 def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
-                  replace_delay, duration, dropout_u, p, R) -> None:
+                  replace_delay, duration, dropout_u, p, R, scale) -> None:
     """Inputs of a pathway's replacement columns, each from a stream of its own kind.
 
     A replacement has its predecessor's area; its yield, delay, stage durations and
@@ -205,19 +221,19 @@ def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
         root = np.where(layout.replaces[root] >= 0, layout.replaces[root], root)
     sizes[:, shadows] = sizes[:, root]
     n = shadows.size
-    yields[:, shadows] = np.clip(spec.yield_.sample(rng(f"replacement-yield:{name}"), (R, n)),
-                                 0, 1)
+    yields[:, shadows] = np.clip(scale.apply(
+        spec.yield_.sample(rng(f"replacement-yield:{name}"), (R, n)), "yield", p), 0, 1)
     owner[:, shadows] = p
     start[:, shadows] = np.inf
     replace_delay[:, shadows] = spec.replacement.delay.sample(
         rng(f"replacement-delay:{name}"), (R, n))
     for k, stage in enumerate(spec.stages):
-        duration[:, k, shadows] = stage.duration.sample(
-            rng(f"replacement-duration:{name}:{stage.name}"), (R, n))
+        duration[:, k, shadows] = scale.apply(stage.duration.sample(
+            rng(f"replacement-duration:{name}:{stage.name}"), (R, n)), "duration", p, k)
         dropout_u[:, k, shadows] = rng(f"replacement-dropout:{name}:{stage.name}").random((R, n))
 
 
-def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u) -> None:
+def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u, scale, p) -> None:
     """Statused pathway: nothing starts before as_of; pipeline projects resume where they are.
 
     A project in stage k since e years draws what is left of that stage from the
@@ -240,13 +256,78 @@ def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u) -> N
         j, e = pipe[here], layout.elapsed[pipe[here]]
         known = ~np.isnan(e)
         left = np.empty((R, j.size))
+        c = scale.factor("duration", p, k)
         if known.any():
-            left[:, known] = stage.duration.residual(u[:, here][:, known], e[known])
+            age = e[known] if c is None else e[known][None, :] / c
+            left[:, known] = stage.duration.residual(u[:, here][:, known], age)
         if (~known).any():
             left[:, ~known] = stage.duration.equilibrium_residual(u[:, here][:, ~known])
-        duration[:, k, j] = left
+        duration[:, k, j] = left if c is None else left * c
         duration[:, :k, j] = 0.0
         dropout_u[:, :k, j] = 1.0
+
+
+def _route_dropouts(layout: Layout) -> np.ndarray:
+    out = np.zeros(len(layout.pathways))
+    for p, name in enumerate(layout.pathways):
+        route = layout.scenario.pathways[name].route
+        if route is not None:
+            out[p] = route.dropout
+    return out
+
+
+class _Scales:
+    """Where a chunk's uncertain values act: factors on draws, or per-replication values."""
+
+    def __init__(self, layout: Layout, theta: np.ndarray | None):
+        self.layout, self.theta = layout, theta
+        self.where = {(u.key.kind, u.pathway, u.key.index): k
+                      for k, u in enumerate(layout.uncertain)}
+
+    def _column(self, kind, p=None, index=None) -> int | None:
+        return self.where.get((kind, p, index))
+
+    def factor(self, kind: str, p: int | None = None, index: int | None = None):
+        """(R, 1) θ / θ₀ of a scale parameter, or None if it is not uncertain."""
+        k = self._column(kind, p, index)
+        if k is None:
+            return None
+        return (self.theta[:, k] / self.layout.uncertain[k].key.base)[:, None]
+
+    def apply(self, draws: np.ndarray, kind: str, p: int, index: int | None = None):
+        """``draws`` (R, n) scaled by θ / θ₀ row by row (unchanged if not uncertain)."""
+        c = self.factor(kind, p, index)
+        return draws if c is None else draws * c
+
+    def value(self, kind: str, index: int | None = None, *, default: float):
+        """(R,) values of a scenario-wide parameter, or its fixed ``default``."""
+        k = self._column(kind, None, index)
+        return default if k is None else self.theta[:, k]
+
+    def per_pathway(self, kind: str, fixed: np.ndarray) -> np.ndarray | None:
+        """(R, P) per-pathway values where any is uncertain, else None (engines use ``fixed``)."""
+        cols = [(u.pathway, k) for k, u in enumerate(self.layout.uncertain) if u.key.kind == kind]
+        if not cols:
+            return None
+        out = np.repeat(np.asarray(fixed, dtype=float)[None, :], self.theta.shape[0], axis=0)
+        for p, k in cols:
+            out[:, p] = self.theta[:, k]
+        return out
+
+    def stage_dropouts(self, S: int) -> np.ndarray | None:
+        """(R, P, S) stage dropouts where any is uncertain, else None."""
+        cols = [(u.pathway, u.key.index, k) for k, u in enumerate(self.layout.uncertain)
+                if u.key.kind == "dropout"]
+        if not cols:
+            return None
+        fixed = np.zeros((len(self.layout.pathways), S))
+        for p, stages in enumerate(self.layout.stages):
+            for i, stage in enumerate(stages):
+                fixed[p, i] = stage.dropout
+        out = np.repeat(fixed[None], self.theta.shape[0], axis=0)
+        for p, i, k in cols:
+            out[:, p, i] = self.theta[:, k]
+        return out
 
 
 def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator, R: int):

@@ -174,6 +174,40 @@ def _levers_section(run: RunData, lang: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def _uncertain_section(run: RunData, lang: str) -> str:
+    """Uncertain parameters: their priors and what the headline odds depend on."""
+    data = run.summary.get("uncertain")
+    if not data:
+        return ""
+    target = headline_target(run)
+    rows_by_path = {r["path"]: r for r in data["sensitivity"][target["name"]]}
+    head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
+        ("col.parameter", ""), ("col.prior", ""), ("col.now", ' class="num"'),
+        ("col.first_order", ' class="num"'), ("col.p_low_fifth", ' class="num"'),
+        ("col.p_high_fifth", ' class="num"')])
+    rows = []
+    for p in sorted(data["parameters"], key=lambda p: -rows_by_path[p["path"]]["first_order"]):
+        s = rows_by_path[p["path"]]
+        prior = ", ".join(f"{k} {_show(v)}" for k, v in p["prior"].items() if k != "dist")
+        rows.append(
+            f'<tr data-parameter="{escape(p["path"])}"><td><code>{escape(p["path"])}</code>'
+            f'</td><td>{escape(term(p["prior"]["dist"], lang))} <code>{escape(prior)}</code></td>'
+            f'<td class="num">{_show(p["scenario_value"])}</td>'
+            f'<td class="num">{num(s["first_order"], 2)}</td>'
+            f'<td class="num">{_pct_or_dash(s["odds_low"])}</td>'
+            f'<td class="num">{_pct_or_dash(s["odds_high"])}</td>'
+            "</tr>")
+    label = label_of_target(run.scenario, target["name"], lang)
+    intro = t("uncertain.intro", lang, k=len(data["parameters"]), target=label)
+    return (f"<h2>{escape(t('section.uncertain', lang))}</h2><p>{escape(intro)}</p>"
+            f'<table id="uncertain"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _pct_or_dash(value: float | None) -> str:
+    return "–" if value is None else pct(value)
+
+
 def _status_section(run: RunData, lang: str) -> str:
     """Where things stand: the accounting by pathway and the pipeline by pathway and stage."""
     status = run.status
@@ -333,6 +367,7 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         + f"<h2>{escape(t('section.charts', lang))}</h2>"
         + "".join(figure_html(c, lang) for c in charts)
         + _levers_section(run, lang)
+        + _uncertain_section(run, lang)
         + _status_section(run, lang)
         + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)
         + f"<h2>{escape(t('section.assumptions', lang))}</h2>" + _assumptions(run, lang)

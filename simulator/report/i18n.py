@@ -173,6 +173,88 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.for50": ("Value for 50%", "达到 50% 所需"),
     "col.for80": ("Value for 80%", "达到 80% 所需"),
     "levers.out_of_reach": ("out of reach", "范围内无法达到"),
+    "section.uncertain": ("What the odds depend on: uncertain parameters",
+                          "概率取决于什么：不确定参数"),
+    "uncertain.intro": (
+        "{k} parameters are uncertain: each replication drew its own values from the priors "
+        "below, so the odds above already integrate over them. From the same replications: the "
+        "share of the variation in meeting {target} that each parameter explains alone "
+        "(first-order index, 0 to 1), and the chance of {target} when the parameter is in the "
+        "lowest and in the highest fifth of its draws.",
+        "有 {k} 个参数不确定：每次模拟均从下列先验分布中抽取各自的取值，因此上文概率已对其积分。"
+        "基于同一批模拟：各参数单独解释的 {target} 实现与否的变异份额（一阶指数，0 至 1），"
+        "以及该参数处于其抽样值最低五分之一和最高五分之一时 {target} 的实现概率。"),
+    "col.prior": ("Prior", "先验分布"),
+    "col.first_order": ("First-order index", "一阶指数"),
+    "col.p_low_fifth": ("P, lowest fifth", "最低五分之一时概率"),
+    "col.p_high_fifth": ("P, highest fifth", "最高五分之一时概率"),
+    # calibration
+    "calibrate.title": ("Calibration of {name}", "{name} 的校准"),
+    "calibrate.design": (
+        "Scenario {scenario}: {k} uncertain parameters calibrated against {c} observed figures "
+        "(observation error {error}); {n} prior draws, one replication each, seed {seed}; "
+        "importance weights from a Gaussian kernel on the observation error.",
+        "情景 {scenario}：以 {c} 个观测值（观测误差 {error}）校准 {k} 个不确定参数；先验抽样 {n} 次，"
+        "每次一次模拟，随机种子 {seed}；重要性权重取自观测误差上的高斯核。"),
+    "calibrate.sentence": (
+        "Given what happened, {path} is most constrained: prior mean {prior}, posterior mean "
+        "{mean} (80% interval {lo}–{hi}); effective sample size {ess} of {n} draws.",
+        "结合实际发生的情况，{path} 受到的约束最强：先验均值 {prior}，后验均值 {mean}"
+        "（80% 区间 {lo}–{hi}）；{n} 次抽样的有效样本量为 {ess}。"),
+    "calibrate.inconsistent": (
+        "No parameter values within the priors reproduce what happened: even the closest of {n} "
+        "simulated histories lies outside the observation error. As specified, the model is "
+        "inconsistent with the observations — widen the priors, free another parameter, or "
+        "check the figures.",
+        "在先验范围内，没有任何参数取值能够再现实际发生的情况：{n} 次模拟中最接近的一次也落在观测误差"
+        "之外。按现有设定，模型与观测不一致——请放宽先验、放开其他参数，或核查观测数据。"),
+    "calibrate.low_ess": (
+        "The effective sample size ({ess}) is below {min}: run more replications, widen the "
+        "priors toward the values that fit, or use a larger observation error.",
+        "有效样本量（{ess}）低于 {min}：请增加模拟次数、将先验向拟合较好的取值放宽，或采用更大的观测误差。"),
+    "calibrate.posterior": ("Posterior of each parameter", "各参数的后验分布"),
+    "calibrate.observations": ("Observations and simulated release", "观测值与模拟释放量"),
+    "calibrate.odds": ("Target odds under the prior and the posterior",
+                       "先验与后验下的目标实现概率"),
+    "calibrate.forecast": ("Forecast {name} under the posterior", "后验下的预测：{name}"),
+    "calibrate.prior": ("Prior", "先验"),
+    "calibrate.posterior_label": ("Posterior", "后验"),
+    "calibrate.marginals_title": ("Prior and posterior of each uncertain parameter",
+                                  "各不确定参数的先验与后验"),
+    "calibrate.pairs_title": ("Posterior draws, two parameters at a time",
+                              "后验抽样（两两参数）"),
+    "calibrate.caption": ("{name}: {n} prior draws weighted by the observations, seed {seed}",
+                          "{name}：{n} 次先验抽样按观测加权，随机种子 {seed}"),
+    # backtests
+    "backtest.title": ("Backtest {name}", "回测 {name}"),
+    "backtest.design": (
+        "{n} cases, each a forecast from what was knowable at the start of its year and the "
+        "value later observed; {reps} replications a case, seed {seed}. Reference: the plan "
+        "is met exactly.",
+        "{n} 个案例，每个案例为依据当年年初已知信息所作的预测及其后的实际观测值；每个案例 {reps} 次模拟，"
+        "随机种子 {seed}。参照预测：规划恰好完成。"),
+    "backtest.sentence": (
+        "Over {n} known outcomes, {cov80} fell inside the forecasts' 80% intervals (a "
+        "calibrated forecaster: 80%); the mean PIT is {pit} (0.5 if unbiased, near 1 when "
+        "outcomes beat the forecasts); mean CRPS {crps} km² against {ref} km² for \"the plan "
+        "is met exactly\" (skill {skill}).",
+        "在 {n} 个已知结果中，{cov80} 落在预测的 80% 区间内（校准良好的预测应为 80%）；平均 PIT 为 {pit}"
+        "（无偏时为 0.5，结果普遍好于预测时接近 1）；平均 CRPS 为 {crps} 平方公里，"
+        "“规划恰好完成”的参照预测为 {ref} 平方公里（技巧评分 {skill}）。"),
+    "backtest.scores": ("Scores over all cases", "全部案例的评分"),
+    "backtest.cases": ("Cases", "案例"),
+    "backtest.interval": ("{level} interval", "{level} 区间"),
+    "backtest.observed": ("Observed", "实际观测"),
+    "backtest.plan": ("Plan (reference)", "规划（参照）"),
+    "backtest.x": ("Release, multiples of the plan", "释放量（规划的倍数）"),
+    "backtest.intervals_title": ("Forecast intervals and what happened",
+                                 "预测区间与实际结果"),
+    "backtest.flat": ("Calibrated (flat)", "校准良好（均匀）"),
+    "backtest.pit_x": ("PIT of the observed value in its forecast", "观测值在其预测中的 PIT"),
+    "backtest.pit_y": ("Cases", "案例数"),
+    "backtest.pit_title": ("PIT histogram", "PIT 直方图"),
+    "backtest.caption": ("Backtest {name}: {n} cases, {reps} replications each, seed {seed}",
+                         "回测 {name}：{n} 个案例，每个 {reps} 次模拟，随机种子 {seed}"),
     # sweep and sensitivity reports
     "sweep.title": ("Sweep {name}", "参数扫描 {name}"),
     "sweep.design": ("Base scenario {base}; {design} design, {n} points over {ranges}; {reps} "

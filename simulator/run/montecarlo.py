@@ -7,6 +7,7 @@ So a process pool changes how fast a run is, never what it answers.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import secrets
 from collections.abc import Callable, Iterator
@@ -65,7 +66,11 @@ def resolve_engine(engine: str) -> str:
 
 def run_chunk(layout: Layout, seed: int, chunk: int, size: int, engine: str) -> ChunkOutcome:
     """Draw and simulate one chunk (``size`` replications starting at chunk·CHUNK_SIZE)."""
-    return get_engine(engine)(layout, draw_chunk(layout, seed, chunk, size))
+    draws = draw_chunk(layout, seed, chunk, size)
+    outcome = get_engine(engine)(layout, draws)
+    if draws.params is None:
+        return outcome
+    return dataclasses.replace(outcome, params=draws.params)  # drawn, not simulated
 
 
 def simulate(
@@ -131,14 +136,17 @@ def _run_all(runner, sizes: list[int], layout: Layout, progress) -> ChunkOutcome
     R, Y, P = sum(sizes), len(layout.years), len(layout.pathways)
     annual = np.empty((R, Y, P))
     late, dropped, loss = np.empty((R, P)), np.empty((R, P)), np.empty((R, P))
+    params = np.empty((R, len(layout.uncertain))) if layout.uncertain else None
     for chunk, part in runner.run(list(enumerate(sizes))):
         rows = slice(chunk * CHUNK_SIZE, chunk * CHUNK_SIZE + part.annual.shape[0])
         annual[rows], late[rows], dropped[rows], loss[rows] = (
             part.annual, part.late, part.dropped, part.yield_loss
         )
+        if params is not None:
+            params[rows] = part.params
         if progress is not None:
             progress(part.annual.shape[0])
-    return ChunkOutcome(annual, late, dropped, loss)
+    return ChunkOutcome(annual, late, dropped, loss, params)
 
 
 def _run_to_precision(runner, sizes, scenario, precision, progress):

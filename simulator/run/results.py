@@ -17,6 +17,7 @@ from simulator.model.engines import ChunkOutcome
 from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
 from simulator.model.status import status_plan
+from simulator.run.uncertainty import uncertain_summary
 
 __all__ = ["FORMAT_VERSION", "SimulationResult"]
 
@@ -93,6 +94,7 @@ class SimulationResult:
     dropped: np.ndarray
     yield_loss: np.ndarray
     stopping: dict | None = None  # precision-based stopping: the rule and whether it was met
+    params: np.ndarray | None = None  # (R, K) each replication's uncertain values
 
     @classmethod
     def from_outcome(
@@ -106,7 +108,7 @@ class SimulationResult:
     ) -> SimulationResult:
         """Wrap an engine outcome."""
         return cls(scenario, seed, engine, outcome.annual, outcome.late, outcome.dropped,
-                   outcome.yield_loss, stopping)
+                   outcome.yield_loss, stopping, outcome.params)
 
     # ------------------------------------------------------------ basic views
     @property
@@ -326,4 +328,12 @@ class SimulationResult:
             },
             **({"stopping": self.stopping} if self.stopping is not None else {}),
             **({"status": status_summary(self.scenario)} if self.scenario.status else {}),
+            **({"uncertain": self.uncertain_summary()} if self.params is not None else {}),
         }
+
+    def uncertain_summary(self) -> dict:
+        """What the odds depend on among the uncertain parameters (see
+        :mod:`simulator.run.uncertainty`); raises ``ValueError`` if there are none."""
+        if self.params is None:
+            raise ValueError(f"scenario '{self.scenario.name}' has no uncertain parameters")
+        return uncertain_summary(self.scenario, self.params, self.met)

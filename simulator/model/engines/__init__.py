@@ -31,13 +31,16 @@ class ChunkOutcome:
     late: np.ndarray  # (R, P)
     dropped: np.ndarray  # (R, P)
     yield_loss: np.ndarray  # (R, P)
+    params: np.ndarray | None = None  # (R, K) the uncertain values each replication drew
 
     @staticmethod
     def concat(parts: list[ChunkOutcome]) -> ChunkOutcome:
         """Stack chunk outcomes in order."""
-        return ChunkOutcome(
-            *(np.concatenate([getattr(p, k) for p in parts]) for k in ChunkOutcome.__annotations__)
-        )
+        return ChunkOutcome(*(
+            None if getattr(parts[0], k) is None
+            else np.concatenate([getattr(p, k) for p in parts])
+            for k in ChunkOutcome.__annotations__
+        ))
 
 
 EngineFn = Callable[..., ChunkOutcome]

@@ -167,7 +167,8 @@ class LandReleaseModel:
             self._record(j, "route", "begin")
             yield env.timeout(d.route_delay[j] * self._factor(home) * mult)
             route = layout.scenario.pathways[layout.pathways[home]].route
-            if d.route_dropout_u[j] < min(1.0, route.dropout + extra):
+            dropout = route.dropout if d.route_dropout is None else d.route_dropout[home]
+            if d.route_dropout_u[j] < min(1.0, dropout + extra):
                 self._drop(j, home, size, "route")
                 return
             self._record(j, "route", f"end:{layout.pathways[owner]}")
@@ -190,7 +191,8 @@ class LandReleaseModel:
             yield env.timeout(d.duration[k][j] * self._factor(owner) * mult)
             if resource is not None:
                 resource.release(request)
-            if d.dropout_u[k][j] < min(1.0, stage.dropout + extra):
+            dropout = stage.dropout if d.stage_dropout is None else d.stage_dropout[owner][k]
+            if d.dropout_u[k][j] < min(1.0, dropout + extra):
                 self._drop(j, home, size, stage.name)
                 return
             self._record(j, stage.name, "end")
@@ -253,7 +255,11 @@ class LandReleaseModel:
         owner's cap), each gets a share of the year's hand-over in proportion to its
         waiting area.
         """
-        env, caps = self.env, self.layout.cap_in(pool).tolist()
+        env, layout = self.env, self.layout
+        if self.d.cap is None:
+            caps = layout.cap_in(pool).tolist()
+        else:  # this replication's own cap, by the fast engine's rule
+            caps = layout.cap_rows(pool, np.array([self.d.cap[pool]]))[0].tolist()
         queue = self.pending[pool]
         waiting = self.waiting[pool]
         first = int(self.layout.years[0])

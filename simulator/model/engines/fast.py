@@ -143,7 +143,9 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
         t0 = t_all[:, lo:hi]
         mult, extra = _event_effects(layout, draws.event_start, u, t0)
         t1 = t0 + draws.route_delay[:, lo:hi] * factor[:, u : u + 1] * mult
-        _drop(t1, draws.route_dropout_u[:, lo:hi], route.dropout, extra)
+        dropout = (route.dropout if draws.route_dropout is None
+                   else draws.route_dropout[:, u : u + 1])
+        _drop(t1, draws.route_dropout_u[:, lo:hi], dropout, extra)
         t_all[:, lo:hi] = t1
 
     # ---- each owner's stages, for its own projects and those routed into it
@@ -162,6 +164,8 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
         ]
         fac = factor[:, owner : owner + 1]
         for k, stage in enumerate(stages):
+            dropout = (stage.dropout if draws.stage_dropout is None
+                       else draws.stage_dropout[:, owner, k, None])
             if stage.capacity is None:
                 for i, b in enumerate(blocks):
                     begin = ts[i]
@@ -169,7 +173,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
                     end = begin + draws.duration[:, k, b.lo : b.hi] * fac * mult
                     if b.routed:
                         end[np.isnan(end)] = np.inf  # not here: no duration was drawn
-                    _drop(end, draws.dropout_u[:, k, b.lo : b.hi], stage.dropout, extra,
+                    _drop(end, draws.dropout_u[:, k, b.lo : b.hi], dropout, extra,
                           None if drop_at is None else drop_at[:, b.lo : b.hi])
                     ts[i] = end
             else:
@@ -186,7 +190,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
                 if skip is not None:
                     end = np.where(skip, arrive, end)
                 record = None if drop_at is None else np.full(end.shape, np.inf)
-                _drop(end, draws.dropout_u[:, k, cols], stage.dropout, extra, record)
+                _drop(end, draws.dropout_u[:, k, cols], dropout, extra, record)
                 if record is not None:
                     drop_at[:, cols] = np.minimum(drop_at[:, cols], record)
                 ts = np.split(end, np.cumsum([b.hi - b.lo for b in blocks])[:-1], axis=1)
@@ -245,7 +249,9 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows) -> Chu
             continue
         mine = sorted(mine, key=lambda g: groups.pairs[g][0])  # pathway order, as in SimPy
         homes = [groups.pairs[g][0] for g in mine]
-        _hand_over(layout.cap_in(pool), per[:, mine, :], homes, annual, late)
+        cap = (layout.cap_in(pool) if draws.cap is None
+               else layout.cap_rows(pool, draws.cap[:, pool]))
+        _hand_over(cap, per[:, mine, :], homes, annual, late)
     if layout.actual is not None:
         annual += layout.actual  # history: the same km² in every replication
     return ChunkOutcome(annual, late, dropped, loss)
@@ -273,14 +279,15 @@ def _hand_over(cap, completed, homes, annual, late) -> None:
 
     ``completed[r, g, y]`` is the km² of group g (reporting pathway ``homes[g]``) due at
     the end of year y (y = Y: after the horizon). Each year y at most ``cap[y]`` km² is
-    handed over, shared among the groups in proportion to their waiting area.
+    handed over (``cap[r, y]`` when each replication has its own cap), shared among the
+    groups in proportion to their waiting area.
     """
     Y = annual.shape[1]
     waiting = np.zeros(completed.shape[:2])
     for y in range(Y):
         waiting += completed[:, :, y]
         total = waiting.sum(axis=1, keepdims=True)
-        give = np.minimum(cap[y], total)
+        give = np.minimum(cap[:, y : y + 1] if cap.ndim == 2 else cap[y], total)
         share = np.divide(give * waiting, total, out=np.zeros_like(waiting), where=total > 0)
         waiting -= share
         annual[:, y, homes] += share
@@ -300,7 +307,7 @@ def _drop(t: np.ndarray, u: np.ndarray, dropout: float, extra, record=None) -> N
 
     ``record`` (same shape), if given, receives the time at which each of them dropped.
     """
-    if dropout > 0 or not np.isscalar(extra):
+    if np.any(dropout > 0) or not np.isscalar(extra):
         out = u < np.minimum(1.0, dropout + extra)
         if record is not None:
             hit = out & np.isfinite(t)

@@ -1,0 +1,83 @@
+"""Backtests: PIT, interval coverage and CRPS against closed forms; cases files; the CLI."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from simulator import cli, load_scenario
+from simulator.study.backtest import Case, CaseResult, Quantity
+
+FIXED = ROOT / "scenarios" / "history" / "renewal-2019.yaml"
+
+
+def result(forecast, observed, reference=1.0):
+    case = Case(name="c", scenario="x.yaml", quantity=Quantity(years=[2019]),
+                observed=observed)
+    return CaseResult(case, load_scenario(FIXED), np.asarray(forecast, dtype=float), reference)
+
+
+def test_crps_is_the_ensemble_energy_form():
+    rng = np.random.default_rng(1)
+    x, y = rng.gamma(2.0, 1.0, 400), 1.7
+    expected = np.abs(x - y).mean() - 0.5 * np.abs(x[:, None] - x[None, :]).mean()
+    assert abs(result(x, y).crps - expected) < 0.01 * expected
+    # a point forecast: CRPS = |x − y|, the reference's own score
+    assert abs(result(np.full(50, 2.0), 1.5).crps - 0.5) < 1e-12
+    assert result(np.full(50, 2.0), 1.5, reference=2.0).crps_reference == 0.5
+
+
+def test_outcomes_drawn_from_the_forecast_have_uniform_pit_and_nominal_coverage():
+    rng = np.random.default_rng(7)
+    M = 400
+    forecast = rng.lognormal(0.0, 0.5, 4000)
+    rows = [result(forecast, float(rng.lognormal(0.0, 0.5))) for _ in range(M)]
+    pits = np.array([r.pit for r in rows])
+    assert abs(pits.mean() - 0.5) < 4 * math.sqrt(1 / 12 / M)
+    for level in (0.5, 0.8, 0.95):
+        cover = np.mean([r.covered(level) for r in rows])
+        assert abs(cover - level) < 4 * math.sqrt(level * (1 - level) / M)
+
+
+def test_pit_of_an_outcome_above_every_draw_is_one_and_of_a_tie_is_a_half():
+    assert result([1.0, 2.0], 5.0).pit == 1.0
+    assert result([1.0, 1.0], 1.0).pit == 0.5
+
+
+def test_shipped_history_backtest_writes_scores_that_agree_with_its_cases(tmp_path, capsys):
+    out = tmp_path / "bt"
+    assert cli.main(["backtest", str(ROOT / "scenarios" / "history" / "cases.yaml"), "-n", "500",
+                     "--out", str(out)]) == 0
+    data = json.loads((out / "backtest.json").read_text())
+    cases = data["cases_detail"]
+    assert data["cases"] == len(cases) >= 6
+    crps = np.mean([c["crps"] for c in cases])
+    ref = np.mean([c["crps_reference"] for c in cases])
+    assert abs(data["skill"] - (1 - crps / ref)) < 1e-12
+    assert abs(data["coverage"]["80"] - np.mean([c["in80"] for c in cases])) < 1e-12
+    assert sum(data["pit_histogram"]["counts"]) == len(cases)
+    # the naive reference is the plan for the quantity: renewal 2019's target
+    assert next(c for c in cases if c["case"] == "renewal-2019")["reference"] == 2.45
+    assert "skill" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change,message", [
+    ("quantity: {years: [2019], pathways: [renewal]}",
+     "quantity: {years: [1990], pathways: [renewal]}"),
+    ("quantity: {years: [2019], pathways: [renewal]}",
+     "quantity: {years: [2019], pathways: [renewl]}"),
+    ("scenario: renewal-2019.yaml", "scenario: nowhere.yaml"),
+])
+def test_a_bad_case_exits_2_with_file_line_and_key(tmp_path, capsys, change, message):
+    src = (ROOT / "scenarios" / "history" / "cases.yaml").read_text()
+    bad = tmp_path / "cases.yaml"
+    bad.write_text(src.replace(change, message, 1))
+    for f in (ROOT / "scenarios" / "history").glob("*.yaml"):
+        if f.name != "cases.yaml":
+            (tmp_path / f.name).write_text(f.read_text())
+    assert cli.main(["backtest", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:" in err and "cases[0]" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

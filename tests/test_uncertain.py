@@ -1,0 +1,140 @@
+"""Uncertain parameters: closed forms, degenerate priors, common random numbers, checks."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import scenario
+
+from simulator import simulate
+from simulator.inputs.errors import ScenarioError
+from simulator.model.engines import des, fast
+from simulator.model.layout import build_layout
+from simulator.model.sampling import draw_chunk
+from simulator.run.uncertainty import first_order_index
+
+ONE = """
+name: one
+horizon: {start: 2022, end: 2022}
+targets: [{name: t, by: 2022, km2: 0.5}]
+pathways:
+  a:
+    plan: {2022: 1.0}
+    projects: 1
+    stages: [{name: s, duration: 0.5, dropout: 0.2}]
+"""
+
+CAPPED = """
+name: capped
+horizon: {start: 2022, end: 2022}
+targets: [{name: t, by: 2022, km2: 2.5}]
+pathways:
+  a:
+    plan: {2022: 10.0}
+    projects: 10
+    stages: [{name: s, duration: 0.5}]
+    annual_cap: 3.0
+"""
+
+
+def test_uncertain_dropout_integrates_to_its_mean():
+    # one project, fixed duration: P(release) = E[1 − d] = 1 − prior mean (closed form)
+    s = scenario(ONE + "uncertain:\n  pathways.a.stages[0].dropout: {dist: beta, mean: 0.3, "
+                       "sd: 0.15}\n")
+    r = simulate(s, replications=20_000, seed=3)
+    p = r.met[:, 0].mean()
+    se = math.sqrt(0.7 * 0.3 / 20_000)
+    assert abs(p - 0.7) < 4 * se
+    # and the drawn values are the prior's
+    assert abs(r.params[:, 0].mean() - 0.3) < 4 * 0.15 / math.sqrt(20_000)
+
+
+def test_uncertain_cap_releases_the_cap_each_replication():
+    # ten km² waiting, a cap U(1, 5): the year hands over exactly each replication's cap
+    s = scenario(CAPPED + "uncertain:\n  pathways.a.annual_cap: {dist: uniform, min: 1, "
+                          "max: 5}\n")
+    r = simulate(s, replications=4000, seed=1)
+    np.testing.assert_allclose(r.annual[:, 0, 0], r.params[:, 0], atol=1e-12)
+    assert abs(r.met[:, 0].mean() - 0.625) < 4 * math.sqrt(0.625 * 0.375 / 4000)  # P(cap ≥ 2.5)
+
+
+def test_uncertain_duration_scale_is_exact_for_a_lognormal():
+    # median θ per replication: log(duration / θ) / σ must be standard normal
+    text = ONE.replace("duration: 0.5", "duration: {dist: lognormal, median: 1, sigma: 0.5}")
+    s = scenario(text + "uncertain:\n  pathways.a.stages[0].duration.median: {dist: uniform, "
+                        "min: 0.5, max: 2}\n")
+    layout = build_layout(s)
+    d = draw_chunk(layout, 7, 0, 1000)
+    z = np.log(d.duration[:, 0, 0] / d.params[:, 0]) / 0.5
+    assert abs(z.mean()) < 4 / math.sqrt(1000) and abs(z.std() - 1) < 0.1
+
+
+@pytest.mark.parametrize("path,value", [
+    ("pathways.a.stages[0].dropout", 0.2),
+    ("pathways.a.annual_cap", 3.0),
+    ("pathways.a.stages[0].duration.value", 0.5),
+    ("correlation.pathway_factor_sigma", 0.0),
+])
+def test_a_prior_fixed_at_the_scenario_value_changes_nothing(path, value):
+    base = scenario(CAPPED.replace("stages: [{name: s, duration: 0.5}]",
+                                   "stages: [{name: s, duration: 0.5, dropout: 0.2}]"))
+    fixed = scenario(CAPPED.replace("stages: [{name: s, duration: 0.5}]",
+                                    "stages: [{name: s, duration: 0.5, dropout: 0.2}]")
+                     + f"uncertain:\n  {path}: {value}\n")
+    for engine in ("fast", "des"):
+        a = simulate(base, replications=300, seed=5, engine=engine)
+        b = simulate(fixed, replications=300, seed=5, engine=engine)
+        np.testing.assert_array_equal(a.annual, b.annual)
+
+
+def test_engines_agree_on_every_kind_at_once():
+    from conftest import ROOT
+
+    from simulator import load_scenario
+
+    layout = build_layout(load_scenario(ROOT / "scenarios" / "baseline-uncertain.yaml"))
+    d = draw_chunk(layout, 11, 0, 40)
+    a, b = des.run_chunk(layout, d), fast.run_chunk(layout, d)
+    np.testing.assert_allclose(a.annual, b.annual, rtol=0, atol=1e-9)
+
+
+def test_same_path_same_prior_same_values_in_another_scenario():
+    prior = "uncertain:\n  pathways.a.stages[0].dropout: {dist: uniform, min: 0, max: 0.5}\n"
+    one = simulate(scenario(ONE + prior), replications=1500, seed=9)
+    other = simulate(scenario(CAPPED + prior), replications=1500, seed=9)
+    np.testing.assert_array_equal(one.params, other.params)
+
+
+def test_summary_ranks_the_parameter_that_matters_and_not_the_one_that_does_not():
+    s = scenario(ONE.replace("name: one", "name: two") + """
+events: [{name: e, probability: 0.5, lasts: 1, pathways: [a]}]
+uncertain:
+  pathways.a.stages[0].dropout: {dist: uniform, min: 0, max: 1}
+  events[0].probability: {dist: uniform, min: 0, max: 1}
+""")
+    r = simulate(s, replications=20_000, seed=2)
+    rows = r.summary()["uncertain"]["sensitivity"]["t"]
+    assert rows[0]["path"] == "pathways.a.stages[0].dropout"
+    # E[1 − d | d] = 1 − d: Var = 1/12 over Var(Y) = 1/4 → first-order index 1/3
+    assert abs(rows[0]["first_order"] - 1 / 3) < 0.03
+    assert rows[0]["odds_low"] > 0.8 and rows[0]["odds_high"] < 0.2
+    assert rows[1]["first_order"] < 0.005  # an event that changes nothing
+
+
+def test_first_order_index_of_noise_is_near_zero():
+    rng = np.random.default_rng(0)
+    x, y = rng.random(10_000), (rng.random(10_000) < 0.4).astype(float)
+    assert first_order_index(x, y) < 0.003
+
+
+@pytest.mark.parametrize("entry,message", [
+    ("pathways.a.projects.count: {dist: uniform, min: 1, max: 3}", "changes the layout"),
+    ("pathways.a.stages[0].dropout: {dist: uniform, min: 0.5, max: 1.5}", "at most 1"),
+    ("pathways.a.stages[0].durations: {dist: uniform, min: 1, max: 2}", "has no 'durations'"),
+    ("pathways.a.stages[0].duration.value: {dist: uniform, min: -1, max: 2}", "above 0"),
+])
+def test_bad_uncertain_entries_name_the_key_path(entry, message):
+    with pytest.raises(ScenarioError) as err:
+        scenario(ONE + f"uncertain:\n  {entry}\n")
+    text = str(err.value)
+    assert "uncertain." in text and message in text
