@@ -632,7 +632,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from simulator.run.backends import make_backend
     from simulator.study.calibrate import calibrate_to_folder, check_calibratable, sentence
 
-    check_calibratable(scenario, forecasts)  # before any work
+    check_calibratable(scenario, forecasts)  # before the font check and the banner
     if "zh" in args.lang:
         from simulator.report.style import cjk_font
 

@@ -78,7 +78,6 @@ class Layout:
     elapsed: np.ndarray | None = None  # (N,) years in that stage at as_of; NaN unknown
     in_pipeline: np.ndarray | None = None  # (N,) bool
     actual: np.ndarray | None = None  # (Y, P) km² released before as_of (facts)
-    cap_by_year: np.ndarray | None = None  # (P, Y) km²/yr, the cap net of actuals
     # uncertain parameters (default: none), drawn per replication by the sampler
     uncertain: tuple[UncertainParam, ...] = ()
 
@@ -107,14 +106,13 @@ class Layout:
 
     def cap_in(self, p: int) -> np.ndarray:
         """(Y,) km² pathway ``p`` may hand over in each horizon year (inf if uncapped)."""
-        if self.cap_by_year is not None:
-            return self.cap_by_year[p]
-        return np.full(len(self.years), self.annual_cap[p])
+        return self.cap_rows(p, self.annual_cap[p : p + 1])[0]
 
     def cap_rows(self, p: int, cap: np.ndarray) -> np.ndarray:
         """(R, Y) km² pathway ``p`` may hand over each year, for per-replication caps ``cap``.
 
-        The same rule as :meth:`cap_in`: the status year's cap is net of its actuals.
+        With a status dated inside a year, the part of that year already behind us used
+        part of its cap: the year's cap is net of the pathway's actuals in it.
         """
         rows = np.repeat(np.asarray(cap, dtype=float)[:, None], len(self.years), axis=1)
         y = self.status_year_index
@@ -266,19 +264,13 @@ def build_layout(scenario: Scenario) -> Layout:
                     replaces_map[len(pathway) - 1] = j
                 previous = made
 
-    actual = cap_by_year = None
+    actual = None
     if status is not None:
         years = scenario.years
         actual = np.zeros((len(years), len(names)))
         for year, by_pathway in status.released.items():
             for name, km2 in by_pathway.items():
                 actual[year - years[0], names.index(name)] += km2
-        cap_by_year = np.repeat(np.array(caps, dtype=float)[:, None], len(years), axis=1)
-        current = math.floor(status.as_of)
-        if current < status.as_of and years[0] <= current <= years[-1]:
-            # the part of the status year already behind us used part of its cap
-            y = current - years[0]
-            cap_by_year[:, y] = np.maximum(cap_by_year[:, y] - actual[y], 0.0)
 
     events = tuple(
         EventSpec(
@@ -310,6 +302,5 @@ def build_layout(scenario: Scenario) -> Layout:
         elapsed=np.array(elapsed, dtype=float) if status is not None else None,
         in_pipeline=np.array(in_pipeline, dtype=bool) if status is not None else None,
         actual=actual,
-        cap_by_year=cap_by_year,
         uncertain=uncertain_params(scenario),
     )

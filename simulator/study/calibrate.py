@@ -31,10 +31,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +200,7 @@ class Calibration:
         error = self.scenario.observed.error
         return np.array([error.sd_of(v) for v in self.observed])
 
-    @property
+    @cached_property
     def distance(self) -> np.ndarray:
         """(R,) Σ ((s − o)/σ)² of each replication."""
         return (((self.cells - self.observed) / self.sd) ** 2).sum(axis=1)
@@ -209,7 +210,7 @@ class Calibration:
         """(R,) log kernel weight, −½ distance."""
         return -0.5 * self.distance
 
-    @property
+    @cached_property
     def weight(self) -> np.ndarray:
         """(R,) normalised weights (sum 1); all zero only if every draw underflows."""
         lw = self.log_weight
@@ -417,8 +418,6 @@ def calibrate_to_folder(scenario: Scenario, out: str | Path, *, replications: in
         manifest = {"landsim_version": __version__, "backend": backend.name,
                     "scenario_sha256": scenario.digest(),
                     "command": " ".join(command or []) or "–"}
-        import shutil
-
         shutil.rmtree(study.path / "blocks", ignore_errors=True)
         write_calibration(found, study.path, langs=langs, manifest=manifest)
         study.finish()
@@ -452,34 +451,29 @@ def write_calibration(found: Calibration, folder: Path, *, langs: Sequence[str] 
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
                                          + "\n", encoding="utf-8")
     obs = pd.DataFrame(summary["observations"])
-    odds = pd.DataFrame([{**o, "posterior_ci95": f"{o['posterior_ci95'][0]:.3f}–"
-                                                 f"{o['posterior_ci95'][1]:.3f}"}
-                         for o in summary["targets"]])
-    forecast_tables = [
-        (t("calibrate.forecast", lang="en", name=name), pd.DataFrame(
-            [{**o, "posterior_ci95": f"{o['posterior_ci95'][0]:.3f}–{o['posterior_ci95'][1]:.3f}"}
-             for o in rows]))
-        for name, rows in summary["forecasts"].items()]
+
+    def odds_table(rows: list[dict]) -> pd.DataFrame:
+        return pd.DataFrame([{**o, "posterior_ci95": f"{o['posterior_ci95'][0]:.3f}–"
+                                                     f"{o['posterior_ci95'][1]:.3f}"}
+                             for o in rows]).round(4)
+
+    error = found.scenario.observed.error
+    err = f"{error.relative:.0%}" if error.relative is not None else f"{error.sd:g} km²"
     for lang in langs:
         charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
         charts_dir.mkdir()
         charts = draw_calibration_charts(found, charts_dir, lang=lang)
-        error = found.scenario.observed.error
-        err = (f"{error.relative:.0%}" if error.relative is not None else f"{error.sd:g} km²")
         text = t("calibrate.design", lang, scenario=found.scenario.name,
                  k=len(found.paths), c=len(found.observed), n=f"{len(found.params):,}",
                  seed=found.seed, error=err)
-        advice = ""
-        if not found.consistent:
-            advice = ""  # the sentence itself says so
-        elif found.ess < MIN_ESS:
-            advice = t("calibrate.low_ess", lang, ess=f"{found.ess:.0f}", min=MIN_ESS)
+        # an inconsistent calibration's sentence says so itself; a thin one gets advice
+        advice = (t("calibrate.low_ess", lang, ess=f"{found.ess:.0f}", min=MIN_ESS)
+                  if found.consistent and found.ess < MIN_ESS else "")
         tables = [(t("calibrate.posterior", lang), posterior.round(4)),
                   (t("calibrate.observations", lang), obs.round(4)),
-                  (t("calibrate.odds", lang), odds.round(4))]
-        tables += [(t("calibrate.forecast", lang, name=name), frame.round(4))
-                   for (_, frame), name in zip(forecast_tables, summary["forecasts"],
-                                               strict=True)]
+                  (t("calibrate.odds", lang), odds_table(summary["targets"]))]
+        tables += [(t("calibrate.forecast", lang, name=name), odds_table(rows))
+                   for name, rows in summary["forecasts"].items()]
         headline = sentence(found, lang) + (f" {advice}" if advice else "")
         page = StudyPage(t("calibrate.title", lang, name=found.scenario.name), text, headline,
                          found.ess, tables, charts,
