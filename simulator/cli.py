@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
@@ -159,15 +160,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario name>)")
     run.add_argument("--engine", default="auto", choices=ENGINE_CHOICES,
                      help="auto (= fast, vectorised) or des (SimPy); both give the same answer")
-    run.add_argument("--workers", type=_workers, default=None,
-                     help="processes to use (default: all cores); never changes the answer")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=None,
+                       help="processes to use (default: all cores); never changes the answer")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="run the chunks on a Dask scheduler (tcp://host:8786), or local:N "
+                            "for a LocalCluster; the same answer, bit for bit")
     run.add_argument("--precision", type=_precision, metavar="HALF_WIDTH",
                      help="add replications until every target's 95%% interval half-width "
                           "is at most this (e.g. 0.005); then -n is not used")
     run.add_argument("--max-replications", type=_count, default=1_000_000,
                      help="with --precision: the most replications to run (default 1,000,000)")
-    run.add_argument("--no-parquet", action="store_true",
+    raw = run.add_mutually_exclusive_group()
+    raw.add_argument("--no-parquet", dest="parquet", action="store_false", default=None,
                      help="skip replications.parquet (the raw per-replication release)")
+    raw.add_argument("--parquet", dest="parquet", action="store_true",
+                     help="write replications.parquet whatever its size (default: up to "
+                          "50 million rows); it is streamed, so memory does not grow with it")
     run.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
                      help="language(s) of the charts and report: en, zh or en,zh "
                           "(zh needs a CJK font)")
@@ -248,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     disc = sub.add_parser("discover",
                           help="which combinations of assumptions make a target fail (PRIM)")
     disc.add_argument("source", type=Path,
-                      help="a finished sweep's folder, or a scenario file (then a Latin "
+                      help="a finished sweep's (or Morris / Sobol analysis's) folder, or a "
+                           "scenario file (then a Latin "
                            "hypercube over --params, default the scenario's levers)")
     disc.add_argument("--target", required=True, help="target name (e.g. plan-2035)")
     disc.add_argument("--below", type=float, default=0.5,
@@ -374,8 +384,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # a changed scenario gets its own name (and default folder) and says what changed
         scenario = variant_of(scenario, dict(parse_assignment(a) for a in args.set))
     # input errors are reported above, before the run wing's imports (about a second)
+    from simulator.run.backends import make_backend
     from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
-    from simulator.run.output import check_output, write_run
+    from simulator.run.output import check_output, parquet_plan, staged_folder, write_run_files
+    from simulator.run.replications_file import ReplicationsWriter
 
     if not args.no_report and "zh" in args.lang:
         from simulator.report.style import cjk_font
@@ -385,42 +397,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("outputs") / scenario.name
     check_output(out, force=args.force, inputs=[args.scenario])  # before simulating
     total = args.max_replications if args.precision else args.replications
+    backend = make_backend(args.workers, args.dask) if args.dask else None
     if not args.quiet:
         count = (f"up to {total:,} replications, precision ±{args.precision}"
                  if args.precision else f"{total:,} replications")
+        where = f" · dask {args.dask}" if args.dask else ""
         print(f"landsim {__version__} · {scenario.name} ({args.scenario}) · "
-              f"engine {resolve_engine(args.engine)} · seed {seed} · {count}")
+              f"engine {resolve_engine(args.engine)} · seed {seed} · {count}{where}")
     started = time.perf_counter()
-    with _progress(total, disable=args.quiet) as bar:
-        result = simulate(
-            scenario,
-            replications=total,
-            seed=seed,
-            engine=args.engine,
-            workers=args.workers,
-            precision=args.precision,
-            progress=bar.update,
-        )
-    levers = None
-    if scenario.levers and not args.no_report and not args.no_levers:
-        from simulator.run.backends import make_backend
-        from simulator.study.levers import LEVER_REPLICATIONS, lever_effects
+    note = parquet_plan(total, scenario, parquet=args.parquet)
+    with staged_folder(out, kind="run", force=args.force, inputs=[args.scenario]) as tmp:
+        # replications.parquet is written into the new folder while the chunks arrive
+        writer = ReplicationsWriter(tmp, scenario) if note is None else None
+        with _progress(total, disable=args.quiet) as bar, writer or contextlib.nullcontext():
+            result = simulate(
+                scenario,
+                replications=total,
+                seed=seed,
+                engine=args.engine,
+                workers=args.workers,
+                backend=backend,
+                precision=args.precision,
+                progress=bar.update,
+                keep_replications=False,
+                on_chunk=writer,
+            )
+        levers = None
+        if scenario.levers and not args.no_report and not args.no_levers:
+            from simulator.study.levers import LEVER_REPLICATIONS, lever_effects
 
-        n = min(result.replications, LEVER_REPLICATIONS)
+            n = min(result.replications, LEVER_REPLICATIONS)
+            if not args.quiet:
+                print(f"levers: each of {len(scenario.levers)} alone, {n:,} replications a "
+                      "point (common random numbers) …", file=sys.stderr)
+            with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as bar:
+                levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
+                                       backend=make_backend(args.workers), progress=bar.update)
+        wall = time.perf_counter() - started
         if not args.quiet:
-            print(f"levers: each of {len(scenario.levers)} alone, {n:,} replications a point "
-                  "(common random numbers) …", file=sys.stderr)
-        with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as bar:
-            levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
-                                   backend=make_backend(args.workers), progress=bar.update)
-    wall = time.perf_counter() - started
-    if not args.quiet and not args.no_report:
-        print(f"charts and report ({', '.join(args.lang)}) …", file=sys.stderr)
-    path = write_run(
-        result, out, command=args.argv, wall_seconds=round(wall, 3), parquet=not args.no_parquet,
-        extra=None if args.no_report else _reporter(args.lang, levers), force=args.force,
-        inputs=[args.scenario],
-    )
+            step = "files" if args.no_report else f"files, charts and report ({', '.join(args.lang)})"
+            print(f"{step} …", file=sys.stderr)
+        write_run_files(result, tmp, command=args.argv, wall_seconds=round(wall, 3),
+                        parquet_note=note, started=started,
+                        extra=None if args.no_report else _reporter(args.lang, levers,
+                                                                   quiet=args.quiet))
+    path = Path(os.path.realpath(out))
     total = time.perf_counter() - started
     if not args.quiet:
         print(format_table(result))
@@ -445,15 +466,16 @@ def _report_name(lang: str) -> str:
     return report_file(lang)
 
 
-def _reporter(langs: list[str], levers: dict | None = None):
+def _reporter(langs: list[str], levers: dict | None = None, *, quiet: bool = True):
     from simulator.report import build_report
 
     def build(folder: Path) -> None:
         if levers is not None:
             (folder / "levers.json").write_text(json.dumps(levers, indent=2, ensure_ascii=False)
                                                 + "\n", encoding="utf-8")
-        for lang in langs:
-            build_report(folder, lang=lang)
+        with _progress(None, disable=quiet, unit="chart") as bar:
+            for lang in langs:
+                build_report(folder, lang=lang, progress=bar.update)
 
     return build
 
@@ -745,7 +767,7 @@ def _is_trace(path: Path, text: str) -> bool:
         return False
 
 
-def _progress(total: int, *, disable: bool, unit: str = "rep"):
+def _progress(total: int | None, *, disable: bool, unit: str = "rep"):
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked

@@ -97,6 +97,17 @@ def test_any_worker_count_and_a_resumed_run_give_the_same_posterior(tmp_path):
     assert sorted(done) == [5000, 10_000, 10_000]  # two blocks loaded, one run
 
 
+def test_a_dask_cluster_gives_the_same_posterior_as_one_process():
+    pytest.importorskip("distributed")
+    from simulator.run.backends import DaskBackend
+
+    s = with_observed(scenario(CAP), {2022: {"a": 3.0}}, {"relative": 0.1})
+    one = calibrate(s, replications=20_000, seed=4, backend=LocalBackend(1))
+    dask = calibrate(s, replications=20_000, seed=4, backend=DaskBackend("local:2"))
+    np.testing.assert_array_equal(one.params, dask.params)
+    np.testing.assert_array_equal(one.weight, dask.weight)
+
+
 def test_observations_no_prior_value_can_reproduce_are_reported_as_such():
     s = with_observed(scenario(CAP), {2022: {"a": 9.0}}, {"relative": 0.05})  # cap ≤ 5
     found = calibrate(s, replications=5000, seed=0)

@@ -50,6 +50,7 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
     # the whole command's time, not only the simulation's: printed and in run.json
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["wall_seconds"] >= 0 and manifest["report_seconds"] > 0
+    assert manifest["command_seconds"] >= manifest["wall_seconds"] + manifest["report_seconds"]
     assert "s simulation, " in printed and " s in all" in printed
     target = summary["targets"][0]
     assert target["ci95"][0] <= target["probability"] <= target["ci95"][1]

@@ -140,3 +140,42 @@ def test_discover_refuses_bad_input_with_exit_2(tmp_path):
                                "--out", str(tmp_path / "o")], capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 2 and words in done.stderr, done.stderr
+
+
+def test_discover_reads_a_morris_analysis_and_refuses_a_one_at_a_time_one(tmp_path):
+    from simulator import load_scenario
+    from simulator.study.sensitivity import parse_params, run_sensitivity
+
+    scenario = load_scenario(levered(tmp_path))
+    params = parse_params(scenario, ["pathways.p.annual_cap=0.5:4",
+                                     "pathways.p.stages[0].dropout=0:0.3"])
+    morris = run_sensitivity(scenario, params, method="morris", samples=12, replications=60,
+                             out=tmp_path / "morris")
+    found = discover_sweep(morris.folder, "six", tmp_path / "found")
+    assert found.design["design"] == "morris" and found.design["scenario"] == "lev"
+    box = found.result.box().set_index("parameter")
+    assert "pathways.p.annual_cap" in box.index and box.loc["pathways.p.annual_cap", "max"] < 2.5
+    oat = run_sensitivity(scenario, params, method="oat", replications=60, out=tmp_path / "oat")
+    with pytest.raises(RunConfigError, match="one-at-a-time"):
+        discover_sweep(oat.folder, "six", tmp_path / "nope")
+
+
+def test_discover_on_a_run_labels_each_replication_by_the_values_it_drew(tmp_path):
+    from simulator.cli import main
+
+    scenario = tmp_path / "u.yaml"
+    data = yaml.safe_load(levered(tmp_path).read_text(encoding="utf-8"))
+    data["uncertain"] = {"pathways.p.annual_cap": {"dist": "uniform", "min": 0.5, "max": 4},
+                         "pathways.p.stages[0].dropout": {"dist": "uniform", "min": 0, "max": 0.3}}
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    run = tmp_path / "run"
+    assert main(["run", str(scenario), "-n", "3000", "--workers", "1", "--no-report", "-q",
+                 "--out", str(run)]) == 0
+    found = discover_sweep(run, "six", tmp_path / "found")
+    assert found.per_replication and len(found.points) == 3000
+    met = json.loads((run / "summary.json").read_text())["targets"][0]["probability"]
+    assert found.points.case.mean() == pytest.approx(1 - met)  # the cases are the misses
+    box = found.result.box().set_index("parameter")
+    assert box.loc["pathways.p.annual_cap", "max"] < 2.5
+    assert "of the replications where" in found.summary()["sentence"]
+    assert found.summary()["case_definition"].startswith("a replication that misses six")

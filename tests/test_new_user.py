@@ -220,3 +220,39 @@ parameters:
     notes = [t.get_text() for t in figures["heatmap"].axes[0].texts]
     assert any("below 1%" in n for n in notes)
     assert not any("below 1%" in t.get_text() for t in figures["heatmap-km2"].axes[0].texts)
+
+
+def test_study_charts_are_drawn_in_each_language(tmp_path):
+    """The Chinese report of a sweep and of a sensitivity analysis shows Chinese charts."""
+    from simulator.report.style import chart_style
+    from simulator.report.sweep_charts import sweep_figures
+    from simulator.study.sensitivity import parse_params, run_sensitivity
+    from simulator.study.sweep import load_sweep, run_sweep
+
+    sweep_file = tmp_path / "two.yaml"
+    sweep_file.write_text(f"""\
+name: two
+base: {ROOT / "scenarios" / "baseline.yaml"}
+replications: 100
+design: grid
+target: batch-3
+parameters:
+  - {{path: pathways.consolidation.annual_cap, levels: [3, 6],
+      description: "Consolidation cap (km²/yr) | zh: 整备年度上限（平方公里/年）"}}
+  - {{path: correlation.pathway_factor_sigma, levels: [0.2, 0.4]}}
+""")
+    result = run_sweep(load_sweep(sweep_file), tmp_path / "sweep")
+    with chart_style("zh"):
+        ax = sweep_figures(result, "zh")["heatmap"].axes[0]
+    assert ax.get_xlabel().startswith("整备年度上限") and "实现 batch-3 的概率" in ax.get_title("left")
+    assert sorted(p.name for p in (tmp_path / "sweep" / "charts-zh").glob("*.png")) == [
+        "heatmap-km2.png", "heatmap.png"]
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    params = parse_params(scenario, ["correlation.pathway_factor_sigma=0.1:0.5"])
+    sens = run_sensitivity(scenario, params, method="oat", replications=100,
+                           out=tmp_path / "sens")
+    for folder in (tmp_path / "sweep", sens.folder):
+        page = (folder / "report.zh.html").read_text(encoding="utf-8")
+        captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)
+        assert captions and all(re.search(r"[\u3400-\u9fff]", c) for c in captions)
+        assert "charts-zh" in {p.name for p in folder.iterdir()}

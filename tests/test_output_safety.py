@@ -235,20 +235,21 @@ def test_same_answer_with_or_without_a_killed_and_resumed_sweep(files):
 
 
 def test_simulate_caps_workers_at_the_available_cores(monkeypatch):
-    from simulator.run import montecarlo
+    from simulator.run import backends, montecarlo
 
-    monkeypatch.setattr(montecarlo, "available_cores", lambda: 1)
-    seen = {}
-    real = montecarlo._PoolRunner.__init__
+    monkeypatch.setattr(backends, "available_cores", lambda: 1)
+    made = []
+    real = montecarlo.LocalBackend
 
-    def spy(self, scenario, seed, engine, workers):
-        seen["workers"] = workers
-        real(self, scenario, seed, engine, workers)
+    def spy(workers):
+        made.append(real(workers))
+        return made[-1]
 
-    monkeypatch.setattr(montecarlo._PoolRunner, "__init__", spy)
+    monkeypatch.setattr(montecarlo, "LocalBackend", spy)
     scn = load_scenario(Path(__file__).parents[1] / "scenarios" / "baseline.yaml")
     simulate(scn, replications=30_000, workers=1000)
-    assert seen == {}  # capped at one core: no pool at all
+    assert [b.workers for b in made] == [1]  # capped at one core: no pool at all
+    assert made[0].pool is None
     assert LocalBackend(1000).workers <= os.cpu_count()
 
 

@@ -74,9 +74,10 @@ def assert_all_gone(pids: set[int], timeout: float = 10.0) -> None:
     pytest.fail(f"{len(alive)} process(es) outlived landsim: {sorted(alive)}")
 
 
-def run_args(out: Path) -> list[str]:
-    return ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "5000000", "--workers",
-            "2", "--no-parquet", "--no-report", "-q", "--out", str(out)]
+def run_args(out: Path, backend: tuple[str, str] = ("--workers", "2")) -> list[str]:
+    # --parquet: replications.parquet is being streamed into the new folder when the signal comes
+    return ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "5000000", *backend,
+            "--parquet", "--no-report", "-q", "--out", str(out)]
 
 
 def sweep_file(tmp_path: Path) -> Path:
@@ -92,10 +93,13 @@ parameters:
     return path
 
 
-@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGINT"])
-def test_a_run_leaves_nothing_behind(tmp_path, how):
+@pytest.mark.parametrize("how, backend", [
+    ("SIGKILL", ("--workers", "2")), ("SIGTERM", ("--workers", "2")),
+    ("SIGINT", ("--workers", "2")), ("SIGTERM", ("--dask", "local:2")),
+])
+def test_a_run_leaves_nothing_behind(tmp_path, how, backend):
     out = tmp_path / "out"
-    proc, tree = start(run_args(out), tmp_path, workers_expected=2)
+    proc, tree = start(run_args(out, backend), tmp_path, workers_expected=2)
     if how == "SIGINT":
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     else:

@@ -43,10 +43,11 @@ def test_longer_negotiation_never_raises_the_odds(tmp_path):
     at_base = points[points["pathways.c.stages[0].duration.median"] == 2.0].iloc[0]
     assert at_base["t.probability"] == plain.target_odds().loc["t", "probability"]
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == [".landsim-output", "charts", "points", "points.csv", "report.html",
-                     "report.zh.html", "study.json", "sweep.json"]
-    assert sorted(p.name for p in (tmp_path / "out" / "charts").iterdir()) == [
-        "km2.png", "km2.svg", "odds.png", "odds.svg"]
+    assert files == [".landsim-output", "charts", "charts-zh", "points", "points.csv",
+                     "report.html", "report.zh.html", "study.json", "sweep.json"]
+    for charts in ("charts", "charts-zh"):  # each language its own labels
+        assert sorted(p.name for p in (tmp_path / "out" / charts).iterdir()) == [
+            "km2.png", "km2.svg", "odds.png", "odds.svg"]
     manifest = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert manifest["status"] == "complete" and manifest["points"] == 6
     # a report for the study: its headline number is the best probability of points.csv

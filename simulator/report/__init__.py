@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from simulator.run.output import replace_folder, write_text_atomically
@@ -40,10 +41,11 @@ def charts_folder(lang: str) -> str:
     return "charts" if lang == "en" else f"charts-{lang}"
 
 
-def build_report(folder: str | Path, *, lang: str = "en") -> Path:
+def build_report(folder: str | Path, *, lang: str = "en",
+                 progress: Callable[[int], None] | None = None) -> Path:
     """(Re)build a run folder's charts and HTML report from its saved files; no simulation.
 
-    Returns the report's path. Raises ``ReportError`` if ``folder`` is not a complete
+    ``progress(1)`` is called as each chart is drawn. Returns the report's path. Raises ``ReportError`` if ``folder`` is not a complete
     run folder, ``lang`` is unknown, or Chinese is asked for without a CJK font — in
     which case nothing in the folder is changed.
     """
@@ -54,6 +56,7 @@ def build_report(folder: str | Path, *, lang: str = "en") -> Path:
     drawn: list[charts.ChartFile] = []
     # The run folder was checked by RunData.load; its charts folder is ours to replace.
     replace_folder(folder / charts_folder(lang),
-                   lambda tmp: drawn.extend(charts.draw_charts(run, tmp, lang=lang)),
+                   lambda tmp: drawn.extend(charts.draw_charts(run, tmp, lang=lang,
+                                                                  progress=progress)),
                    kind=None, force=True)
     return write_text_atomically(folder / report_file(lang), render_report(run, drawn, lang=lang))

@@ -8,9 +8,10 @@ figure markup as a run's report (:func:`simulator.report.html.render_page`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,7 +19,8 @@ from simulator.report.charts import ChartFile
 from simulator.report.html import figure_html, render_page
 from simulator.report.i18n import t
 
-__all__ = ["StudyPage", "charts_in", "render_study_report", "table_html", "write_study_report"]
+__all__ = ["StudyPage", "charts_by_language", "render_study_report", "table_html",
+           "write_study_report"]
 
 
 @dataclass(frozen=True)
@@ -72,20 +74,20 @@ def render_study_report(page: StudyPage, *, lang: str = "en") -> str:
     return render_page(page.title, "".join(body), lang)
 
 
-def charts_in(folder, caption: str) -> list[ChartFile]:
-    """The charts already saved in ``folder`` (``<name>.svg`` with its PNG), for a report.
+def charts_by_language(draw: Callable[[Path, str], list[ChartFile]], folder: Path,
+                       langs: Sequence[str] = ("en", "zh")) -> dict[str, list[ChartFile]]:
+    """Each language's charts, ``draw(charts_folder, lang)`` into ``charts/`` (English) or
+    ``charts-<lang>/``; a language whose font is missing gets the English charts."""
+    from simulator.report.style import ReportError
 
-    Titles are the SVG's own ``<title>``-less names made readable (``heatmap-batch-3`` →
-    "heatmap batch-3"); the caption is the study's.
-    """
-    from pathlib import Path
-
-    folder = Path(folder)
-    out = []
-    for svg in sorted(folder.glob("*.svg")) if folder.is_dir() else []:
-        name = svg.stem
-        out.append(ChartFile(name, name.replace("-", " ", 1), caption, svg.with_suffix(".png"),
-                             svg, svg.read_text(encoding="utf-8")))
+    out: dict[str, list[ChartFile]] = {}
+    for lang in langs:
+        try:
+            out[lang] = draw(Path(folder) / ("charts" if lang == "en" else f"charts-{lang}"), lang)
+        except ReportError:
+            if lang == "en":
+                raise
+            out[lang] = out.get("en", [])
     return out
 
 

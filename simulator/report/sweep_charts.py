@@ -10,7 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.report.charts import svg_text
+from simulator.report.charts import ChartFile, save_chart
+from simulator.report.i18n import bilingual, t
 from simulator.report.style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
 
 __all__ = [
@@ -23,7 +24,8 @@ __all__ = [
 
 
 def against_parameter(points: pd.DataFrame, parameter: str, targets: list[str], *,
-                      metric: str = "probability", ax: Axes | None = None) -> Axes:
+                      metric: str = "probability", ax: Axes | None = None,
+                      lang: str = "en") -> Axes:
     """Each target's ``metric`` against one parameter.
 
     ``metric`` is "probability" (drawn with its 95 % band) or "mean_km2".
@@ -43,19 +45,20 @@ def against_parameter(points: pd.DataFrame, parameter: str, targets: list[str], 
                 markersize=3.5, label=target)
     ax.set_xlabel(parameter)
     if odds:
-        ax.set_ylabel("Probability of meeting the target (%)")
+        ax.set_ylabel(t("sweepchart.odds_y", lang))
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.set_ylim(-2, 102)
-        ax.set_title("Odds of each target across the sweep")
+        ax.set_title(t("sweepchart.odds_title", lang))
     else:
-        ax.set_ylabel("Mean release counted toward the target (km²)")
-        ax.set_title("Mean release across the sweep")
+        ax.set_ylabel(t("sweepchart.km2_y", lang))
+        ax.set_title(t("sweepchart.km2_title", lang))
     ax.legend(loc="best")
     return ax
 
 
 def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
-            ax: Axes | None = None, labels: dict[str, str] | None = None) -> Axes:
+            ax: Axes | None = None, labels: dict[str, str] | None = None,
+            lang: str = "en") -> Axes:
     """``column`` over two parameters; probabilities get the 50 % and 80 % contours."""
     if ax is None:
         ax = Figure(figsize=(7.0, 4.6), layout="constrained").add_subplot()
@@ -86,18 +89,19 @@ def heatmap(points: pd.DataFrame, x: str, y: str, column: str, *, percent: bool,
             ax.clabel(lines, fmt=lambda v: f"{v:.0f}%", fontsize=8)
         ax.plot(points[x], points[y], "o", color=GREYS[1], markersize=2)
     bar = ax.figure.colorbar(mesh, ax=ax)
-    bar.set_label("Probability (%)" if percent else "km²")
+    bar.set_label(t("sweepchart.bar_odds" if percent else "sweepchart.bar_km2", lang))
     labels = labels or {}
-    ax.set_xlabel(axis_label(x, labels))
-    ax.set_ylabel(axis_label(y, labels))
+    ax.set_xlabel(axis_label(x, labels, lang))
+    ax.set_ylabel(axis_label(y, labels, lang))
     ax.grid(False)
     return ax
 
 
-def axis_label(path: str, labels: dict[str, str]) -> str:
-    """A parameter's description (with its unit) over its key path, or the key path alone."""
+def axis_label(path: str, labels: dict[str, str], lang: str = "en") -> str:
+    """A parameter's description (with its unit; its ``| zh:`` half for Chinese) over its key
+    path, or the key path alone."""
     described = labels.get(path)
-    return f"{described}\n{path}" if described else path
+    return f"{bilingual(described, lang)}\n{path}" if described else path
 
 
 SMALL = 0.01
@@ -109,55 +113,47 @@ def all_small(points: pd.DataFrame, targets: list[str]) -> bool:
     return all(points[f"{t}.probability"].max() < SMALL for t in targets)
 
 
-def sweep_figures(result) -> dict[str, Figure]:
+def sweep_figures(result, lang: str = "en") -> dict[str, Figure]:
     """The sweep's charts as figures, by file stem; none for three or more parameters."""
     spec = result.sweep.spec
     params = [p.path for p in spec.parameters]
     targets = [t.name for t in result.sweep.base.targets]
     target = spec.target or targets[0]
     # axis labels: the sweep file's description, else the base scenario's lever description
-    levers = {lv.path: lv.description.split(" | zh:")[0] for lv in result.sweep.base.levers}
+    levers = {lv.path: lv.description for lv in result.sweep.base.levers}
     labels = {p.path: p.description or levers.get(p.path) for p in spec.parameters}
     labels = {k: v for k, v in labels.items() if v}
-    note = ("Every probability here is below 1%: the km² chart shows what the parameters move")
+    note = t("sweepchart.small", lang)
     figures: dict[str, Figure] = {}
     if len(params) == 1:
         for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
-            ax = against_parameter(result.points, params[0], targets, metric=metric)
-            ax.set_xlabel(axis_label(params[0], labels))
+            ax = against_parameter(result.points, params[0], targets, metric=metric, lang=lang)
+            ax.set_xlabel(axis_label(params[0], labels, lang))
             if metric == "probability" and all_small(result.points, targets):
                 ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
                         color=ACCENT, fontsize=9, wrap=True)
             figures[name] = ax.figure
     elif len(params) == 2:
         ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
-                     percent=True, labels=labels)
-        ax.set_title(f"Probability of meeting {target}", loc="left")
+                     percent=True, labels=labels, lang=lang)
+        ax.set_title(t("sweepchart.heat_odds", lang, target=target), loc="left")
         if all_small(result.points, [target]):
             ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom",
                     color=ACCENT, fontsize=8)
         figures["heatmap"] = ax.figure
         ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2", percent=False,
-                     labels=labels)
-        ax.set_title(f"Mean release counted toward {target} (km²)", loc="left")
+                     labels=labels, lang=lang)
+        ax.set_title(t("sweepchart.heat_km2", lang, target=target), loc="left")
         figures["heatmap-km2"] = ax.figure
     return figures
 
 
-def draw_sweep_charts(result, folder: str | Path) -> list[Path]:
-    """The sweep's charts as PNG (200 dpi) and SVG in ``folder``; none for 3+ parameters."""
-    folder = Path(folder)
+def draw_sweep_charts(result, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
+    """The sweep's charts as PNG (200 dpi) and SVG in ``folder``, labelled in ``lang``; none
+    for 3+ parameters. Raises ``ReportError`` for ``zh`` without a CJK font."""
     spec = result.sweep.spec
-    caption = (f"Sweep {spec.name} on scenario {result.sweep.base.name} · {len(result.points)} "
-               f"points × {spec.replications:,} replications · seed {spec.seed} (common random "
-               "numbers)")
-    written = []
-    with chart_style("en"):
-        for name, fig in sweep_figures(result).items():
-            folder.mkdir(parents=True, exist_ok=True)
-            fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
-            fig.text(0.01, 0.01, caption, fontsize=6.5, color=GREYS[2])
-            fig.savefig(folder / f"{name}.png", dpi=200)
-            (folder / f"{name}.svg").write_text(svg_text(fig), encoding="utf-8")
-            written += [folder / f"{name}.png", folder / f"{name}.svg"]
-    return written
+    caption = t("sweepchart.caption", lang, name=spec.name, base=result.sweep.base.name,
+                n=len(result.points), reps=f"{spec.replications:,}", seed=spec.seed)
+    with chart_style(lang):
+        return [save_chart(fig.axes[0], Path(folder), name, caption)
+                for name, fig in sweep_figures(result, lang).items()]

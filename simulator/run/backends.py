@@ -7,6 +7,7 @@ the order, so the results are the same whichever back-end runs them.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import multiprocessing
 import os
@@ -14,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -141,6 +143,52 @@ class Backend:
         """Yield ``(item, fn(item))`` for every item, in the order they finish."""
         raise NotImplementedError
 
+    def map_ordered(self, fn: Callable, items: Iterable, *, window: int | None = None
+                    ) -> Iterator[tuple]:
+        """Yield ``(item, fn(item))`` in the order of ``items``, with at most ``window``
+        evaluations submitted and not yet yielded (default: two per worker, plus two).
+
+        Items are drawn from ``items`` lazily and results wait only for the ones before
+        them, so memory is bounded by the window whatever the number of items. Closing
+        the iterator early cancels what has not started.
+        """
+        window = window or 2 * self.workers + 2
+        items = iter(items)
+        inflight: deque = deque()
+        try:
+            for item in itertools.islice(items, window):
+                inflight.append((item, self._submit(fn, item)))
+            while inflight:
+                item, future = inflight.popleft()
+                while not future.done():  # wakes often, so Ctrl-C and SIGTERM get through
+                    time.sleep(0.005)
+                result = future.result()
+                for following in itertools.islice(items, 1):
+                    inflight.append((following, self._submit(fn, following)))
+                yield item, result
+        finally:
+            self._cancel([future for _item, future in inflight])
+
+    def _submit(self, fn: Callable, item):
+        """Start ``fn(item)``; returns a future (``done()``, ``result()``)."""
+        return _Done(fn(item))
+
+    def _cancel(self, futures: list) -> None:
+        """Cancel futures that have not started."""
+
+
+class _Done:
+    """A finished future, for a back-end that runs everything at once in this process."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        return self.value
+
 
 class LocalBackend(Backend):
     """The calling process (one worker) or a local process pool."""
@@ -176,6 +224,20 @@ class LocalBackend(Backend):
         pending = {self.pool.submit(fn, item): item for item in items}
         for future in as_finished(pending):
             yield pending.pop(future), future.result()
+
+    def map_ordered(self, fn, items, *, window=None):  # noqa: D102 — as Backend.map_ordered
+        if self.pool is None:  # lazily, one at a time: nothing is held back
+            for item in items:
+                yield item, fn(item)
+            return
+        yield from super().map_ordered(fn, items, window=window)
+
+    def _submit(self, fn, item):
+        return self.pool.submit(fn, item)
+
+    def _cancel(self, futures):
+        for future in futures:
+            future.cancel()
 
 
 class DaskBackend(Backend):
@@ -233,6 +295,13 @@ class DaskBackend(Backend):
                 yield which[future.key], future.result()
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+
+    def _submit(self, fn, item):
+        return self.client.submit(fn, item, pure=False)
+
+    def _cancel(self, futures):
+        if futures:
+            self.client.cancel(futures)
 
 
 def make_backend(workers: int | None = None, dask: str | None = None) -> Backend:

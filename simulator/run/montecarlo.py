@@ -8,30 +8,25 @@ So a process pool changes how fast a run is, never what it answers.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
+import functools
 import secrets
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 
 import numpy as np
 
-from simulator.run.backends import (
-    as_finished,
-    available_cores,
-    close_pool,
-    start_method,
-    worker_setup,
-)
+from simulator.run.backends import Backend, LocalBackend, available_cores
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
-from simulator.run.results import SimulationResult, targets_met
+from simulator.run.results import SimulationResult
+from simulator.run.tally import Tally
 from simulator.model.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
 from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
 
 __all__ = [
     "ENGINE_CHOICES",
+    "KEEP_CELLS",
     "MAX_REPLICATIONS",
     "fresh_seed",
     "resolve_engine",
@@ -82,13 +77,24 @@ def simulate(
     workers: int | None = 1,
     precision: float | None = None,
     progress: Callable[[int], None] | None = None,
+    backend: Backend | None = None,
+    keep_replications: bool | None = None,
+    on_chunk: Callable[[int, ChunkOutcome], None] | None = None,
 ) -> SimulationResult:
     """Run ``scenario`` and summarise its replications.
 
-    The answer depends only on (scenario, seed, replications) — not on ``engine`` or
-    ``workers``. ``seed=None`` draws a fresh seed (stored in the result). ``workers``:
-    processes to use (``None``: all cores; capped at the cores available); small runs stay
-    in this process.
+    The answer depends only on (scenario, seed, replications) — not on ``engine``,
+    ``workers``, ``backend`` or ``keep_replications``. ``seed=None`` draws a fresh seed
+    (stored in the result). ``workers``: processes to use (``None``: all cores; capped at
+    the cores available); small runs stay in this process. ``backend`` (e.g. a
+    :class:`~simulator.run.backends.DaskBackend`, not yet entered) runs the chunks instead.
+
+    Summaries are streamed (:class:`~simulator.run.tally.Tally`): memory does not grow with
+    ``replications``. ``keep_replications`` also keeps the raw arrays (``result.annual``
+    …); ``None`` keeps them for runs of at most 5 million (replication, year, pathway)
+    cells (40 MB). ``on_chunk(first_replication, outcome)`` sees every chunk, in order
+    (e.g. a :class:`~simulator.run.replications_file.ReplicationsWriter`).
+
     With ``precision`` (e.g. 0.005), chunks are added until every target probability's
     95 % interval half-width is at most ``precision``; ``replications`` is then the most
     to run. ``progress`` is called with the number of replications just finished.
@@ -112,132 +118,105 @@ def simulate(
     workers = available_cores() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
-    workers = min(workers, available_cores())  # more processes than cores only add overhead
 
     layout = build_layout(scenario)
     sizes = chunk_sizes(replications)
-    if workers > 1 and len(sizes) > 1 and replications >= POOL_MIN_REPLICATIONS[engine]:
-        runner = _PoolRunner(scenario, seed, engine, min(workers, len(sizes)))
-    else:
-        runner = _LocalRunner(layout, seed, engine)
-    with runner:
-        if precision is None:
-            outcome = _run_all(runner, sizes, layout, progress)
-            stopping = None
-        else:
-            outcome, stopping = _run_to_precision(runner, sizes, scenario, precision, progress)
-    return SimulationResult.from_outcome(
-        scenario, outcome, seed=seed, engine=engine, stopping=stopping
-    )
-
-
-def _run_all(runner, sizes: list[int], layout: Layout, progress) -> ChunkOutcome:
-    """Every chunk, written into preallocated arrays (no copy of the whole result)."""
-    R, Y, P = sum(sizes), len(layout.years), len(layout.pathways)
-    annual = np.empty((R, Y, P))
-    late, dropped, loss = np.empty((R, P)), np.empty((R, P)), np.empty((R, P))
-    params = np.empty((R, len(layout.uncertain))) if layout.uncertain else None
-    for chunk, part in runner.run(list(enumerate(sizes))):
-        rows = slice(chunk * CHUNK_SIZE, chunk * CHUNK_SIZE + part.annual.shape[0])
-        annual[rows], late[rows], dropped[rows], loss[rows] = (
-            part.annual, part.late, part.dropped, part.yield_loss
-        )
-        if params is not None:
-            params[rows] = part.params
-        if progress is not None:
-            progress(part.annual.shape[0])
-    return ChunkOutcome(annual, late, dropped, loss, params)
-
-
-def _run_to_precision(runner, sizes, scenario, precision, progress):
-    """Add chunks, in order, until every target's Wilson half-width ≤ precision.
-
-    Chunks run in waves (one per worker), but the stopping rule is checked after each
-    chunk in chunk order, so the answer does not depend on the number of workers.
-    """
+    if keep_replications is None:
+        keep_replications = replications * len(layout.years) * len(layout.pathways) <= KEEP_CELLS
+    if backend is None:
+        pooled = len(sizes) > 1 and replications >= POOL_MIN_REPLICATIONS[engine]
+        backend = LocalBackend(min(workers, len(sizes)) if pooled else 1)
+    job = _Job(scenario, secrets.token_hex(8), seed, engine)
+    _LAYOUTS.put(job.token, layout)  # the calling process need not build it again
+    tally = Tally(scenario)
     parts: list[ChunkOutcome] = []
-    hits = np.zeros(len(scenario.targets), dtype=np.int64)
-    n = 0
-    reached = False
-    todo = list(enumerate(sizes))
-    while todo and not reached:
-        wave, todo = todo[: runner.wave], todo[runner.wave :]
-        for _chunk, part in sorted(runner.run(wave), key=lambda item: item[0]):
-            parts.append(part)
-            hits += targets_met(scenario, part.annual).sum(axis=0)
-            n += part.annual.shape[0]
-            if progress is not None:
-                progress(part.annual.shape[0])
-            widths = [np.subtract(*wilson_interval(int(h), n)[::-1]) / 2 for h in hits]
-            if max(widths) <= precision:
-                reached = True
-                break
-    stopping = {
-        "precision": precision,
-        "reached": reached,
-        "replications": n,
-        "max_replications": sum(sizes),
-        "half_widths": {t.name: float(w) for t, w in zip(scenario.targets, widths, strict=True)},
-    }
-    return ChunkOutcome.concat(parts), stopping
+    stopping = None
+    if precision is not None:
+        hits_needed = _PrecisionRule(scenario, precision, replications)
+    with backend:
+        chunks = backend.map_ordered(functools.partial(_run_task, job), list(enumerate(sizes)))
+        try:
+            for (chunk, _size), part in chunks:
+                tally.add(part)
+                if keep_replications:
+                    parts.append(part)
+                if on_chunk is not None:
+                    on_chunk(chunk * CHUNK_SIZE, part)
+                if progress is not None:
+                    progress(part.annual.shape[0])
+                if precision is not None and hits_needed.reached(tally):
+                    break
+        finally:
+            chunks.close()  # an early stop cancels what has not started
+    if precision is not None:
+        stopping = hits_needed.record(tally)
+    outcome = ChunkOutcome.concat(parts) if keep_replications else None
+    return SimulationResult(scenario, seed, engine, tally, outcome, stopping)
 
 
-class _LocalRunner:
-    """Chunks one after another in this process."""
-
-    wave = 1
-
-    def __init__(self, layout: Layout, seed: int, engine: str):
-        self.layout, self.seed, self.engine = layout, seed, engine
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def run(self, chunks: list[tuple[int, int]]) -> Iterator[tuple[int, ChunkOutcome]]:
-        for chunk, size in chunks:
-            yield chunk, run_chunk(self.layout, self.seed, chunk, size, self.engine)
+KEEP_CELLS = 5_000_000
+"""Runs with at most this many (replication, year, pathway) cells keep their raw arrays."""
 
 
-_WORKER_LAYOUT: Layout | None = None
+class _PrecisionRule:
+    """Stop when every target's Wilson half-width ≤ precision; checked after each chunk in
+    chunk order, so the answer does not depend on the back-end."""
+
+    def __init__(self, scenario: Scenario, precision: float, most: int):
+        self.names = [t.name for t in scenario.targets]
+        self.precision, self.most = precision, most
+        self.widths = [0.5] * len(self.names)
+        self.done = False
+
+    def reached(self, tally: Tally) -> bool:
+        self.widths = [float(np.subtract(*wilson_interval(int(h), tally.n)[::-1]) / 2)
+                       for h in tally.hits]
+        self.done = bool(max(self.widths) <= self.precision)
+        return self.done
+
+    def record(self, tally: Tally) -> dict:
+        return {
+            "precision": self.precision,
+            "reached": self.done,
+            "replications": tally.n,
+            "max_replications": self.most,
+            "half_widths": {n: float(w) for n, w in zip(self.names, self.widths, strict=True)},
+        }
 
 
-def _init_worker(scenario: Scenario) -> None:
-    global _WORKER_LAYOUT
-    worker_setup()
-    _WORKER_LAYOUT = build_layout(scenario)
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What every chunk of one run shares (sent with each task: ~15 KB)."""
+
+    scenario: Scenario
+    token: str  # names this run's layout in a worker's cache
+    seed: int
+    engine: str
 
 
-def _work(task: tuple[int, int, int, str]) -> tuple[int, ChunkOutcome]:
-    seed, chunk, size, engine = task
-    assert _WORKER_LAYOUT is not None  # noqa: S101 — set by the pool initializer
-    return chunk, run_chunk(_WORKER_LAYOUT, seed, chunk, size, engine)
+class _LayoutCache:
+    """The layouts of the last few runs, per process: built once per worker, not per chunk."""
+
+    def __init__(self, size: int = 4):
+        self.size = size
+        self.items: dict[str, Layout] = {}
+
+    def put(self, token: str, layout: Layout) -> None:
+        self.items[token] = layout
+        while len(self.items) > self.size:
+            self.items.pop(next(iter(self.items)))
+
+    def get(self, job: _Job) -> Layout:
+        layout = self.items.get(job.token)
+        if layout is None:
+            layout = build_layout(job.scenario)
+            self.put(job.token, layout)
+        return layout
 
 
-class _PoolRunner:
-    """Chunks spread over worker processes; results come back tagged with their chunk."""
+_LAYOUTS = _LayoutCache()
 
-    def __init__(self, scenario: Scenario, seed: int, engine: str, workers: int):
-        self.scenario, self.seed, self.engine, self.workers = scenario, seed, engine, workers
-        self.wave = 2 * workers
 
-    def __enter__(self):
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context(start_method()),
-            initializer=_init_worker,
-            initargs=(self.scenario,),
-        )
-        return self
-
-    def __exit__(self, exc_type, *exc):
-        close_pool(self.pool, interrupted=exc_type is not None)
-        return False
-
-    def run(self, chunks: list[tuple[int, int]]) -> Iterator[tuple[int, ChunkOutcome]]:
-        futures = [self.pool.submit(_work, (self.seed, chunk, size, self.engine))
-                   for chunk, size in chunks]
-        for future in as_finished(futures):  # chunks carry their index: any order will do
-            yield future.result()
+def _run_task(job: _Job, item: tuple[int, int]) -> ChunkOutcome:
+    chunk, size = item
+    return run_chunk(_LAYOUTS.get(job), job.seed, chunk, size, job.engine)

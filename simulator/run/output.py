@@ -11,6 +11,7 @@ Temporary folders of runs that were killed are removed by the next write to the 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -20,13 +21,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from simulator.inputs.errors import RunConfigError
+from simulator.model.engines import ChunkOutcome
 from simulator.run.results import FORMAT_VERSION, SimulationResult
 
 __all__ = [
@@ -36,9 +38,12 @@ __all__ = [
     "install_folder",
     "is_landsim_output",
     "mark_folder",
+    "parquet_plan",
     "replace_folder",
     "run_manifest",
+    "staged_folder",
     "write_run",
+    "write_run_files",
     "write_text_atomically",
 ]
 
@@ -182,30 +187,42 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def replace_folder(
-    final: Path, build: Callable[[Path], None], *, kind: str | None = "run", force: bool = False,
+@contextlib.contextmanager
+def staged_folder(
+    final: Path, *, kind: str | None = "run", force: bool = False,
     inputs: Iterable[str | Path] = (),
-) -> Path:
-    """Call ``build(tmp)`` to fill a temporary folder, then swap it into ``final``.
+) -> Iterator[Path]:
+    """A temporary folder next to ``final``, swapped into ``final`` when the block succeeds.
 
     ``final`` is checked first (:func:`check_output`); an existing folder is replaced only
-    after ``build`` succeeded, and the swap is atomic. ``kind`` names what the marker
-    records (None: no marker, for a folder inside another landsim folder). Raises ``RunConfigError`` when
-    ``final`` may not be written.
+    when the block finished without an exception, and the swap is atomic; on an exception
+    (Ctrl-C and SIGTERM included) the temporary folder is removed. ``kind`` names what the
+    marker records (None: no marker, for a folder inside another landsim folder). Raises
+    ``RunConfigError`` when ``final`` may not be written.
     """
     final = check_output(final, force=force, inputs=inputs)
     clean_stale(final)
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs are for sharing
-        build(tmp)
+        yield tmp
         if kind is not None:
             mark_folder(tmp, kind)
         install_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return final
+
+
+def replace_folder(
+    final: Path, build: Callable[[Path], None], *, kind: str | None = "run", force: bool = False,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """Call ``build(tmp)`` to fill a temporary folder, then swap it into ``final``
+    (see :func:`staged_folder`); returns the folder written."""
+    with staged_folder(final, kind=kind, force=force, inputs=inputs) as tmp:
+        build(tmp)
+    return Path(os.path.realpath(final))
 
 
 def write_text_atomically(path: str | Path, text: str) -> Path:
@@ -280,56 +297,102 @@ def run_manifest(
     }
 
 
+def parquet_plan(replications: int, scenario, *, parquet: bool | None) -> str | None:
+    """Why replications.parquet is not written, or None when it is.
+
+    ``parquet``: True always, False never, None (default) up to ``PARQUET_MAX_ROWS`` rows.
+    """
+    rows = replications * len(scenario.years) * len(scenario.pathways)
+    if parquet is False:
+        return "skipped"
+    if parquet is None and rows > PARQUET_MAX_ROWS:
+        return f"not written: {rows:,} rows exceed {PARQUET_MAX_ROWS:,} (--parquet writes it)"
+    return None
+
+
+def write_run_files(
+    result: SimulationResult,
+    folder: Path,
+    *,
+    command: list[str] | None = None,
+    wall_seconds: float | None = None,
+    parquet_note: str | None = None,
+    extra: Callable[[Path], None] | None = None,
+    started: float | None = None,
+) -> None:
+    """Write a run's summary files into ``folder`` (replications.parquet is streamed
+    separately, see :mod:`simulator.run.replications_file`).
+
+    Files: summary.json, targets.csv, annual.csv, pathways.csv, scurve.csv,
+    histograms.csv, scenario.resolved.yaml and run.json — everything the report needs, so
+    it can be rebuilt without simulating again. ``parquet_note`` says in summary.json why
+    replications.parquet is missing. ``extra(folder)``, if given, adds files (a report).
+    ``started`` (a ``time.perf_counter()`` reading at the command's start) adds the whole
+    command's time so far to run.json as ``command_seconds``.
+    """
+    summary = result.summary()
+    if parquet_note is not None:
+        summary["replications_parquet"] = parquet_note
+    _write_json(folder / "summary.json", summary)
+    result.target_odds().to_csv(folder / "targets.csv", float_format="%.6g")
+    result.annual_summary().to_csv(folder / "annual.csv", index=False, float_format="%.6g")
+    result.pathway_summary().to_csv(folder / "pathways.csv", float_format="%.6g")
+    result.s_curve().to_csv(folder / "scurve.csv", index=False, float_format="%.6g")
+    result.histograms().to_csv(folder / "histograms.csv", index=False, float_format="%.6g")
+    header = (
+        f"# {result.scenario.name}: resolved scenario (every default filled in).\n"
+        f"# sha256 {result.scenario.digest()}\n"
+    )
+    text = yaml.safe_dump(result.scenario.resolved(), sort_keys=False, allow_unicode=True)
+    (folder / "scenario.resolved.yaml").write_text(header + text, encoding="utf-8")
+    manifest = run_manifest(result, command=command, wall_seconds=wall_seconds)
+    _write_json(folder / "run.json", manifest)
+    if extra is not None:
+        began = time.perf_counter()
+        extra(folder)
+        # the report reads run.json, so its own time is added afterwards
+        manifest["report_seconds"] = round(time.perf_counter() - began, 3)
+    if started is not None:
+        manifest["command_seconds"] = round(time.perf_counter() - started, 3)
+    if extra is not None or started is not None:
+        _write_json(folder / "run.json", manifest)
+
+
 def write_run(
     result: SimulationResult,
     out_dir: str | Path,
     *,
     command: list[str] | None = None,
     wall_seconds: float | None = None,
-    parquet: bool = True,
+    parquet: bool | None = None,
     extra: Callable[[Path], None] | None = None,
     force: bool = False,
     inputs: Iterable[str | Path] = (),
 ) -> Path:
     """Write a run's files into ``out_dir``, replacing it atomically; returns the folder.
 
-    Files: summary.json, targets.csv, annual.csv, pathways.csv, scurve.csv,
-    histograms.csv, replications.parquet, scenario.resolved.yaml and run.json — everything
-    the report needs, so it can be rebuilt without simulating again. ``extra(folder)``,
-    if given, adds files (a report) before the folder is moved into place. Raises
-    ``RunConfigError`` if ``out_dir`` may not be written (see :func:`check_output`).
+    The files of :func:`write_run_files`, and replications.parquet (and uncertain.parquet)
+    from the kept arrays when ``parquet`` allows (see :func:`parquet_plan`; a run that
+    kept no arrays has none to write). Raises ``RunConfigError`` if ``out_dir`` may not be
+    written (see :func:`check_output`).
     """
-    rows = result.annual.size
-    write_parquet = parquet and rows <= PARQUET_MAX_ROWS
+    from simulator.model.sampling import CHUNK_SIZE
+    from simulator.run.replications_file import ReplicationsWriter
+
+    note = parquet_plan(result.replications, result.scenario, parquet=parquet)
+    if note is None and not result.kept:
+        note = "not written: the run kept only its summaries"
 
     def build(tmp: Path) -> None:
-        summary = result.summary()
-        if not write_parquet:
-            summary["replications_parquet"] = (
-                f"not written: {rows:,} rows exceed {PARQUET_MAX_ROWS:,}" if parquet else "skipped"
-            )
-        _write_json(tmp / "summary.json", summary)
-        result.target_odds().to_csv(tmp / "targets.csv", float_format="%.6g")
-        result.annual_summary().to_csv(tmp / "annual.csv", index=False, float_format="%.6g")
-        result.pathway_summary().to_csv(tmp / "pathways.csv", float_format="%.6g")
-        result.s_curve().to_csv(tmp / "scurve.csv", index=False, float_format="%.6g")
-        result.histograms().to_csv(tmp / "histograms.csv", index=False, float_format="%.6g")
-        if write_parquet:
-            result.replications_frame().to_parquet(tmp / "replications.parquet", index=False)
-        header = (
-            f"# {result.scenario.name}: resolved scenario (every default filled in).\n"
-            f"# sha256 {result.scenario.digest()}\n"
-        )
-        text = yaml.safe_dump(result.scenario.resolved(), sort_keys=False, allow_unicode=True)
-        (tmp / "scenario.resolved.yaml").write_text(header + text, encoding="utf-8")
-        manifest = run_manifest(result, command=command, wall_seconds=wall_seconds)
-        _write_json(tmp / "run.json", manifest)
-        if extra is not None:
-            started = time.perf_counter()
-            extra(tmp)
-            # the report reads run.json, so its own time is added afterwards
-            manifest["report_seconds"] = round(time.perf_counter() - started, 3)
-            _write_json(tmp / "run.json", manifest)
+        if note is None:
+            with ReplicationsWriter(tmp, result.scenario) as writer:
+                for first in range(0, result.replications, CHUNK_SIZE):
+                    rows = slice(first, first + CHUNK_SIZE)
+                    writer(first, ChunkOutcome(*(None if a is None else a[rows] for a in (
+                        result.annual, result.late, result.dropped, result.yield_loss,
+                        result.params))))
+        write_run_files(result, tmp, command=command, wall_seconds=wall_seconds,
+                        parquet_note=note, extra=extra)
 
     return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs)
 

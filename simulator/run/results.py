@@ -17,14 +17,15 @@ from simulator.model.engines import ChunkOutcome
 from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
 from simulator.model.status import status_plan
+from simulator.run.tally import EPS as _EPS
+from simulator.run.tally import Tally
 from simulator.run.uncertainty import uncertain_summary
 
-__all__ = ["FORMAT_VERSION", "SimulationResult"]
+__all__ = ["FORMAT_VERSION", "RawDataNotKept", "SimulationResult"]
 
 FORMAT_VERSION = 1
 """Version of the output files' layout (summary.json, annual.csv, …)."""
 
-_EPS = 1e-9  # km²: a target met to within rounding counts as met
 
 
 def achieved_km2(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
@@ -78,23 +79,27 @@ def status_summary(scenario: Scenario) -> dict:
     return out
 
 
+class RawDataNotKept(ValueError):
+    """Raised when per-replication arrays are asked of a run that did not keep them."""
+
+
 @dataclass(frozen=True)
 class SimulationResult:
     """Outcome of :func:`simulator.simulate`.
 
-    ``annual[r, y, p]`` is the km² pathway p released in horizon year y of
-    replication r; ``late``, ``dropped`` and ``yield_loss`` are (R, P) km².
+    Every summary comes from ``tally`` (streaming aggregates, memory independent of the
+    replication count). ``outcome``, when the run kept it, holds the raw per-replication
+    arrays: ``annual[r, y, p]`` is the km² pathway p released in horizon year y of
+    replication r; ``late``, ``dropped`` and ``yield_loss`` are (R, P) km²; ``params`` is
+    (R, K) the uncertain values each replication drew.
     """
 
     scenario: Scenario
     seed: int
     engine: str
-    annual: np.ndarray
-    late: np.ndarray
-    dropped: np.ndarray
-    yield_loss: np.ndarray
+    tally: Tally
+    outcome: ChunkOutcome | None = None
     stopping: dict | None = None  # precision-based stopping: the rule and whether it was met
-    params: np.ndarray | None = None  # (R, K) each replication's uncertain values
 
     @classmethod
     def from_outcome(
@@ -106,15 +111,56 @@ class SimulationResult:
         engine: str,
         stopping: dict | None = None,
     ) -> SimulationResult:
-        """Wrap an engine outcome."""
-        return cls(scenario, seed, engine, outcome.annual, outcome.late, outcome.dropped,
-                   outcome.yield_loss, stopping, outcome.params)
+        """Summarise an engine outcome that is already in memory (and keep it)."""
+        tally = Tally(scenario)
+        tally.add(outcome)
+        return cls(scenario, seed, engine, tally, outcome, stopping)
+
+    # ------------------------------------------------------------ raw data (if kept)
+    def _raw(self, name: str) -> np.ndarray:
+        if self.outcome is None:
+            raise RawDataNotKept(
+                f"this run of {self.replications:,} replications kept only its summaries; "
+                f"run simulate(..., keep_replications=True) for per-replication '{name}'")
+        return getattr(self.outcome, name)
+
+    @property
+    def annual(self) -> np.ndarray:
+        """(R, Y, P) km² released by replication, horizon year and pathway (if kept)."""
+        return self._raw("annual")
+
+    @property
+    def late(self) -> np.ndarray:
+        """(R, P) km² released after the horizon (if kept)."""
+        return self._raw("late")
+
+    @property
+    def dropped(self) -> np.ndarray:
+        """(R, P) km² of abandoned projects (if kept)."""
+        return self._raw("dropped")
+
+    @property
+    def yield_loss(self) -> np.ndarray:
+        """(R, P) km² completed projects' yield did not release (if kept)."""
+        return self._raw("yield_loss")
+
+    @property
+    def params(self) -> np.ndarray | None:
+        """(R, K) each replication's uncertain values (if kept); None without uncertain keys."""
+        if not self.tally.uncertain:
+            return None
+        return self._raw("params")
+
+    @property
+    def kept(self) -> bool:
+        """Whether the per-replication arrays are in memory."""
+        return self.outcome is not None
 
     # ------------------------------------------------------------ basic views
     @property
     def replications(self) -> int:
         """Number of replications."""
-        return int(self.annual.shape[0])
+        return int(self.tally.n)
 
     @property
     def years(self) -> list[int]:
@@ -128,31 +174,33 @@ class SimulationResult:
 
     @cached_property
     def cumulative(self) -> np.ndarray:
-        """(R, Y) cumulative km² over all pathways through the end of each year."""
+        """(R, Y) cumulative km² over all pathways through the end of each year (if kept)."""
         return np.cumsum(self.annual.sum(axis=2), axis=1)
 
     @cached_property
     def achieved(self) -> np.ndarray:
-        """(R, T) km² each replication counts toward each target."""
+        """(R, T) km² each replication counts toward each target (if kept)."""
         return achieved_km2(self.scenario, self.annual)
 
     @cached_property
     def met(self) -> np.ndarray:
-        """(R, T) whether each replication meets each target."""
+        """(R, T) whether each replication meets each target (if kept)."""
         return targets_met(self.scenario, self.annual)
 
     # ------------------------------------------------------------ summaries
     def target_odds(self) -> pd.DataFrame:
         """One row per target: probability, Wilson 95 % interval, shortfall and spread (km²)."""
+        tally = self.tally
+        n = self.replications
         rows = []
         start = self.scenario.horizon.start
         observed = observed_targets(self.scenario)
+        q = tally.achieved_quantiles([0.1, 0.5, 0.9])
         for i, t in enumerate(self.scenario.targets):
-            hits = int(self.met[:, i].sum())
-            lo, hi = wilson_interval(hits, self.replications)
+            hits = int(tally.hits[i])
+            lo, hi = wilson_interval(hits, n)
             if observed[i]:  # history: met or missed, no sampling error
-                lo = hi = hits / self.replications
-            got = self.achieved[:, i]
+                lo = hi = hits / n
             rows.append(
                 {
                     "target": t.name,
@@ -160,57 +208,61 @@ class SimulationResult:
                     "by": t.by,
                     "km2": t.km2,
                     "pathways": ",".join(t.pathways) if t.pathways else "all",
-                    "probability": hits / self.replications,
+                    "probability": hits / n,
                     "ci95_low": lo,
                     "ci95_high": hi,
-                    "mean_km2": float(got.mean()),
-                    "p10_km2": float(np.quantile(got, 0.1)),
-                    "p50_km2": float(np.quantile(got, 0.5)),
-                    "p90_km2": float(np.quantile(got, 0.9)),
-                    "mean_shortfall_km2": float(np.maximum(t.km2 - got, 0).mean()),
+                    "mean_km2": float(tally.achieved_sum[i] / n),
+                    "p10_km2": float(q[i, 0]),
+                    "p50_km2": float(q[i, 1]),
+                    "p90_km2": float(q[i, 2]),
+                    "mean_shortfall_km2": float(tally.shortfall_sum[i] / n),
                     "observed": bool(observed[i]),
                 }
             )
         return pd.DataFrame(rows).set_index("target")
 
+    def cumulative_mean(self) -> np.ndarray:
+        """(Y,) mean cumulative km² over all pathways through the end of each year."""
+        return self.tally.cumulative_sum[:, -1] / self.replications
+
     def joint(self) -> dict:
         """Probability (and Wilson interval) of meeting every target in the same replication."""
-        hits = int(self.met.all(axis=1).sum())
+        hits = int(self.tally.joint_hits)
         lo, hi = wilson_interval(hits, self.replications)
         return {"probability": hits / self.replications, "ci95": [lo, hi]}
 
     def annual_summary(self) -> pd.DataFrame:
-        """Mean and quantiles of annual and cumulative release by year and pathway (and 'all')."""
+        """Mean and quantiles of annual and cumulative release by year and pathway (and 'all').
+
+        Quantiles come from histograms of ``tally.width`` km² bins (see
+        :mod:`simulator.run.tally`).
+        """
         return self._annual_table.copy()
 
     @cached_property
     def _annual_table(self) -> pd.DataFrame:
-        # One year at a time with a running cumulative sum: temporaries stay at one column
-        # of replications, which matters at a million of them.
+        tally, n = self.tally, self.replications
+        q = tally.annual_quantiles([0.1, 0.5, 0.9])
+        qc = tally.cumulative_quantiles([0.1, 0.25, 0.5, 0.75, 0.9])
         rows = []
-        for p, name in [*enumerate(self.pathways), (None, "all")]:
+        for p, name in enumerate([*self.pathways, "all"]):
             planned = self._planned_by_year(name)
-            cum = np.zeros(self.replications)
             for y, year in enumerate(self.years):
-                values = self.annual[:, y, :].sum(axis=1) if p is None else self.annual[:, y, p]
-                cum += values
-                q = np.quantile(values, [0.1, 0.5, 0.9])
-                qc = np.quantile(cum, [0.1, 0.25, 0.5, 0.75, 0.9])
                 rows.append(
                     {
                         "year": year,
                         "pathway": name,
                         "planned_km2": planned[y],
-                        "release_mean": values.mean(),
-                        "release_p10": q[0],
-                        "release_p50": q[1],
-                        "release_p90": q[2],
-                        "cumulative_mean": cum.mean(),
-                        "cumulative_p10": qc[0],
-                        "cumulative_p25": qc[1],
-                        "cumulative_p50": qc[2],
-                        "cumulative_p75": qc[3],
-                        "cumulative_p90": qc[4],
+                        "release_mean": tally.annual_sum[y, p] / n,
+                        "release_p10": q[y, p, 0],
+                        "release_p50": q[y, p, 1],
+                        "release_p90": q[y, p, 2],
+                        "cumulative_mean": tally.cumulative_sum[y, p] / n,
+                        "cumulative_p10": qc[y, p, 0],
+                        "cumulative_p25": qc[y, p, 1],
+                        "cumulative_p50": qc[y, p, 2],
+                        "cumulative_p75": qc[y, p, 3],
+                        "cumulative_p90": qc[y, p, 4],
                     }
                 )
         return pd.DataFrame(rows)
@@ -229,13 +281,10 @@ class SimulationResult:
         """
         start = self.scenario.horizon.start
         rows = []
-        for t in self.scenario.targets:
+        for i, t in enumerate(self.scenario.targets):
             first = t.from_ if t.from_ is not None else start
-            cols = [self.pathways.index(p) for p in t.pathways] if t.pathways else slice(None)
-            running = np.zeros(self.replications)
             for year in range(first, self.scenario.horizon.end + 1):
-                running += self.annual[:, year - start, cols].sum(axis=-1)
-                reached = float(np.mean(running >= t.km2 - _EPS))
+                reached = float(self.tally.reached[i, year - start] / self.replications)
                 rows.append({"target": t.name, "year": year, "probability": reached})
         return pd.DataFrame(rows)
 
@@ -243,44 +292,35 @@ class SimulationResult:
         """Distribution of each target's counted release (km²) as histogram counts.
 
         Columns: target, km2_low, km2_high, count (bins equal in width, spanning the
-        replications' range).
+        replications' range; each ``tally.width`` km² fine bin counted where its mean lies).
         """
         frames = []
         for i, t in enumerate(self.scenario.targets):
-            values = self.achieved[:, i]
-            lo, hi = float(values.min()), float(values.max())
-            if hi - lo < 1e-9:
-                lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+            counts, edges = self.tally.achieved_histogram(i, bins)
             frames.append(pd.DataFrame({"target": t.name, "km2_low": edges[:-1],
                                         "km2_high": edges[1:], "count": counts}))
         return pd.concat(frames, ignore_index=True)
 
     def pathway_summary(self) -> pd.DataFrame:
         """Planned, mean released (in the horizon), late, dropped and yield-lost km² by pathway."""
-        released = self.annual.sum(axis=1)
+        tally, n = self.tally, self.replications
         return pd.DataFrame(
             {
                 "planned_km2": [p.planned_km2 for p in self.scenario.pathways.values()],
-                "released_mean_km2": released.mean(axis=0),
-                "late_mean_km2": self.late.mean(axis=0),
-                "dropped_mean_km2": self.dropped.mean(axis=0),
-                "yield_loss_mean_km2": self.yield_loss.mean(axis=0),
+                "released_mean_km2": tally.released_sum / n,
+                "late_mean_km2": tally.late_sum / n,
+                "dropped_mean_km2": tally.dropped_sum / n,
+                "yield_loss_mean_km2": tally.loss_sum / n,
             },
             index=pd.Index(self.pathways, name="pathway"),
         )
 
     def replications_frame(self) -> pd.DataFrame:
-        """Long format: one row per (replication, year, pathway) with the km² released."""
-        R, Y, P = self.annual.shape
-        return pd.DataFrame(
-            {
-                "replication": np.repeat(np.arange(R, dtype=np.int64), Y * P),
-                "year": np.tile(np.repeat(np.array(self.years, dtype=np.int64), P), R),
-                "pathway": pd.Categorical(np.tile(self.pathways, R * Y), categories=self.pathways),
-                "km2": self.annual.reshape(-1),
-            }
-        )
+        """Long format: one row per (replication, year, pathway) with the km² released
+        (needs the kept arrays; :mod:`simulator.run.replications_file` streams it instead)."""
+        from simulator.run.replications_file import long_frame
+
+        return long_frame(self.annual, self.years, self.pathways)
 
     def summary(self) -> dict:
         """Everything ``summary.json`` holds (plain JSON types)."""
@@ -328,12 +368,14 @@ class SimulationResult:
             },
             **({"stopping": self.stopping} if self.stopping is not None else {}),
             **({"status": status_summary(self.scenario)} if self.scenario.status else {}),
-            **({"uncertain": self.uncertain_summary()} if self.params is not None else {}),
+            "quantiles": {"method": "histograms of fixed-width bins, each order statistic the "
+                                    "mean of its bin", "bin_km2": self.tally.width},
+            **({"uncertain": self.uncertain_summary()} if self.tally.uncertain else {}),
         }
 
     def uncertain_summary(self) -> dict:
         """What the odds depend on among the uncertain parameters (see
         :mod:`simulator.run.uncertainty`); raises ``ValueError`` if there are none."""
-        if self.params is None:
+        if not self.tally.uncertain:
             raise ValueError(f"scenario '{self.scenario.name}' has no uncertain parameters")
-        return uncertain_summary(self.scenario, self.params, self.met)
+        return uncertain_summary(self.tally)

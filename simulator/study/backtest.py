@@ -205,7 +205,8 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
     n = replications or spec.replications
     results = []
     for case, scenario in zip(spec.cases, scenarios, strict=True):
-        result = simulate(scenario, replications=n, seed=seed, engine="fast", workers=1)
+        result = simulate(scenario, replications=n, seed=seed, engine="fast", workers=1,
+                          keep_replications=True)  # the forecast distribution itself
         forecast = _quantity(scenario, case.quantity, result.annual)
         reference = case.reference if case.reference is not None else _planned(
             scenario, case.quantity)

@@ -55,6 +55,12 @@ class Discovery:
     stable: pd.DataFrame
     design: dict  # how the points were made (base scenario, ranges, replications, seed)
 
+    @property
+    def per_replication(self) -> bool:
+        """Whether the cases are replications of one run (uncertain values drawn per
+        replication), not design points."""
+        return self.design.get("unit") == "replication"
+
     def summary(self) -> dict:
         """discover.json: the chosen box's statistics, threshold and case definition."""
         stats = self.result.stats()
@@ -62,9 +68,12 @@ class Discovery:
             "format_version": 1,
             "target": self.target,
             "threshold": self.below,
-            "case_definition": f"a point whose estimated probability of {self.target} is "
-                               f"below {self.below:g}" + (" (the target is more likely "
-                               "missed than met there)" if self.below == 0.5 else ""),
+            "case_definition": (
+                f"a replication that misses {self.target} (its parameters: the uncertain "
+                "values it drew)" if self.per_replication else
+                f"a point whose estimated probability of {self.target} is below "
+                f"{self.below:g}" + (" (the target is more likely missed than met there)"
+                                     if self.below == 0.5 else "")),
             "points": int(len(self.points)),
             "cases": int(self.points.case.sum()),
             "chosen_box": int(self.result.chosen),
@@ -85,18 +94,74 @@ def lhs_design(params: Sequence[ParamRange], samples: int, seed: int) -> pd.Data
 
 
 def load_points(folder: str | Path) -> tuple[pd.DataFrame, list[str], dict]:
-    """A finished sweep's points, its parameter paths and its description (sweep.json).
+    """A finished sweep's or sensitivity analysis's points, its parameter paths and its
+    manifest (sweep.json or sensitivity.json, with ``design`` and ``base_scenario`` set).
 
-    Raises ``RunConfigError`` if ``folder`` is not a finished sweep.
+    Raises ``RunConfigError`` if ``folder`` is neither, or is a one-at-a-time analysis
+    (its points lie on the axes through the base: no combinations to tell apart).
     """
     folder = Path(folder)
-    points, manifest = folder / "points.csv", folder / "sweep.json"
-    if not points.exists() or not manifest.exists():
-        raise RunConfigError(f"{folder} is not a finished sweep folder (points.csv and "
-                             "sweep.json); give a sweep's output folder or a scenario file")
+    if (folder / "run.json").exists():
+        return _replication_points(folder)
+    points = folder / "points.csv"
+    for name in ("sweep.json", "sensitivity.json"):
+        manifest = folder / name
+        if points.exists() and manifest.exists():
+            break
+    else:
+        raise RunConfigError(f"{folder} is not a finished sweep, sensitivity or run folder "
+                             "(points.csv with sweep.json or sensitivity.json; run.json); give "
+                             "one, or a scenario file")
     info = json.loads(manifest.read_text(encoding="utf-8"))
+    if name == "sensitivity.json":
+        if info.get("method") == "oat":
+            raise RunConfigError(f"{folder} is a one-at-a-time analysis: its points vary one "
+                                 "parameter at a time, so no combination can be found; use a "
+                                 "morris or sobol analysis, a sweep, or a scenario file")
+        info = {**info, "design": info.get("method"), "base_scenario": info.get("scenario")}
     names = [p if isinstance(p, str) else p["path"] for p in info.get("parameters", [])]
     return pd.read_csv(points), names, info
+
+
+MAX_REPLICATION_CASES = 20_000
+"""A run's replications are subsampled to this many (seeded) before PRIM."""
+
+
+def _replication_points(folder: Path) -> tuple[pd.DataFrame, list[str], dict]:
+    """One point per replication of a run with uncertain values: its values, and for each
+    target 1.0 if it met the target, else 0.0 (so ``below`` 0.5 labels the misses)."""
+    import numpy as np
+
+    from simulator.inputs.scenario import load_scenario
+    from simulator.run.replications_file import REPLICATIONS_FILE, UNCERTAIN_FILE
+    from simulator.run.results import targets_met
+
+    if not (folder / UNCERTAIN_FILE).exists() or not (folder / REPLICATIONS_FILE).exists():
+        raise RunConfigError(
+            f"{folder} is a run without {UNCERTAIN_FILE} and {REPLICATIONS_FILE}: per-replication "
+            "discovery needs a scenario with uncertain: values, run with replications.parquet")
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    scenario = load_scenario(folder / "scenario.resolved.yaml")
+    theta = pd.read_parquet(folder / UNCERTAIN_FILE)
+    if len(theta) > MAX_REPLICATION_CASES:
+        keep = np.sort(np.random.default_rng(info.get("seed", 0)).choice(
+            len(theta), MAX_REPLICATION_CASES, replace=False))
+        theta = theta.iloc[keep].reset_index(drop=True)
+    wanted = set(theta.replication)
+    long = pd.read_parquet(folder / REPLICATIONS_FILE,
+                           filters=[("replication", "in", sorted(wanted))])
+    Y, P = len(scenario.years), len(scenario.pathways)
+    long = long.sort_values(["replication", "year", "pathway"])
+    annual = long.km2.to_numpy().reshape(len(theta), Y, P)
+    met = targets_met(scenario, annual)
+    points = theta.drop(columns="replication")
+    for i, t in enumerate(scenario.targets):
+        points[f"{t.name}.probability"] = met[:, i].astype(float)
+    names = [c for c in theta.columns if c != "replication"]
+    design = {**info, "design": "replications", "unit": "replication",
+              "base_scenario": scenario.name, "replications_per_point": 1,
+              "parameters": names, "cases_from": f"{len(theta):,} replications"}
+    return points, names, design
 
 
 def discover(
@@ -157,9 +222,16 @@ def sentence(found: Discovery, lang: str = "en") -> str:
             parts.append(f"{name} > {row.min:.3g}")
     if lang == "zh":
         where = "且".join(parts) or "全部取值范围"
+        if found.per_replication:
+            return (f"在{where}的模拟中，{found.target}有{stats['density']:.0%}未能实现；这些模拟"
+                    f"占全部未实现模拟的{stats['coverage']:.0%}。")
         return (f"在{where}的情形中，{found.target}有{stats['density']:.0%}的情形实现概率低于"
                 f"{found.below:.0%}；这些情形占全部此类情形的{stats['coverage']:.0%}。")
     where = " and ".join(parts) or "the whole design"
+    if found.per_replication:
+        return (f"{found.target} is missed in {stats['density']:.0%} of the replications where "
+                f"{where}; those are {stats['coverage']:.0%} of all the replications that "
+                "miss it.")
     what = ("is more likely missed than met" if found.below == 0.5
             else "has a probability")
     return (f"{found.target} {what} (P < {found.below:.0%}) in {stats['density']:.0%} of the "
@@ -234,7 +306,9 @@ def discover_sweep(
     langs: Sequence[str] = ("en",),
     command: list[str] | None = None,
 ) -> Discovery:
-    """PRIM on a finished sweep's points; write ``out``. Raises ``RunConfigError``."""
+    """PRIM on a finished sweep's (or Morris / Sobol analysis's) points; write ``out``.
+
+    Raises ``RunConfigError``."""
     from simulator import __version__
     from simulator.run.output import replace_folder
 
@@ -242,6 +316,8 @@ def discover_sweep(
     design = {"scenario": info.get("base_scenario"), "sweep": info.get("sweep"),
               "design": info.get("design"), "replications": info.get("replications_per_point"),
               "seed": info.get("seed"), "parameters": names}
+    if info.get("unit") == "replication":
+        design.update(unit="replication", cases_from=info["cases_from"])
     found = discover(points, names, target, below=below, choose=choose, design=design)
     manifest = {"landsim_version": __version__, "sweep_folder": str(folder),
                 "command": " ".join(command or []) or "–"}

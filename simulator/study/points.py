@@ -58,7 +58,7 @@ def point_metrics(result: SimulationResult) -> dict[str, float]:
         out[f"{name}.ci95_low"] = float(row["ci95_low"])
         out[f"{name}.ci95_high"] = float(row["ci95_high"])
         out[f"{name}.mean_km2"] = float(row["mean_km2"])
-    mean = result.cumulative.mean(axis=0)
+    mean = result.cumulative_mean()
     for year in sorted({t.by for t in result.scenario.targets}):
         out[f"cumulative_mean.{year}"] = float(mean[result.years.index(year)])
     return out

@@ -14,6 +14,8 @@ and the mean km² it counts — the second still varies when a probability sits 
 
 from __future__ import annotations
 
+import dataclasses
+
 import contextlib
 import json
 import time
@@ -291,9 +293,12 @@ def _write(result: SensitivityResult, folder: Path) -> None:
     (folder / "sensitivity.json").write_text(json.dumps(result.manifest, indent=2) + "\n",
                                              encoding="utf-8")
     (folder / "sensitivity.md").write_text(describe(result), encoding="utf-8")
-    draw_sensitivity_charts(result, folder / "charts")
+    from simulator.report.study_report import charts_by_language
+
+    drawn = charts_by_language(
+        lambda where, lang: draw_sensitivity_charts(result, where, lang=lang), folder)
     for lang in ("en", "zh"):
-        _report(result, folder, lang)
+        _report(result, folder, lang, drawn[lang])
 
 
 def headline(result: SensitivityResult, lang: str = "en") -> tuple[str, float | None]:
@@ -312,10 +317,10 @@ def headline(result: SensitivityResult, lang: str = "en") -> tuple[str, float | 
               value=f"{top[key]:.3g}{unit}"), float(top[key]))
 
 
-def _report(result: SensitivityResult, folder: Path, lang: str) -> None:
+def _report(result: SensitivityResult, folder: Path, lang: str, charts: list) -> None:
     """The analysis's report.html / report.zh.html on the study-report machinery."""
     from simulator.report.i18n import t
-    from simulator.report.study_report import StudyPage, charts_in, write_study_report
+    from simulator.report.study_report import StudyPage, write_study_report
 
     ranges = "; ".join(f"{p.path} {p.low:g}–{p.high:g}" for p in result.params)
     design = t("sensitivity.design", lang, base=result.scenario.name, method=result.method,
@@ -327,7 +332,7 @@ def _report(result: SensitivityResult, folder: Path, lang: str) -> None:
     page = StudyPage(t("sensitivity.title", lang, base=result.scenario.name,
                        method=result.method), design, sentence, value,
                      [(t("sensitivity.indices", lang), result.indices)],
-                     charts_in(folder / "charts", caption),
+                     [dataclasses.replace(c, caption=caption) for c in charts],
                      {k: str(v) for k, v in result.manifest.items()})
     write_study_report(folder, page, lang)
 

@@ -17,6 +17,8 @@ A sweep file::
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import itertools
 import json
@@ -233,12 +235,15 @@ def run_sweep(
         table.to_csv(partial / "points.csv", float_format="%.10g")
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         result = SweepResult(sweep, table, folder.out, manifest)
+        drawn: dict = {}
         if charts:
+            from simulator.report.study_report import charts_by_language
             from simulator.report.sweep_charts import draw_sweep_charts
 
-            draw_sweep_charts(result, partial / "charts")
+            drawn = charts_by_language(
+                lambda where, lang: draw_sweep_charts(result, where, lang=lang), partial)
         for lang in ("en", "zh"):
-            _report(result, partial, lang)
+            _report(result, partial, lang, drawn.get(lang, []))
         folder.finish()
     return result
 
@@ -281,10 +286,10 @@ def headline(result: SweepResult, lang: str = "en") -> tuple[str, float]:
             float(best[column]))
 
 
-def _report(result: SweepResult, folder: Path, lang: str) -> None:
+def _report(result: SweepResult, folder: Path, lang: str, charts: list) -> None:
     """The sweep's report.html / report.zh.html on the study-report machinery."""
     from simulator.report.i18n import t
-    from simulator.report.study_report import StudyPage, charts_in, write_study_report
+    from simulator.report.study_report import StudyPage, write_study_report
 
     spec = result.sweep.spec
     ranges = "; ".join(
@@ -297,6 +302,6 @@ def _report(result: SweepResult, folder: Path, lang: str) -> None:
     caption = t("sweep.caption", lang, name=spec.name, base=result.sweep.base.name)
     page = StudyPage(t("sweep.title", lang, name=spec.name), design, sentence, value,
                      [(t("section.evaluations", lang), result.points.reset_index())],
-                     charts_in(folder / "charts", caption),
+                     [dataclasses.replace(c, caption=caption) for c in charts],
                      {k: str(v) for k, v in result.manifest.items()})
     write_study_report(folder, page, lang)
