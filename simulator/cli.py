@@ -217,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, lhs or sobol design)")
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     sweep.add_argument("--out", type=Path, help="output folder (default outputs/sweeps/<name>)")
+    sweep.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
+                       help="language(s) of the charts and report (default en)")
     _add_execution(sweep)
     sweep.set_defaults(func=_cmd_sweep)
 
@@ -232,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampling(sens, 1000, "point")
     sens.add_argument("--out", type=Path,
                       help="output folder (default outputs/sensitivity/<scenario>-<method>)")
+    sens.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
+                      help="language(s) of the charts and report (default en)")
     _add_execution(sens)
     sens.set_defaults(func=_cmd_sensitivity)
 
@@ -511,7 +515,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
           f"of {sweep.base.name} (seed {sweep.spec.seed}, common random numbers) on {backend.name}")
     with _interruptible(out), _progress(total, disable=args.quiet, unit="point") as bar:
         result = run_sweep(sweep, out, backend=backend, resume=args.resume, progress=bar.update,
-                           force=args.force)
+                           force=args.force, langs=args.lang)
     print(f"{result.manifest['wall_seconds']:.1f} s ({result.manifest['points_per_second']} "
           f"points/s) · wrote {result.folder}/points.csv")
     return 0
@@ -540,7 +544,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         result = run_sensitivity(scenario, params, args.method, replications=args.replications,
                                  seed=args.seed, samples=samples, engine=args.engine,
                                  backend=backend, out=out, resume=args.resume,
-                                 progress=bar.update, force=args.force,
+                                 progress=bar.update, force=args.force, langs=args.lang,
                                  inputs=[args.scenario, *[p for p in args.params
                                                           if Path(p).is_file()]])
     print((out / "sensitivity.md").read_text(encoding="utf-8"))

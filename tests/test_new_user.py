@@ -241,7 +241,7 @@ parameters:
       description: "Consolidation cap (km²/yr) | zh: 整备年度上限（平方公里/年）"}}
   - {{path: correlation.pathway_factor_sigma, levels: [0.2, 0.4]}}
 """)
-    result = run_sweep(load_sweep(sweep_file), tmp_path / "sweep")
+    result = run_sweep(load_sweep(sweep_file), tmp_path / "sweep", langs=("en", "zh"))
     with chart_style("zh"):
         ax = sweep_figures(result, "zh")["heatmap"].axes[0]
     assert ax.get_xlabel().startswith("整备年度上限") and "实现 batch-3 的概率" in ax.get_title("left")
@@ -250,7 +250,7 @@ parameters:
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     params = parse_params(scenario, ["correlation.pathway_factor_sigma=0.1:0.5"])
     sens = run_sensitivity(scenario, params, method="oat", replications=100,
-                           out=tmp_path / "sens")
+                           out=tmp_path / "sens", langs=("en", "zh"))
     for folder in (tmp_path / "sweep", sens.folder):
         page = (folder / "report.zh.html").read_text(encoding="utf-8")
         captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)

@@ -92,10 +92,10 @@ def test_sensitivity_command(tmp_path, capsys):
     out = tmp_path / "s"
     assert cli.main(["sensitivity", str(ROOT / "scenarios" / "longgang-2025.yaml"), "--params",
                      "pathways.consolidation.annual_cap", "--method", "oat", "-n", "200",
-                     "--out", str(out), "--workers", "1", "-q"]) == 0
+                     "--out", str(out), "--workers", "1", "--lang", "en,zh", "-q"]) == 0
     assert "oat sensitivity of longgang-2025" in capsys.readouterr().out
     assert {"indices.csv", "points.csv", "sensitivity.md", "sensitivity.json", "charts",
-            "report.html", "report.zh.html"} <= {p.name for p in out.iterdir()}
+            "charts-zh", "report.html", "report.zh.html"} <= {p.name for p in out.iterdir()}
     html = (out / "report.html").read_text(encoding="utf-8")
     swing = pd.read_csv(out / "indices.csv").query("output == 'consolidation-4 km²'").swing
     shown = float(re.search(r'id="headline" data-value="([^"]+)"', html).group(1))

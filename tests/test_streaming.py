@@ -64,9 +64,9 @@ def test_quantiles_of_values_on_a_grid_are_exact():
 
 
 def test_summary_is_the_same_for_any_workers_and_whether_raw_data_are_kept():
-    kw = dict(replications=21_000, seed=9)
+    kw = dict(replications=5500, seed=9)
     kept = simulate(UNCERTAIN, workers=1, keep_replications=True, **kw)
-    streamed = simulate(UNCERTAIN, workers=2, keep_replications=False, **kw)
+    streamed = simulate(UNCERTAIN, backend=LocalBackend(2), keep_replications=False, **kw)
     assert kept.kept and not streamed.kept
     assert json.dumps(kept.summary()) == json.dumps(streamed.summary())
     with pytest.raises(RawDataNotKept, match="keep_replications=True"):

@@ -31,7 +31,8 @@ parameters:
 
 
 def test_longer_negotiation_never_raises_the_odds(tmp_path):
-    result = run_sweep(load_sweep(write_sweep(tmp_path, GRID)), tmp_path / "out")
+    result = run_sweep(load_sweep(write_sweep(tmp_path, GRID)), tmp_path / "out",
+                       langs=("en", "zh"))
     points = result.points.sort_values("pathways.c.stages[0].duration.median")
     assert np.all(np.diff(points["t.probability"]) <= 0)
     assert np.all(np.diff(points["t.mean_km2"]) <= 0)

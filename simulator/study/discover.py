@@ -220,14 +220,24 @@ def sentence(found: Discovery, lang: str = "en") -> str:
             parts.append(f"{name} < {row.max:.3g}")
         else:
             parts.append(f"{name} > {row.min:.3g}")
+    unit = ("replications", "模拟") if found.per_replication else ("cases", "情形")
+    if not parts:  # the chosen box is the whole design: no range concentrates the cases
+        if lang == "zh":
+            return (f"{found.target}在{stats['density']:.0%}的{unit[1]}中"
+                    f"{'未能实现' if found.per_replication else f'实现概率低于{found.below:.0%}'}"
+                    "，且没有任何参数取值范围能使这些情形更为集中。")
+        what = ("is missed" if found.per_replication else
+                f"has a probability below {found.below:.0%}")
+        return (f"{found.target} {what} in {stats['density']:.0%} of the {unit[0]}, whatever "
+                "the values of the parameters: no range of them concentrates the cases.")
     if lang == "zh":
-        where = "且".join(parts) or "全部取值范围"
+        where = "且".join(parts)
         if found.per_replication:
             return (f"在{where}的模拟中，{found.target}有{stats['density']:.0%}未能实现；这些模拟"
                     f"占全部未实现模拟的{stats['coverage']:.0%}。")
         return (f"在{where}的情形中，{found.target}有{stats['density']:.0%}的情形实现概率低于"
                 f"{found.below:.0%}；这些情形占全部此类情形的{stats['coverage']:.0%}。")
-    where = " and ".join(parts) or "the whole design"
+    where = " and ".join(parts)
     if found.per_replication:
         return (f"{found.target} is missed in {stats['density']:.0%} of the replications where "
                 f"{where}; those are {stats['coverage']:.0%} of all the replications that "

@@ -171,6 +171,7 @@ def run_sensitivity(
     progress: Callable[[int], None] | None = None,
     force: bool = False,
     inputs: Sequence[str | Path] = (),
+    langs: Sequence[str] = ("en",),
 ) -> SensitivityResult:
     """Run a sensitivity analysis of ``scenario`` over ``params``; write it to ``out``.
 
@@ -210,7 +211,7 @@ def run_sensitivity(
         folder = study.out if out is not None else None
         result = SensitivityResult(scenario, method, params, indices, points, folder, manifest)
         if out is not None:
-            _write(result, study.path)
+            _write(result, study.path, langs)
             study.finish()
     return result
 
@@ -285,7 +286,7 @@ def _manifest(scenario, method, params, n_points, replications, seed, samples, b
             "wall_seconds": round(wall, 3)}
 
 
-def _write(result: SensitivityResult, folder: Path) -> None:
+def _write(result: SensitivityResult, folder: Path, langs: Sequence[str] = ("en",)) -> None:
     from simulator.report.sensitivity_charts import draw_sensitivity_charts
 
     result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
@@ -296,8 +297,8 @@ def _write(result: SensitivityResult, folder: Path) -> None:
     from simulator.report.study_report import charts_by_language
 
     drawn = charts_by_language(
-        lambda where, lang: draw_sensitivity_charts(result, where, lang=lang), folder)
-    for lang in ("en", "zh"):
+        lambda where, lang: draw_sensitivity_charts(result, where, lang=lang), folder, langs)
+    for lang in langs:
         _report(result, folder, lang, drawn[lang])
 
 

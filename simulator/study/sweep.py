@@ -23,7 +23,7 @@ import hashlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -203,12 +203,14 @@ def run_sweep(
     progress: Callable[[int], None] | None = None,
     charts: bool = True,
     force: bool = False,
+    langs: Sequence[str] = ("en",),
 ) -> SweepResult:
     """Run every point of ``sweep`` and write the result to ``out``.
 
     Points are saved as they finish in ``<out>.partial/points/``; with ``resume`` the
     points already there are kept. When all are done, ``<out>`` is replaced by the
-    finished folder (points.csv, sweep.json, charts/). Raises ``RunConfigError`` if
+    finished folder (points.csv, sweep.json, charts/, and a report in each of ``langs``:
+    report.html, report.zh.html with charts-zh/). Raises ``RunConfigError`` if
     ``out`` may not be written, another study is writing it, or ``resume`` meets points
     of another study.
     """
@@ -241,8 +243,8 @@ def run_sweep(
             from simulator.report.sweep_charts import draw_sweep_charts
 
             drawn = charts_by_language(
-                lambda where, lang: draw_sweep_charts(result, where, lang=lang), partial)
-        for lang in ("en", "zh"):
+                lambda where, lang: draw_sweep_charts(result, where, lang=lang), partial, langs)
+        for lang in langs:
             _report(result, partial, lang, drawn.get(lang, []))
         folder.finish()
     return result
