@@ -170,11 +170,18 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
             kind = "fixed" if not isinstance(d, dict) else d["dist"]
             if kind in SCALE and draw(st.booleans()):
                 out[f"pathways.{name}.route.delay.{SCALE[kind]}"] = draw(scale)
+        delay = (p.get("replacement") or {}).get("delay")
+        if isinstance(delay, dict) and delay["dist"] in SCALE and draw(st.booleans()):
+            out[f"pathways.{name}.replacement.delay.{SCALE[delay['dist']]}"] = draw(scale)
         if p.get("yield") == 1.0 and draw(st.booleans()):
             out[f"pathways.{name}.yield.value"] = {"dist": "uniform", "min": 0.5, "max": 1.0}
     for i, _ in enumerate(events):
         if draw(st.booleans()):
             out[f"events[{i}].probability"] = draw(unit)
+        if draw(st.booleans()):
+            out[f"events[{i}].duration_multiplier"] = draw(scale)
+        if draw(st.booleans()):
+            out[f"events[{i}].dropout_add"] = {"dist": "uniform", "min": 0.0, "max": 0.4}
     if draw(st.booleans()):
         out["correlation.global_factor_sigma"] = {"dist": "uniform", "min": 0.0, "max": 0.6}
     if draw(st.booleans()):

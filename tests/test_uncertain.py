@@ -138,3 +138,40 @@ def test_bad_uncertain_entries_name_the_key_path(entry, message):
         scenario(ONE + f"uncertain:\n  {entry}\n")
     text = str(err.value)
     assert "uncertain." in text and message in text
+
+
+EVENTFUL = """
+name: ev
+horizon: {start: 2022, end: 2032}
+targets: [{name: t, by: 2032, km2: 1}]
+pathways:
+  a: {plan: {2024: 1.0}, projects: 1, stages: [{name: s, duration: 1.0, dropout: 0.1}]}
+events:
+  - {name: slump, probability: 1.0, lasts: 30, pathways: [a], duration_multiplier: 2.0,
+     dropout_add: 0.2}
+uncertain:
+  events[0].duration_multiplier: {dist: uniform, min: 1, max: 3}
+  events[0].dropout_add: {dist: uniform, min: 0, max: 0.5}
+"""
+
+
+def test_uncertain_event_values_act_as_drawn_in_each_replication():
+    """Closed form per replication: an event active since 2022 stretches the one-year stage
+    (scheduled to start mid-2023) to θ₁ years and adds θ₂ to its drop-out, so the project is
+    released in year ⌊start + θ₁⌋ unless its uniform falls below 0.1 + θ₂."""
+    s = scenario(EVENTFUL)
+    layout = build_layout(s)
+    d = draw_chunk(layout, 3, 0, 1000)
+    mult, add = d.params[:, 0], d.params[:, 1]
+    assert (d.start[:, 0] == 2023.5).all() and d.event_start[:, 0, 0].all()
+    np.testing.assert_array_equal(d.event_multiplier[:, 0], mult)
+    for engine in (fast, des):
+        out = engine.run_chunk(layout, d)
+        kept = d.dropout_u[:, 0, 0] >= 0.1 + add
+        year = np.floor(d.start[:, 0] + 1.0 * mult).astype(int) - 2022
+        expected = np.zeros_like(out.annual[:, :, 0])
+        rows = np.flatnonzero(kept & (year <= 10))
+        expected[rows, year[rows]] = 1.0
+        np.testing.assert_allclose(out.annual[:, :, 0], expected, atol=1e-12)
+    # drop-out averages 0.1 + E[θ₂] = 0.35 (binomial error, 4 standard errors)
+    assert abs((~kept).mean() - 0.35) < 4 * math.sqrt(0.35 * 0.65 / 1000)

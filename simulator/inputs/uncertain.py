@@ -40,10 +40,13 @@ KINDS = {
     "duration": "pathways.NAME.stages[K].duration.<median|mean|value> (a scale parameter)",
     "route_dropout": "pathways.NAME.route.dropout",
     "route_delay": "pathways.NAME.route.delay.<median|mean|value>",
+    "replacement_delay": "pathways.NAME.replacement.delay.<median|mean|value>",
     "yield": "pathways.NAME.yield.<median|mean|value>",
     "global_sigma": "correlation.global_factor_sigma",
     "pathway_sigma": "correlation.pathway_factor_sigma",
     "event_probability": "events[I].probability",
+    "event_multiplier": "events[I].duration_multiplier",
+    "event_dropout": "events[I].dropout_add",
 }
 """What may be uncertain, by kind (the patterns users see in error messages)."""
 
@@ -53,10 +56,13 @@ _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "duration": (0.0, float("inf"), True),
     "route_dropout": (0.0, 1.0, False),
     "route_delay": (0.0, float("inf"), True),
+    "replacement_delay": (0.0, float("inf"), True),
     "yield": (0.0, float("inf"), True),
     "global_sigma": (0.0, 5.0, False),
     "pathway_sigma": (0.0, 5.0, False),
     "event_probability": (0.0, 1.0, False),
+    "event_multiplier": (0.0, float("inf"), True),
+    "event_dropout": (0.0, 1.0, False),
 }
 
 
@@ -131,17 +137,22 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
     def scale_of(dist: dict) -> None:
         wanted = SCALE_PARAMETER.get(dist.get("dist"))
         if parts[-1] != wanted:
-            raise fail(f"only the scale parameter of a duration or yield may be uncertain "
-                       f"(of a {dist.get('dist')} distribution: "
+            raise fail(f"only the scale parameter of a duration, delay or yield may be "
+                       f"uncertain (of a {dist.get('dist')} distribution: "
                        f"{wanted or 'none — use lognormal, gamma, exponential or fixed'})")
+        if base == 0:
+            raise fail("its scenario value is 0, and draws are scaled by θ / (scenario value); "
+                       "give the scenario a value above 0")
 
     head = parts[0]
     if head == "correlation" and len(parts) == 2 and parts[1] in (
             "global_factor_sigma", "pathway_factor_sigma"):
         kind = "global_sigma" if parts[1] == "global_factor_sigma" else "pathway_sigma"
         return UncertainKey(canonical, kind, base=base)
-    if head == "events" and len(parts) == 3 and parts[2] == "probability":
-        return UncertainKey(canonical, "event_probability", index=parts[1], base=base)
+    event_kinds = {"probability": "event_probability",
+                   "duration_multiplier": "event_multiplier", "dropout_add": "event_dropout"}
+    if head == "events" and len(parts) == 3 and parts[2] in event_kinds:
+        return UncertainKey(canonical, event_kinds[parts[2]], index=parts[1], base=base)
     if head == "pathways" and len(parts) >= 3:
         name, rest = parts[1], parts[2:]
         pathway = data["pathways"][name]
@@ -157,6 +168,9 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         if len(rest) == 3 and rest[:2] == ("route", "delay"):
             scale_of(pathway["route"]["delay"])
             return UncertainKey(canonical, "route_delay", name, base=base)
+        if len(rest) == 3 and rest[:2] == ("replacement", "delay"):
+            scale_of(pathway["replacement"]["delay"])
+            return UncertainKey(canonical, "replacement_delay", name, base=base)
         if len(rest) == 2 and rest[0] == "yield":
             scale_of(pathway["yield"])
             return UncertainKey(canonical, "yield", name, base=base)

@@ -54,6 +54,8 @@ class Draws:
     stage_dropout: np.ndarray | None = None  # (R, P, S) dropout of each owner's stage
     route_dropout: np.ndarray | None = None  # (R, P) a routed pathway's route dropout
     cap: np.ndarray | None = None  # (R, P) km²/yr, inf where uncapped
+    event_multiplier: np.ndarray | None = None  # (R, E) each event's duration multiplier
+    event_dropout: np.ndarray | None = None  # (R, E) each event's added dropout
 
     @property
     def replications(self) -> int:
@@ -200,11 +202,15 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         global_factor=global_factor,
         pathway_factor=pathway_factor,
         event_start=event_start,
+        event_multiplier=scale.per_item(
+            "event_multiplier", [ev.duration_multiplier for ev in layout.events], by="event"),
+        event_dropout=scale.per_item(
+            "event_dropout", [ev.dropout_add for ev in layout.events], by="event"),
         replace_delay=replace_delay,
         params=theta,
         stage_dropout=scale.stage_dropouts(S),
-        route_dropout=scale.per_pathway("route_dropout", _route_dropouts(layout)),
-        cap=scale.per_pathway("cap", layout.annual_cap),
+        route_dropout=scale.per_item("route_dropout", _route_dropouts(layout)),
+        cap=scale.per_item("cap", layout.annual_cap),
     )
 
 
@@ -225,8 +231,8 @@ def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
         spec.yield_.sample(rng(f"replacement-yield:{name}"), (R, n)), "yield", p), 0, 1)
     owner[:, shadows] = p
     start[:, shadows] = np.inf
-    replace_delay[:, shadows] = spec.replacement.delay.sample(
-        rng(f"replacement-delay:{name}"), (R, n))
+    replace_delay[:, shadows] = scale.apply(spec.replacement.delay.sample(
+        rng(f"replacement-delay:{name}"), (R, n)), "replacement_delay", p)
     for k, stage in enumerate(spec.stages):
         duration[:, k, shadows] = scale.apply(stage.duration.sample(
             rng(f"replacement-duration:{name}:{stage.name}"), (R, n)), "duration", p, k)
@@ -304,14 +310,16 @@ class _Scales:
         k = self._column(kind, None, index)
         return default if k is None else self.theta[:, k]
 
-    def per_pathway(self, kind: str, fixed: np.ndarray) -> np.ndarray | None:
-        """(R, P) per-pathway values where any is uncertain, else None (engines use ``fixed``)."""
-        cols = [(u.pathway, k) for k, u in enumerate(self.layout.uncertain) if u.key.kind == kind]
+    def per_item(self, kind: str, fixed, *, by: str = "pathway") -> np.ndarray | None:
+        """(R, n) values of a per-pathway (``by="pathway"``) or per-event (``by="event"``)
+        parameter where any is uncertain, else None (engines then use ``fixed``)."""
+        cols = [(u.pathway if by == "pathway" else u.key.index, k)
+                for k, u in enumerate(self.layout.uncertain) if u.key.kind == kind]
         if not cols:
             return None
         out = np.repeat(np.asarray(fixed, dtype=float)[None, :], self.theta.shape[0], axis=0)
-        for p, k in cols:
-            out[:, p] = self.theta[:, k]
+        for i, k in cols:
+            out[:, i] = self.theta[:, k]
         return out
 
     def stage_dropouts(self, S: int) -> np.ndarray | None:
@@ -345,12 +353,14 @@ def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator
 
 
 def event_effect(
-    layout: Layout, event_start: np.ndarray, pathway: int, t: float
+    layout: Layout, event_start: np.ndarray, pathway: int, t: float,
+    multipliers: np.ndarray | None = None, adds: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Duration multiplier and extra dropout for a stage of ``pathway`` starting at ``t``.
 
-    ``event_start`` is one replication's (E, Y) array. An event that started at the
-    start of year y is active on [y, y + lasts).
+    ``event_start`` is one replication's (E, Y) array; ``multipliers`` and ``adds``, its
+    (E,) uncertain duration multipliers and added dropouts (None: the scenario's). An event
+    that started at the start of year y is active on [y, y + lasts).
     """
     multiplier, extra = 1.0, 0.0
     first = layout.years[0]
@@ -360,7 +370,7 @@ def event_effect(
         for y in np.flatnonzero(event_start[e]):
             begin = first + y
             if begin <= t < begin + ev.lasts:
-                multiplier *= ev.duration_multiplier
-                extra += ev.dropout_add
+                multiplier *= ev.duration_multiplier if multipliers is None else multipliers[e]
+                extra += ev.dropout_add if adds is None else adds[e]
                 break
     return multiplier, extra

@@ -141,7 +141,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
             continue
         lo, hi = _span(layout, u)
         t0 = t_all[:, lo:hi]
-        mult, extra = _event_effects(layout, draws.event_start, u, t0)
+        mult, extra = _event_effects(layout, draws, u, t0)
         t1 = t0 + draws.route_delay[:, lo:hi] * factor[:, u : u + 1] * mult
         dropout = (route.dropout if draws.route_dropout is None
                    else draws.route_dropout[:, u : u + 1])
@@ -169,7 +169,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
             if stage.capacity is None:
                 for i, b in enumerate(blocks):
                     begin = ts[i]
-                    mult, extra = _event_effects(layout, draws.event_start, owner, begin)
+                    mult, extra = _event_effects(layout, draws, owner, begin)
                     end = begin + draws.duration[:, k, b.lo : b.hi] * fac * mult
                     if b.routed:
                         end[np.isnan(end)] = np.inf  # not here: no duration was drawn
@@ -185,7 +185,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
                     queued = np.where(skip, np.inf, arrive)
                 else:
                     skip, queued = None, arrive
-                end, extra = _fifo(layout, draws.event_start, owner, queued,
+                end, extra = _fifo(layout, draws, owner, queued,
                                    draws.duration[:, k, cols], fac[:, 0], stage.capacity)
                 if skip is not None:
                     end = np.where(skip, arrive, end)
@@ -331,7 +331,7 @@ def _stable_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, xs
 
 
-def _fifo(layout, event_start, owner, arrive, base, fac, capacity):
+def _fifo(layout, draws, owner, arrive, base, fac, capacity):
     """K-server FIFO queue, ties by column (project) order.
 
     Returns each project's end of service (inf if absent) and the extra dropout of the
@@ -355,7 +355,7 @@ def _fifo(layout, event_start, owner, arrive, base, fac, capacity):
         s = np.maximum(arrive_sorted[:, i], earliest)
         d = base_sorted[:, i] * fac
         if has_events:
-            mult, add = _event_effects(layout, event_start, owner, s[:, None])
+            mult, add = _event_effects(layout, draws, owner, s[:, None])
             d = d * mult[:, 0]
             extra_sorted[:, i] = add[:, 0]
         e = s + d
@@ -372,11 +372,13 @@ def _fifo(layout, event_start, owner, arrive, base, fac, capacity):
     return end, (extra if has_events else 0.0)
 
 
-def _event_effects(layout: Layout, event_start: np.ndarray, pathway: int, t: np.ndarray):
-    """Duration multiplier and extra dropout for stages of ``pathway`` starting at times t.
+def _event_effects(layout: Layout, draws: Draws, pathway: int, t: np.ndarray):
+    """Duration multiplier and extra dropout for stages of ``pathway`` starting at times t
+    (R, n), with each replication's uncertain event values where there are any.
 
     Same rule and the same order of operations as :func:`simulator.model.sampling.event_effect`.
     """
+    event_start = draws.event_start
     if not any(ev.mask[pathway] for ev in layout.events):
         return 1.0, 0.0  # multiplying by 1.0 is exact, so skipping it changes nothing
     mult = np.ones_like(t)
@@ -405,6 +407,9 @@ def _event_effects(layout: Layout, event_start: np.ndarray, pathway: int, t: np.
                 year = first + yi
                 started = event_start[rows, e, yi] & finite
                 active |= started & (year <= t) & (t < year + ev.lasts)
-        mult = np.where(active, mult * ev.duration_multiplier, mult)
-        extra = np.where(active, extra + ev.dropout_add, extra)
+        m = (ev.duration_multiplier if draws.event_multiplier is None
+             else draws.event_multiplier[:, e, None])
+        a = ev.dropout_add if draws.event_dropout is None else draws.event_dropout[:, e, None]
+        mult = np.where(active, mult * m, mult)
+        extra = np.where(active, extra + a, extra)
     return mult, extra
