@@ -31,8 +31,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats
-from scipy.stats import qmc
 
 from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import Problem, ScenarioError
@@ -72,6 +70,8 @@ class SweepParameter(BaseModel):
         if self.dist == "loguniform":
             values = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
         elif self.dist == "triangular":
+            from scipy import stats  # imported when needed: a second's import
+
             values = stats.triang((self.mode - lo) / (hi - lo), loc=lo, scale=hi - lo).ppf(u)
         else:
             values = lo + u * (hi - lo)
@@ -176,6 +176,8 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     if spec.design == "grid":
         rows = list(itertools.product(*(p.grid(spec.levels) for p in spec.parameters)))
         return pd.DataFrame(rows, columns=paths)
+    from scipy.stats import qmc  # imported when needed: a second's import
+
     d = len(spec.parameters)
     if spec.design == "lhs":
         u = qmc.LatinHypercube(d=d, seed=spec.seed).random(spec.points)
