@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import sys
 import time
@@ -136,6 +135,12 @@ def _add_sampling(parser: argparse.ArgumentParser, replications: int, unit: str)
     parser.add_argument("--engine", default="auto", choices=ENGINE_CHOICES)
 
 
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
+                        help="language(s) of the charts and report: en (default), zh or en,zh "
+                             "(zh needs a CJK font)")
+
+
 def _add_force(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it is a folder landsim did not write")
@@ -177,9 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     raw.add_argument("--parquet", dest="parquet", action="store_true",
                      help="write replications.parquet whatever its size (default: up to "
                           "50 million rows); it is streamed, so memory does not grow with it")
-    run.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
-                     help="language(s) of the charts and report: en, zh or en,zh "
-                          "(zh needs a CJK font)")
+    _add_lang(run)
     run.add_argument("--no-report", action="store_true", help="skip the charts and report.html")
     run.add_argument("--no-levers", action="store_true",
                      help="skip the report's 'what would change the odds' section (the "
@@ -217,8 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, lhs or sobol design)")
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     sweep.add_argument("--out", type=Path, help="output folder (default outputs/sweeps/<name>)")
-    sweep.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
-                       help="language(s) of the charts and report (default en)")
+    _add_lang(sweep)
     _add_execution(sweep)
     sweep.set_defaults(func=_cmd_sweep)
 
@@ -234,8 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampling(sens, 1000, "point")
     sens.add_argument("--out", type=Path,
                       help="output folder (default outputs/sensitivity/<scenario>-<method>)")
-    sens.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh",
-                      help="language(s) of the charts and report (default en)")
+    _add_lang(sens)
     _add_execution(sens)
     sens.set_defaults(func=_cmd_sensitivity)
 
@@ -252,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with two levers: values of the first to solve at (default 7)")
     solve.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                        help="change a value of the scenario first (repeatable)")
-    solve.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    _add_lang(solve)
     solve.add_argument("--out", type=Path,
                        help="output folder (default outputs/solve/<scenario>-<target>-<p>)")
     _add_execution(solve, resume=False)  # a solve takes seconds: nothing to resume
@@ -275,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--box", type=int, help="choose this box of the trajectory (default: "
                                               "the knee)")
     _add_sampling(disc, 1000, "point")
-    disc.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    _add_lang(disc)
     disc.add_argument("--out", type=Path,
                       help="output folder (default outputs/discover/<name>-<target>)")
     _add_execution(disc)
@@ -291,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--forecast", type=Path, action="append", default=[], metavar="SCENARIO",
                      help="also give this scenario's target odds under the posterior (it must "
                           "share uncertain parameters, with the same priors); repeatable")
-    cal.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    _add_lang(cal)
     cal.add_argument("--out", type=Path,
                      help="output folder (default outputs/calibrate/<scenario>)")
     _add_execution(cal)
@@ -304,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("-n", "--replications", type=_count,
                       help="replications a case (default: the file's, else 4000)")
     back.add_argument("--seed", type=_seed_value, default=0)
-    back.add_argument("--lang", type=_langs, default=["en"], metavar="en|zh|en,zh")
+    _add_lang(back)
     back.add_argument("--out", type=Path, help="output folder (default outputs/backtest/<name>)")
     _add_force(back)
     back.set_defaults(func=_cmd_backtest)
@@ -389,9 +390,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = variant_of(scenario, dict(parse_assignment(a) for a in args.set))
     # input errors are reported above, before the run wing's imports (about a second)
     from simulator.run.backends import make_backend
-    from simulator.run.montecarlo import fresh_seed, resolve_engine, simulate
-    from simulator.run.output import check_output, parquet_plan, staged_folder, write_run_files
-    from simulator.run.replications_file import ReplicationsWriter
+    from simulator.run.montecarlo import fresh_seed, resolve_engine
+    from simulator.run.output import check_output, simulate_to_folder
 
     if not args.no_report and "zh" in args.lang:
         from simulator.report.style import cjk_font
@@ -401,7 +401,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("outputs") / scenario.name
     check_output(out, force=args.force, inputs=[args.scenario])  # before simulating
     total = args.max_replications if args.precision else args.replications
-    backend = make_backend(args.workers, args.dask) if args.dask else None
     if not args.quiet:
         count = (f"up to {total:,} replications, precision ±{args.precision}"
                  if args.precision else f"{total:,} replications")
@@ -409,23 +408,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"landsim {__version__} · {scenario.name} ({args.scenario}) · "
               f"engine {resolve_engine(args.engine)} · seed {seed} · {count}{where}")
     started = time.perf_counter()
-    note = parquet_plan(total, scenario, parquet=args.parquet)
-    with staged_folder(out, kind="run", force=args.force, inputs=[args.scenario]) as tmp:
-        # replications.parquet is written into the new folder while the chunks arrive
-        writer = ReplicationsWriter(tmp, scenario) if note is None else None
-        with _progress(total, disable=args.quiet) as bar, writer or contextlib.nullcontext():
-            result = simulate(
-                scenario,
-                replications=total,
-                seed=seed,
-                engine=args.engine,
-                workers=args.workers,
-                backend=backend,
-                precision=args.precision,
-                progress=bar.update,
-                keep_replications=False,
-                on_chunk=writer,
-            )
+    bar = _progress(total, disable=args.quiet)
+
+    def after(result):
+        """The levers' analysis, then what writes the reports (None with --no-report)."""
+        bar.close()
         levers = None
         if scenario.levers and not args.no_report and not args.no_levers:
             from simulator.study.levers import LEVER_REPLICATIONS, lever_effects
@@ -434,18 +421,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"levers: each of {len(scenario.levers)} alone, {n:,} replications a "
                       "point (common random numbers) …", file=sys.stderr)
-            with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as bar:
+            with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as lbar:
                 levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
-                                       backend=make_backend(args.workers), progress=bar.update)
-        wall = time.perf_counter() - started
+                                       backend=make_backend(args.workers), progress=lbar.update)
         if not args.quiet:
             step = "files" if args.no_report else f"files, charts and report ({', '.join(args.lang)})"
             print(f"{step} …", file=sys.stderr)
-        write_run_files(result, tmp, command=args.argv, wall_seconds=round(wall, 3),
-                        parquet_note=note, started=started,
-                        extra=None if args.no_report else _reporter(args.lang, levers,
-                                                                   quiet=args.quiet))
-    path = Path(os.path.realpath(out))
+        return None if args.no_report else _reporter(args.lang, levers, quiet=args.quiet)
+
+    with bar:
+        result, path, wall = simulate_to_folder(
+            scenario, out, replications=total, parquet=args.parquet, command=args.argv,
+            force=args.force, inputs=[args.scenario], after=after, seed=seed,
+            engine=args.engine, workers=args.workers,
+            backend=make_backend(args.workers, args.dask) if args.dask else None,
+            precision=args.precision, progress=bar.update)
     total = time.perf_counter() - started
     if not args.quiet:
         print(format_table(result))

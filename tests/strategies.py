@@ -144,6 +144,14 @@ def levers(draw) -> dict:
 SCALE = {"lognormal": "median", "gamma": "mean", "exponential": "mean", "fixed": "value"}
 
 
+def scale_key(d, zero_ok: bool = True) -> str | None:
+    """The scale parameter's key of a duration as written (a number is fixed), or None
+    (no scale parameter; or a fixed 0, which cannot be scaled, unless ``zero_ok``)."""
+    if d is None or (not isinstance(d, dict) and not zero_ok and d == 0):
+        return None
+    return SCALE.get("fixed" if not isinstance(d, dict) else d["dist"])
+
+
 @st.composite
 def uncertains(draw, pathways: dict, events: list) -> dict:
     """An ``uncertain`` block over every kind of value that may be uncertain."""
@@ -158,21 +166,19 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
         for k, stage in enumerate(p.get("stages", [])):
             if draw(st.booleans()):
                 out[f"pathways.{name}.stages[{k}].dropout"] = draw(unit)
-            d = stage["duration"]
-            kind = "fixed" if not isinstance(d, dict) else d["dist"]
-            if kind in SCALE and draw(st.booleans()):
-                out[f"pathways.{name}.stages[{k}].duration.{SCALE[kind]}"] = draw(scale)
+            key = scale_key(stage["duration"])
+            if key and draw(st.booleans()):
+                out[f"pathways.{name}.stages[{k}].duration.{key}"] = draw(scale)
         route = p.get("route")
         if route is not None:
             if draw(st.booleans()):
                 out[f"pathways.{name}.route.dropout"] = draw(unit)
-            d = route["delay"]
-            kind = "fixed" if not isinstance(d, dict) else d["dist"]
-            if kind in SCALE and draw(st.booleans()):
-                out[f"pathways.{name}.route.delay.{SCALE[kind]}"] = draw(scale)
-        delay = (p.get("replacement") or {}).get("delay")
-        if isinstance(delay, dict) and delay["dist"] in SCALE and draw(st.booleans()):
-            out[f"pathways.{name}.replacement.delay.{SCALE[delay['dist']]}"] = draw(scale)
+            key = scale_key(route["delay"])
+            if key and draw(st.booleans()):
+                out[f"pathways.{name}.route.delay.{key}"] = draw(scale)
+        key = scale_key((p.get("replacement") or {}).get("delay"), zero_ok=False)
+        if key and draw(st.booleans()):
+            out[f"pathways.{name}.replacement.delay.{key}"] = draw(scale)
         if p.get("yield") == 1.0 and draw(st.booleans()):
             out[f"pathways.{name}.yield.value"] = {"dist": "uniform", "min": 0.5, "max": 1.0}
     for i, _ in enumerate(events):

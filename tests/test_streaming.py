@@ -138,6 +138,14 @@ def test_the_run_streams_replications_and_uncertain_values_to_parquet(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["quantiles"]["bin_km2"] == 0.01
     assert summary["targets"] == result.summary()["targets"]
+    # the Python call behind the command writes the same files
+    from simulator.run.output import simulate_to_folder
+
+    again, folder, _ = simulate_to_folder(UNCERTAIN, tmp_path / "py", replications=2500, seed=3,
+                                          workers=1)
+    assert not again.kept
+    for name in ("summary.json", "annual.csv", "replications.parquet", "uncertain.parquet"):
+        assert (folder / name).read_bytes() == (out / name).read_bytes()
 
 
 def test_dask_run_is_bit_for_bit_a_local_run(tmp_path):

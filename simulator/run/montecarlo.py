@@ -132,7 +132,7 @@ def simulate(
     parts: list[ChunkOutcome] = []
     stopping = None
     if precision is not None:
-        hits_needed = _PrecisionRule(scenario, precision, replications)
+        rule = _PrecisionRule(scenario, precision, replications)
     with backend:
         chunks = backend.map_ordered(functools.partial(_run_task, job), list(enumerate(sizes)))
         try:
@@ -144,12 +144,12 @@ def simulate(
                     on_chunk(chunk * CHUNK_SIZE, part)
                 if progress is not None:
                     progress(part.annual.shape[0])
-                if precision is not None and hits_needed.reached(tally):
+                if precision is not None and rule.reached(tally):
                     break
         finally:
             chunks.close()  # an early stop cancels what has not started
     if precision is not None:
-        stopping = hits_needed.record(tally)
+        stopping = rule.record(tally)
     outcome = ChunkOutcome.concat(parts) if keep_replications else None
     return SimulationResult(scenario, seed, engine, tally, outcome, stopping)
 

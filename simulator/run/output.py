@@ -41,6 +41,7 @@ __all__ = [
     "parquet_plan",
     "replace_folder",
     "run_manifest",
+    "simulate_to_folder",
     "staged_folder",
     "write_run",
     "write_run_files",
@@ -395,6 +396,46 @@ def write_run(
                         parquet_note=note, extra=extra)
 
     return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs)
+
+
+def simulate_to_folder(
+    scenario,
+    out: str | Path,
+    *,
+    replications: int,
+    parquet: bool | None = None,
+    command: list[str] | None = None,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    after: Callable[[SimulationResult], Callable[[Path], None] | None] | None = None,
+    **simulate_kw,
+) -> tuple[SimulationResult, Path, float]:
+    """Simulate ``scenario`` straight into the run folder ``out`` (what ``landsim run`` does).
+
+    replications.parquet (and uncertain.parquet) are streamed into the new folder as the
+    chunks arrive, when :func:`parquet_plan` allows, so memory does not grow with
+    ``replications``; then the files of :func:`write_run_files`, and the folder is swapped
+    in atomically. ``after(result)``, if given, runs before the files are written (the
+    levers' analysis, say) and returns what adds a report to the folder, or None.
+    ``simulate_kw`` go to :func:`simulator.run.montecarlo.simulate`. Returns the result, the
+    folder, and the seconds spent simulating and in ``after``. Raises ``RunConfigError`` as
+    ``simulate`` and :func:`check_output` do.
+    """
+    from simulator.run.montecarlo import simulate
+    from simulator.run.replications_file import ReplicationsWriter
+
+    started = time.perf_counter()
+    note = parquet_plan(replications, scenario, parquet=parquet)
+    with staged_folder(Path(out), kind="run", force=force, inputs=inputs) as tmp:
+        writer = ReplicationsWriter(tmp, scenario) if note is None else None
+        with writer or contextlib.nullcontext():
+            result = simulate(scenario, replications=replications, keep_replications=False,
+                              on_chunk=writer, **simulate_kw)
+        extra = after(result) if after is not None else None
+        wall = time.perf_counter() - started
+        write_run_files(result, tmp, command=command, wall_seconds=round(wall, 3),
+                        parquet_note=note, extra=extra, started=started)
+    return result, Path(os.path.realpath(out)), wall
 
 
 def _write_json(path: Path, data: dict) -> None:

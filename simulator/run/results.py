@@ -18,7 +18,7 @@ from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
 from simulator.model.status import status_plan
 from simulator.run.tally import EPS as _EPS
-from simulator.run.tally import Tally
+from simulator.run.tally import Tally, target_windows
 from simulator.run.uncertainty import uncertain_summary
 
 __all__ = ["FORMAT_VERSION", "RawDataNotKept", "SimulationResult"]
@@ -33,14 +33,10 @@ def achieved_km2(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
 
     ``annual`` is (R, Y, P) km² by replication, horizon year and pathway.
     """
-    start = scenario.horizon.start
-    names = list(scenario.pathways)
     out = np.empty((annual.shape[0], len(scenario.targets)))
-    for i, t in enumerate(scenario.targets):
-        first = (t.from_ if t.from_ is not None else start) - start
-        last = t.by - start
-        cols = [names.index(p) for p in t.pathways] if t.pathways else slice(None)
-        out[:, i] = annual[:, first : last + 1, cols].sum(axis=(1, 2))
+    for i, (first, last, cols) in enumerate(target_windows(scenario)):
+        out[:, i] = annual[:, first : last + 1, slice(None) if cols is None else cols].sum(
+            axis=(1, 2))
     return out
 
 

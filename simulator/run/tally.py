@@ -30,7 +30,7 @@ from simulator.inputs.scenario import Scenario
 from simulator.model.engines import ChunkOutcome
 
 __all__ = ["EPS", "FINE_BINS", "MAX_BINS", "PRIOR_BINS", "Tally", "bin_width", "hist_quantiles", "merge_bins",
-           "sensitivity_bins"]
+           "sensitivity_bins", "target_windows"]
 
 PRIOR_BINS = 20
 """Bins of an uncertain parameter's prior quantiles for the given-data sensitivity."""
@@ -57,6 +57,15 @@ def bin_width(scenario: Scenario) -> float:
 
 
 _SPAN = 1.25  # the histograms' initial span, × the planned km² (replacements may add more)
+
+
+def target_windows(scenario: Scenario) -> list[tuple[int, int, list[int] | None]]:
+    """Each target's (first, last) horizon-year index and pathway columns (None: all)."""
+    start = scenario.horizon.start
+    names = list(scenario.pathways)
+    return [((t.from_ if t.from_ is not None else start) - start, t.by - start,
+             [names.index(p) for p in t.pathways] if t.pathways else None)
+            for t in scenario.targets]
 
 
 def _histogram(cells: int, width: float, span: float) -> bh.Histogram:
@@ -108,13 +117,8 @@ class Tally:
         self.years = scenario.years
         self.pathways = list(scenario.pathways)
         Y, P, T = len(self.years), len(self.pathways), len(scenario.targets)
-        start = scenario.horizon.start
         self.km2 = np.array([t.km2 for t in scenario.targets])
-        self._windows = []
-        for t in scenario.targets:
-            first = (t.from_ if t.from_ is not None else start) - start
-            cols = [self.pathways.index(p) for p in t.pathways] if t.pathways else None
-            self._windows.append((first, t.by - start, cols))
+        self._windows = target_windows(scenario)
         self.width = bin_width(scenario)
         span = scenario.planned_km2 * _SPAN  # the axes grow past it if they must
         self.n = 0
