@@ -152,6 +152,38 @@ def scale_key(d, zero_ok: bool = True) -> str | None:
     return SCALE.get("fixed" if not isinstance(d, dict) else d["dist"])
 
 
+def shape_priors(d) -> dict:
+    """Priors, by parameter, that keep a duration or yield ``d`` valid if one is uncertain."""
+    if not isinstance(d, dict):
+        return {}
+    u = lambda lo, hi: {"dist": "uniform", "min": round(lo, 4), "max": round(hi, 4)}  # noqa: E731
+    kind = d["dist"]
+    if kind == "lognormal":
+        return {"sigma": u(0.0, 1.0)}
+    if kind == "gamma":
+        return {"sd": u(d["mean"] / 4, d["mean"])}
+    if kind == "uniform":
+        top = 1.0 if d["max"] <= 1.0 else 2 * d["max"]  # a yield stays within [0, 1]
+        out = {"min": u(d["min"] / 2, d["min"])}
+        return out | ({"max": u(d["max"], top)} if top > d["max"] else {})
+    if kind in ("triangular", "pert"):
+        return {"min": u(d["min"] / 2, d["min"]), "mode": u(d["min"], d["max"]),
+                "max": u(d["max"], 2 * d["max"])}
+    if kind == "beta":
+        return {"mean": u(0.6, 0.9), "sd": u(0.05, 0.15)}
+    return {}
+
+
+@st.composite
+def shapes(draw, prefix: str, d) -> dict:
+    """Some of ``d``'s non-scale parameters made uncertain, under ``prefix`` (its key path)."""
+    priors = shape_priors(d)
+    chosen = [name for name in priors if draw(st.booleans())]
+    if "mode" in chosen:  # min, mode and max at once could cross; the mode alone cannot
+        chosen = ["mode"]
+    return {f"{prefix}.{name}": priors[name] for name in chosen}
+
+
 @st.composite
 def uncertains(draw, pathways: dict, events: list) -> dict:
     """An ``uncertain`` block over every kind of value that may be uncertain."""
@@ -169,6 +201,7 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
             key = scale_key(stage["duration"])
             if key and draw(st.booleans()):
                 out[f"pathways.{name}.stages[{k}].duration.{key}"] = draw(scale)
+            out.update(draw(shapes(f"pathways.{name}.stages[{k}].duration", stage["duration"])))
         route = p.get("route")
         if route is not None:
             if draw(st.booleans()):
@@ -176,11 +209,19 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
             key = scale_key(route["delay"])
             if key and draw(st.booleans()):
                 out[f"pathways.{name}.route.delay.{key}"] = draw(scale)
+            out.update(draw(shapes(f"pathways.{name}.route.delay", route["delay"])))
+            first = next(iter(route["to"]))
+            if draw(st.booleans()):
+                out[f"pathways.{name}.route.to.{first}"] = {"dist": "uniform", "min": 0.0,
+                                                            "max": 1.0}
         key = scale_key((p.get("replacement") or {}).get("delay"), zero_ok=False)
         if key and draw(st.booleans()):
             out[f"pathways.{name}.replacement.delay.{key}"] = draw(scale)
         if p.get("yield") == 1.0 and draw(st.booleans()):
             out[f"pathways.{name}.yield.value"] = {"dist": "uniform", "min": 0.5, "max": 1.0}
+        out.update(draw(shapes(f"pathways.{name}.yield", p.get("yield"))))
+        delay = (p.get("replacement") or {}).get("delay")
+        out.update(draw(shapes(f"pathways.{name}.replacement.delay", delay)))
     for i, _ in enumerate(events):
         if draw(st.booleans()):
             out[f"events[{i}].probability"] = draw(unit)
@@ -188,6 +229,8 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
             out[f"events[{i}].duration_multiplier"] = draw(scale)
         if draw(st.booleans()):
             out[f"events[{i}].dropout_add"] = {"dist": "uniform", "min": 0.0, "max": 0.4}
+        if draw(st.booleans()):
+            out[f"events[{i}].lasts"] = {"dist": "uniform", "min": 0.3, "max": 4.0}
     if draw(st.booleans()):
         out["correlation.global_factor_sigma"] = {"dist": "uniform", "min": 0.0, "max": 0.6}
     if draw(st.booleans()):

@@ -6,6 +6,12 @@ schedule a project), its support, and its scipy equivalent (used by the tests to
 the samplers). Samplers transform standard variates (``standard_normal``, ``random``)
 where they can, so that changing a location or scale parameter keeps the same
 underlying draws: that gives common random numbers across sweep points.
+
+A distribution's other parameters (:data:`SHAPE_PARAMETERS`) may also differ from one
+replication to the next (uncertain parameters): :meth:`_Base.sample_with`,
+:meth:`_Base.residual_with` and :meth:`_Base.equilibrium_residual_with` take arrays in
+their place, which broadcast against the draws ((R, 1): one value a replication). They
+consume their streams exactly as the scalar methods do, so equal values give equal draws.
 """
 
 from __future__ import annotations
@@ -42,13 +48,44 @@ __all__ = [
     "Triangular",
     "Uniform",
     "DIST_TYPES",
+    "SHAPE_PARAMETERS",
 ]
+
+SHAPE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "lognormal": ("sigma",),
+    "gamma": ("sd",),
+    "uniform": ("min", "max"),
+    "triangular": ("min", "mode", "max"),
+    "pert": ("min", "mode", "max"),
+    "beta": ("mean", "sd"),
+}
+"""Parameters of each distribution, other than its scale, that may take a value per
+replication (:meth:`_Base.sample_with`). Fixed, exponential and empirical have none."""
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 _EQUILIBRIUM: dict = {}
 """Distribution → (grid, equilibrium CDF) for :meth:`_Base.equilibrium_residual`."""
+
+
+def _residual(dist, u, elapsed) -> np.ndarray:
+    """R = S⁻¹(u · S(e)) − e for a frozen scipy distribution (see :meth:`_Base.residual`)."""
+    u = np.asarray(u, dtype=float)
+    e = np.broadcast_to(np.asarray(elapsed, dtype=float), u.shape)
+    tail = dist.sf(e)
+    with np.errstate(invalid="ignore"):
+        x = dist.isf(u * tail)
+    return np.where(tail > 0, np.maximum(x - e, 0.0), 0.0)
+
+
+def _beta_tail_partial(r, low, width, a, b):
+    """(S(r), E[X; X ≤ r]) of X = low + width·B, B ~ Beta(a, b)."""
+    from scipy.special import betainc
+
+    y = np.clip((r - low) / width, 0.0, 1.0)
+    below = betainc(a, b, y)
+    return 1.0 - below, low * below + width * a / (a + b) * betainc(a + 1.0, b, y)
 
 
 class _Base(BaseModel):
@@ -60,6 +97,81 @@ class _Base(BaseModel):
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """Draw ``size`` values."""
+        return self._draw(rng, size, **self._params())
+
+    def _params(self) -> dict[str, float]:
+        """The parameters, by their names in a scenario (``median``, ``sigma``, …)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _draw(rng: np.random.Generator, size, **p) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _scipy(**p) -> Any:
+        raise NotImplementedError
+
+    def _with(self, values: dict[str, np.ndarray]) -> dict[str, Any]:
+        extra = set(values) - set(SHAPE_PARAMETERS.get(getattr(self, "dist", ""), ()))
+        if extra:
+            raise ValueError(f"{self.dist} has no per-replication parameter {sorted(extra)}")
+        return {**self._params(), **values}
+
+    def sample_with(self, rng: np.random.Generator, size: int | tuple[int, ...],
+                    values: dict[str, np.ndarray]) -> np.ndarray:
+        """Draw ``size`` values with the parameters in ``values`` replaced by arrays that
+        broadcast against ``size`` (each a valid value). Same stream use as :meth:`sample`.
+
+        Raises ``ValueError`` for a parameter not in :data:`SHAPE_PARAMETERS`.
+        """
+        if not values:
+            return self.sample(rng, size)
+        return self._draw(rng, size, **self._with(values))
+
+    def residual_with(self, u: np.ndarray, elapsed, values: dict[str, np.ndarray]) -> np.ndarray:
+        """:meth:`residual` with the parameters in ``values`` replaced by arrays."""
+        if not values:
+            return self.residual(u, elapsed)
+        return _residual(self._scipy(**self._with(values)), u, elapsed)
+
+    def equilibrium_residual_with(self, u: np.ndarray,
+                                  values: dict[str, np.ndarray]) -> np.ndarray:
+        """:meth:`equilibrium_residual` with the parameters in ``values`` replaced by arrays.
+
+        Inverts the equilibrium CDF F_e(r) = (r·S(r) + E[X; X ≤ r]) / E[X] by bisection
+        (to 2⁻⁵⁰ of the bracket) instead of a table: the table is per distribution, and
+        here every replication has its own.
+        """
+        if not values:
+            return self.equilibrium_residual(u)
+        p = self._with(values)
+        v = 1.0 - np.asarray(u, dtype=float)
+        mean = np.broadcast_to(self._mean_of(**p), v.shape)
+
+        def cdf(r):
+            tail, partial = self._tail_partial(r, **p)
+            return (r * tail + partial) / mean
+
+        lo = np.zeros(v.shape)
+        hi = np.array(mean, dtype=float)
+        for _ in range(1100):  # doubling past the largest float is impossible: F_e reaches 1
+            short = cdf(hi) < v
+            if not short.any():
+                break
+            hi = np.where(short, hi * 2.0, hi)
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            below = cdf(mid) < v
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        return 0.5 * (lo + hi)
+
+    @staticmethod
+    def _mean_of(**p):
+        raise NotImplementedError
+
+    @staticmethod
+    def _tail_partial(r, **p):
+        """(S(r), E[X; X ≤ r]) for parameters ``p`` (arrays broadcast)."""
         raise NotImplementedError
 
     def median(self) -> float:
@@ -81,7 +193,7 @@ class _Base(BaseModel):
 
     def to_scipy(self) -> Any:
         """The equivalent frozen ``scipy.stats`` distribution."""
-        raise NotImplementedError
+        return self._scipy(**self._params())
 
     def residual(self, u: np.ndarray, elapsed: float | np.ndarray) -> np.ndarray:
         """Remaining years of a duration that has already lasted ``elapsed`` years.
@@ -93,13 +205,7 @@ class _Base(BaseModel):
         Not the original distribution minus e, nor a rescaled one: with heavy tails an
         overdue project's remaining time is longer than a fresh one's median.
         """
-        u = np.asarray(u, dtype=float)
-        e = np.broadcast_to(np.asarray(elapsed, dtype=float), u.shape)
-        dist = self.to_scipy()
-        tail = dist.sf(e)
-        with np.errstate(invalid="ignore"):
-            x = dist.isf(u * tail)
-        return np.where(tail > 0, np.maximum(x - e, 0.0), 0.0)
+        return _residual(self.to_scipy(), u, elapsed)
 
     def equilibrium_residual(self, u: np.ndarray) -> np.ndarray:
         """Remaining years of a duration under way for an unknown time (equilibrium residual).
@@ -178,11 +284,25 @@ class Uniform(_Base):
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
         return self
 
-    def sample(self, rng, size):  # noqa: D102
-        return self.min + (self.max - self.min) * rng.random(size)
+    def _params(self):
+        return {"min": self.min, "max": self.max}
 
-    def to_scipy(self):  # noqa: D102
-        return stats.uniform(loc=self.min, scale=self.max - self.min)
+    @staticmethod
+    def _draw(rng, size, min, max):  # noqa: A002 — the scenario's names
+        return min + (max - min) * rng.random(size)
+
+    @staticmethod
+    def _scipy(min, max):  # noqa: A002
+        return stats.uniform(loc=min, scale=max - min)
+
+    @staticmethod
+    def _mean_of(min, max):  # noqa: A002
+        return 0.5 * (min + max)
+
+    @staticmethod
+    def _tail_partial(r, min, max):  # noqa: A002
+        x = np.clip(r, min, max)
+        return (max - x) / (max - min), (x * x - min * min) / (2.0 * (max - min))
 
     def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
         return float(self.min), float(self.max)
@@ -201,6 +321,9 @@ class _ThreePoint(_Base):
             raise ValueError(f"mode ({self.mode}) must lie between min and max")
         return self
 
+    def _params(self):
+        return {"min": self.min, "mode": self.mode, "max": self.max}
+
     def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
         return float(self.min), float(self.max)
 
@@ -210,12 +333,32 @@ class Triangular(_ThreePoint):
 
     dist: Literal["triangular"]
 
-    def sample(self, rng, size):  # noqa: D102
-        return rng.triangular(self.min, self.mode, self.max, size)
+    @staticmethod
+    def _draw(rng, size, min, mode, max):  # noqa: A002
+        return rng.triangular(min, mode, max, size)
 
-    def to_scipy(self):  # noqa: D102
-        width = self.max - self.min
-        return stats.triang((self.mode - self.min) / width, loc=self.min, scale=width)
+    @staticmethod
+    def _scipy(min, mode, max):  # noqa: A002
+        width = max - min
+        return stats.triang((mode - min) / width, loc=min, scale=width)
+
+    @staticmethod
+    def _mean_of(min, mode, max):  # noqa: A002
+        return (min + mode + max) / 3.0
+
+    @staticmethod
+    def _tail_partial(r, min, mode, max):  # noqa: A002 — the triangle's two pieces
+        a, c, b = min, mode, max
+        x = np.clip(r, a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rising = (x <= c) & (c > a)  # a triangle with mode = min has no rising piece
+            left = np.where(rising, (x - a) ** 2 / ((b - a) * (c - a)), 0.0)
+            part_left = np.where(rising, (x - a) ** 2 * (2 * x + a) / (3 * (b - a) * (c - a)), 0.0)
+            upper = np.where(rising, 0.0, (b - x) ** 2 / ((b - a) * (b - c)))
+            part_c = (c - a) * (2 * c + a) / (3 * (b - a))  # E[X; X ≤ mode]
+            part_right = np.where(rising, 0.0, part_c + 2 * (x - c) * (b * (x + c) / 2 - (
+                x * x + x * c + c * c) / 3) / ((b - a) * (b - c)))
+        return np.where(rising, 1.0 - left, upper), np.where(rising, part_left, part_right)
 
 
 class Pert(_ThreePoint):
@@ -223,17 +366,32 @@ class Pert(_ThreePoint):
 
     dist: Literal["pert"]
 
+    @staticmethod
+    def _shapes_of(min, mode, max):  # noqa: A002
+        width = max - min
+        return 1 + 4 * (mode - min) / width, 1 + 4 * (max - mode) / width
+
     def _shapes(self) -> tuple[float, float]:
-        width = self.max - self.min
-        return 1 + 4 * (self.mode - self.min) / width, 1 + 4 * (self.max - self.mode) / width
+        return self._shapes_of(self.min, self.mode, self.max)
 
-    def sample(self, rng, size):  # noqa: D102
-        a, b = self._shapes()
-        return self.min + (self.max - self.min) * rng.beta(a, b, size)
+    @staticmethod
+    def _draw(rng, size, min, mode, max):  # noqa: A002
+        a, b = Pert._shapes_of(min, mode, max)
+        return min + (max - min) * rng.beta(a, b, size)
 
-    def to_scipy(self):  # noqa: D102
-        a, b = self._shapes()
-        return stats.beta(a, b, loc=self.min, scale=self.max - self.min)
+    @staticmethod
+    def _scipy(min, mode, max):  # noqa: A002
+        a, b = Pert._shapes_of(min, mode, max)
+        return stats.beta(a, b, loc=min, scale=max - min)
+
+    @staticmethod
+    def _mean_of(min, mode, max):  # noqa: A002
+        return (min + 4 * mode + max) / 6.0
+
+    @staticmethod
+    def _tail_partial(r, min, mode, max):  # noqa: A002
+        a, b = Pert._shapes_of(min, mode, max)
+        return _beta_tail_partial(r, min, max - min, a, b)
 
 
 class Lognormal(_Base):
@@ -245,33 +403,74 @@ class Lognormal(_Base):
 
     model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
 
-    def sample(self, rng, size):  # noqa: D102
-        return self.median_ * np.exp(self.sigma * rng.standard_normal(size))
+    def _params(self):
+        return {"median": self.median_, "sigma": self.sigma}
+
+    @staticmethod
+    def _draw(rng, size, median, sigma):
+        return median * np.exp(sigma * rng.standard_normal(size))
 
     def median(self) -> float:  # noqa: D102
         return float(self.median_)
 
-    def to_scipy(self):  # noqa: D102
-        return stats.lognorm(max(self.sigma, 1e-300), scale=self.median_)
+    @staticmethod
+    def _scipy(median, sigma):
+        return stats.lognorm(np.maximum(sigma, 1e-300), scale=median)
+
+    @staticmethod
+    def _mean_of(median, sigma):
+        return median * np.exp(0.5 * sigma * sigma)
+
+    @staticmethod
+    def _tail_partial(r, median, sigma):
+        from scipy.special import ndtr
+
+        s = np.maximum(sigma, 1e-300)
+        with np.errstate(divide="ignore"):
+            z = (np.log(r) - np.log(median)) / s
+        return ndtr(-z), median * np.exp(0.5 * s * s) * ndtr(z - s)
 
     def residual(self, u, elapsed):  # noqa: D102 — in z-space, exact far into the tail
-        from scipy.special import ndtri, log_ndtr
+        return self._residual_of(u, elapsed, self.median_, self.sigma)
+
+    def residual_with(self, u, elapsed, values):  # noqa: D102
+        p = self._with(values)
+        return self._residual_of(u, elapsed, p["median"], p["sigma"])
+
+    @staticmethod
+    def _residual_of(u, elapsed, median, sigma):
+        from scipy.special import log_ndtr, ndtri
 
         u = np.asarray(u, dtype=float)
         e = np.broadcast_to(np.asarray(elapsed, dtype=float), u.shape)
-        if self.sigma == 0:
-            return np.maximum(self.median_ - e, 0.0)
+        sigma = np.asarray(sigma, dtype=float)
+        s = np.where(sigma > 0, sigma, 1.0)  # σ = 0 is a fixed duration: handled below
         with np.errstate(divide="ignore"):
-            z_e = (np.log(e) - math.log(self.median_)) / self.sigma  # -inf for e = 0
+            z_e = (np.log(e) - np.log(median)) / s  # -inf for e = 0
         # S(x) = Φ(−z): solve Φ(−z) = u · Φ(−z_e) in logs, so tiny tails keep their digits
         z = -ndtri(np.exp(np.log(u) + log_ndtr(-z_e)))
-        return np.maximum(self.median_ * np.exp(self.sigma * z) - e, 0.0)
+        return np.where(sigma > 0, np.maximum(median * np.exp(s * z) - e, 0.0),
+                        np.maximum(median - e, 0.0))
 
     def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
         return 0.0, math.inf
 
 
-class Gamma(_Base):
+class _MeanSd(_Base):
+    """Parametrised by ``mean`` and ``sd`` (fields ``mean_`` and ``sd`` of the subclass)."""
+
+    def _params(self):
+        return {"mean": self.mean_, "sd": self.sd}
+
+    @staticmethod
+    def _mean_of(mean, sd):
+        return mean
+
+    def mean(self) -> float:  # noqa: D102
+        return float(self.mean_)
+
+
+class Gamma(_MeanSd):
     """Gamma with the given ``mean`` and ``sd``."""
 
     dist: Literal["gamma"]
@@ -280,19 +479,30 @@ class Gamma(_Base):
 
     model_config = ConfigDict(**_MODEL_CONFIG, populate_by_name=True)
 
-    def _shape_scale(self) -> tuple[float, float]:
-        return (self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_
+    @staticmethod
+    def _shape_scale_of(mean, sd):
+        return (mean / sd) ** 2, sd**2 / mean
 
-    def sample(self, rng, size):  # noqa: D102
-        k, theta = self._shape_scale()
+    def _shape_scale(self) -> tuple[float, float]:
+        return self._shape_scale_of(self.mean_, self.sd)
+
+    @staticmethod
+    def _draw(rng, size, mean, sd):
+        k, theta = Gamma._shape_scale_of(mean, sd)
         return theta * rng.standard_gamma(k, size)
 
-    def mean(self) -> float:  # noqa: D102
-        return float(self.mean_)
-
-    def to_scipy(self):  # noqa: D102
-        k, theta = self._shape_scale()
+    @staticmethod
+    def _scipy(mean, sd):
+        k, theta = Gamma._shape_scale_of(mean, sd)
         return stats.gamma(k, scale=theta)
+
+    @staticmethod
+    def _tail_partial(r, mean, sd):
+        from scipy.special import gammainc, gammaincc
+
+        k, theta = Gamma._shape_scale_of(mean, sd)
+        x = np.maximum(r, 0.0) / theta
+        return gammaincc(k, x), mean * gammainc(k + 1.0, x)
 
     def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
         return 0.0, math.inf
@@ -329,7 +539,7 @@ class Exponential(_Base):
         return 0.0, math.inf
 
 
-class Beta(_Base):
+class Beta(_MeanSd):
     """Beta on [0, 1] with the given ``mean`` and ``sd`` (meant for yields)."""
 
     dist: Literal["beta"]
@@ -347,20 +557,27 @@ class Beta(_Base):
             )
         return self
 
-    def _shapes(self) -> tuple[float, float]:
-        m = self.mean_
-        nu = m * (1 - m) / self.sd**2 - 1
-        return m * nu, (1 - m) * nu
+    @staticmethod
+    def _shapes_of(mean, sd):
+        nu = mean * (1 - mean) / sd**2 - 1
+        return mean * nu, (1 - mean) * nu
 
-    def sample(self, rng, size):  # noqa: D102
-        a, b = self._shapes()
+    def _shapes(self) -> tuple[float, float]:
+        return self._shapes_of(self.mean_, self.sd)
+
+    @staticmethod
+    def _draw(rng, size, mean, sd):
+        a, b = Beta._shapes_of(mean, sd)
         return rng.beta(a, b, size)
 
-    def mean(self) -> float:  # noqa: D102
-        return float(self.mean_)
+    @staticmethod
+    def _scipy(mean, sd):
+        return stats.beta(*Beta._shapes_of(mean, sd))
 
-    def to_scipy(self):  # noqa: D102
-        return stats.beta(*self._shapes())
+    @staticmethod
+    def _tail_partial(r, mean, sd):
+        a, b = Beta._shapes_of(mean, sd)
+        return _beta_tail_partial(r, 0.0, 1.0, a, b)
 
     def support(self) -> tuple[float, float]:  # noqa: D102 — closed form: no scipy import
         return 0.0, 1.0

@@ -10,11 +10,14 @@ may be uncertain (:data:`KINDS`); project counts, stage lists and plan years can
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from simulator.inputs.distributions import SHAPE_PARAMETERS, Distribution
 from simulator.inputs.keypath import format_path, lookup, parse_path
 
 __all__ = [
@@ -40,13 +43,17 @@ KINDS = {
     "duration": "pathways.NAME.stages[K].duration.<median|mean|value> (a scale parameter)",
     "route_dropout": "pathways.NAME.route.dropout",
     "route_delay": "pathways.NAME.route.delay.<median|mean|value>",
+    "route_weight": "pathways.NAME.route.to.TARGET (a share; the other targets share the rest)",
     "replacement_delay": "pathways.NAME.replacement.delay.<median|mean|value>",
     "yield": "pathways.NAME.yield.<median|mean|value>",
+    "shape": "the other parameters of those distributions (lognormal sigma; gamma sd; "
+             "uniform min, max; triangular and pert min, mode, max; beta mean, sd)",
     "global_sigma": "correlation.global_factor_sigma",
     "pathway_sigma": "correlation.pathway_factor_sigma",
     "event_probability": "events[I].probability",
     "event_multiplier": "events[I].duration_multiplier",
     "event_dropout": "events[I].dropout_add",
+    "event_lasts": "events[I].lasts (years)",
 }
 """What may be uncertain, by kind (the patterns users see in error messages)."""
 
@@ -56,6 +63,7 @@ _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "duration": (0.0, float("inf"), True),
     "route_dropout": (0.0, 1.0, False),
     "route_delay": (0.0, float("inf"), True),
+    "route_weight": (0.0, 1.0, False),
     "replacement_delay": (0.0, float("inf"), True),
     "yield": (0.0, float("inf"), True),
     "global_sigma": (0.0, 5.0, False),
@@ -63,6 +71,7 @@ _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "event_probability": (0.0, 1.0, False),
     "event_multiplier": (0.0, float("inf"), True),
     "event_dropout": (0.0, 1.0, False),
+    "event_lasts": (0.0, float("inf"), True),
 }
 
 
@@ -109,8 +118,15 @@ class UncertainKey:
     path: str
     kind: str
     pathway: str | None = None
-    index: int | None = None  # stage or event index
+    index: int | None = None  # stage, event or route-target index
     base: float = 0.0  # the scenario's own value (the planner's)
+    param: str = ""  # the distribution's parameter (``median``, ``sigma``, …), if any
+    shape: bool = False  # a distribution's parameter other than its scale
+
+    @property
+    def node(self) -> str:
+        """Key path of the distribution a ``param`` belongs to."""
+        return self.path.rsplit(".", 1)[0]
 
 
 def uncertain_key(data: dict, path: str) -> UncertainKey:
@@ -126,30 +142,46 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         return ValueError(f"'{path}' cannot be uncertain: {why}. Uncertain values may be: "
                           f"{allowed}")
 
+    if parts[-1] == "nominal":
+        raise fail("a distribution's nominal value sets the schedule, which stays the "
+                   "planner's; make the distribution's own parameters uncertain")
+    def parameters_of(dist: dict) -> str:
+        name = dist.get("dist")
+        scale = [SCALE_PARAMETER[name]] if name in SCALE_PARAMETER else []
+        return (f"of a {name} distribution, these may be uncertain: "
+                + (", ".join(scale + list(SHAPE_PARAMETERS.get(name, ()))) or "none"))
+
     try:
         node: Any = lookup(data, parts)
     except LookupError as exc:
+        try:
+            parent = lookup(data, parts[:-1]) if len(parts) > 1 else None
+        except LookupError:
+            parent = None
+        if isinstance(parent, dict) and "dist" in parent:
+            raise fail(parameters_of(parent)) from None
         raise fail(str(exc)) from None
     if isinstance(node, bool) or not isinstance(node, (int, float)):
         raise fail(f"it is not a number (it is {type(node).__name__})")
     base = float(node)
 
-    def scale_of(dist: dict) -> None:
-        wanted = SCALE_PARAMETER.get(dist.get("dist"))
-        if parts[-1] != wanted:
-            raise fail(f"only the scale parameter of a duration, delay or yield may be "
-                       f"uncertain (of a {dist.get('dist')} distribution: "
-                       f"{wanted or 'none — use lognormal, gamma, exponential or fixed'})")
+    def of_distribution(kind: str, pathway: str, index: int | None, dist: dict) -> UncertainKey:
+        name, param = dist.get("dist"), parts[-1]
+        if param in SHAPE_PARAMETERS.get(name, ()):
+            return UncertainKey(canonical, kind, pathway, index, base, param, shape=True)
+        if param != SCALE_PARAMETER.get(name):
+            raise fail(parameters_of(dist))
         if base == 0:
             raise fail("its scenario value is 0, and draws are scaled by θ / (scenario value); "
                        "give the scenario a value above 0")
+        return UncertainKey(canonical, kind, pathway, index, base, param)
 
     head = parts[0]
     if head == "correlation" and len(parts) == 2 and parts[1] in (
             "global_factor_sigma", "pathway_factor_sigma"):
         kind = "global_sigma" if parts[1] == "global_factor_sigma" else "pathway_sigma"
         return UncertainKey(canonical, kind, base=base)
-    event_kinds = {"probability": "event_probability",
+    event_kinds = {"probability": "event_probability", "lasts": "event_lasts",
                    "duration_multiplier": "event_multiplier", "dropout_add": "event_dropout"}
     if head == "events" and len(parts) == 3 and parts[2] in event_kinds:
         return UncertainKey(canonical, event_kinds[parts[2]], index=parts[1], base=base)
@@ -161,19 +193,20 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         if len(rest) == 3 and rest[0] == "stages" and rest[2] == "dropout":
             return UncertainKey(canonical, "dropout", name, rest[1], base)
         if len(rest) == 4 and rest[0] == "stages" and rest[2] == "duration":
-            scale_of(pathway["stages"][rest[1]]["duration"])
-            return UncertainKey(canonical, "duration", name, rest[1], base)
+            return of_distribution("duration", name, rest[1],
+                                   pathway["stages"][rest[1]]["duration"])
         if rest == ("route", "dropout"):
             return UncertainKey(canonical, "route_dropout", name, base=base)
         if len(rest) == 3 and rest[:2] == ("route", "delay"):
-            scale_of(pathway["route"]["delay"])
-            return UncertainKey(canonical, "route_delay", name, base=base)
+            return of_distribution("route_delay", name, None, pathway["route"]["delay"])
+        if len(rest) == 3 and rest[:2] == ("route", "to"):
+            return UncertainKey(canonical, "route_weight", name,
+                                list(pathway["route"]["to"]).index(rest[2]), base)
         if len(rest) == 3 and rest[:2] == ("replacement", "delay"):
-            scale_of(pathway["replacement"]["delay"])
-            return UncertainKey(canonical, "replacement_delay", name, base=base)
+            return of_distribution("replacement_delay", name, None,
+                                   pathway["replacement"]["delay"])
         if len(rest) == 2 and rest[0] == "yield":
-            scale_of(pathway["yield"])
-            return UncertainKey(canonical, "yield", name, base=base)
+            return of_distribution("yield", name, None, pathway["yield"])
         if rest[0] in ("plan", "projects", "stages") or rest[-1] == "capacity":
             raise fail("it changes the layout (project counts, stages, capacities or plan "
                        "years are fixed within a run; sweep them instead)")
@@ -184,6 +217,7 @@ def check_uncertain(data: dict, uncertain: dict) -> list[tuple[tuple, str]]:
     """Problems of an ``uncertain`` block: (key path, message) pairs; empty if none."""
     out: list[tuple[tuple, str]] = []
     seen: dict[str, str] = {}
+    keys: list[tuple[UncertainKey, Any]] = []
     for path, prior in uncertain.items():
         here = ("uncertain", path)
         try:
@@ -195,6 +229,9 @@ def check_uncertain(data: dict, uncertain: dict) -> list[tuple[tuple, str]]:
             out.append((here, f"the same value as '{seen[key.path]}'"))
             continue
         seen[key.path] = path
+        keys.append((key, prior))
+        if key.shape:
+            continue  # checked with the distribution's other values below
         low, high, open_low = _BOUNDS[key.kind]
         lo, hi = prior.support()
         # a continuous prior may touch an open bound (it has no mass there); a point may not
@@ -204,6 +241,77 @@ def check_uncertain(data: dict, uncertain: dict) -> list[tuple[tuple, str]]:
             out.append((here, f"the prior's range [{lo:g}, {hi:g}] goes outside what "
                               f"{key.kind.replace('_', ' ')} allows ({side} {low:g}"
                               + (f", at most {high:g})" if high < float('inf') else ")")))
+    return out + _check_shapes(data, keys) + _check_route_weights(data, keys)
+
+
+_DISTRIBUTION = TypeAdapter(Distribution)
+
+
+def _ends(prior) -> tuple[float, float]:
+    """The values a prior's draws reach (a continuous prior's ends, just inside, almost
+    surely; infinite ends as 1e300)."""
+    lo, hi = prior.support()
+    if prior.dist not in ("fixed", "empirical"):
+        step = 1e-9 * (hi - lo if math.isfinite(hi - lo) else max(1.0, abs(lo)))
+        lo, hi = lo + step, hi - step
+    return max(lo, -1e300), min(hi, 1e300)
+
+
+def _check_shapes(data: dict, keys) -> list[tuple[tuple, str]]:
+    """Every corner of the priors of a distribution's uncertain parameters must give a
+    valid distribution of its kind (durations positive, yields in [0, 1])."""
+    out: list[tuple[tuple, str]] = []
+    nodes: dict[str, list] = {}
+    for key, prior in keys:
+        if key.shape:
+            nodes.setdefault(key.node, []).append((key, prior))
+    for node_path, items in nodes.items():
+        node = lookup(data, parse_path(node_path))
+        names = [key.param for key, _ in items]
+        for corner in itertools.product(*(_ends(prior) for _, prior in items)):
+            values = dict(zip(names, corner, strict=True))
+            problem = _invalid(node, values, items[0][0].kind)
+            if problem:
+                reach = ", ".join(f"{n} = {v:g}" for n, v in values.items())
+                out.append((("uncertain", items[0][0].path),
+                            f"the priors reach {reach} at {node_path}, where {problem}; "
+                            "narrow the prior"))
+                break
+    return out
+
+
+def _invalid(node: dict, values: dict, kind: str) -> str | None:
+    try:
+        dist = _DISTRIBUTION.validate_python({**node, **values})
+    except ValidationError as exc:
+        return "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+    lo, hi = dist.support()
+    if kind == "yield" and (lo < 0 or hi > 1 or hi <= 0):
+        return f"a yield would range {lo:g}–{hi:g}, outside [0, 1]"
+    if kind in ("duration", "route_delay") and (lo < 0 or hi <= 0):
+        return f"a duration would range {lo:g}–{hi:g}; durations are positive years"
+    if kind == "replacement_delay" and lo < 0:
+        return f"a delay would range {lo:g}–{hi:g}; delays are years ≥ 0"
+    return None
+
+
+def _check_route_weights(data: dict, keys) -> list[tuple[tuple, str]]:
+    """Uncertain route shares must leave room for the fixed ones: Σ θ ≤ 1."""
+    out: list[tuple[tuple, str]] = []
+    by_route: dict[str, list] = {}
+    for key, prior in keys:
+        if key.kind == "route_weight":
+            by_route.setdefault(key.pathway, []).append((key, prior))
+    for name, items in by_route.items():
+        weights = data["pathways"][name]["route"]["to"]
+        uncertain = {key.index for key, _ in items}
+        rest = sum(w for i, w in enumerate(weights.values()) if i not in uncertain)
+        top = sum(prior.support()[1] for _, prior in items)
+        if rest > 0 and top > 1 + 1e-12:
+            out.append((("uncertain", items[0][0].path),
+                        f"the uncertain shares of pathways.{name}.route.to can add up to "
+                        f"{top:g}, leaving less than nothing for the other targets; keep "
+                        "their priors' maxima within 1 in all"))
     return out
 
 

@@ -56,6 +56,7 @@ class Draws:
     cap: np.ndarray | None = None  # (R, P) km²/yr, inf where uncapped
     event_multiplier: np.ndarray | None = None  # (R, E) each event's duration multiplier
     event_dropout: np.ndarray | None = None  # (R, E) each event's added dropout
+    event_lasts: np.ndarray | None = None  # (R, E) each event's length, years
 
     @property
     def replications(self) -> int:
@@ -123,16 +124,17 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
         sizes[:, lo:hi] = _sizes(layout, cols, spec.projects.size_cv, rng(f"size:{name}"), R)
-        yields[:, lo:hi] = np.clip(scale.apply(
-            spec.yield_.sample(rng(f"yield:{name}"), (R, cols.size)), "yield", p), 0, 1)
+        yields[:, lo:hi] = np.clip(scale.draw(
+            spec.yield_, rng(f"yield:{name}"), (R, cols.size), "yield", p), 0, 1)
         nominal_release = layout.planned_year[cols] + 0.5
 
         if spec.route is None:
             owner[:, lo:hi] = p
             start[:, lo:hi] = nominal_release - layout.lifecycle[p]
             for k, stage in enumerate(spec.stages):
-                duration[:, k, lo:hi] = scale.apply(stage.duration.sample(
-                    rng(f"duration:{name}:{stage.name}"), (R, cols.size)), "duration", p, k)
+                duration[:, k, lo:hi] = scale.draw(
+                    stage.duration, rng(f"duration:{name}:{stage.name}"), (R, cols.size),
+                    "duration", p, k)
                 dropout_u[:, k, lo:hi] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
             if layout.as_of is not None:
                 _continue_pipeline(layout, spec, cols, rng(f"status:{name}"), start, duration,
@@ -141,25 +143,23 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
 
         route = spec.route
         targets = layout.routes(p)
-        weights = np.array([w for _, w in targets])
         u = rng(f"route:{name}").random((R, cols.size))
-        choice = np.minimum(np.searchsorted(np.cumsum(weights), u, side="right"), len(targets) - 1)
-        tgt = np.array([t for t, _ in targets])[choice]
+        tgt = np.array([t for t, _ in targets])[_route_choice(targets, u, scale, p)]
         owner[:, lo:hi] = tgt
         nominal_start = nominal_release - (route.delay.nominal_value() + layout.lifecycle[tgt])
         start[:, lo:hi] = np.maximum(nominal_start, float(route.after))
         if layout.as_of is not None:
             np.maximum(start[:, lo:hi], layout.start_floor, out=start[:, lo:hi])
-        route_delay[:, lo:hi] = scale.apply(
-            route.delay.sample(rng(f"route-delay:{name}"), (R, cols.size)), "route_delay", p)
+        route_delay[:, lo:hi] = scale.draw(
+            route.delay, rng(f"route-delay:{name}"), (R, cols.size), "route_delay", p)
         route_dropout_u[:, lo:hi] = rng(f"route-dropout:{name}").random((R, cols.size))
         for t, _ in targets:
             target = layout.pathways[t]
             chosen = tgt == t
             for k, stage in enumerate(scn.pathways[target].stages):
                 stream = f"{name}->{target}:{stage.name}"
-                d = scale.apply(stage.duration.sample(rng(f"duration:{stream}"), (R, cols.size)),
-                                "duration", t, k)
+                d = scale.draw(stage.duration, rng(f"duration:{stream}"), (R, cols.size),
+                               "duration", t, k)
                 v = rng(f"dropout:{stream}").random((R, cols.size))
                 np.copyto(duration[:, k, lo:hi], d, where=chosen)
                 np.copyto(dropout_u[:, k, lo:hi], v, where=chosen)
@@ -184,11 +184,12 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     for e, ev in enumerate(layout.events):
         u = rng(f"event:{ev.name}").random((R, Y))
         probability = scale.value("event_probability", index=e, default=ev.probability)
+        lasts = scale.value("event_lasts", index=e, default=ev.lasts)
         active_until = np.full(R, -np.inf)
         for y, year in enumerate(layout.years):
             starts = (year >= active_until) & (u[:, y] < probability)
             event_start[:, e, y] = starts
-            active_until = np.where(starts, year + ev.lasts, active_until)
+            active_until = np.where(starts, year + lasts, active_until)
 
     return Draws(
         size=sizes,
@@ -206,6 +207,7 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             "event_multiplier", [ev.duration_multiplier for ev in layout.events], by="event"),
         event_dropout=scale.per_item(
             "event_dropout", [ev.dropout_add for ev in layout.events], by="event"),
+        event_lasts=scale.per_item("event_lasts", [ev.lasts for ev in layout.events], by="event"),
         replace_delay=replace_delay,
         params=theta,
         stage_dropout=scale.stage_dropouts(S),
@@ -227,15 +229,16 @@ def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
         root = np.where(layout.replaces[root] >= 0, layout.replaces[root], root)
     sizes[:, shadows] = sizes[:, root]
     n = shadows.size
-    yields[:, shadows] = np.clip(scale.apply(
-        spec.yield_.sample(rng(f"replacement-yield:{name}"), (R, n)), "yield", p), 0, 1)
+    yields[:, shadows] = np.clip(scale.draw(
+        spec.yield_, rng(f"replacement-yield:{name}"), (R, n), "yield", p), 0, 1)
     owner[:, shadows] = p
     start[:, shadows] = np.inf
-    replace_delay[:, shadows] = scale.apply(spec.replacement.delay.sample(
-        rng(f"replacement-delay:{name}"), (R, n)), "replacement_delay", p)
+    replace_delay[:, shadows] = scale.draw(
+        spec.replacement.delay, rng(f"replacement-delay:{name}"), (R, n), "replacement_delay", p)
     for k, stage in enumerate(spec.stages):
-        duration[:, k, shadows] = scale.apply(stage.duration.sample(
-            rng(f"replacement-duration:{name}:{stage.name}"), (R, n)), "duration", p, k)
+        duration[:, k, shadows] = scale.draw(
+            stage.duration, rng(f"replacement-duration:{name}:{stage.name}"), (R, n),
+            "duration", p, k)
         dropout_u[:, k, shadows] = rng(f"replacement-dropout:{name}:{stage.name}").random((R, n))
 
 
@@ -263,14 +266,47 @@ def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u, scal
         known = ~np.isnan(e)
         left = np.empty((R, j.size))
         c = scale.factor("duration", p, k)
+        values = scale.shape("duration", p, k)
         if known.any():
             age = e[known] if c is None else e[known][None, :] / c
-            left[:, known] = stage.duration.residual(u[:, here][:, known], age)
+            left[:, known] = stage.duration.residual_with(u[:, here][:, known], age, values)
         if (~known).any():
-            left[:, ~known] = stage.duration.equilibrium_residual(u[:, here][:, ~known])
+            left[:, ~known] = stage.duration.equilibrium_residual_with(u[:, here][:, ~known],
+                                                                       values)
         duration[:, k, j] = left if c is None else left * c
         duration[:, :k, j] = 0.0
         dropout_u[:, :k, j] = 1.0
+
+
+def _route_choice(targets: list[tuple[int, float]], u: np.ndarray, scale: _Scales,
+                  p: int) -> np.ndarray:
+    """(R, n) index into ``targets`` of each routed project, from its uniform ``u``.
+
+    An uncertain share θ of a target replaces its weight; the targets with fixed weights
+    share what is left, 1 − Σθ, in their own proportions (if none has weight left, the
+    uncertain shares are normalised to sum to 1).
+    """
+    weights = np.array([w for _, w in targets])
+    cols = {param.key.index: k for k, param in enumerate(scale.layout.uncertain)
+            if param.key.kind == "route_weight" and param.pathway == p}
+    if not cols:
+        return np.minimum(np.searchsorted(np.cumsum(weights), u, side="right"), len(targets) - 1)
+    theta = scale.theta
+    varied = np.zeros(len(targets), dtype=bool)
+    varied[list(cols)] = True
+    W = np.repeat(weights[None, :], theta.shape[0], axis=0)
+    for i, k in cols.items():
+        W[:, i] = theta[:, k]
+    share = W[:, varied].sum(axis=1, keepdims=True)
+    rest = weights[~varied].sum()
+    if rest > 0:
+        W[:, ~varied] = weights[~varied] * np.maximum(1.0 - share, 0.0) / rest
+    else:
+        W = W / np.where(share > 0, share, 1.0)
+    cumulative = np.cumsum(W, axis=1)
+    # searchsorted(side="right") row by row: how many cumulative weights are ≤ u
+    choice = (cumulative[:, None, :] <= u[:, :, None]).sum(axis=2)
+    return np.minimum(choice, len(targets) - 1)
 
 
 def _route_dropouts(layout: Layout) -> np.ndarray:
@@ -288,7 +324,21 @@ class _Scales:
     def __init__(self, layout: Layout, theta: np.ndarray | None):
         self.layout, self.theta = layout, theta
         self.where = {(u.key.kind, u.pathway, u.key.index): k
-                      for k, u in enumerate(layout.uncertain)}
+                      for k, u in enumerate(layout.uncertain) if not u.key.shape}
+        self.shapes: dict[tuple, dict[str, int]] = {}
+        for k, u in enumerate(layout.uncertain):
+            if u.key.shape:
+                self.shapes.setdefault((u.key.kind, u.pathway, u.key.index), {})[u.key.param] = k
+
+    def shape(self, kind: str, p: int, index: int | None = None) -> dict[str, np.ndarray]:
+        """{parameter: (R, 1) values} of a distribution's uncertain non-scale parameters."""
+        cols = self.shapes.get((kind, p, index), {})
+        return {name: self.theta[:, k, None] for name, k in cols.items()}
+
+    def draw(self, dist, rng: np.random.Generator, size: tuple[int, int], kind: str, p: int,
+             index: int | None = None) -> np.ndarray:
+        """(R, n) draws of ``dist`` with each replication's uncertain parameters."""
+        return self.apply(dist.sample_with(rng, size, self.shape(kind, p, index)), kind, p, index)
 
     def _column(self, kind, p=None, index=None) -> int | None:
         return self.where.get((kind, p, index))
@@ -355,12 +405,14 @@ def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator
 def event_effect(
     layout: Layout, event_start: np.ndarray, pathway: int, t: float,
     multipliers: np.ndarray | None = None, adds: np.ndarray | None = None,
+    lasts: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Duration multiplier and extra dropout for a stage of ``pathway`` starting at ``t``.
 
-    ``event_start`` is one replication's (E, Y) array; ``multipliers`` and ``adds``, its
-    (E,) uncertain duration multipliers and added dropouts (None: the scenario's). An event
-    that started at the start of year y is active on [y, y + lasts).
+    ``event_start`` is one replication's (E, Y) array; ``multipliers``, ``adds`` and
+    ``lasts``, its (E,) uncertain duration multipliers, added dropouts and lengths in years
+    (None: the scenario's). An event that started at the start of year y is active on
+    [y, y + lasts).
     """
     multiplier, extra = 1.0, 0.0
     first = layout.years[0]
@@ -369,7 +421,7 @@ def event_effect(
             continue
         for y in np.flatnonzero(event_start[e]):
             begin = first + y
-            if begin <= t < begin + ev.lasts:
+            if begin <= t < begin + (ev.lasts if lasts is None else lasts[e]):
                 multiplier *= ev.duration_multiplier if multipliers is None else multipliers[e]
                 extra += ev.dropout_add if adds is None else adds[e]
                 break

@@ -164,7 +164,7 @@ class LandReleaseModel:
 
         if owner != home:  # routed: identify a route, then join the owner's stages
             mult, extra = event_effect(layout, d.event_start, home, env.now,
-                                       d.event_multiplier, d.event_dropout)
+                                       d.event_multiplier, d.event_dropout, d.event_lasts)
             self._record(j, "route", "begin")
             yield env.timeout(d.route_delay[j] * self._factor(home) * mult)
             route = layout.scenario.pathways[layout.pathways[home]].route
@@ -188,7 +188,7 @@ class LandReleaseModel:
                 self._record(j, stage.name, "queue", len(resource.queue))
                 yield request
             mult, extra = event_effect(layout, d.event_start, owner, env.now,
-                                       d.event_multiplier, d.event_dropout)
+                                       d.event_multiplier, d.event_dropout, d.event_lasts)
             self._record(j, stage.name, "begin")
             yield env.timeout(d.duration[k][j] * self._factor(owner) * mult)
             if resource is not None:

@@ -392,21 +392,23 @@ def _event_effects(layout: Layout, draws: Draws, pathway: int, t: np.ndarray):
         if not ev.mask[pathway]:
             continue
         active = np.zeros(t.shape, dtype=bool)
-        if math.ceil(ev.lasts) + 1 <= Y:
+        lasts = ev.lasts if draws.event_lasts is None else draws.event_lasts[:, e, None]
+        longest = float(np.max(lasts))
+        if math.ceil(longest) + 1 <= Y:
             # look back from t over the years an event started at t could still be active
-            for lag in range(int(math.ceil(ev.lasts)) + 1):
+            for lag in range(int(math.ceil(longest)) + 1):
                 year = floor_t - lag
                 yi = (year - first).astype(np.int64)
                 inside = finite & (yi >= 0) & (yi < Y)
                 started = event_start[rows, e, np.clip(yi, 0, Y - 1)] & inside
-                active |= started & (year <= t) & (t < year + ev.lasts)
+                active |= started & (year <= t) & (t < year + lasts)
         else:
             # a long event: look at each horizon year it may have started in instead, so
             # the cost follows the horizon, not the length of the event
             for yi in range(Y):
                 year = first + yi
                 started = event_start[rows, e, yi] & finite
-                active |= started & (year <= t) & (t < year + ev.lasts)
+                active |= started & (year <= t) & (t < year + lasts)
         m = (ev.duration_multiplier if draws.event_multiplier is None
              else draws.event_multiplier[:, e, None])
         a = ev.dropout_add if draws.event_dropout is None else draws.event_dropout[:, e, None]
