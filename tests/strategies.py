@@ -198,6 +198,9 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
         for k, stage in enumerate(p.get("stages", [])):
             if draw(st.booleans()):
                 out[f"pathways.{name}.stages[{k}].dropout"] = draw(unit)
+            if "capacity" in stage and draw(st.booleans()):  # never below a status's pipeline
+                out[f"pathways.{name}.stages[{k}].capacity"] = {
+                    "dist": "uniform", "min": stage["capacity"] - 0.4, "max": stage["capacity"] + 2}
             key = scale_key(stage["duration"])
             if key and draw(st.booleans()):
                 out[f"pathways.{name}.stages[{k}].duration.{key}"] = draw(scale)

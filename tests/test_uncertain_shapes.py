@@ -265,6 +265,47 @@ def test_route_shares_that_could_exceed_one_are_refused():
     assert "add up to 1.3" in str(err.value)
 
 
+QUEUE = """
+name: queue
+horizon: {start: 2022, end: 2030}
+targets: [{name: t, by: 2030, km2: 6}]
+pathways:
+  a:
+    plan: {2023: 6.0}
+    projects: 6
+    stages: [{name: s, duration: 1.0, capacity: 2}]
+uncertain:
+  pathways.a.stages[0].capacity: {dist: uniform, min: 0.5, max: 3.5}
+"""
+
+
+def test_an_uncertain_capacity_serves_each_replication_with_its_own_number_of_places():
+    """Six 1 km² projects arrive together at 2022.5 at a stage of fixed length 1 with c
+    places (θ rounded): the i-th (from 0) ends at 2022.5 + ⌈(i + 1)/c⌉."""
+    layout = build_layout(scenario(QUEUE))
+    d = draw_chunk(layout, 6, 0, 300)
+    c = np.floor(d.params[:, 0] + 0.5).astype(int)
+    assert set(c) == {1, 2, 3}
+    np.testing.assert_array_equal(d.capacity[:, 0, 0], c)
+    expected = np.zeros((300, 9))
+    for i in range(6):
+        year = np.floor(2022.5 + np.ceil((i + 1) / c)).astype(int) - 2022
+        np.add.at(expected, (np.arange(300), year), 1.0)
+    for engine in (fast, des):
+        np.testing.assert_allclose(engine.run_chunk(layout, d).annual[:, :, 0], expected,
+                                   atol=1e-12)
+
+
+def test_an_uncertain_capacity_must_hold_the_pipeline_and_exist():
+    with pytest.raises(ScenarioError) as err:
+        scenario(QUEUE.replace("capacity: 2}]", "}]"))
+    assert "no capacity" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        scenario(QUEUE.replace("pathways:", "status:\n  as_of: 2022\n  pipeline:\n"
+                               "    - {pathway: a, stage: s, km2: 2, projects: 2}\npathways:"))
+    assert "fall to 1" in str(err.value)
+
+
 def test_an_event_length_must_stay_positive():
     with pytest.raises(ScenarioError) as err:
         scenario(EVENT.replace("{dist: uniform, min: 0.5, max: 3}",

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from simulator.inputs.distributions import SHAPE_PARAMETERS, Distribution
@@ -40,6 +41,7 @@ SCALE_PARAMETER = {"lognormal": "median", "gamma": "mean", "exponential": "mean"
 KINDS = {
     "cap": "pathways.NAME.annual_cap (km²/yr)",
     "dropout": "pathways.NAME.stages[K].dropout",
+    "capacity": "pathways.NAME.stages[K].capacity (rounded to the nearest whole number)",
     "duration": "pathways.NAME.stages[K].duration.<median|mean|value> (a scale parameter)",
     "route_dropout": "pathways.NAME.route.dropout",
     "route_delay": "pathways.NAME.route.delay.<median|mean|value>",
@@ -60,6 +62,7 @@ KINDS = {
 _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "cap": (0.0, float("inf"), True),
     "dropout": (0.0, 1.0, False),
+    "capacity": (0.5, 1_000_000.0, False),  # rounds to 1 … MAX_CAPACITY
     "duration": (0.0, float("inf"), True),
     "route_dropout": (0.0, 1.0, False),
     "route_delay": (0.0, float("inf"), True),
@@ -161,6 +164,9 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         if isinstance(parent, dict) and "dist" in parent:
             raise fail(parameters_of(parent)) from None
         raise fail(str(exc)) from None
+    if node is None and parts[-1] == "capacity":
+        raise fail("the stage has no capacity (it is unlimited); give it one to make it "
+                   "uncertain")
     if isinstance(node, bool) or not isinstance(node, (int, float)):
         raise fail(f"it is not a number (it is {type(node).__name__})")
     base = float(node)
@@ -190,8 +196,8 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         pathway = data["pathways"][name]
         if rest == ("annual_cap",):
             return UncertainKey(canonical, "cap", name, base=base)
-        if len(rest) == 3 and rest[0] == "stages" and rest[2] == "dropout":
-            return UncertainKey(canonical, "dropout", name, rest[1], base)
+        if len(rest) == 3 and rest[0] == "stages" and rest[2] in ("dropout", "capacity"):
+            return UncertainKey(canonical, rest[2], name, rest[1], base)
         if len(rest) == 4 and rest[0] == "stages" and rest[2] == "duration":
             return of_distribution("duration", name, rest[1],
                                    pathway["stages"][rest[1]]["duration"])
@@ -207,9 +213,9 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
                                    pathway["replacement"]["delay"])
         if len(rest) == 2 and rest[0] == "yield":
             return of_distribution("yield", name, None, pathway["yield"])
-        if rest[0] in ("plan", "projects", "stages") or rest[-1] == "capacity":
-            raise fail("it changes the layout (project counts, stages, capacities or plan "
-                       "years are fixed within a run; sweep them instead)")
+        if rest[0] in ("plan", "projects", "stages"):
+            raise fail("it changes the layout (project counts, stages or plan years are "
+                       "fixed within a run; sweep them instead)")
     raise fail("engines do not take it per replication")
 
 
@@ -241,7 +247,8 @@ def check_uncertain(data: dict, uncertain: dict) -> list[tuple[tuple, str]]:
             out.append((here, f"the prior's range [{lo:g}, {hi:g}] goes outside what "
                               f"{key.kind.replace('_', ' ')} allows ({side} {low:g}"
                               + (f", at most {high:g})" if high < float('inf') else ")")))
-    return out + _check_shapes(data, keys) + _check_route_weights(data, keys)
+    return (out + _check_shapes(data, keys) + _check_route_weights(data, keys)
+            + _check_capacities(data, keys))
 
 
 _DISTRIBUTION = TypeAdapter(Distribution)
@@ -293,6 +300,33 @@ def _invalid(node: dict, values: dict, kind: str) -> str | None:
     if kind == "replacement_delay" and lo < 0:
         return f"a delay would range {lo:g}–{hi:g}; delays are years ≥ 0"
     return None
+
+
+def rounded_capacity(theta):
+    """The capacity a replication uses for a drawn value θ: the nearest whole number
+    (halves up), at least 1."""
+    return np.maximum(np.floor(np.asarray(theta) + 0.5), 1).astype(np.int64)
+
+
+def _check_capacities(data: dict, keys) -> list[tuple[tuple, str]]:
+    """An uncertain capacity must hold the projects in the stage at the status date."""
+    out: list[tuple[tuple, str]] = []
+    status = data.get("status")
+    if not status:
+        return out
+    for key, prior in keys:
+        if key.kind != "capacity":
+            continue
+        stage = data["pathways"][key.pathway]["stages"][key.index]["name"]
+        busy = sum(row["projects"] for row in status.get("pipeline") or ()
+                   if row["pathway"] == key.pathway and row["stage"] == stage)
+        least = int(rounded_capacity(prior.support()[0]))
+        if busy > least:
+            out.append((("uncertain", key.path),
+                        f"{busy} projects are in {key.pathway}.{stage} at the status date, but "
+                        f"the prior lets its capacity fall to {least}; keep the prior at "
+                        f"{busy - 0.5:g} or above"))
+    return out
 
 
 def _check_route_weights(data: dict, keys) -> list[tuple[tuple, str]]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from simulator.inputs.uncertain import rounded_capacity
 from simulator.model.layout import Layout
 from simulator.model.uncertain import draw_values
 
@@ -57,6 +58,7 @@ class Draws:
     event_multiplier: np.ndarray | None = None  # (R, E) each event's duration multiplier
     event_dropout: np.ndarray | None = None  # (R, E) each event's added dropout
     event_lasts: np.ndarray | None = None  # (R, E) each event's length, years
+    capacity: np.ndarray | None = None  # (R, P, S) int places of each owner's stage, 0: none
 
     @property
     def replications(self) -> int:
@@ -210,7 +212,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         event_lasts=scale.per_item("event_lasts", [ev.lasts for ev in layout.events], by="event"),
         replace_delay=replace_delay,
         params=theta,
-        stage_dropout=scale.stage_dropouts(S),
+        stage_dropout=scale.per_stage("dropout", S, lambda stage: stage.dropout),
+        capacity=_capacities(scale.per_stage("capacity", S, lambda stage: stage.capacity or 0)),
         route_dropout=scale.per_item("route_dropout", _route_dropouts(layout)),
         cap=scale.per_item("cap", layout.annual_cap),
     )
@@ -309,6 +312,13 @@ def _route_choice(targets: list[tuple[int, float]], u: np.ndarray, scale: _Scale
     return np.minimum(choice, len(targets) - 1)
 
 
+def _capacities(values: np.ndarray | None) -> np.ndarray | None:
+    # 0 (no capacity: unlimited) stays 0; a drawn capacity rounds to a whole number ≥ 1
+    if values is None:
+        return None
+    return np.where(values > 0, rounded_capacity(values), 0)
+
+
 def _route_dropouts(layout: Layout) -> np.ndarray:
     out = np.zeros(len(layout.pathways))
     for p, name in enumerate(layout.pathways):
@@ -372,16 +382,17 @@ class _Scales:
             out[:, i] = self.theta[:, k]
         return out
 
-    def stage_dropouts(self, S: int) -> np.ndarray | None:
-        """(R, P, S) stage dropouts where any is uncertain, else None."""
+    def per_stage(self, kind: str, S: int, fixed_of) -> np.ndarray | None:
+        """(R, P, S) values of a stage parameter where any is uncertain, else None;
+        ``fixed_of(stage)`` gives the others."""
         cols = [(u.pathway, u.key.index, k) for k, u in enumerate(self.layout.uncertain)
-                if u.key.kind == "dropout"]
+                if u.key.kind == kind]
         if not cols:
             return None
         fixed = np.zeros((len(self.layout.pathways), S))
         for p, stages in enumerate(self.layout.stages):
             for i, stage in enumerate(stages):
-                fixed[p, i] = stage.dropout
+                fixed[p, i] = fixed_of(stage)
         out = np.repeat(fixed[None], self.theta.shape[0], axis=0)
         for p, i, k in cols:
             out[:, p, i] = self.theta[:, k]

@@ -104,7 +104,8 @@ class LandReleaseModel:
         self.dropped = np.zeros(P)
         self.yield_loss = np.zeros(P)
         self.resources = {
-            (p, k): StageResource(self.env, s.capacity)
+            (p, k): StageResource(self.env, s.capacity if self.d.capacity is None
+                                  else self.d.capacity[p][k])
             for p, stages in enumerate(layout.stages)
             for k, s in enumerate(stages)
             if s.capacity is not None

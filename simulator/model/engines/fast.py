@@ -185,8 +185,10 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
                     queued = np.where(skip, np.inf, arrive)
                 else:
                     skip, queued = None, arrive
+                places = (stage.capacity if draws.capacity is None
+                          else draws.capacity[:, owner, k])
                 end, extra = _fifo(layout, draws, owner, queued,
-                                   draws.duration[:, k, cols], fac[:, 0], stage.capacity)
+                                   draws.duration[:, k, cols], fac[:, 0], places)
                 if skip is not None:
                     end = np.where(skip, arrive, end)
                 record = None if drop_at is None else np.full(end.shape, np.inf)
@@ -332,7 +334,8 @@ def _stable_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fifo(layout, draws, owner, arrive, base, fac, capacity):
-    """K-server FIFO queue, ties by column (project) order.
+    """K-server FIFO queue, ties by column (project) order; K an int, or (R,) ints (each
+    replication's own capacity: the servers past it are never free).
 
     Returns each project's end of service (inf if absent) and the extra dropout of the
     events active when its service started.
@@ -345,7 +348,10 @@ def _fifo(layout, draws, owner, arrive, base, fac, capacity):
     last = int(present.sum(axis=1).max(initial=0))  # sorted: absent projects come last
     # K servers for n projects: with K ≥ n nobody ever waits, so n servers give the same
     # schedule; this keeps the cost in the number of projects, not the size of K.
-    free_at = np.full((R, max(1, min(capacity, n))), -np.inf)
+    most = int(np.max(capacity))
+    free_at = np.full((R, max(1, min(most, n))), -np.inf)
+    if np.ndim(capacity):
+        free_at[np.arange(free_at.shape[1])[None, :] >= np.asarray(capacity)[:, None]] = np.inf
     end_sorted = np.empty((R, n))
     extra_sorted = np.zeros((R, n))
     has_events = any(ev.mask[owner] for ev in layout.events)
