@@ -225,6 +225,11 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
         out.update(draw(shapes(f"pathways.{name}.yield", p.get("yield"))))
         delay = (p.get("replacement") or {}).get("delay")
         out.update(draw(shapes(f"pathways.{name}.replacement.delay", delay)))
+        if "budget_km2" in (p.get("replacement") or {}) and draw(st.booleans()):
+            out[f"pathways.{name}.replacement.budget_km2"] = {"dist": "uniform", "min": 0,
+                                                              "max": 3}
+        if draw(st.booleans()):
+            out[f"pathways.{name}.projects.size_cv"] = {"dist": "uniform", "min": 0, "max": 1.5}
     for i, _ in enumerate(events):
         if draw(st.booleans()):
             out[f"events[{i}].probability"] = draw(unit)

@@ -306,6 +306,62 @@ def test_an_uncertain_capacity_must_hold_the_pipeline_and_exist():
     assert "fall to 1" in str(err.value)
 
 
+def test_an_uncertain_size_cv_keeps_each_replications_normal_variates():
+    """Weights exp(s·z) with s = √ln(1 + cv²): with the same z, w_θ = w₀^(s_θ/s₀), and the
+    sizes are the weights normalised to the plan (2 km² in 2022, 4 projects)."""
+    text = ("name: sizes\nhorizon: {start: 2022, end: 2024}\ntargets: [{name: t, by: 2024, "
+            "km2: 1}]\npathways:\n  a: {plan: {2022: 2.0}, projects: {count: 4, size_cv: 0.5},"
+            " stages: [{name: s, duration: 1}]}\n")
+    base = draw_chunk(build_layout(scenario(text)), 9, 0, 500)
+    varied = draw_chunk(build_layout(scenario(
+        text + "uncertain:\n  pathways.a.projects.size_cv: {dist: uniform, min: 0, max: 2}\n")),
+        9, 0, 500)
+    s0 = math.sqrt(math.log1p(0.25))
+    s = np.sqrt(np.log1p(varied.params[:, 0] ** 2))[:, None]
+    w = (base.size / base.size.sum(axis=1, keepdims=True)) ** (s / s0)
+    np.testing.assert_allclose(varied.size, 2.0 * w / w.sum(axis=1, keepdims=True), rtol=1e-9)
+
+
+BUDGET = """
+name: budget
+horizon: {start: 2022, end: 2030}
+targets: [{name: t, by: 2030, km2: 1}]
+pathways:
+  a:
+    plan: {2024: 6.0}
+    projects: 6
+    stages: [{name: s, duration: 1.0, dropout: 0.5}]
+    replacement: {delay: 0, max: 1, budget_km2: 2}
+uncertain:
+  pathways.a.replacement.budget_km2: {dist: uniform, min: 0, max: 6.5}
+"""
+
+
+def test_an_uncertain_replacement_budget_starts_as_many_replacements_as_it_holds():
+    """Six 1 km² projects end their one-year stage together; those whose uniform is below
+    0.5 drop out and are replaced, in column order, while the km² replaced fit in θ: the
+    first ⌊θ⌋ of them. A replacement is released a year later unless it drops out too."""
+    layout = build_layout(scenario(BUDGET))
+    d = draw_chunk(layout, 12, 0, 400)
+    theta = d.params[:, 0]
+    np.testing.assert_array_equal(d.budget[:, 0], theta)
+    originals = np.flatnonzero(layout.originals)
+    shadow_of = {int(layout.replaces[c]): c for c in np.flatnonzero(~layout.originals)}
+    u = d.dropout_u[:, 0, :]
+    expected = np.zeros((400, 9))
+    for r in range(400):
+        room = math.floor(theta[r] + 1e-12)
+        for j in originals:
+            if u[r, j] >= 0.5:
+                expected[r, 2024 - 2022] += 1.0  # started mid-2023, released mid-2024
+            elif room > 0:
+                room -= 1
+                expected[r, 2025 - 2022] += float(u[r, shadow_of[j]] >= 0.5)
+    for engine in (fast, des):
+        np.testing.assert_allclose(engine.run_chunk(layout, d).annual[:, :, 0], expected,
+                                   atol=1e-12)
+
+
 def test_an_event_length_must_stay_positive():
     with pytest.raises(ScenarioError) as err:
         scenario(EVENT.replace("{dist: uniform, min: 0.5, max: 3}",

@@ -40,6 +40,8 @@ SCALE_PARAMETER = {"lognormal": "median", "gamma": "mean", "exponential": "mean"
 
 KINDS = {
     "cap": "pathways.NAME.annual_cap (km²/yr)",
+    "size_cv": "pathways.NAME.projects.size_cv",
+    "budget": "pathways.NAME.replacement.budget_km2 (km²)",
     "dropout": "pathways.NAME.stages[K].dropout",
     "capacity": "pathways.NAME.stages[K].capacity (rounded to the nearest whole number)",
     "duration": "pathways.NAME.stages[K].duration.<median|mean|value> (a scale parameter)",
@@ -61,6 +63,8 @@ KINDS = {
 
 _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "cap": (0.0, float("inf"), True),
+    "size_cv": (0.0, 10.0, False),
+    "budget": (0.0, float("inf"), False),
     "dropout": (0.0, 1.0, False),
     "capacity": (0.5, 1_000_000.0, False),  # rounds to 1 … MAX_CAPACITY
     "duration": (0.0, float("inf"), True),
@@ -164,8 +168,8 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         if isinstance(parent, dict) and "dist" in parent:
             raise fail(parameters_of(parent)) from None
         raise fail(str(exc)) from None
-    if node is None and parts[-1] == "capacity":
-        raise fail("the stage has no capacity (it is unlimited); give it one to make it "
+    if node is None and parts[-1] in ("capacity", "budget_km2"):
+        raise fail(f"it has no {parts[-1]} (it is unlimited); give it one to make it "
                    "uncertain")
     if isinstance(node, bool) or not isinstance(node, (int, float)):
         raise fail(f"it is not a number (it is {type(node).__name__})")
@@ -196,6 +200,10 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         pathway = data["pathways"][name]
         if rest == ("annual_cap",):
             return UncertainKey(canonical, "cap", name, base=base)
+        if rest == ("projects", "size_cv"):
+            return UncertainKey(canonical, "size_cv", name, base=base)
+        if rest == ("replacement", "budget_km2"):
+            return UncertainKey(canonical, "budget", name, base=base)
         if len(rest) == 3 and rest[0] == "stages" and rest[2] in ("dropout", "capacity"):
             return UncertainKey(canonical, rest[2], name, rest[1], base)
         if len(rest) == 4 and rest[0] == "stages" and rest[2] == "duration":

@@ -18,7 +18,6 @@ Hence:
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass, fields
 
@@ -50,6 +49,7 @@ class Draws:
     pathway_factor: np.ndarray  # (R, P) delay multiplier of each pathway
     event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
     replace_delay: np.ndarray | None = None  # (R, N) years from a drop-out to its replacement
+    budget: np.ndarray | None = None  # (R, P) km² of replacements each pathway may start
     # uncertain parameters (None when the scenario has none of that kind)
     params: np.ndarray | None = None  # (R, K) each replication's uncertain values
     stage_dropout: np.ndarray | None = None  # (R, P, S) dropout of each owner's stage
@@ -125,7 +125,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         if cols.size == 0:
             continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
-        sizes[:, lo:hi] = _sizes(layout, cols, spec.projects.size_cv, rng(f"size:{name}"), R)
+        cv = scale.value("size_cv", p, default=spec.projects.size_cv)
+        sizes[:, lo:hi] = _sizes(layout, cols, cv, rng(f"size:{name}"), R)
         yields[:, lo:hi] = np.clip(scale.draw(
             spec.yield_, rng(f"yield:{name}"), (R, cols.size), "yield", p), 0, 1)
         nominal_release = layout.planned_year[cols] + 0.5
@@ -211,6 +212,7 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             "event_dropout", [ev.dropout_add for ev in layout.events], by="event"),
         event_lasts=scale.per_item("event_lasts", [ev.lasts for ev in layout.events], by="event"),
         replace_delay=replace_delay,
+        budget=scale.per_item("budget", _budgets(layout)),
         params=theta,
         stage_dropout=scale.per_stage("dropout", S, lambda stage: stage.dropout),
         capacity=_capacities(scale.per_stage("capacity", S, lambda stage: stage.capacity or 0)),
@@ -319,6 +321,15 @@ def _capacities(values: np.ndarray | None) -> np.ndarray | None:
     return np.where(values > 0, rounded_capacity(values), 0)
 
 
+def _budgets(layout: Layout) -> np.ndarray:
+    out = np.full(len(layout.pathways), np.inf)
+    for p, name in enumerate(layout.pathways):
+        rep = layout.scenario.pathways[name].replacement
+        if rep is not None and rep.budget_km2 is not None:
+            out[p] = rep.budget_km2
+    return out
+
+
 def _route_dropouts(layout: Layout) -> np.ndarray:
     out = np.zeros(len(layout.pathways))
     for p, name in enumerate(layout.pathways):
@@ -365,9 +376,10 @@ class _Scales:
         c = self.factor(kind, p, index)
         return draws if c is None else draws * c
 
-    def value(self, kind: str, index: int | None = None, *, default: float):
-        """(R,) values of a scenario-wide parameter, or its fixed ``default``."""
-        k = self._column(kind, None, index)
+    def value(self, kind: str, p: int | None = None, index: int | None = None, *,
+              default: float):
+        """(R,) values of a parameter (of pathway ``p``, item ``index``), or its ``default``."""
+        k = self._column(kind, p, index)
         return default if k is None else self.theta[:, k]
 
     def per_item(self, kind: str, fixed, *, by: str = "pathway") -> np.ndarray | None:
@@ -399,12 +411,14 @@ class _Scales:
         return out
 
 
-def _sizes(layout: Layout, cols: np.ndarray, cv: float, rng: np.random.Generator, R: int):
+def _sizes(layout: Layout, cols: np.ndarray, cv, rng: np.random.Generator, R: int):
+    """(R, n) project sizes (km²): lognormal weights of coefficient of variation ``cv``
+    (a number, or (R,) values of an uncertain one), normalised to each group's area."""
     nominal = np.broadcast_to(layout.area[cols], (R, cols.size))
-    if cv == 0:
+    if np.ndim(cv) == 0 and cv == 0:
         return nominal.copy()
-    s = math.sqrt(math.log1p(cv * cv))
-    weights = np.exp(s * rng.standard_normal((R, cols.size)))
+    s = np.sqrt(np.log1p(np.square(cv)))
+    weights = np.exp(np.reshape(s, (-1, 1)) * rng.standard_normal((R, cols.size)))
     groups = layout.group[cols]
     bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     totals = np.add.reduceat(weights, bounds, axis=1)

@@ -227,7 +227,8 @@ class LandReleaseModel:
         queue = self.budget_queue.setdefault(home, [])
         queue.append(c)
         if len(queue) == 1:  # one decision per instant, by column order, as the fast engine
-            _Dispatch(env, lambda _e, h=home, b=rep.budget_km2: self._budget(h, b), BUDGET)
+            budget = rep.budget_km2 if self.d.budget is None else self.d.budget[home]
+            _Dispatch(env, lambda _e, h=home, b=budget: self._budget(h, b), BUDGET)
 
     def _budget(self, home: int, budget: float) -> None:
         queue = sorted(self.budget_queue.pop(home))

@@ -110,13 +110,14 @@ def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
         mine = np.flatnonzero(layout.pathway[shadows] == p)
         if mine.size == 0:
             continue
+        budget = rep.budget_km2 if draws.budget is None else draws.budget[:, p]
         s = starts[:, mine]
         order, s_sorted = _stable_order(s)
         size = np.take_along_axis(draws.size[:, shadows[mine]], order, axis=1)
         used = np.zeros(s.shape[0])
         accept = np.zeros(s.shape, dtype=bool)
         for i in range(mine.size):
-            ok = np.isfinite(s_sorted[:, i]) & (used + size[:, i] <= rep.budget_km2 + 1e-12)
+            ok = np.isfinite(s_sorted[:, i]) & (used + size[:, i] <= budget + 1e-12)
             used += np.where(ok, size[:, i], 0.0)
             accept[:, i] = ok
         kept = np.empty_like(accept)
