@@ -49,6 +49,44 @@ def test_parameters_given_as_arrays_of_their_own_values_change_nothing(spec):
                                rtol=1e-4, atol=1e-4 * table.mean())
 
 
+VARIED = [
+    ({"dist": "lognormal", "median": 2, "sigma": 0.6}, {"sigma": [0.1, 0.6, 1.2]}),
+    ({"dist": "gamma", "mean": 2, "sd": 1.5}, {"sd": [0.3, 1.5, 4.0]}),
+    ({"dist": "uniform", "min": 1, "max": 3}, {"min": [0.0, 1.0, 2.5], "max": [3, 4, 9]}),
+    ({"dist": "triangular", "min": 1, "mode": 1.5, "max": 4},
+     {"min": [0.5, 1, 1], "mode": [0.5, 2.5, 4], "max": [4, 4, 6]}),
+    ({"dist": "pert", "min": 1, "mode": 2, "max": 5}, {"mode": [1, 3, 5], "max": [5, 6, 8]}),
+    ({"dist": "beta", "mean": 0.3, "sd": 0.1}, {"mean": [0.2, 0.5, 0.8], "sd": [0.05, 0.2, 0.1]}),
+]
+
+
+@pytest.mark.parametrize("spec,varied", VARIED, ids=lambda v: v.get("dist", "") if "dist" in v
+                         else None)
+def test_each_replications_parameters_give_that_distributions_residuals(spec, varied):
+    """Row r with parameters p_r behaves as the distribution built at p_r: the same
+    residuals and (within the scalar table's interpolation error) equilibrium residuals,
+    and — where each draw is a transform of one variate — the same draws. (Gamma and beta
+    draws use rejection, so a row's draws depend on the variates earlier rows used.)"""
+    d = DIST.validate_python(spec)
+    values = {k: np.array(v, dtype=float)[:, None] for k, v in varied.items()}
+    u = 1.0 - np.random.default_rng(5).random((3, 200))
+    elapsed = np.full(200, 0.7)
+    draws = d.sample_with(np.random.default_rng(6), (3, 200), values)
+    eq = d.equilibrium_residual_with(u, values)
+    res = d.residual_with(u, elapsed, values)
+    for r in range(3):
+        own = DIST.validate_python({**spec, **{k: v[r] for k, v in varied.items()}})
+        if spec["dist"] in ("lognormal", "uniform", "triangular"):
+            same = {k: np.full((3, 1), v[r]) for k, v in varied.items()}
+            np.testing.assert_array_equal(
+                draws[r], own.sample_with(np.random.default_rng(6), (3, 200), same)[r])
+        np.testing.assert_allclose(res[r], own.residual(u[r], elapsed), rtol=1e-9, atol=1e-9)
+        table = own.equilibrium_residual(u[r])
+        np.testing.assert_allclose(eq[r], table, rtol=2e-4, atol=2e-4 * table.mean())
+        many = d.sample_with(np.random.default_rng(7), (3, 4000), values)[r]
+        assert stats.kstest(many, own.to_scipy().cdf).pvalue > 1e-3  # fixed seed
+
+
 def test_equilibrium_residual_of_a_uniform_with_a_varying_maximum_is_exact():
     # U(0, b): F_e(r) = 1 − (1 − r/b)², so R = b(1 − √u) for each row's own b
     d = DIST.validate_python({"dist": "uniform", "min": 0, "max": 1})
@@ -257,6 +295,20 @@ def test_bad_shape_priors_name_the_key_path_and_the_reason(entry, message):
                  + f"uncertain:\n  {entry}\n")
     text = str(err.value)
     assert "uncertain." in text and message in text
+
+
+def test_route_shares_with_no_fixed_weight_left_are_normalised():
+    """a and b both uncertain, c has weight 0: a project goes to a iff u < θa / (θa + θb)."""
+    text = (ROUTED.replace("to: {a: 0.2, b: 0.3, c: 0.5}", "to: {a: 0.5, b: 0.5, c: 0.0}")
+            .replace("to.a: {dist: uniform, min: 0, max: 0.8}",
+                     "to.a: {dist: uniform, min: 0.1, max: 0.9}")
+            + "  pathways.r.route.to.b: {dist: uniform, min: 0.1, max: 0.9}\n")
+    layout = build_layout(scenario(text))
+    d = draw_chunk(layout, 2, 0, 300)
+    share = (d.params[:, 0] / (d.params[:, 0] + d.params[:, 1]))[:, None]
+    cols = layout.projects_of(layout.pathways.index("r"))
+    u = _stream(2, 0, "route:r").random((300, cols.size))
+    np.testing.assert_array_equal(d.owner[:, cols], np.where(u < share, 0, 1))
 
 
 def test_route_shares_that_could_exceed_one_are_refused():
