@@ -152,6 +152,7 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
     if parts[-1] == "nominal":
         raise fail("a distribution's nominal value sets the schedule, which stays the "
                    "planner's; make the distribution's own parameters uncertain")
+
     def parameters_of(dist: dict) -> str:
         name = dist.get("dist")
         scale = [SCALE_PARAMETER[name]] if name in SCALE_PARAMETER else []

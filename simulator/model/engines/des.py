@@ -21,9 +21,9 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
 from simulator.model.sampling import Draws, event_effect
-from simulator.model.engines import ChunkOutcome
 
 __all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
 from simulator.model.sampling import Draws
-from simulator.model.engines import ChunkOutcome
 
 __all__ = ["run_chunk"]
 
