@@ -115,8 +115,11 @@ def test_distributions_sum_to_100_percent_with_target_lines(run):
     axes = charts.distributions_chart(run)
     assert len(axes) == 3
     for ax, target in zip(axes, run.targets, strict=True):
-        assert sum(p.get_height() for p in ax.patches) == pytest.approx(100)
+        (steps,) = ax.patches  # one filled outline a panel
+        values = steps.get_data().values
+        assert values.sum() == pytest.approx(100) and (values >= 0).all()
         assert ax.get_lines()[0].get_xdata()[0] == target["km2"]
+        assert ax.get_title().split("\n")[0] == target.get("label", target["name"])
 
 
 def test_draw_charts_writes_valid_png_and_svg(run, tmp_path):

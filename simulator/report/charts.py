@@ -302,12 +302,14 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
     for ax, target in zip(axes, run.targets, strict=False):
         rows = run.histograms[run.histograms.target == target["name"]]
         share = rows["count"] / rows["count"].sum() * 100
-        ax.bar(rows.km2_low, share, width=rows.km2_high - rows.km2_low, align="edge",
-               color=GREYS[2], edgecolor="white", linewidth=0.3)
+        # one filled outline, not 40 bars: a tenth of the artists to lay out and draw
+        edges = np.append(rows.km2_low.to_numpy(), rows.km2_high.to_numpy()[-1])
+        ax.stairs(share.to_numpy(), edges, fill=True, color=GREYS[2], linewidth=0)
         ax.axvline(target["km2"], color=ACCENT, linewidth=1.4)
-        ax.set_title(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
-                                                                 lang), p=odds_text(target, lang)),
-                     fontsize=9)
+        # label and odds on two lines: a third of the figure's width does not hold both
+        # for labels such as "Binding target 2022–2025" (the title ran off the figure)
+        ax.set_title(f"{label_of_target(run.scenario, target['name'], lang)}\n"
+                     f"{odds_text(target, lang)}", fontsize=9)
         low = min(rows.km2_low.min(), target["km2"])
         high = max(rows.km2_high.max(), target["km2"])
         pad = 0.05 * (high - low or 1)
