@@ -111,6 +111,14 @@ def test_the_status_sketch_is_a_valid_status_of_the_baseline():
     assert scenario.status.as_of == 2026 and scenario.status.pipeline
 
 
+def test_the_uncertain_sketch_is_valid_on_the_baseline():
+    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml" and "uncertain:" in code]
+    uncertain = yaml.safe_load(sketch)["uncertain"]
+    base = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    scenario = scenario_from_dict({**base, "uncertain": uncertain})
+    assert list(scenario.uncertain) == list(uncertain) and len(uncertain) >= 5
+
+
 def test_the_demo_prints_what_the_readme_shows(workdir):
     shown = next(code for kind, code, _ in BLOCKS if kind == "text" and "P(meet)" in code)
     make = (ROOT / "Makefile").read_text()
