@@ -222,9 +222,9 @@ def test_an_uncertain_route_share_leaves_the_rest_to_the_others_in_proportion():
     u = _stream(2, 0, "route:r").random((400, cols.size))
     expected = np.where(u < theta, 0, np.where(u < theta + 0.375 * (1 - theta), 1, 2))
     np.testing.assert_array_equal(d.owner[:, cols], expected)
-    for engine in (fast, des):
-        out = engine.run_chunk(layout, d)
-        np.testing.assert_allclose(out.annual, fast.run_chunk(layout, d).annual, atol=1e-9)
+    # both engines route and release alike (comparing one engine with itself shows nothing)
+    np.testing.assert_allclose(des.run_chunk(layout, d).annual, fast.run_chunk(layout, d).annual,
+                               atol=1e-9)
 
 
 @pytest.mark.parametrize("duration,path,value", [
@@ -275,9 +275,9 @@ def test_projects_under_way_resume_with_each_replications_own_distribution():
     assert x.max() <= 1 and y.max() <= 1 and x.min() >= 0 and y.min() >= 0
     assert abs(x.mean() - 1 / 3) < 4 * math.sqrt(1 / 18) / math.sqrt(1000)  # var = 1/18
     assert abs(y.mean() - 1 / 2) < 4 * math.sqrt(1 / 12) / math.sqrt(1000)
-    for engine in (fast, des):
-        np.testing.assert_allclose(engine.run_chunk(layout, d).annual,
-                                   fast.run_chunk(layout, d).annual, atol=1e-9)
+    # both engines route and release alike (comparing one engine with itself shows nothing)
+    np.testing.assert_allclose(des.run_chunk(layout, d).annual, fast.run_chunk(layout, d).annual,
+                               atol=1e-9)
 
 
 @pytest.mark.parametrize("entry,message", [

@@ -112,7 +112,7 @@ class _Base(BaseModel):
         raise NotImplementedError
 
     def _with(self, values: dict[str, np.ndarray]) -> dict[str, Any]:
-        extra = set(values) - set(SHAPE_PARAMETERS.get(getattr(self, "dist", ""), ()))
+        extra = set(values) - set(SHAPE_PARAMETERS.get(self.dist, ()))
         if extra:
             raise ValueError(f"{self.dist} has no per-replication parameter {sorted(extra)}")
         return {**self._params(), **values}
@@ -371,9 +371,6 @@ class Pert(_ThreePoint):
         width = max - min
         return 1 + 4 * (mode - min) / width, 1 + 4 * (max - mode) / width
 
-    def _shapes(self) -> tuple[float, float]:
-        return self._shapes_of(self.min, self.mode, self.max)
-
     @staticmethod
     def _draw(rng, size, min, mode, max):  # noqa: A002
         a, b = Pert._shapes_of(min, mode, max)
@@ -483,9 +480,6 @@ class Gamma(_MeanSd):
     def _shape_scale_of(mean, sd):
         return (mean / sd) ** 2, sd**2 / mean
 
-    def _shape_scale(self) -> tuple[float, float]:
-        return self._shape_scale_of(self.mean_, self.sd)
-
     @staticmethod
     def _draw(rng, size, mean, sd):
         k, theta = Gamma._shape_scale_of(mean, sd)
@@ -561,9 +555,6 @@ class Beta(_MeanSd):
     def _shapes_of(mean, sd):
         nu = mean * (1 - mean) / sd**2 - 1
         return mean * nu, (1 - mean) * nu
-
-    def _shapes(self) -> tuple[float, float]:
-        return self._shapes_of(self.mean_, self.sd)
 
     @staticmethod
     def _draw(rng, size, mean, sd):

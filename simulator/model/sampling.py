@@ -292,8 +292,7 @@ def _route_choice(targets: list[tuple[int, float]], u: np.ndarray, scale: _Scale
     uncertain shares are normalised to sum to 1).
     """
     weights = np.array([w for _, w in targets])
-    cols = {param.key.index: k for k, param in enumerate(scale.layout.uncertain)
-            if param.key.kind == "route_weight" and param.pathway == p}
+    cols = {i: k for q, i, k in scale.of_kind("route_weight") if q == p}
     if not cols:
         return np.minimum(np.searchsorted(np.cumsum(weights), u, side="right"), len(targets) - 1)
     theta = scale.theta
@@ -321,22 +320,19 @@ def _capacities(values: np.ndarray | None) -> np.ndarray | None:
     return np.where(values > 0, rounded_capacity(values), 0)
 
 
+def _per_pathway(layout: Layout, value_of, default: float) -> np.ndarray:
+    """(P,) ``value_of(pathway spec)`` of each pathway, ``default`` where it gives None."""
+    values = (value_of(layout.scenario.pathways[name]) for name in layout.pathways)
+    return np.array([default if v is None else float(v) for v in values])
+
+
 def _budgets(layout: Layout) -> np.ndarray:
-    out = np.full(len(layout.pathways), np.inf)
-    for p, name in enumerate(layout.pathways):
-        rep = layout.scenario.pathways[name].replacement
-        if rep is not None and rep.budget_km2 is not None:
-            out[p] = rep.budget_km2
-    return out
+    return _per_pathway(layout, lambda spec: spec.replacement and spec.replacement.budget_km2,
+                        np.inf)
 
 
 def _route_dropouts(layout: Layout) -> np.ndarray:
-    out = np.zeros(len(layout.pathways))
-    for p, name in enumerate(layout.pathways):
-        route = layout.scenario.pathways[name].route
-        if route is not None:
-            out[p] = route.dropout
-    return out
+    return _per_pathway(layout, lambda spec: spec.route and spec.route.dropout, 0.0)
 
 
 class _Scales:
@@ -360,6 +356,11 @@ class _Scales:
              index: int | None = None) -> np.ndarray:
         """(R, n) draws of ``dist`` with each replication's uncertain parameters."""
         return self.apply(dist.sample_with(rng, size, self.shape(kind, p, index)), kind, p, index)
+
+    def of_kind(self, kind: str) -> list[tuple[int | None, int | None, int]]:
+        """(pathway, index, column of θ) of each uncertain value of ``kind``."""
+        return [(u.pathway, u.key.index, k) for k, u in enumerate(self.layout.uncertain)
+                if u.key.kind == kind]
 
     def _column(self, kind, p=None, index=None) -> int | None:
         return self.where.get((kind, p, index))
@@ -385,8 +386,7 @@ class _Scales:
     def per_item(self, kind: str, fixed, *, by: str = "pathway") -> np.ndarray | None:
         """(R, n) values of a per-pathway (``by="pathway"``) or per-event (``by="event"``)
         parameter where any is uncertain, else None (engines then use ``fixed``)."""
-        cols = [(u.pathway if by == "pathway" else u.key.index, k)
-                for k, u in enumerate(self.layout.uncertain) if u.key.kind == kind]
+        cols = [(p if by == "pathway" else i, k) for p, i, k in self.of_kind(kind)]
         if not cols:
             return None
         out = np.repeat(np.asarray(fixed, dtype=float)[None, :], self.theta.shape[0], axis=0)
@@ -397,8 +397,7 @@ class _Scales:
     def per_stage(self, kind: str, S: int, fixed_of) -> np.ndarray | None:
         """(R, P, S) values of a stage parameter where any is uncertain, else None;
         ``fixed_of(stage)`` gives the others."""
-        cols = [(u.pathway, u.key.index, k) for k, u in enumerate(self.layout.uncertain)
-                if u.key.kind == kind]
+        cols = self.of_kind(kind)
         if not cols:
             return None
         fixed = np.zeros((len(self.layout.pathways), S))
