@@ -73,6 +73,24 @@ def test_summary_is_the_same_for_any_workers_and_whether_raw_data_are_kept():
         streamed.annual  # noqa: B018
 
 
+def test_a_run_without_annual_quantiles_has_the_same_odds_and_means():
+    from simulator.inputs.errors import RunConfigError
+    from simulator.study.points import point_metrics
+
+    full = simulate(UNCERTAIN, replications=1500, seed=3)
+    light = simulate(UNCERTAIN, replications=1500, seed=3, annual_quantiles=False)
+    assert full.tally.has_annual_quantiles and not light.tally.has_annual_quantiles
+    pd.testing.assert_frame_equal(full.target_odds(), light.target_odds())
+    pd.testing.assert_frame_equal(full.s_curve(), light.s_curve())
+    pd.testing.assert_frame_equal(full.pathway_summary(), light.pathway_summary())
+    assert full.joint() == light.joint()
+    assert point_metrics(full) == point_metrics(light)
+    np.testing.assert_array_equal(full.tally.param_quantiles([0.1, 0.9]),
+                                  light.tally.param_quantiles([0.1, 0.9]))
+    with pytest.raises(RunConfigError, match="annual_quantiles=False"):
+        light.annual_summary()
+
+
 def test_large_runs_keep_only_summaries_unless_asked(monkeypatch):
     from simulator.run import montecarlo
 

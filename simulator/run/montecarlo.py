@@ -80,6 +80,7 @@ def simulate(
     backend: Backend | None = None,
     keep_replications: bool | None = None,
     on_chunk: Callable[[int, ChunkOutcome], None] | None = None,
+    annual_quantiles: bool = True,
 ) -> SimulationResult:
     """Run ``scenario`` and summarise its replications.
 
@@ -94,6 +95,9 @@ def simulate(
     …); ``None`` keeps them for runs of at most 5 million (replication, year, pathway)
     cells (40 MB). ``on_chunk(first_replication, outcome)`` sees every chunk, in order
     (e.g. a :class:`~simulator.run.replications_file.ReplicationsWriter`).
+    ``annual_quantiles=False`` summarises without the histograms behind annual and
+    cumulative quantiles (:class:`~simulator.run.tally.Tally`): target odds and means
+    only, a third quicker at 1,000 replications — what study points use.
 
     With ``precision`` (e.g. 0.005), chunks are added until every target probability's
     95 % interval half-width is at most ``precision``; ``replications`` is then the most
@@ -128,7 +132,7 @@ def simulate(
         backend = LocalBackend(min(workers, len(sizes)) if pooled else 1)
     job = _Job(scenario, secrets.token_hex(8), seed, engine)
     _LAYOUTS.put(job.token, layout)  # the calling process need not build it again
-    tally = Tally(scenario)
+    tally = Tally(scenario, annual_quantiles=annual_quantiles)
     parts: list[ChunkOutcome] = []
     stopping = None
     if precision is not None:

@@ -231,7 +231,8 @@ class SimulationResult:
         """Mean and quantiles of annual and cumulative release by year and pathway (and 'all').
 
         Quantiles come from histograms of ``tally.width`` km² bins (see
-        :mod:`simulator.run.tally`).
+        :mod:`simulator.run.tally`). Raises ``RunConfigError`` for a run simulated with
+        ``annual_quantiles=False``.
         """
         return self._annual_table.copy()
 
