@@ -135,6 +135,36 @@ def test_draw_charts_writes_valid_png_and_svg(run, tmp_path):
         assert f.title and "synthetic" in f.caption and "seed 7" in f.caption
 
 
+def test_draw_all_runs_closures_on_forked_workers_and_keeps_their_order(run, tmp_path):
+    import os
+
+    from simulator.report.style import chart_style
+    from simulator.run.backends import start_method
+
+    def job(name, draw):  # a closure: only its index crosses to the worker
+        def one():
+            with chart_style("en"):
+                drawn = draw(run)
+                chart = charts.save_chart(drawn, tmp_path / where, name, "caption")
+            return chart, os.getpid()
+        return one
+
+    jobs = [job(name, draw) for name, draw in charts.CHARTS if name != "distributions"]
+    where, ticks = "serial", []
+    serial = charts.draw_all(jobs, workers=1, progress=ticks.append)
+    where = "parallel"
+    parallel = charts.draw_all(jobs, workers=2)
+    assert ticks == [1] * len(jobs)
+    assert {pid for _, pid in serial} == {os.getpid()}
+    # drawn by forked workers, unless this process runs other threads (a test before this
+    # one in the same pytest worker may leave one), where forking is unsafe
+    forked = start_method() == "fork"
+    assert (os.getpid() not in {pid for _, pid in parallel}) == forked
+    for (a, _), (b, _) in zip(serial, parallel, strict=True):
+        assert a.name == b.name and a.png.read_bytes() == b.png.read_bytes()
+    assert [c.name for c, _ in parallel] == [n for n, _ in charts.CHARTS if n != "distributions"]
+
+
 def test_chinese_charts_have_every_glyph(run, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"

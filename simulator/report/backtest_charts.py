@@ -8,9 +8,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.charts import ChartFile, save_chart
+from simulator.report.charts import ChartFile, chart_job, draw_all
 from simulator.report.i18n import t
-from simulator.report.style import ACCENT, GREYS, chart_style
+from simulator.report.style import ACCENT, GREYS
 
 __all__ = ["draw_backtest_charts", "intervals_chart", "pit_chart"]
 
@@ -61,6 +61,5 @@ def draw_backtest_charts(found, folder: Path, *, lang: str = "en") -> list[Chart
     """Draw the intervals and PIT charts into ``folder`` (PNG and SVG); returns them."""
     caption = t("backtest.caption", lang, name=found.spec.name, n=len(found.results),
                 reps=f"{found.spec.replications:,}", seed=found.seed)
-    with chart_style(lang):
-        return [save_chart(intervals_chart(found, lang=lang), folder, "intervals", caption),
-                save_chart(pit_chart(found, lang=lang), folder, "pit", caption)]
+    return draw_all([chart_job(intervals_chart, found, folder, "intervals", caption, lang=lang),
+                     chart_job(pit_chart, found, folder, "pit", caption, lang=lang)], lang=lang)

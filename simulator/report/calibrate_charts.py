@@ -11,9 +11,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.charts import ChartFile, save_chart
+from simulator.report.charts import ChartFile, chart_job, draw_all
 from simulator.report.i18n import t
-from simulator.report.style import ACCENT, GREYS, chart_style
+from simulator.report.style import ACCENT, GREYS
 
 __all__ = ["draw_calibration_charts", "marginals_chart", "pairs_chart"]
 
@@ -90,9 +90,7 @@ def draw_calibration_charts(found, folder: Path, *, lang: str = "en") -> list[Ch
     """Draw the marginals and pairs charts into ``folder`` (PNG and SVG); returns them."""
     caption = t("calibrate.caption", lang, name=found.scenario.name,
                 n=f"{len(found.params):,}", seed=found.seed)
-    out = []
-    with chart_style(lang):
-        out.append(save_chart(marginals_chart(found, lang=lang), folder, "marginals", caption))
-        if len(found.paths) >= 2:
-            out.append(save_chart(pairs_chart(found, lang=lang), folder, "pairs", caption))
-    return out
+    jobs = [chart_job(marginals_chart, found, folder, "marginals", caption, lang=lang)]
+    if len(found.paths) >= 2:
+        jobs.append(chart_job(pairs_chart, found, folder, "pairs", caption, lang=lang))
+    return draw_all(jobs, lang=lang)

@@ -7,10 +7,11 @@ loaded from its folder and on a result in memory; :func:`draw_charts` saves them
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, 
 
 __all__ = [
     "CHARTS",
+    "chart_job",
     "charts_for",
     "levers_chart",
     "save_chart",
@@ -40,6 +42,7 @@ __all__ = [
     "svg_text",
     "ChartFile",
     "distributions_chart",
+    "draw_all",
     "draw_charts",
     "fan_chart",
     "pathway_release_chart",
@@ -454,48 +457,83 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en",
                 progress: Callable[[int], None] | None = None) -> list[ChartFile]:
     """Draw every chart into ``folder`` as ``<name>.png`` (200 dpi) and ``<name>.svg``.
 
-    Charts are drawn in parallel on ``workers`` processes (default: the cores available)
-    when this process can fork cheaply (one thread, Linux); the files are the same either
-    way. ``progress(1)`` is called as each chart is finished. Raises ``ReportError`` for
+    In parallel as :func:`draw_all` says; the files are the same either way.
+    ``progress(1)`` is called as each chart is finished. Raises ``ReportError`` for
     ``lang="zh"`` without a CJK font.
     """
-    from simulator.run.backends import available_cores, start_method
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     caption = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
     names = [name for name, _draw in charts_for(run)]
-    workers = min(available_cores() if workers is None else workers, len(names))
-    if workers > 1 and start_method() == "fork":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    # the slowest chart first, so that the last to start are quick ones
+    order = sorted(names, key=lambda n: n != "distributions")
+    draws = dict(charts_for(run))
+    drawn = draw_all([chart_job(draws[n], run, folder, n, caption, lang=lang) for n in order],
+                     lang=lang, workers=workers, progress=progress)
+    by_name = dict(zip(order, drawn, strict=True))
+    return [by_name[n] for n in names]
 
-        with chart_style(lang):  # fail here (a missing CJK font), not in a worker
-            pass
-        # the slowest charts first, so that the last to start are quick ones
-        order = sorted(names, key=lambda n: n != "distributions")
+
+_JOBS: list[Callable[[], ChartFile]] = []
+"""The jobs of the current :func:`draw_all`: forked workers inherit them, so a job may be
+any callable (a closure, a lambda) — only its index and its ChartFile are pickled."""
+
+
+def draw_all(jobs: Sequence[Callable[[], ChartFile]], *, lang: str = "en",
+             workers: int | None = None,
+             progress: Callable[[int], None] | None = None) -> list[ChartFile]:
+    """Run chart jobs — each draws and saves one chart and returns its ChartFile — in order.
+
+    Every chart of landsim (runs, comparisons and studies) is drawn through here. With two
+    or more jobs, they run on ``workers`` processes (default: the cores available) when
+    this process can fork cheaply (one thread, Linux), started in the order given; the
+    files are the same either way. ``progress(1)`` is called as each job finishes. Raises
+    ``ReportError`` for ``lang="zh"`` without a CJK font, before any job starts.
+    """
+    global _JOBS
+    from simulator.run.backends import available_cores, start_method
+
+    with chart_style(lang):  # fail here (a missing CJK font), not in a worker
+        pass
+    workers = min(available_cores() if workers is None else workers, len(jobs))
+    if workers < 2 or start_method() != "fork":
+        out = []
+        for job in jobs:
+            out.append(job())
+            if progress is not None:
+                progress(1)
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    _JOBS = list(jobs)
+    try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_draw_named, (run, folder, n, lang, caption)): n
-                       for n in order}
-            done = {}
+            futures = {pool.submit(_run_job, i): i for i in range(len(_JOBS))}
+            done: dict[int, ChartFile] = {}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
                 if progress is not None:
                     progress(1)
-        return [done[n] for n in names]
-    out = []
-    for name in names:
-        out.append(_draw_named((run, folder, name, lang, caption)))
-        if progress is not None:
-            progress(1)
-    return out
+    finally:
+        _JOBS = []
+    return [done[i] for i in range(len(jobs))]
 
 
-def _draw_named(job: tuple[RunData, Path, str, str, str]) -> ChartFile:
-    run, folder, name, lang, caption = job
-    draw = dict(charts_for(run))[name]
+def _run_job(index: int) -> ChartFile:
+    return _JOBS[index]()
+
+
+def chart_job(draw: Callable, data, folder: str | Path, name: str, caption: str, *,
+              lang: str) -> Callable[[], ChartFile]:
+    """A :func:`draw_all` job: ``draw(data, lang=lang)`` (an Axes, or a list whose first
+    Axes names the figure) saved as ``<folder>/<name>.png`` and ``.svg`` with ``caption``."""
+    return functools.partial(_draw_and_save, draw, data, Path(folder), name, caption, lang)
+
+
+def _draw_and_save(draw, data, folder: Path, name: str, caption: str, lang: str) -> ChartFile:
     with chart_style(lang):
-        drawn = draw(run, lang=lang)
+        drawn = draw(data, lang=lang)
         return save_chart(drawn[0] if isinstance(drawn, list) else drawn, folder, name, caption)
 
 

@@ -10,9 +10,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.charts import ChartFile, save_chart
+from simulator.report.charts import ChartFile, chart_job, draw_all
 from simulator.report.i18n import bilingual, t
-from simulator.report.style import ACCENT, GREYS, chart_style
+from simulator.report.style import ACCENT, GREYS
 
 __all__ = ["box_limits_chart", "draw_discover_charts", "pairs_chart", "trajectory_chart"]
 
@@ -112,9 +112,7 @@ def _rectangle(xlim, ylim):
 def draw_discover_charts(found, folder: Path, *, lang: str = "en") -> list[ChartFile]:
     """Draw the three charts into ``folder`` (PNG and SVG); returns them."""
     caption = t("discover.caption", lang, n=len(found.points), target=found.target)
-    out = []
-    with chart_style(lang):
-        for name, draw in (("trajectory", trajectory_chart), ("box-limits", box_limits_chart),
-                           ("pairs", pairs_chart)):
-            out.append(save_chart(draw(found, lang=lang), folder, name, caption))
-    return out
+    return draw_all([chart_job(draw, found, folder, name, caption, lang=lang)
+                     for name, draw in (("trajectory", trajectory_chart),
+                                        ("box-limits", box_limits_chart),
+                                        ("pairs", pairs_chart))], lang=lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.charts import ChartFile, save_chart
+from simulator.report.charts import ChartFile, draw_all, save_chart
 from simulator.report.i18n import t
 from simulator.report.style import ACCENT, GREYS, chart_style
 
@@ -143,9 +144,9 @@ def draw_sensitivity_charts(result, folder: str | Path, *, lang: str = "en") -> 
                 reps=f"{result.manifest['replications_per_point']:,}",
                 seed=result.manifest["seed"])
     height = 0.5 * len(result.params) + 1.8 if result.method != "morris" else 4.0
-    written = []
-    with chart_style(lang):
-        for output in outputs:
+
+    def one(output: str) -> ChartFile:
+        with chart_style(lang):
             fig = Figure(figsize=(7.0, height), layout="constrained")
             ax = fig.add_subplot()
             draw(indices, output, ax=ax, lang=lang)
@@ -153,5 +154,6 @@ def draw_sensitivity_charts(result, folder: str | Path, *, lang: str = "en") -> 
                 ax.legend(loc="best", fontsize=7)
             fig.suptitle(f"{title}: {output_label(output, lang)}", x=0.01, ha="left",
                          fontweight="bold", fontsize=10)
-            written.append(save_chart(ax, folder, chart_name(result.method, output), caption))
-    return written
+            return save_chart(ax, folder, chart_name(result.method, output), caption)
+
+    return draw_all([functools.partial(one, o) for o in outputs], lang=lang)

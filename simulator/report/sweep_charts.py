@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.report.charts import ChartFile, save_chart
+from simulator.report.charts import ChartFile, draw_all, save_chart
 from simulator.report.i18n import bilingual, t
 from simulator.report.style import ACCENT, GREYS, LINESTYLES, MARKERS, chart_style
 
@@ -154,6 +155,12 @@ def draw_sweep_charts(result, folder: str | Path, *, lang: str = "en") -> list[C
     spec = result.sweep.spec
     caption = t("sweepchart.caption", lang, name=spec.name, base=result.sweep.base.name,
                 n=len(result.points), reps=f"{spec.replications:,}", seed=spec.seed)
+
+    def one(name: str) -> ChartFile:
+        with chart_style(lang):  # each worker draws the figures (cheap) and saves its own
+            return save_chart(sweep_figures(result, lang)[name].axes[0], Path(folder), name,
+                              caption)
+
     with chart_style(lang):
-        return [save_chart(fig.axes[0], Path(folder), name, caption)
-                for name, fig in sweep_figures(result, lang).items()]
+        names = list(sweep_figures(result, lang))
+    return draw_all([functools.partial(one, n) for n in names], lang=lang)
