@@ -85,7 +85,7 @@ def _index(text: str) -> int:
 def _seed_value(text: str) -> int:
     value = _seed(text)
     if value is None:
-        raise argparse.ArgumentTypeError("give the seed of the run to trace")
+        raise argparse.ArgumentTypeError("needs a fixed seed (a whole number ≥ 0), not 'random'")
     return value
 
 
@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, lhs or sobol design)")
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     sweep.add_argument("--out", type=Path, help="output folder (default outputs/sweeps/<name>)")
+    sweep.add_argument("-n", "--replications", type=_count,
+                       help="replications per point (default: the sweep file's)")
+    sweep.add_argument("--seed", type=_seed_value, help="seed (default: the sweep file's)")
     _add_lang(sweep)
     _add_execution(sweep)
     sweep.set_defaults(func=_cmd_sweep)
@@ -497,7 +500,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.run.backends import make_backend
     from simulator.study.sweep import design_points, load_sweep, run_sweep
 
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep).with_run(replications=args.replications, seed=args.seed)
     out = args.out or Path("outputs") / "sweeps" / sweep.spec.name
     total = len(design_points(sweep.spec))
     backend = make_backend(args.workers, args.dask)

@@ -161,12 +161,27 @@ def test_shipped_sweep_and_cli(tmp_path, capsys):
     path = ROOT / "scenarios" / "sweeps" / "consolidation-capacity.yaml"
     sweep = load_sweep(path)
     assert len(design_points(sweep.spec)) == 25 and sweep.spec.target == "binding-2025"
-    body = path.read_text().replace("replications: 1000", "replications: 100")
-    small = tmp_path / "sweeps" / "small.yaml"
-    small.parent.mkdir()
-    small.write_text(body.replace("base: ../baseline.yaml",
-                                  f"base: {ROOT / 'scenarios' / 'baseline.yaml'}"))
     out = tmp_path / "out"
-    assert cli.main(["sweep", str(small), "--out", str(out), "--workers", "1", "-q"]) == 0
-    assert "25 points" in capsys.readouterr().out
+    # -n overrides the file's 1,000 replications a point without editing it
+    assert cli.main(["sweep", str(path), "-n", "100", "--seed", "3", "--out", str(out),
+                     "--workers", "1", "-q"]) == 0
+    assert "25 points × 100 replications" in capsys.readouterr().out
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["replications_per_point"] == 100 and manifest["seed"] == 3
     assert {"heatmap.png", "heatmap.svg", "heatmap-km2.png"} <= {p.name for p in (out / "charts").iterdir()}
+
+
+def test_a_sweeps_replications_and_seed_can_be_overridden_within_limits(capsys):
+    sweep = load_sweep(ROOT / "scenarios" / "sweeps" / "consolidation-capacity.yaml")
+    quick = sweep.with_run(replications=200)
+    assert (quick.spec.replications, quick.spec.seed) == (200, sweep.spec.seed)
+    assert quick.digest() != sweep.digest()  # finished points of 1,000 are not reused
+    assert sweep.with_run().digest() == sweep.digest()
+    for bad in ({"replications": 0}, {"replications": 1_000_001}, {"seed": -1},
+                {"replications": 2.5}):
+        with pytest.raises(RunConfigError, match="sweep (replications|seed) must be"):
+            sweep.with_run(**bad)
+    path = str(ROOT / "scenarios" / "sweeps" / "consolidation-capacity.yaml")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sweep", path, "--seed", "random"])
+    assert stop.value.code == 2 and "needs a fixed seed" in capsys.readouterr().err

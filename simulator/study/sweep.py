@@ -18,7 +18,6 @@ A sweep file::
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import itertools
 import json
@@ -33,7 +32,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.run.backends import Backend, LocalBackend
-from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.params import ParameterError, get_value
 from simulator.study.points import StudyFolder, run_points, study_digest
@@ -113,6 +112,25 @@ class LoadedSweep:
     spec: SweepSpec
     base: Scenario
     file: str | None
+
+    def with_run(self, *, replications: int | None = None, seed: int | None = None) -> LoadedSweep:
+        """The same sweep with other replications per point and/or seed (None: the file's).
+
+        A quick look at a sweep file (``landsim sweep F -n 200``), or more precision, without
+        editing it; the digest changes, so finished points of the other setting are not
+        reused. Raises ``RunConfigError`` for replications outside 1..1,000,000 or a seed < 0.
+        """
+        update = {k: v for k, v in (("replications", replications), ("seed", seed))
+                  if v is not None}
+        limits = {"replications": (1, 1_000_000), "seed": (0, None)}
+        for key, value in update.items():
+            lo, hi = limits[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo or (
+                    hi is not None and value > hi):
+                allowed = f"{lo:,}..{hi:,}" if hi is not None else f"≥ {lo}"
+                raise RunConfigError(f"sweep {key} must be a whole number {allowed} "
+                                     f"(got {value!r})")
+        return dataclasses.replace(self, spec=self.spec.model_copy(update=update))
 
     def digest(self) -> str:
         """Identifies the sweep's points: the spec and the base scenario's hash."""
