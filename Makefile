@@ -38,9 +38,11 @@ browser:
 demo: $(STAMP) fonts
 	$(BIN)/landsim run scenarios/baseline.yaml --replications 10000
 
-# -n auto: one pytest worker per core (the suite is CPU-bound; see README, Development)
+# -n auto: one pytest worker per core (the suite is CPU-bound; see README, Development);
+# worksteal: a worker that runs out of tests takes some of the other's, so that neither
+# idles at the end behind a few long end-to-end tests
 test: $(STAMP) fonts browser
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

@@ -2,8 +2,8 @@
 
 Shell blocks run in a scratch folder where `.venv/bin/landsim` and `.venv/bin/python` are this
 test's interpreter. Two changes keep the suite quick, and change nothing a block checks:
-`-n` is capped at 2,000 (sensitivity runs 200 a point; solve and discover 300, with at most
-40 design points), `--precision` is at least 0.02, `run` commands that are not about reports get `--no-report`, and every
+`-n` (and `replications=` in Python blocks) is capped at 2,000 (sweeps and sensitivity run
+200 a point; solve and discover 300, with at most 40 design points), `--precision` is at least 0.02, `run` commands that are not about reports get `--no-report`, and every
 `run` gets `--no-levers` (the levers section has tests of its own).
 Output shown in the README (the demo's table, the error example) must match what the
 commands print.
@@ -55,6 +55,8 @@ def shrink(command: str) -> str:
     if re.search(r"landsim (solve|discover|calibrate|backtest)\b", command):
         command = re.sub(r"(-n|--replications) (\d+)",
                          lambda m: f"{m.group(1)} {min(int(m.group(2)), 300)}", command)
+    if re.search(r"landsim sweep\b", command) and " -n " not in command:
+        command = re.sub(r"(landsim sweep \S+)", r"\1 -n 200", command)
     if re.search(r"landsim sensitivity\b", command) and " -n " not in command:
         command = re.sub(r"(landsim sensitivity \S+)", r"\1 -n 200", command)
     if re.search(r"landsim run\b", command) and "--lang" not in command and "--no-report" not in command:
@@ -62,6 +64,13 @@ def shrink(command: str) -> str:
     if re.search(r"landsim run\b", command) and "--no-levers" not in command:
         command = re.sub(r"(landsim run \S+)", r"\1 --no-levers", command)  # tested elsewhere
     return command
+
+
+def shrink_python(code: str) -> str:
+    """The same sizes for Python blocks: replications=N capped at 2,000, sweeps at 200."""
+    code = re.sub(r"replications=(\d[\d_]*)",
+                  lambda m: f"replications={min(int(m.group(1).replace('_', '')), 2000)}", code)
+    return re.sub(r"(load_sweep\([^)]*\))", r"\1.with_run(replications=200)", code)
 
 
 def sh(workdir: Path, script: str) -> subprocess.CompletedProcess:
@@ -90,7 +99,7 @@ def test_shell_blocks_run(workdir, kind, code, line):
                          ids=lambda v: str(v) if isinstance(v, int) else None)
 def test_python_blocks_run(workdir, kind, code, line):
     script = workdir / f"readme_{line}.py"
-    script.write_text(code)
+    script.write_text(shrink_python(code))
     done = subprocess.run([sys.executable, str(script)], cwd=workdir, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
     assert done.returncode == 0, f"README.md:{line}\n{done.stderr[-3000:]}"
