@@ -484,10 +484,10 @@ def draw_all(jobs: Sequence[Callable[[], ChartFile]], *, lang: str = "en",
              progress: Callable[[int], None] | None = None) -> list[ChartFile]:
     """Run chart jobs — each draws and saves one chart and returns its ChartFile — in order.
 
-    Every chart of landsim (runs, comparisons and studies) is drawn through here. With two
-    or more jobs, they run on ``workers`` processes (default: the cores available) when
-    this process can fork cheaply (one thread, Linux), started in the order given; the
-    files are the same either way. ``progress(1)`` is called as each job finishes. Raises
+    Runs and studies with more than one chart draw them through here. With two or more
+    jobs, they run on ``workers`` processes (default: the cores available) when this
+    process can fork cheaply (one thread, Linux), started in the order given; the files
+    are the same either way. ``progress(1)`` is called as each job finishes. Raises
     ``ReportError`` for ``lang="zh"`` without a CJK font, before any job starts.
     """
     global _JOBS

@@ -113,8 +113,8 @@ class Tally:
 
     ``annual_quantiles=False`` leaves out the two (year × pathway, km²) histograms behind
     the quantiles of annual and cumulative release — the bulk of a tally (about 30 MB for
-    the baseline) and a third of the time of a 1,000-replication run. Study points, which
-    record target odds and means only, go without them.
+    the baseline) and a quarter to a third of the time of a 1,000-replication run. Study
+    points, which record target odds and means only, go without them.
     """
 
     def __init__(self, scenario: Scenario, *, annual_quantiles: bool = True):
