@@ -179,7 +179,7 @@ def test_a_sweeps_replications_and_seed_can_be_overridden_within_limits(capsys):
     assert sweep.with_run().digest() == sweep.digest()
     for bad in ({"replications": 0}, {"replications": 1_000_001}, {"seed": -1},
                 {"replications": 2.5}):
-        with pytest.raises(RunConfigError, match="sweep (replications|seed) must be"):
+        with pytest.raises(RunConfigError, match=r"sweep (replications|seed): input should be"):
             sweep.with_run(**bad)
     path = str(ROOT / "scenarios" / "sweeps" / "consolidation-capacity.yaml")
     with pytest.raises(SystemExit) as stop:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,11 @@ def all_small(points: pd.DataFrame, targets: list[str]) -> bool:
 
 def sweep_figures(result, lang: str = "en") -> dict[str, Figure]:
     """The sweep's charts as figures, by file stem; none for three or more parameters."""
+    return {name: draw() for name, draw in _sweep_charts(result, lang).items()}
+
+
+def _sweep_charts(result, lang: str) -> dict[str, Callable[[], Figure]]:
+    """What draws each of the sweep's charts, by file stem (nothing is drawn yet)."""
     spec = result.sweep.spec
     params = [p.path for p in spec.parameters]
     targets = [t.name for t in result.sweep.base.targets]
@@ -125,28 +131,31 @@ def sweep_figures(result, lang: str = "en") -> dict[str, Figure]:
     labels = {p.path: p.description or levers.get(p.path) for p in spec.parameters}
     labels = {k: v for k, v in labels.items() if v}
     note = t("sweepchart.small", lang)
-    figures: dict[str, Figure] = {}
-    if len(params) == 1:
-        for name, metric in (("odds", "probability"), ("km2", "mean_km2")):
-            ax = against_parameter(result.points, params[0], targets, metric=metric, lang=lang)
-            ax.set_xlabel(axis_label(params[0], labels, lang))
-            if metric == "probability" and all_small(result.points, targets):
-                ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
-                        color=ACCENT, fontsize=9, wrap=True)
-            figures[name] = ax.figure
-    elif len(params) == 2:
-        ax = heatmap(result.points, params[0], params[1], f"{target}.probability",
-                     percent=True, labels=labels, lang=lang)
-        ax.set_title(t("sweepchart.heat_odds", lang, target=target), loc="left")
-        if all_small(result.points, [target]):
+
+    def against(metric: str) -> Figure:
+        ax = against_parameter(result.points, params[0], targets, metric=metric, lang=lang)
+        ax.set_xlabel(axis_label(params[0], labels, lang))
+        if metric == "probability" and all_small(result.points, targets):
+            ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
+                    color=ACCENT, fontsize=9, wrap=True)
+        return ax.figure
+
+    def heat(metric: str) -> Figure:
+        percent = metric == "probability"
+        ax = heatmap(result.points, params[0], params[1], f"{target}.{metric}",
+                     percent=percent, labels=labels, lang=lang)
+        title = "sweepchart.heat_odds" if percent else "sweepchart.heat_km2"
+        ax.set_title(t(title, lang, target=target), loc="left")
+        if percent and all_small(result.points, [target]):
             ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom",
                     color=ACCENT, fontsize=8)
-        figures["heatmap"] = ax.figure
-        ax = heatmap(result.points, params[0], params[1], f"{target}.mean_km2", percent=False,
-                     labels=labels, lang=lang)
-        ax.set_title(t("sweepchart.heat_km2", lang, target=target), loc="left")
-        figures["heatmap-km2"] = ax.figure
-    return figures
+        return ax.figure
+
+    if len(params) == 1:
+        return {"odds": lambda: against("probability"), "km2": lambda: against("mean_km2")}
+    if len(params) == 2:
+        return {"heatmap": lambda: heat("probability"), "heatmap-km2": lambda: heat("mean_km2")}
+    return {}
 
 
 def draw_sweep_charts(result, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
@@ -156,11 +165,9 @@ def draw_sweep_charts(result, folder: str | Path, *, lang: str = "en") -> list[C
     caption = t("sweepchart.caption", lang, name=spec.name, base=result.sweep.base.name,
                 n=len(result.points), reps=f"{spec.replications:,}", seed=spec.seed)
 
-    def one(name: str) -> ChartFile:
-        with chart_style(lang):  # each worker draws the figures (cheap) and saves its own
-            return save_chart(sweep_figures(result, lang)[name].axes[0], Path(folder), name,
-                              caption)
+    def one(name: str, draw: Callable[[], Figure]) -> ChartFile:
+        with chart_style(lang):
+            return save_chart(draw().axes[0], Path(folder), name, caption)
 
-    with chart_style(lang):
-        names = list(sweep_figures(result, lang))
-    return draw_all([functools.partial(one, n) for n in names], lang=lang)
+    return draw_all([functools.partial(one, name, draw)
+                     for name, draw in _sweep_charts(result, lang).items()], lang=lang)

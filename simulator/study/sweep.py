@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
@@ -118,19 +118,18 @@ class LoadedSweep:
 
         A quick look at a sweep file (``landsim sweep F -n 200``), or more precision, without
         editing it; the digest changes, so finished points of the other setting are not
-        reused. Raises ``RunConfigError`` for replications outside 1..1,000,000 or a seed < 0.
+        reused. Raises ``RunConfigError`` for values a sweep file may not have (replications
+        outside 1..1,000,000, a seed < 0).
         """
         update = {k: v for k, v in (("replications", replications), ("seed", seed))
                   if v is not None}
-        limits = {"replications": (1, 1_000_000), "seed": (0, None)}
-        for key, value in update.items():
-            lo, hi = limits[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < lo or (
-                    hi is not None and value > hi):
-                allowed = f"{lo:,}..{hi:,}" if hi is not None else f"≥ {lo}"
-                raise RunConfigError(f"sweep {key} must be a whole number {allowed} "
-                                     f"(got {value!r})")
-        return dataclasses.replace(self, spec=self.spec.model_copy(update=update))
+        try:  # the sweep file's own rules (SweepSpec's fields) decide what is allowed
+            spec = SweepSpec.model_validate({**self.spec.model_dump(), **update})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise RunConfigError(f"sweep {first['loc'][0]}: {first['msg'].lower()} "
+                                 f"(got {first['input']!r})") from None
+        return dataclasses.replace(self, spec=spec)
 
     def digest(self) -> str:
         """Identifies the sweep's points: the spec and the base scenario's hash."""
