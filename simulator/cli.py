@@ -208,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder", type=Path, help="the output folder of a run")
     report.add_argument("--lang", choices=["en", "zh"], default="en",
                         help="en: report.html + charts/; zh: report.zh.html + charts-zh/")
+    report.add_argument("--workers", type=_workers, default=None,
+                        help="processes that draw the charts (default: all cores)")
     report.set_defaults(func=_cmd_report)
 
     compare = sub.add_parser("compare", help="put several finished runs side by side")
@@ -348,10 +350,14 @@ def main(argv: list[str] | None = None) -> int:
     global _MAIN_PID
     import os
 
+    from simulator.run.backends import process_limit
+
     _MAIN_PID = os.getpid()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return args.func(args)
+        # --workers bounds every local pool of the command, the charts' included
+        with process_limit(getattr(args, "workers", None)):
+            return args.func(args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -1,12 +1,13 @@
 """Charts draw what the results say: data read back from the matplotlib objects."""
 
 import json
+import textwrap
 import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from conftest import scenario
+from conftest import NEGOTIATION, scenario
 from matplotlib.collections import PolyCollection
 from PIL import Image
 
@@ -163,6 +164,64 @@ def test_draw_all_runs_closures_on_forked_workers_and_keeps_their_order(run, tmp
     for (a, _), (b, _) in zip(serial, parallel, strict=True):
         assert a.name == b.name and a.png.read_bytes() == b.png.read_bytes()
     assert [c.name for c, _ in parallel] == [n for n, _ in charts.CHARTS if n != "distributions"]
+
+
+@pytest.mark.parametrize("workers", [1, None])
+def test_the_commands_workers_bound_its_chart_drawing(tmp_path, monkeypatch, workers):
+    """`landsim run --workers 1` (and `landsim report --workers 1`) draws its charts in its
+    own process, as it simulates; with no --workers they are drawn on forked workers (where
+    forking is possible)."""
+    import os
+
+    import simulator.cli as cli
+    from simulator.run.backends import available_cores, start_method
+
+    drawn_by = tmp_path / "pids"
+    real = charts._draw_and_save
+
+    def recording(*args, **kwargs):
+        with open(drawn_by, "a") as fh:  # forked workers append to the same file
+            fh.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "_draw_and_save", recording)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(textwrap.dedent(NEGOTIATION))
+    limit = [] if workers is None else ["--workers", str(workers)]
+    assert cli.main(["run", str(scenario), "-n", "50", "-q", "--out", str(tmp_path / "o"),
+                     *limit]) == 0
+    # and so does `landsim report --workers N`, which redraws them
+    drawn_by.rename(tmp_path / "pids-run")
+    assert cli.main(["report", str(tmp_path / "o"), *limit]) == 0
+    for record in (tmp_path / "pids-run", drawn_by):
+        pids = {int(line) for line in record.read_text().split()}
+        assert len(record.read_text().split()) == len(charts.CHARTS)
+        if workers == 1 or available_cores() < 2 or start_method() != "fork":
+            assert pids == {os.getpid()}
+        else:
+            assert os.getpid() not in pids
+
+
+def test_a_process_limit_bounds_pools_given_no_count():
+    from simulator.inputs.errors import RunConfigError
+    from simulator.run.backends import (
+        LocalBackend,
+        available_cores,
+        default_processes,
+        process_limit,
+    )
+
+    assert default_processes() == available_cores() == LocalBackend().workers
+    with process_limit(1):
+        assert default_processes() == 1 and LocalBackend().workers == 1
+        assert LocalBackend(2).workers == min(2, available_cores())  # a count given wins
+        with process_limit(None):  # an inner block without a limit lifts it
+            assert default_processes() == available_cores()
+        assert default_processes() == 1
+    assert default_processes() == available_cores()
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(RunConfigError, match="whole number"), process_limit(bad):
+            pass
 
 
 def test_chinese_charts_have_every_glyph(run, tmp_path):

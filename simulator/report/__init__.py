@@ -42,12 +42,15 @@ def charts_folder(lang: str) -> str:
 
 
 def build_report(folder: str | Path, *, lang: str = "en",
-                 progress: Callable[[int], None] | None = None) -> Path:
+                 progress: Callable[[int], None] | None = None,
+                 workers: int | None = None) -> Path:
     """(Re)build a run folder's charts and HTML report from its saved files; no simulation.
 
-    ``progress(1)`` is called as each chart is drawn. Returns the report's path. Raises ``ReportError`` if ``folder`` is not a complete
-    run folder, ``lang`` is unknown, or Chinese is asked for without a CJK font — in
-    which case nothing in the folder is changed.
+    ``progress(1)`` is called as each chart is drawn; ``workers``: processes that draw
+    them (default: as :func:`~simulator.report.charts.draw_all`). Returns the report's
+    path. Raises ``ReportError`` if ``folder`` is not a complete run folder, ``lang`` is
+    unknown, or Chinese is asked for without a CJK font — in which case nothing in the
+    folder is changed.
     """
     if lang not in LANGS:
         raise ReportError(f"unknown language '{lang}'; available: {', '.join(LANGS)}")
@@ -57,6 +60,7 @@ def build_report(folder: str | Path, *, lang: str = "en",
     # The run folder was checked by RunData.load; its charts folder is ours to replace.
     replace_folder(folder / charts_folder(lang),
                    lambda tmp: drawn.extend(charts.draw_charts(run, tmp, lang=lang,
+                                                                  workers=workers,
                                                                   progress=progress)),
                    kind=None, force=True)
     return write_text_atomically(folder / report_file(lang), render_report(run, drawn, lang=lang))

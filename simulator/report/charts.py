@@ -485,17 +485,18 @@ def draw_all(jobs: Sequence[Callable[[], ChartFile]], *, lang: str = "en",
     """Run chart jobs — each draws and saves one chart and returns its ChartFile — in order.
 
     Runs and studies with more than one chart draw them through here. With two or more
-    jobs, they run on ``workers`` processes (default: the cores available) when this
-    process can fork cheaply (one thread, Linux), started in the order given; the files
-    are the same either way. ``progress(1)`` is called as each job finishes. Raises
+    jobs, they run on ``workers`` processes (default: the cores available, or fewer in a
+    :func:`~simulator.run.backends.process_limit` block — a command's ``--workers``) when
+    this process can fork cheaply (one thread, Linux), started in the order given; the
+    files are the same either way. ``progress(1)`` is called as each job finishes. Raises
     ``ReportError`` for ``lang="zh"`` without a CJK font, before any job starts.
     """
     global _JOBS
-    from simulator.run.backends import available_cores, start_method
+    from simulator.run.backends import default_processes, start_method
 
     with chart_style(lang):  # fail here (a missing CJK font), not in a worker
         pass
-    workers = min(available_cores() if workers is None else workers, len(jobs))
+    workers = min(default_processes() if workers is None else workers, len(jobs))
     if workers < 2 or start_method() != "fork":
         out = []
         for job in jobs:

@@ -18,6 +18,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from simulator.inputs.errors import RunConfigError
 
@@ -28,7 +30,9 @@ __all__ = [
     "as_finished",
     "available_cores",
     "close_pool",
+    "default_processes",
     "make_backend",
+    "process_limit",
     "start_method",
     "stop_children",
     "worker_setup",
@@ -41,6 +45,35 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+_PROCESS_LIMIT: ContextVar[int | None] = ContextVar("landsim_process_limit", default=None)
+
+
+def default_processes() -> int:
+    """Processes a local pool uses when it is given no count: the limit of the innermost
+    :func:`process_limit`, else the cores available (never more than those)."""
+    limit = _PROCESS_LIMIT.get()
+    cores = available_cores()
+    return cores if limit is None else min(limit, cores)
+
+
+@contextmanager
+def process_limit(workers: int | None) -> Iterator[None]:
+    """Within the block, local pools given no count — chart drawing, ``LocalBackend()`` —
+    use at most ``workers`` processes (None: the cores available). This is what a
+    command's ``--workers`` sets for everything the command does, charts included.
+
+    Raises ``RunConfigError`` if ``workers`` is not a whole number ≥ 1.
+    """
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
+    token = _PROCESS_LIMIT.set(workers)
+    try:
+        yield
+    finally:
+        _PROCESS_LIMIT.reset(token)
 
 
 def worker_setup() -> None:
@@ -195,7 +228,7 @@ class LocalBackend(Backend):
 
     def __init__(self, workers: int | None = None):
         cores = available_cores()
-        self.workers = cores if workers is None else workers
+        self.workers = default_processes() if workers is None else workers
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise RunConfigError(f"workers must be a whole number ≥ 1 (got {self.workers!r})")
         self.workers = min(self.workers, cores)  # more processes than cores only add overhead
