@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
 import textwrap
 from pathlib import Path
@@ -84,3 +85,42 @@ def carried_km2(scenario) -> "np.ndarray":
     if layout.actual is not None:
         carried += layout.actual.sum(axis=0)
     return carried
+
+
+@pytest.fixture(scope="session")
+def made_once(tmp_path_factory, worker_id):
+    """``made_once(name, make)``: a folder that ``make(folder)`` fills once per test session,
+    shared by every xdist worker (they take turns through a file lock).
+
+    For outputs that several modules only read: with xdist, a module's tests may run on
+    both workers, and a module-scoped fixture is then made once on each.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the folder every worker's base temp is in
+    shared = root / "made-once"
+    shared.mkdir(exist_ok=True)
+
+    def get(name: str, make) -> Path:
+        folder = shared / name
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (shared / f"{name}.done").exists():
+                make(folder)
+                (shared / f"{name}.done").touch()
+        return folder
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def bilingual_baseline(made_once) -> Path:
+    """A run folder of the baseline (300 replications, with its levers) with English and
+    Chinese reports. Read it; never write into it."""
+    import simulator.cli as cli
+
+    def make(folder: Path) -> None:
+        assert cli.main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "300", "-q",
+                         "--lang", "en,zh", "--out", str(folder)]) == 0
+
+    return made_once("bilingual-baseline", make)

@@ -67,7 +67,7 @@ def test_run_writes_every_output(tiny, tmp_path, capsys):
 
 def test_resolved_scenario_loads_back_to_the_same_scenario(tiny, tmp_path):
     out = tmp_path / "out"
-    run("run", tiny, "-n", 10, "--out", out, "-q")
+    run("run", tiny, "-n", 10, "--out", out, "-q", "--no-report")
     resolved = load_scenario(out / "scenario.resolved.yaml")
     original = load_scenario(tiny)
     assert resolved.digest() == original.digest()
@@ -78,8 +78,8 @@ def test_resolved_scenario_loads_back_to_the_same_scenario(tiny, tmp_path):
 
 def test_same_seed_same_files(tiny, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    run("run", tiny, "-n", 200, "--seed", 8, "--out", a, "-q")
-    run("run", tiny, "-n", 200, "--seed", 8, "--out", b, "-q")
+    run("run", tiny, "-n", 200, "--seed", 8, "--out", a, "-q", "--no-report")
+    run("run", tiny, "-n", 200, "--seed", 8, "--out", b, "-q", "--no-report")
     for name in ("summary.json", "annual.csv", "targets.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -99,14 +99,14 @@ def test_bad_scenario_exits_2_and_leaves_existing_output_alone(write_yaml, tmp_p
 
 def test_failure_mid_run_leaves_existing_output_alone(tiny, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    run("run", tiny, "-n", 20, "--out", out, "-q")
+    run("run", tiny, "-n", 20, "--out", out, "-q", "--no-report")
     before = (out / "summary.json").read_bytes()
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("simulator.run.output._write_json", broken)
-    assert run("run", tiny, "-n", 30, "--out", out) == 1
+    assert run("run", tiny, "-n", 30, "--out", out, "--no-report") == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: disk on fire" in err and "--debug" in err
     assert (out / "summary.json").read_bytes() == before
@@ -115,9 +115,9 @@ def test_failure_mid_run_leaves_existing_output_alone(tiny, tmp_path, monkeypatc
 
 def test_a_successful_run_replaces_the_previous_folder(tiny, tmp_path):
     out = tmp_path / "out"
-    assert run("run", tiny, "-n", 10, "--out", out, "-q") == 0
+    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--no-report") == 0
     (out / "stale.txt").write_text("old")
-    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--seed", 3) == 0
+    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--seed", 3, "--no-report") == 0
     assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
     assert json.loads((out / "run.json").read_text())["seed"] == 3
 
@@ -144,7 +144,7 @@ def test_bad_arguments_exit_2(tiny, args, message, capsys):
 
 def test_random_seed_is_printed_and_recorded(tiny, tmp_path, capsys):
     out = tmp_path / "o"
-    run("run", tiny, "-n", 5, "--seed", "random", "--out", out)
+    run("run", tiny, "-n", 5, "--seed", "random", "--out", out, "--no-report")
     seed = json.loads((out / "summary.json").read_text())["seed"]
     assert f"seed {seed}" in capsys.readouterr().out
 
@@ -182,7 +182,8 @@ def test_console_script_and_module_entry_point(tiny, tmp_path):
         proc = subprocess.run([sys.executable, *cmd, "--version"], capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stdout.startswith("landsim ")
     # default output folder is outputs/<name> under the working directory
-    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(tiny), "-n", "5", "-q"],
+    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(tiny), "-n", "5", "-q",
+                           "--no-report"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "outputs" / "tiny" / "summary.json").exists()
@@ -194,7 +195,7 @@ def test_console_script_and_module_entry_point(tiny, tmp_path):
 def test_trace_replays_a_replication_of_a_run(tmp_path, capsys):
     path = ROOT / "scenarios" / "longgang-2025.yaml"
     out = tmp_path / "run"
-    assert run("run", path, "-n", 1200, "--seed", 5, "--out", out, "-q") == 0
+    assert run("run", path, "-n", 1200, "--seed", 5, "--out", out, "-q", "--no-report") == 0
     csv = tmp_path / "trace.csv"
     assert run("trace", path, "--replication", 1100, "--seed", 5, "--out", csv) == 0
     assert "replication 1100 of seed 5" in capsys.readouterr().out

@@ -105,12 +105,9 @@ def visible_text(page: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", body))
 
 
-@pytest.fixture(scope="module")
-def chinese(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zh") / "run"
-    assert run("run", ROOT / "scenarios" / "baseline.yaml", "-n", 300, "-q", "--lang", "en,zh",
-               "--out", out) == 0
-    return out
+@pytest.fixture
+def chinese(bilingual_baseline):
+    return bilingual_baseline
 
 
 def test_the_chinese_report_has_no_untranslated_words(chinese):

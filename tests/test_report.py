@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,14 +15,17 @@ from simulator.report import RunData, build_report, compare_runs
 from simulator.report.style import ReportError
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("runs")
-    for name in ("baseline", "renewal-downturn", "consolidation-push"):
-        levers = [] if name == "baseline" else ["--no-levers"]  # the baseline's are tested
-        assert cli.main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "-n", "1000",
-                         "--out", str(base / name), "-q", *levers]) == 0
-    return base
+@pytest.fixture(scope="session")
+def runs(made_once):
+    """Three shipped scenarios' run folders with English reports, made once for every worker:
+    tests read them, and copy one before changing it."""
+    def make(base):
+        for name in ("baseline", "renewal-downturn", "consolidation-push"):
+            levers = [] if name == "baseline" else ["--no-levers"]  # the baseline's are tested
+            assert cli.main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "-n", "1000",
+                             "--out", str(base / name), "-q", *levers]) == 0
+
+    return made_once("report-runs", make)
 
 
 def test_run_writes_a_self_contained_report(runs):
@@ -45,8 +49,9 @@ def test_run_writes_a_self_contained_report(runs):
     assert json.loads((folder / "run.json").read_text())["scenario_sha256"] in html
 
 
-def test_report_rebuilds_from_saved_files_without_simulating(runs, monkeypatch):
-    folder = runs / "consolidation-push"
+def test_report_rebuilds_from_saved_files_without_simulating(runs, monkeypatch, tmp_path):
+    folder = tmp_path / "consolidation-push"
+    shutil.copytree(runs / "consolidation-push", folder)
     before = (folder / "report.html").read_text(encoding="utf-8")
     monkeypatch.setattr("simulator.run.montecarlo.simulate", lambda *a, **k: 1 / 0)
     (folder / "report.html").unlink()
@@ -79,13 +84,14 @@ def _images(html: str) -> list[str]:
             for i in re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', html)]
 
 
-def test_chinese_report(runs):
-    path = build_report(runs / "baseline", lang="zh")
+def test_chinese_report(runs, tmp_path):
+    shutil.copytree(runs / "baseline", tmp_path / "baseline")
+    path = build_report(tmp_path / "baseline", lang="zh")
     assert path.name == "report.zh.html"
     html = path.read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in html
     assert "到2025年底累计释放不少于32平方公里的概率为" in html
-    assert "Noto Sans CJK SC" in html and (runs / "baseline" / "charts-zh" / "fan.svg").exists()
+    assert "Noto Sans CJK SC" in html and (tmp_path / "baseline" / "charts-zh" / "fan.svg").exists()
     assert "<h1>深圳市20个先进制造业园区工业用地释放（2022—2035年）</h1>" in html  # title_zh
     english = (runs / "baseline" / "report.html").read_text(encoding="utf-8")
     assert "<h1>Shenzhen 20 advanced-manufacturing parks" in english
@@ -180,9 +186,10 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     assert "未实现（实际）" in zh and "当前进展" in zh
 
 
-def test_the_levers_section_matches_levers_json(runs):
+def test_the_levers_section_matches_levers_json(runs, tmp_path):
     """What would change the odds: one row per declared lever, numbers as in levers.json."""
-    folder = runs / "baseline"
+    folder = tmp_path / "baseline"
+    shutil.copytree(runs / "baseline", folder)  # the Chinese report is written into it
     levers = json.loads((folder / "levers.json").read_text())
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "What would change the odds" in html and levers["target"] == "binding-2025"

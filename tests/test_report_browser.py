@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -15,7 +16,6 @@ from PIL import Image, ImageStat
 
 import simulator.cli as cli
 from simulator.report.formatting import pct
-from simulator.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -51,24 +51,25 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser") / "baseline"
-    assert cli.main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "2000",
-                     "--out", str(folder), "-q"]) == 0
-    build_report(folder, lang="zh")
-    return folder
+@pytest.fixture
+def run_folder(bilingual_baseline):
+    return bilingual_baseline
 
 
 def open_page(driver, path):
+    """(URLs the page requested, requests that failed): only the page's own — a browser
+    just started may still be loading its new-tab page's chrome:// resources."""
     driver.get_log("performance")  # drop earlier entries
-    driver.get(path.resolve().as_uri())
+    uri = path.resolve().as_uri()
+    driver.get(uri)
     assert driver.execute_script("return document.readyState") == "complete"
     events = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
-    requested = [e["params"]["request"]["url"] for e in events
-                 if e["method"] == "Network.requestWillBeSent"]
-    failed = [e["params"] for e in events if e["method"] == "Network.loadingFailed"]
-    return requested, failed
+    sent = [e["params"] for e in events if e["method"] == "Network.requestWillBeSent"
+            and e["params"].get("documentURL") == uri]
+    ours = {p["requestId"] for p in sent}
+    failed = [e["params"] for e in events if e["method"] == "Network.loadingFailed"
+              and e["params"]["requestId"] in ours]
+    return [p["request"]["url"] for p in sent], failed
 
 
 def test_english_report_loads_offline_and_every_image_decodes(browser, run_folder, tmp_path):
@@ -131,15 +132,28 @@ def test_chinese_report_renders_cjk_glyphs(browser, run_folder):
     assert images == [True] * 7  # six, and the levers' tornado
 
 
-@pytest.fixture(scope="module")
-def study_folders(tmp_path_factory):
-    """A discovery (on a synthetic finished sweep) and a solve, each with en and zh reports."""
+@pytest.fixture(scope="session")
+def study_folders(made_once):
+    """Every kind of study, each with en and zh reports: made once for all workers (the
+    parametrised tests below may run on either)."""
+    base = made_once("browser-studies", make_studies)
+    return {"discover": (base / "discover", "discover.json", "density"),
+            "solve": (base / "solve", "solve.json", "value"),
+            "calibrate": (base / "calibrate", "summary.json", "ess"),
+            "backtest": (base / "backtest", "backtest.json", "skill"),
+            "sweep": (base / "sweep-two", None, "batch-3.probability"),
+            "sensitivity": (base / "sens", None, "binding-2025 km²")}
+
+
+def make_studies(base: Path) -> None:
+    """A discovery (on a synthetic finished sweep), a solve, a calibration, a backtest, a
+    sweep and a sensitivity analysis in ``base``."""
     import numpy as np
     import pandas as pd
 
     from simulator.study.discover import discover_sweep
 
-    base = tmp_path_factory.mktemp("studies")
+    base.mkdir(parents=True)
     rng = np.random.default_rng(2)
     x = pd.DataFrame(rng.random((300, 3)), columns=["x1", "x2", "x3"])
     sweep = base / "sweep"
@@ -178,12 +192,6 @@ parameters:
                      "pathways.consolidation.annual_cap=2:6", "--method", "oat", "-n", "200",
                      "--workers", "1", "--lang", "en,zh", "--out", str(base / "sens"),
                      "-q"]) == 0
-    return {"discover": (base / "discover", "discover.json", "density"),
-            "solve": (base / "solve", "solve.json", "value"),
-            "calibrate": (base / "calibrate", "summary.json", "ess"),
-            "backtest": (base / "backtest", "backtest.json", "skill"),
-            "sweep": (base / "sweep-two", None, "batch-3.probability"),
-            "sensitivity": (base / "sens", None, "binding-2025 km²")}
 
 
 def headline_number(folder, data_file, key) -> float:
