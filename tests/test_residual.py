@@ -88,6 +88,28 @@ def test_closed_form_lognormal_equals_the_generic_inversion():
         np.testing.assert_allclose(dist.residual(U, e), generic, rtol=1e-7, atol=1e-9)
 
 
+def test_lognormal_far_past_its_tail_has_a_finite_remainder():
+    """A pipeline project 12× its median old with σ = 0.05 is 47 σ into the tail: S(e) is
+    e^-1108, below what a double holds. The remainder must still be finite (an endless
+    stage is booked as dropped by one engine and as late by the other). It must still
+    invert the tail exactly, ln S(e + R) − ln S(e) = ln u (in logs, which hold it), and
+    be near the tail's closed form: given Z > z_e, Z − z_e is exponential with rate z_e as
+    z_e → ∞ (Mills' ratio), so R ≈ e·(exp(σ·(−ln u)/z_e) − 1), to a relative
+    O((1 − ln u)/z_e²)."""
+    from scipy.special import log_ndtr
+
+    spec = SPEC.validate_python({"dist": "lognormal", "median": 0.5, "sigma": 0.05})
+    u = np.array([0.9, 0.5, 0.1, 1e-6])
+    got = spec.residual(u, 6.0)
+    assert np.all(np.isfinite(got)) and np.all(got > 0)
+    z_e = math.log(6.0 / 0.5) / 0.05
+    z = np.log((6.0 + got) / 0.5) / 0.05
+    assert log_ndtr(-z) - log_ndtr(-z_e) == pytest.approx(np.log(u), abs=1e-6)
+    tail = 6.0 * np.expm1(0.05 * -np.log(u) / z_e)
+    assert np.all(np.abs(got / tail - 1) <= (1 - np.log(u)) / z_e**2)
+    assert spec.residual(np.array([1.0]), 6.0)[0] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_fixed_and_empirical():
     fixed = SPEC.validate_python(2.0)
     np.testing.assert_allclose(fixed.residual(U[:3], 0.5), 1.5)

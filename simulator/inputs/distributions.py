@@ -436,7 +436,7 @@ class Lognormal(_Base):
 
     @staticmethod
     def _residual_of(u, elapsed, median, sigma):
-        from scipy.special import log_ndtr, ndtri
+        from scipy.special import log_ndtr, ndtri, ndtri_exp
 
         u = np.asarray(u, dtype=float)
         e = np.broadcast_to(np.asarray(elapsed, dtype=float), u.shape)
@@ -444,8 +444,12 @@ class Lognormal(_Base):
         s = np.where(sigma > 0, sigma, 1.0)  # σ = 0 is a fixed duration: handled below
         with np.errstate(divide="ignore"):
             z_e = (np.log(e) - np.log(median)) / s  # -inf for e = 0
-        # S(x) = Φ(−z): solve Φ(−z) = u · Φ(−z_e) in logs, so tiny tails keep their digits
-        z = -ndtri(np.exp(np.log(u) + log_ndtr(-z_e)))
+        # S(x) = Φ(−z): solve Φ(−z) = u · Φ(−z_e) in logs, so tiny tails keep their digits.
+        # Below log S = −700 exp() would underflow to 0 and ndtri(0) is −inf (an endless
+        # stage, which the two engines would book differently): invert the log there.
+        y = np.log(u) + log_ndtr(-z_e)
+        with np.errstate(under="ignore"):
+            z = np.where(y > -700.0, -ndtri(np.exp(y)), -ndtri_exp(np.minimum(y, 0.0)))
         return np.where(sigma > 0, np.maximum(median * np.exp(s * z) - e, 0.0),
                         np.maximum(median - e, 0.0))
 
