@@ -80,15 +80,28 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     # everyone: iterate to the fixed point. Each pass is exact up to the first time its
     # assumed replacement starts are wrong, and that time moves later every pass, so the
     # starts settle on the causal schedule the SimPy engine produces.
+    # Owners' stages are independent of each other (caps act later, in _book), and a
+    # replacement goes through its own pathway's stages: a pass need only redo the owners
+    # whose replacements' starts moved — after the second pass, usually just those with a
+    # queue (the buffered programme: 10 owner passes instead of 16, the same times).
     shadows = np.flatnonzero(layout.replaces >= 0)
     start = draws.start.copy()
     start[:, shadows] = np.inf
+    homes = layout.pathway[shadows]
+    redo = None if any(layout.scenario.pathways[layout.pathways[h]].route is not None
+                       for h in set(homes.tolist())) else set(homes.tolist())
+    done = drop_at = None
     for _ in range(shadows.size + 2):
-        done, drop_at = _run_stages(layout, draws, start, track=True)
+        done, drop_at = _run_stages(layout, draws, start, track=True,
+                                    owners=None if done is None else redo,
+                                    previous=None if done is None else (done, drop_at))
         new = _replacement_starts(layout, draws, drop_at, shadows)
-        if np.array_equal(new, start[:, shadows]):
+        moved = (new != start[:, shadows]).any(axis=0)
+        if not moved.any():
             break
         start[:, shadows] = new
+        if redo is not None:
+            redo = set(homes[moved].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
         raise RuntimeError("replacement schedule did not settle")
     return _book(layout, draws, done, start, shadows)
@@ -126,13 +139,22 @@ def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
     return starts
 
 
-def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool):
+def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
+                owners: set[int] | None = None, previous=None):
     """Completion times (R, N) of every project (inf if dropped or absent) and, if
-    ``track``, the times at which projects dropped out of a stage (inf otherwise)."""
+    ``track``, the times at which projects dropped out of a stage (inf otherwise).
+
+    With ``owners`` and ``previous`` (done, drop_at of an earlier pass), only those owners'
+    stages are run again; every other owner's projects keep their previous times.
+    """
     R, N = draws.size.shape
     P = len(layout.pathways)
     factor = draws.global_factor[:, None] * draws.pathway_factor  # (R, P), as g * pf in DES
-    drop_at = np.full((R, N), np.inf) if track else None
+    if previous is None:
+        owners = None
+        drop_at = np.full((R, N), np.inf) if track else None
+    else:
+        drop_at = previous[1].copy()
 
     # ---- routed pathways: wait for the route year (already in draws.start), find a route
     t_all = start.copy()
@@ -150,15 +172,22 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool)
         t_all[:, lo:hi] = t1
 
     # ---- each owner's stages, for its own projects and those routed into it
-    done = np.full((R, N), np.inf)  # completion of the last stage; inf if dropped
+    # completion of the last stage; inf if dropped
+    done = np.full((R, N), np.inf) if previous is None else previous[0].copy()
     for owner in range(P):
         stages = layout.stages[owner]
-        if not stages:
+        if not stages or (owners is not None and owner not in owners):
             continue
         blocks = _blocks(layout, owner)
         if not blocks:
             continue  # statused: nothing of its own left and nothing routed into it
         member = [draws.owner[:, b.lo : b.hi] == owner if b.routed else None for b in blocks]
+        if previous is not None and drop_at is not None:
+            for b, m in zip(blocks, member, strict=True):  # this owner's records, redone
+                if m is None:
+                    drop_at[:, b.lo : b.hi] = np.inf
+                else:
+                    np.putmask(drop_at[:, b.lo : b.hi], m, np.inf)
         ts = [
             np.where(m, t_all[:, b.lo : b.hi], np.inf) if b.routed else t_all[:, b.lo : b.hi]
             for b, m in zip(blocks, member, strict=True)
@@ -312,10 +341,10 @@ def _drop(t: np.ndarray, u: np.ndarray, dropout: float, extra, record=None) -> N
     """
     if np.any(dropout > 0) or not np.isscalar(extra):
         out = u < np.minimum(1.0, dropout + extra)
+        # putmask, not t[out] = …: no index arrays, 1.5–3× quicker on these (rows × n) arrays
         if record is not None:
-            hit = out & np.isfinite(t)
-            record[hit] = t[hit]
-        t[out] = np.inf
+            np.putmask(record, out & np.isfinite(t), t)
+        np.putmask(t, out, np.inf)
 
 
 def _stable_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
