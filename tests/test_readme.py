@@ -14,7 +14,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -29,17 +31,41 @@ BLOCKS = [(m.group(1), m.group(2), README[: m.start()].count("\n") + 1)
           for m in re.finditer(r"```(\w*)\n(.*?)```", README, re.S)]
 
 
+WARM = Path(__file__).with_name("warm_landsim.py")
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
+    """A scratch folder with the shipped scenarios, whose `.venv/bin/landsim` runs each
+    command in a child of a warm landsim process (tests/warm_landsim.py: the same
+    `cli.main`, without 1.5–2 s of imports a command) and `.venv/bin/python` is ours."""
     work = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "scenarios", work / "scenarios")
     bin_ = work / ".venv" / "bin"
     bin_.mkdir(parents=True)
-    (bin_ / "landsim").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m simulator "$@"\n')
-    (bin_ / "landsim").chmod(0o755)
-    (bin_ / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    (bin_ / "python").chmod(0o755)
-    return work
+    where = Path(tempfile.mkdtemp(prefix="landsim-warm-"))  # a short path: sockets need one
+    sock = where / "s"
+    log = open(work / "warm-landsim.log", "w")  # noqa: SIM115 — closed at teardown
+    server = subprocess.Popen([sys.executable, str(WARM), "serve", str(sock)],
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                              env={**os.environ, "MPLBACKEND": "Agg"})
+    try:
+        deadline = time.monotonic() + 120
+        while not sock.exists():
+            assert server.poll() is None, (work / "warm-landsim.log").read_text()
+            assert time.monotonic() < deadline, "the warm landsim did not start"
+            time.sleep(0.05)
+        (bin_ / "landsim").write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -S "{WARM}" client "{sock}" "$@"\n')
+        (bin_ / "landsim").chmod(0o755)
+        (bin_ / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (bin_ / "python").chmod(0o755)
+        yield work
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(where, ignore_errors=True)
 
 
 def shrink(command: str) -> str:
