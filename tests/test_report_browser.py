@@ -167,11 +167,11 @@ def make_studies(base: Path) -> None:
     discover_sweep(sweep, "t", base / "discover", langs=("en", "zh"))
     assert cli.main(["solve", str(ROOT / "scenarios" / "buffered-programme.yaml"), "--target",
                      "plan-2035", "--probability", "0.5", "--lever", "programme=1:1.5", "-n",
-                     "300", "--workers", "1", "--lang", "en,zh", "--out", str(base / "solve"),
+                     "300", "--lang", "en,zh", "--out", str(base / "solve"),
                      "-q"]) == 0
     history = ROOT / "scenarios" / "history"
     assert cli.main(["calibrate", str(history / "city-2019-2021.yaml"), "-n", "3000",
-                     "--workers", "1", "--lang", "en,zh", "--out", str(base / "calibrate"),
+                     "--lang", "en,zh", "--out", str(base / "calibrate"),
                      "-q"]) == 0
     assert cli.main(["backtest", str(history / "cases.yaml"), "-n", "300", "--lang", "en,zh",
                      "--out", str(base / "backtest")]) == 0
@@ -186,11 +186,11 @@ parameters:
   - {{path: pathways.consolidation.annual_cap, levels: [3, 8]}}
   - {{path: correlation.pathway_factor_sigma, levels: [0.1, 0.4]}}
 """)
-    assert cli.main(["sweep", str(base / "two.yaml"), "--workers", "1", "--lang", "en,zh",
+    assert cli.main(["sweep", str(base / "two.yaml"), "--lang", "en,zh",
                      "--out", str(base / "sweep-two"), "-q"]) == 0
     assert cli.main(["sensitivity", str(ROOT / "scenarios" / "baseline.yaml"), "--params",
                      "pathways.consolidation.annual_cap=2:6", "--method", "oat", "-n", "200",
-                     "--workers", "1", "--lang", "en,zh", "--out", str(base / "sens"),
+                     "--lang", "en,zh", "--out", str(base / "sens"),
                      "-q"]) == 0
 
 
