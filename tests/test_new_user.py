@@ -28,7 +28,7 @@ def test_a_set_run_gets_its_own_folder_and_says_what_changed(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     baseline = ROOT / "scenarios" / "baseline.yaml"
     assert run("run", baseline, "-n", 50, "-q", "--no-report") == 0
-    assert run("run", baseline, "-n", 50, "-q", "--set",
+    assert run("run", baseline, "-n", 50, "-q", "--no-levers", "--set",
                "pathways.consolidation.annual_cap=5") == 0
     folders = sorted(p.name for p in (tmp_path / "outputs").iterdir())
     assert folders[0] == "baseline" and re.fullmatch(r"baseline-set-[0-9a-f]{8}", folders[1])
