@@ -134,49 +134,45 @@ def test_chinese_report_renders_cjk_glyphs(browser, run_folder):
 
 @pytest.fixture(scope="session")
 def study_folders(made_once):
-    """Every kind of study, each with en and zh reports: made once for all workers (the
-    parametrised tests below may run on either)."""
-    base = made_once("browser-studies", make_studies)
-    return {"discover": (base / "discover", "discover.json", "density"),
-            "solve": (base / "solve", "solve.json", "value"),
-            "calibrate": (base / "calibrate", "summary.json", "ess"),
-            "backtest": (base / "backtest", "backtest.json", "skill"),
-            "sweep": (base / "sweep-two", None, "batch-3.probability"),
-            "sensitivity": (base / "sens", None, "binding-2025 km²")}
+    """``study_folders(kind)``: (folder, JSON file, headline key) of a study of that kind
+    with en and zh reports. Each is made once for both workers, on its own, so that the
+    parametrised tests below, spread over the workers, make theirs side by side."""
+    def folder_of(kind: str):
+        out = made_once(f"browser-{kind}", STUDIES[kind])
+        return {"discover": (out, "discover.json", "density"),
+                "solve": (out, "solve.json", "value"),
+                "calibrate": (out, "summary.json", "ess"),
+                "backtest": (out, "backtest.json", "skill"),
+                "sweep": (out, None, "batch-3.probability"),
+                "sensitivity": (out, None, "binding-2025 km²")}[kind]
+
+    return folder_of
 
 
-def make_studies(base: Path) -> None:
-    """A discovery (on a synthetic finished sweep), a solve, a calibration, a backtest, a
-    sweep and a sensitivity analysis in ``base``."""
+def make_discovery(out: Path) -> None:
+    """A discovery on a synthetic finished sweep."""
     import numpy as np
     import pandas as pd
 
     from simulator.study.discover import discover_sweep
 
-    base.mkdir(parents=True)
+    sweep = out.with_name(out.name + "-sweep")
+    sweep.mkdir()
     rng = np.random.default_rng(2)
     x = pd.DataFrame(rng.random((300, 3)), columns=["x1", "x2", "x3"])
-    sweep = base / "sweep"
-    sweep.mkdir()
     fail = (x.x1 < 0.4) & (x.x2 > 0.6)
     x.assign(**{"t.probability": np.where(fail, 0.2, 0.8)}).to_csv(sweep / "points.csv",
                                                                     index=False)
     (sweep / "sweep.json").write_text(json.dumps({"parameters": ["x1", "x2", "x3"],
                                                   "base_scenario": "synthetic", "seed": 0,
                                                   "replications_per_point": 100}))
-    discover_sweep(sweep, "t", base / "discover", langs=("en", "zh"))
-    assert cli.main(["solve", str(ROOT / "scenarios" / "buffered-programme.yaml"), "--target",
-                     "plan-2035", "--probability", "0.5", "--lever", "programme=1:1.5", "-n",
-                     "300", "--lang", "en,zh", "--out", str(base / "solve"),
-                     "-q"]) == 0
-    history = ROOT / "scenarios" / "history"
-    assert cli.main(["calibrate", str(history / "city-2019-2021.yaml"), "-n", "3000",
-                     "--lang", "en,zh", "--out", str(base / "calibrate"),
-                     "-q"]) == 0
-    assert cli.main(["backtest", str(history / "cases.yaml"), "-n", "300", "--lang", "en,zh",
-                     "--out", str(base / "backtest")]) == 0
-    # a sweep and a sensitivity analysis: their headline numbers are in their tables
-    (base / "two.yaml").write_text(f"""\
+    discover_sweep(sweep, "t", out, langs=("en", "zh"))
+
+
+def make_sweep(out: Path) -> None:
+    """A two-by-two sweep (its headline number is in its table)."""
+    spec = out.with_name(out.name + ".yaml")
+    spec.write_text(f"""\
 name: two
 base: {ROOT / "scenarios" / "baseline.yaml"}
 replications: 200
@@ -186,12 +182,34 @@ parameters:
   - {{path: pathways.consolidation.annual_cap, levels: [3, 8]}}
   - {{path: correlation.pathway_factor_sigma, levels: [0.1, 0.4]}}
 """)
-    assert cli.main(["sweep", str(base / "two.yaml"), "--lang", "en,zh",
-                     "--out", str(base / "sweep-two"), "-q"]) == 0
-    assert cli.main(["sensitivity", str(ROOT / "scenarios" / "baseline.yaml"), "--params",
-                     "pathways.consolidation.annual_cap=2:6", "--method", "oat", "-n", "200",
-                     "--lang", "en,zh", "--out", str(base / "sens"),
-                     "-q"]) == 0
+    landsim("sweep", spec, "--lang", "en,zh", "--out", out, "-q")
+
+
+HISTORY = ROOT / "scenarios" / "history"
+
+
+def landsim(*args) -> None:
+    assert cli.main([str(a) for a in args]) == 0, args
+
+
+STUDIES = {
+    "discover": make_discovery,
+    "solve": lambda out: landsim(
+        "solve", ROOT / "scenarios" / "buffered-programme.yaml", "--target", "plan-2035",
+        "--probability", "0.5", "--lever", "programme=1:1.5", "-n", 300, "--lang", "en,zh",
+        "--out", out, "-q"),
+    "calibrate": lambda out: landsim(
+        "calibrate", HISTORY / "city-2019-2021.yaml", "-n", 3000, "--lang", "en,zh", "--out",
+        out, "-q"),
+    "backtest": lambda out: landsim(
+        "backtest", HISTORY / "cases.yaml", "-n", 300, "--lang", "en,zh", "--out", out),
+    "sweep": make_sweep,
+    "sensitivity": lambda out: landsim(
+        "sensitivity", ROOT / "scenarios" / "baseline.yaml", "--params",
+        "pathways.consolidation.annual_cap=2:6", "--method", "oat", "-n", 200, "--lang",
+        "en,zh", "--out", out, "-q"),
+}
+"""How each kind of study the browser tests open is made, into the folder given."""
 
 
 def headline_number(folder, data_file, key) -> float:
@@ -210,7 +228,7 @@ def headline_number(folder, data_file, key) -> float:
                                    "sensitivity"])
 def test_study_reports_load_offline_decode_and_state_the_json_number(browser, study_folders,
                                                                      study):
-    folder, data_file, key = study_folders[study]
+    folder, data_file, key = study_folders(study)
     for name in ("report.html", "report.zh.html"):
         requested, failed = open_page(browser, folder / name)
         assert failed == [] and all(u.startswith(("file:", "data:")) for u in requested)
