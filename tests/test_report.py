@@ -15,17 +15,27 @@ from simulator.report import RunData, build_report, compare_runs
 from simulator.report.style import ReportError
 
 
-@pytest.fixture(scope="session")
-def runs(made_once):
-    """Three shipped scenarios' run folders with English reports, made once for every worker:
-    tests read them, and copy one before changing it."""
-    def make(base):
-        for name in ("baseline", "renewal-downturn", "consolidation-push"):
+class _Runs:
+    """``runs / name``: the run folder of a shipped scenario (1,000 replications, English
+    report), made the first time any worker asks for it and shared by both — each on its
+    own, so the two workers can make two of them side by side. Tests read them, and copy
+    one before changing it."""
+
+    def __init__(self, made_once):
+        self.made_once = made_once
+
+    def __truediv__(self, name: str):
+        def make(out):
             levers = [] if name == "baseline" else ["--no-levers"]  # the baseline's are tested
             assert cli.main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "-n", "1000",
-                             "--out", str(base / name), "-q", *levers]) == 0
+                             "--out", str(out), "-q", *levers]) == 0
 
-    return made_once("report-runs", make)
+        return self.made_once(f"report-run-{name}", make)
+
+
+@pytest.fixture(scope="session")
+def runs(made_once):
+    return _Runs(made_once)
 
 
 def test_run_writes_a_self_contained_report(runs):
