@@ -224,6 +224,27 @@ def test_a_process_limit_bounds_pools_given_no_count():
             pass
 
 
+def test_simulate_with_all_cores_keeps_to_a_process_limit(monkeypatch):
+    from simulator import simulate
+    from simulator.run import montecarlo
+    from simulator.run.backends import LocalBackend, available_cores, process_limit
+
+    sizes = []
+
+    class Recording(LocalBackend):
+        def __init__(self, workers=None):
+            super().__init__(workers)
+            sizes.append(self.workers)
+
+    monkeypatch.setattr(montecarlo, "LocalBackend", Recording)
+    tiny = scenario(NEGOTIATION)
+    with process_limit(1):
+        limited = simulate(tiny, replications=40_000, workers=None)
+    simulate(tiny, replications=40_000, workers=None)
+    assert sizes == [1, min(2, available_cores())]  # a pool only without the limit
+    assert limited.target_odds().equals(simulate(tiny, replications=40_000).target_odds())
+
+
 def test_chinese_charts_have_every_glyph(run, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"

@@ -50,9 +50,18 @@ def available_cores() -> int:
 _PROCESS_LIMIT: ContextVar[int | None] = ContextVar("landsim_process_limit", default=None)
 
 
+def _whole_workers(workers) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
+    return workers
+
+
 def default_processes() -> int:
-    """Processes a local pool uses when it is given no count: the limit of the innermost
-    :func:`process_limit`, else the cores available (never more than those)."""
+    """Processes a local pool uses when it is given no count.
+
+    The limit of the innermost :func:`process_limit`, else the cores available (never more
+    than those).
+    """
     limit = _PROCESS_LIMIT.get()
     cores = available_cores()
     return cores if limit is None else min(limit, cores)
@@ -60,16 +69,15 @@ def default_processes() -> int:
 
 @contextmanager
 def process_limit(workers: int | None) -> Iterator[None]:
-    """Within the block, local pools given no count — chart drawing, ``LocalBackend()`` —
-    use at most ``workers`` processes (None: the cores available). This is what a
-    command's ``--workers`` sets for everything the command does, charts included.
+    """Bound the local pools given no count within the block to ``workers`` processes.
+
+    Chart drawing, ``LocalBackend()`` and ``simulate(workers=None)`` ask for their count
+    here; None leaves them at the cores available. This is what a command's ``--workers``
+    sets for everything the command does, charts included.
 
     Raises ``RunConfigError`` if ``workers`` is not a whole number ≥ 1.
     """
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
-    token = _PROCESS_LIMIT.set(workers)
+    token = _PROCESS_LIMIT.set(None if workers is None else _whole_workers(workers))
     try:
         yield
     finally:
@@ -228,9 +236,7 @@ class LocalBackend(Backend):
 
     def __init__(self, workers: int | None = None):
         cores = available_cores()
-        self.workers = default_processes() if workers is None else workers
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
-            raise RunConfigError(f"workers must be a whole number ≥ 1 (got {self.workers!r})")
+        self.workers = default_processes() if workers is None else _whole_workers(workers)
         self.workers = min(self.workers, cores)  # more processes than cores only add overhead
         self.name = f"local:{self.workers}"
         self.pool: ProcessPoolExecutor | None = None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simulator.run.backends import Backend, LocalBackend, available_cores
+from simulator.run.backends import Backend, LocalBackend, default_processes
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
@@ -86,8 +86,9 @@ def simulate(
 
     The answer depends only on (scenario, seed, replications) — not on ``engine``,
     ``workers``, ``backend`` or ``keep_replications``. ``seed=None`` draws a fresh seed
-    (stored in the result). ``workers``: processes to use (``None``: all cores; capped at
-    the cores available); small runs stay in this process. ``backend`` (e.g. a
+    (stored in the result). ``workers``: processes to use (``None``: all cores, or the
+    limit of a :func:`~simulator.run.backends.process_limit` block; capped at the cores
+    available); small runs stay in this process. ``backend`` (e.g. a
     :class:`~simulator.run.backends.DaskBackend`, not yet entered) runs the chunks instead.
 
     Summaries are streamed (:class:`~simulator.run.tally.Tally`): memory does not grow with
@@ -119,7 +120,7 @@ def simulate(
     if precision is not None and not 0 < precision < 0.5:
         raise RunConfigError(f"precision must be between 0 and 0.5 (got {precision})")
     engine = resolve_engine(engine)
-    workers = available_cores() if workers is None else workers
+    workers = default_processes() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
 
