@@ -88,15 +88,18 @@ def carried_km2(scenario) -> "np.ndarray":
 
 
 @pytest.fixture(scope="session")
-def made_once(tmp_path_factory, worker_id):
+def made_once(tmp_path_factory):
     """``made_once(name, make)``: a folder that ``make(folder)`` fills once per test session,
-    shared by every xdist worker (they take turns through a file lock).
+    shared by every xdist worker. Each name has a file lock of its own: a worker that asks
+    for a name being made waits for it, and two names can be made side by side.
 
     For outputs that several modules only read: with xdist, a module's tests may run on
     both workers, and a module-scoped fixture is then made once on each.
     """
+    import os
+
     root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the folder every worker's base temp is in
     shared = root / "made-once"
     shared.mkdir(exist_ok=True)
