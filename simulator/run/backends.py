@@ -35,6 +35,7 @@ __all__ = [
     "process_limit",
     "start_method",
     "stop_children",
+    "whole_workers",
     "worker_setup",
 ]
 
@@ -50,7 +51,8 @@ def available_cores() -> int:
 _PROCESS_LIMIT: ContextVar[int | None] = ContextVar("landsim_process_limit", default=None)
 
 
-def _whole_workers(workers) -> int:
+def whole_workers(workers) -> int:
+    """``workers`` if it is a whole number ≥ 1. Raises ``RunConfigError`` otherwise."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
     return workers
@@ -77,7 +79,7 @@ def process_limit(workers: int | None) -> Iterator[None]:
 
     Raises ``RunConfigError`` if ``workers`` is not a whole number ≥ 1.
     """
-    token = _PROCESS_LIMIT.set(None if workers is None else _whole_workers(workers))
+    token = _PROCESS_LIMIT.set(None if workers is None else whole_workers(workers))
     try:
         yield
     finally:
@@ -236,7 +238,7 @@ class LocalBackend(Backend):
 
     def __init__(self, workers: int | None = None):
         cores = available_cores()
-        self.workers = default_processes() if workers is None else _whole_workers(workers)
+        self.workers = default_processes() if workers is None else whole_workers(workers)
         self.workers = min(self.workers, cores)  # more processes than cores only add overhead
         self.name = f"local:{self.workers}"
         self.pool: ProcessPoolExecutor | None = None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simulator.run.backends import Backend, LocalBackend, default_processes
+from simulator.run.backends import Backend, LocalBackend, default_processes, whole_workers
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
@@ -120,9 +120,7 @@ def simulate(
     if precision is not None and not 0 < precision < 0.5:
         raise RunConfigError(f"precision must be between 0 and 0.5 (got {precision})")
     engine = resolve_engine(engine)
-    workers = default_processes() if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise RunConfigError(f"workers must be a whole number ≥ 1 (got {workers!r})")
+    workers = default_processes() if workers is None else whole_workers(workers)
 
     layout = build_layout(scenario)
     sizes = chunk_sizes(replications)

@@ -249,8 +249,8 @@ class Tally:
     @staticmethod
     def _kept(hist: bh.Histogram | None) -> bh.Histogram:
         if hist is None:
-            raise RunConfigError("this run was summarised with annual_quantiles=False: it has "
-                             "target odds and means, not quantiles of annual release")
+            raise RunConfigError("this run was summarised with annual_quantiles=False: it "
+                                 "has target odds and means, not quantiles of annual release")
         return hist
 
     def achieved_quantiles(self, qs) -> np.ndarray:

@@ -88,13 +88,14 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     start = draws.start.copy()
     start[:, shadows] = np.inf
     homes = layout.pathway[shadows]
-    redo = None if any(layout.scenario.pathways[layout.pathways[h]].route is not None
-                       for h in set(homes.tolist())) else set(homes.tolist())
-    done = drop_at = None
+    redo = set(homes.tolist())
+    if any(layout.scenario.pathways[layout.pathways[h]].route is not None for h in redo):
+        redo = None  # a routed pathway's replacements: redo every owner, every pass
+    previous = None
     for _ in range(shadows.size + 2):
-        done, drop_at = _run_stages(layout, draws, start, track=True,
-                                    owners=None if done is None else redo,
-                                    previous=None if done is None else (done, drop_at))
+        done, drop_at = _run_stages(layout, draws, start, track=True, owners=redo,
+                                    previous=previous)
+        previous = (done, drop_at)
         new = _replacement_starts(layout, draws, drop_at, shadows)
         moved = (new != start[:, shadows]).any(axis=0)
         if not moved.any():
@@ -144,8 +145,9 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
     """Completion times (R, N) of every project (inf if dropped or absent) and, if
     ``track``, the times at which projects dropped out of a stage (inf otherwise).
 
-    With ``owners`` and ``previous`` (done, drop_at of an earlier pass), only those owners'
-    stages are run again; every other owner's projects keep their previous times.
+    With ``previous`` (done, drop_at of an earlier pass), only the stages of ``owners``
+    (None: all) are run again; every other owner's projects keep their previous times.
+    Without it every owner is run.
     """
     R, N = draws.size.shape
     P = len(layout.pathways)
