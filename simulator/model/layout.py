@@ -16,13 +16,13 @@ already released in it.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simulator.inputs.scenario import Scenario
+from simulator.model.programme import lifecycle_years, split_projects
 from simulator.model.status import StatusPlan, status_plan
 from simulator.model.uncertain import UncertainParam, uncertain_params
 
@@ -155,39 +155,6 @@ class Layout:
         if route is None:
             return []
         return [(self.pathways.index(name), w) for name, w in route.to.items()]
-
-
-def split_projects(plan: dict[int, float], count: int) -> dict[int, int]:
-    """Projects per planned year: one each, the rest to whichever year's projects are largest.
-
-    Ties go to the earlier year. Raises ``ValueError`` if ``count`` < number of years.
-    """
-    if count < len(plan):
-        raise ValueError(f"{count} projects cannot cover {len(plan)} planned years")
-    counts = {year: 1 for year in plan}
-    heap = [(-area, year) for year, area in plan.items()]
-    heapq.heapify(heap)
-    for _ in range(count - len(plan)):
-        _, year = heapq.heappop(heap)
-        counts[year] += 1
-        heapq.heappush(heap, (-plan[year] / counts[year], year))
-    return counts
-
-
-def lifecycle_years(p) -> float:
-    """Years from a project's start to its nominal release Y + 0.5.
-
-    By default the sum of the stages' nominal durations (medians unless ``nominal`` is
-    given). With ``schedule: {quantile: q}``, the sum of the stages' q-quantiles: the
-    exact q-quantile of the lifecycle when the stages' durations move together
-    (comonotone — as the shared delay factors make them), and a buffer at least as large
-    as the independent-stages quantile for the usual q ≥ 0.5 with similar stages. It is
-    the rule a planner can check stage by stage; for one stage it is exact.
-    """
-    q = p.schedule.quantile if p.schedule is not None else None
-    if q is None:
-        return float(sum(s.duration.nominal_value() for s in p.stages))
-    return float(sum(s.duration.quantile(q) for s in p.stages))
 
 
 def _replaces(mapping: dict[int, int], n: int) -> np.ndarray | None:

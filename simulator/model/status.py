@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 from simulator.inputs.scenario import Scenario
+from simulator.model.programme import lifecycle_years, split_projects
 
 __all__ = ["PathwayAccount", "StatusPlan", "status_plan"]
 
@@ -69,8 +70,6 @@ class StatusPlan:
 def _lifecycle(scenario: Scenario, name: str) -> float:
     """Years from start to nominal release, as the layout schedules them (buffer included);
     for a routed pathway, the route delay and the weighted mean of its targets'."""
-    from simulator.model.layout import lifecycle_years
-
     p = scenario.pathways[name]
     if p.route is None:
         return lifecycle_years(p)
@@ -80,8 +79,6 @@ def _lifecycle(scenario: Scenario, name: str) -> float:
 
 def status_plan(scenario: Scenario) -> StatusPlan:
     """Split each pathway's plan into released, pipeline and not yet started (see module)."""
-    from simulator.model.layout import split_projects
-
     status = scenario.status
     accounts = []
     for name, p in scenario.pathways.items():

@@ -75,6 +75,12 @@ def status_summary(scenario: Scenario) -> dict:
     return out
 
 
+def _binding(ceiling) -> dict:
+    """What keeps an impossible target's ceiling below it, by kind (pathway names)."""
+    return {"caps": list(ceiling.binding_caps), "capacity": list(ceiling.binding_capacity),
+            "schedule": list(ceiling.binding_schedule), "plan_km2": round(ceiling.plan_km2, 6)}
+
+
 class RawDataNotKept(ValueError):
     """Raised when per-replication arrays are asked of a run that did not keep them."""
 
@@ -192,6 +198,7 @@ class SimulationResult:
         start = self.scenario.horizon.start
         observed = observed_targets(self.scenario)
         q = tally.achieved_quantiles([0.1, 0.5, 0.9])
+        ceilings = self.ceilings
         for i, t in enumerate(self.scenario.targets):
             hits = int(tally.hits[i])
             lo, hi = wilson_interval(hits, n)
@@ -213,9 +220,19 @@ class SimulationResult:
                     "p90_km2": float(q[i, 2]),
                     "mean_shortfall_km2": float(tally.shortfall_sum[i] / n),
                     "observed": bool(observed[i]),
+                    "ceiling_km2": ceilings[i].ceiling_km2,
+                    "impossible": ceilings[i].impossible and not observed[i],
                 }
             )
         return pd.DataFrame(rows).set_index("target")
+
+    @cached_property
+    def ceilings(self) -> list:
+        """Each target's :class:`~simulator.model.ceiling.Ceiling`: the most km² the scenario
+        can release in its window in the best case (computed without simulating)."""
+        from simulator.model.ceiling import target_ceilings
+
+        return target_ceilings(self.scenario)
 
     def cumulative_mean(self) -> np.ndarray:
         """(Y,) mean cumulative km² over all pathways through the end of each year."""
@@ -334,8 +351,11 @@ class SimulationResult:
                 "mean_km2": float(row["mean_km2"]),
                 "mean_shortfall_km2": float(row["mean_shortfall_km2"]),
                 "observed": bool(row["observed"]),
+                "ceiling_km2": round(float(row["ceiling_km2"]), 6),
+                "impossible": bool(row["impossible"]),
+                **({"binding": _binding(c)} if row["impossible"] else {}),
             }
-            for name, row in odds.iterrows()
+            for (name, row), c in zip(odds.iterrows(), self.ceilings, strict=True)
         ]
         annual = self.annual_summary()
         cumulative = {
