@@ -789,8 +789,8 @@ def format_table(result) -> str:
     odds = result.target_odds()
     lines = [
         "",
-        f"{'target':<16} {'years':<11} {'km²':>6} {'P(meet)':>8}  {'95% interval':<17} "
-        f"{'mean km²':>9} {'shortfall':>9}",
+        f"{'target':<16} {'years':<11} {'km²':>6} {'ceiling':>7} {'P(meet)':>8}  "
+        f"{'95% interval':<17} {'mean km²':>9} {'shortfall':>9}",
     ]
     for name, row in odds.iterrows():
         years = f"{row['from']}–{row['by']}"
@@ -799,20 +799,34 @@ def format_table(result) -> str:
         shown = pct(row["probability"])
         if row["observed"]:  # history: no probability about it
             shown, interval = ("met" if row["probability"] >= 1 else "missed"), "(observed)"
+        elif row["impossible"]:  # no replication can meet it: the sentence below says why
+            interval = "(impossible)"
         lines.append(
-            f"{name:<16} {years:<11} {row['km2']:>6.1f} {shown:>8}  "
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {row['ceiling_km2']:>7.1f} {shown:>8}  "
             f"{interval:<17} {num(row['mean_km2'], 1):>9} {num(row['mean_shortfall_km2'], 2):>9}"
             f"{scope}"
         )
     joint = result.joint()
     lo, hi = joint["ci95"]
     lines.append(
-        f"{'all targets':<16} {'':<11} {'':>6} {pct(joint['probability']):>8}  "
+        f"{'all targets':<16} {'':<11} {'':>6} {'':>7} {pct(joint['probability']):>8}  "
         f"{pct_range(lo, hi)}"
     )
+    lines += ceiling_lines(result.summary()["targets"])
     if result.scenario.status is not None:
         lines[1:1] = status_lines(result.scenario)
     return "\n".join(lines)
+
+
+def ceiling_lines(targets: list[dict]) -> list[str]:
+    """The printed note on targets that no replication can meet (summary.json's targets)."""
+    from simulator.report.ceiling_text import impossible_sentences
+
+    said = impossible_sentences({"targets": targets})
+    if not said:
+        return []
+    return ["", "ceiling: the most km² the scenario can release in a target's window in the "
+                "best case (no drop-out, shortest durations)", *said]
 
 
 def status_lines(scenario) -> list[str]:
@@ -853,7 +867,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"ok  {path}: {scenario.name} · {len(scenario.pathways)} pathways · {n} projects · "
             f"{scenario.planned_km2:.1f} km² planned · {len(scenario.targets)} targets"
         )
+        for line in _validate_ceilings(scenario):
+            print(f"    {line}")
     return 2 if failed else 0
+
+
+def _validate_ceilings(scenario) -> list[str]:
+    """Each target's ceiling, and a sentence for those no replication can meet (a finding,
+    not an error: validate still exits 0)."""
+    from simulator.model.ceiling import target_ceilings
+    from simulator.report.ceiling_text import ceiling_sentence
+    from simulator.run.results import observed_targets
+
+    observed = observed_targets(scenario)
+    out = []
+    for c, seen in zip(target_ceilings(scenario), observed, strict=True):
+        if seen:
+            continue
+        out.append(f"{c.target}: ceiling {c.ceiling_km2:.1f} km² in {c.first}–{c.last} "
+                   f"(target {c.km2:g})")
+        if c.impossible:
+            binding = {"caps": list(c.binding_caps), "capacity": list(c.binding_capacity),
+                       "schedule": list(c.binding_schedule), "plan_km2": c.plan_km2}
+            out.append("  " + ceiling_sentence(c.target, c.first, c.last, c.km2,
+                                               c.ceiling_km2, binding))
+    return out
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

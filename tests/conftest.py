@@ -79,8 +79,11 @@ def carried_km2(scenario) -> "np.ndarray":
     from simulator.model.layout import build_layout
 
     layout = build_layout(scenario)
+    pool = (np.zeros(layout.n_projects, dtype=bool) if layout.managed is None
+            else layout.managed >= 0)  # what an office may start is not carried until it does
     carried = np.array([
-        layout.group_area[np.unique(layout.group[layout.projects_of(p)])].sum()
+        layout.group_area[np.unique(layout.group[layout.projects_of(p)[
+            ~pool[layout.projects_of(p)]]])].sum()
         for p in range(len(layout.pathways))])
     if layout.actual is not None:
         carried += layout.actual.sum(axis=0)

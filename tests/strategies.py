@@ -83,6 +83,10 @@ def scenarios(draw):
         }
         for i in range(draw(st.integers(0, 2)))
     ]
+    for name in names:  # a programme office of the pathway's own, now and then
+        if draw(st.integers(0, 4)) == 0:
+            pathways[name]["management"] = draw(managements())
+    office = draw(managements()) if draw(st.booleans()) else None
     status = draw(statuses(years, pathways)) if draw(st.booleans()) else None
     total = sum(sum(p["plan"].values()) for p in pathways.values())
     uncertain = draw(uncertains(pathways, events)) if draw(st.booleans()) else {}
@@ -96,6 +100,18 @@ def scenarios(draw):
         "correlation": {"pathway_factor_sigma": draw(st.sampled_from([0.0, 0.4])),
                         "global_factor_sigma": draw(st.sampled_from([0.0, 0.3]))},
         "events": events,
+        **({"management": office} if office is not None else {}),
+    }
+
+
+@st.composite
+def managements(draw) -> dict:
+    """A programme office: reviews, a pool (sometimes empty), a lead and a trigger."""
+    return {
+        "review": draw(st.sampled_from([0.5, 1.0, 2.0])),
+        "pool_km2": draw(st.sampled_from([0.0, 0.5, 2.0, 5.0])),
+        "lead": draw(st.sampled_from([0.0, 0.5, {"dist": "exponential", "mean": 0.5}])),
+        "trigger": draw(st.sampled_from([0.0, 0.3])),
     }
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Event",
     "Horizon",
     "Lever",
+    "Management",
     "Replacement",
     "Schedule",
     "MAX_EVENTS",
@@ -161,6 +162,28 @@ class Replacement(_Model):
     )
 
 
+class Management(_Model):
+    """A programme office that reviews the programme and tops it up from a pool of sites.
+
+    At each review (every ``review`` years from the horizon start, or the status date) it
+    computes each managed pathway's expected shortfall against its plan — planned km²
+    minus what is released and what the projects under way will deliver in expectation
+    (area × the chance of surviving their remaining stages) — and, when that exceeds
+    ``trigger``, starts projects of the pathway's mean size covering it, from the pool,
+    each after ``lead`` years (docs/model.md, "Programme management").
+    """
+
+    review: float = Field(1.0, gt=0, le=MAX_HORIZON_YEARS,
+                          description="Years between reviews (1: at the start of each year).")
+    pool_km2: float = Field(0.0, ge=0, le=MAX_NUMBER,
+                            description="Candidate area the office can still start, km² "
+                                        "(0: none, the same as no management).")
+    lead: DistributionSpec = Field(Fixed(value=0.0),
+                                   description="Years from a decision to the project's start.")
+    trigger: float = Field(0.0, ge=0, le=MAX_NUMBER,
+                           description="Top up only when the expected shortfall exceeds this, km².")
+
+
 class Schedule(_Model):
     """When projects start: early enough to reach Y + 0.5 with probability ``quantile``."""
 
@@ -195,6 +218,9 @@ class Pathway(_Model):
                     "(default: the scenario's programme).",
     )
     schedule: Schedule | None = Field(None, description="Start projects with a time buffer.")
+    management: Management | None = Field(
+        None, description="This pathway's own programme office and pool (overrides the "
+                          "scenario's management).")
 
     @property
     def planned_km2(self) -> float:
@@ -256,6 +282,9 @@ class Scenario(_Model):
                              description="Over-programming of every pathway (default 1).")
     levers: list[Lever] = Field(default_factory=list, max_length=MAX_LEVERS,
                                 description="Policy levers the report explores.")
+    management: Management | None = Field(
+        None, description="A programme office that tops up every pathway with stages from one "
+                          "shared pool (a pathway's own management block overrides it).")
     status: Status | None = Field(
         None, description="Where things stand at a status date: actuals and projects in progress."
     )
@@ -451,6 +480,10 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             if p.schedule is not None:
                 out.append((here + ("schedule",), "a routed pathway is scheduled by its route; "
                             "declare schedule on the target pathways"))
+            if p.management is not None:
+                out.append((here + ("management",), "a routed pathway has no stages of its own "
+                            "to start projects in; declare management on the target pathways "
+                            "(or scenario-wide, where it applies to pathways with stages)"))
             weights = p.route.to
             for target in weights:
                 if target not in s.pathways:
@@ -470,6 +503,9 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
             out += _check_duration(here + ("route", "delay"), p.route.delay)
         if p.replacement is not None:
             out += _check_duration(here + ("replacement", "delay"), p.replacement.delay,
+                                   allow_zero=True)
+        if p.management is not None:
+            out += _check_duration(here + ("management", "lead"), p.management.lead,
                                    allow_zero=True)
         stage_names: set[str] = set()
         for k, stage in enumerate(p.stages):
@@ -492,9 +528,13 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         math.ceil(p.projects.count * (p.programme or s.programme))
         * (1 + (p.replacement.max if p.replacement is not None else 0))
         for p in s.pathways.values())
+    for p in s.pathways.values():  # a programme office's pool: one column a possible project
+        office = p.management or (s.management if p.route is None else None)
+        if office is not None and p.planned_km2 > 0:
+            columns += math.floor(office.pool_km2 / (p.planned_km2 / p.projects.count) + 1e-6)
     if columns > MAX_PROJECTS and total_projects <= MAX_PROJECTS:
-        out.append(((), f"{columns:,} projects in all once programme and replacements are "
-                        f"counted; at most {MAX_PROJECTS:,} allowed"))
+        out.append(((), f"{columns:,} projects in all once programme, replacements and "
+                        f"management pools are counted; at most {MAX_PROJECTS:,} allowed"))
     if total_projects > MAX_PROJECTS:
         out.append(((), f"{total_projects} projects in all; at most {MAX_PROJECTS:,} allowed"))
 
@@ -506,6 +546,8 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         for j, name in enumerate(e.pathways):
             if name not in s.pathways:
                 unknown_pathway(("events", i, "pathways", j), name)
+    if s.management is not None:
+        out += _check_duration(("management", "lead"), s.management.lead, allow_zero=True)
     out += check_status(s)
     if s.uncertain or s.observed is not None:
         data = s.model_dump(mode="python", by_alias=True)

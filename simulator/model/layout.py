@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.inputs.scenario import Scenario
+from simulator.model.management import Office, offices
 from simulator.model.programme import lifecycle_years, split_projects
 from simulator.model.status import StatusPlan, status_plan
 from simulator.model.uncertain import UncertainParam, uncertain_params
@@ -80,6 +81,9 @@ class Layout:
     actual: np.ndarray | None = None  # (Y, P) km² released before as_of (facts)
     # uncertain parameters (default: none), drawn per replication by the sampler
     uncertain: tuple[UncertainParam, ...] = ()
+    # programme offices (default: none): columns an office may start, by office index
+    offices: tuple[Office, ...] = ()
+    managed: np.ndarray | None = None  # (N,) office of a pool column; -1 for the others
 
     @property
     def as_of(self) -> float | None:
@@ -88,10 +92,20 @@ class Layout:
 
     @property
     def originals(self) -> np.ndarray:
-        """(N,) bool: columns that are projects of the plan or pipeline (not replacements)."""
-        if self.replaces is None:
-            return np.ones(self.n_projects, dtype=bool)
-        return self.replaces < 0
+        """(N,) bool: columns that are projects of the plan or pipeline (not replacements,
+        nor projects a programme office may start)."""
+        out = np.ones(self.n_projects, dtype=bool)
+        if self.replaces is not None:
+            out &= self.replaces < 0
+        if self.managed is not None:
+            out &= self.managed < 0
+        return out
+
+    def pool_columns(self, p: int) -> np.ndarray:
+        """Columns a programme office may start in pathway ``p``, in the order it starts them."""
+        if self.managed is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self.managed >= 0) & (self.pathway == p))
 
     @property
     def start_floor(self) -> float:
@@ -180,6 +194,8 @@ def build_layout(scenario: Scenario) -> Layout:
 
     plan = status_plan(scenario)
     status = scenario.status
+    office_of = {m.pathway: (k, m) for k, o in enumerate(offices(scenario)) for m in o.pathways}
+    managed: list[int] = []
     pathway, planned, group, area, group_area = [], [], [], [], []
     first_stage, elapsed, in_pipeline = [], [], []
     replaces_map: dict[int, int] = {}
@@ -230,6 +246,20 @@ def build_layout(scenario: Scenario) -> Layout:
                     in_pipeline.append(False)
                     replaces_map[len(pathway) - 1] = j
                 previous = made
+        if i in office_of:
+            # the pool's projects, after the pathway's others: started by the office only
+            k, m = office_of[i]
+            managed += [-1] * (len(pathway) - len(managed)) + [k] * m.slots
+            g = len(group_area)
+            group_area.append(m.mean_km2 * m.slots)
+            n = m.slots
+            pathway += [i] * n
+            planned += [scenario.horizon.end] * n
+            group += [g] * n
+            area += [m.mean_km2] * n
+            first_stage += [0] * n
+            elapsed += [0.0] * n
+            in_pipeline += [False] * n
 
     actual = None
     if status is not None:
@@ -270,4 +300,7 @@ def build_layout(scenario: Scenario) -> Layout:
         in_pipeline=np.array(in_pipeline, dtype=bool) if status is not None else None,
         actual=actual,
         uncertain=uncertain_params(scenario),
+        offices=offices(scenario) if office_of else (),
+        managed=(np.array(managed + [-1] * (len(pathway) - len(managed)), dtype=np.int64)
+                 if office_of else None),
     )

@@ -50,6 +50,7 @@ class Draws:
     event_start: np.ndarray  # (R, E, Y) event e starts at the start of horizon year y
     replace_delay: np.ndarray | None = None  # (R, N) years from a drop-out to its replacement
     budget: np.ndarray | None = None  # (R, P) km² of replacements each pathway may start
+    lead: np.ndarray | None = None  # (R, N) years from an office's decision to a pool start
     # uncertain parameters (None when the scenario has none of that kind)
     params: np.ndarray | None = None  # (R, K) each replication's uncertain values
     stage_dropout: np.ndarray | None = None  # (R, P, S) dropout of each owner's stage
@@ -170,10 +171,19 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     if layout.replaces is not None:
         for p, name in enumerate(layout.pathways):
             every = layout.projects_of(p)
-            shadows = every[~layout.originals[every]]
+            shadows = every[layout.replaces[every] >= 0]
             if shadows.size:
                 _replacements(layout, scn.pathways[name], name, shadows, rng, sizes, yields,
                               owner, start, replace_delay, duration, dropout_u, p, R, scale)
+
+    lead = None
+    if layout.managed is not None:
+        lead = np.zeros((R, N))
+        for p, name in enumerate(layout.pathways):
+            pool = layout.pool_columns(p)
+            if pool.size:
+                _pool_projects(layout, scn.pathways[name], name, pool, rng, sizes, yields,
+                               owner, start, lead, duration, dropout_u, p, R, scale)
 
     corr = scn.correlation
     global_sigma = scale.value("global_sigma", default=corr.global_factor_sigma)
@@ -212,6 +222,7 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
             "event_dropout", [ev.dropout_add for ev in layout.events], by="event"),
         event_lasts=scale.per_item("event_lasts", [ev.lasts for ev in layout.events], by="event"),
         replace_delay=replace_delay,
+        lead=lead,
         budget=scale.per_item("budget", _budgets(layout)),
         params=theta,
         stage_dropout=scale.per_stage("dropout", S, lambda stage: stage.dropout),
@@ -245,6 +256,27 @@ def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
             stage.duration, rng(f"replacement-duration:{name}:{stage.name}"), (R, n),
             "duration", p, k)
         dropout_u[:, k, shadows] = rng(f"replacement-dropout:{name}:{stage.name}").random((R, n))
+
+
+def _pool_projects(layout, spec, name, cols, rng, sizes, yields, owner, start, lead, duration,
+                   dropout_u, p, R, scale) -> None:
+    """Inputs of the projects a programme office may start in a pathway, each kind from a
+    stream of its own (so a pool leaves every other draw unchanged): the pathway's mean
+    size, fresh yields, leads, stage durations and drop-out uniforms. Their start is left
+    at +inf: the engine sets it when the office decides."""
+    office = next(o for o in layout.offices if any(m.pathway == p for m in o.pathways))
+    n = cols.size
+    sizes[:, cols] = layout.area[cols]
+    yields[:, cols] = np.clip(scale.draw(
+        spec.yield_, rng(f"management-yield:{name}"), (R, n), "yield", p), 0, 1)
+    owner[:, cols] = p
+    start[:, cols] = np.inf
+    lead[:, cols] = office.spec.lead.sample(rng(f"management-lead:{name}"), (R, n))
+    for k, stage in enumerate(spec.stages):
+        duration[:, k, cols] = scale.draw(
+            stage.duration, rng(f"management-duration:{name}:{stage.name}"), (R, n),
+            "duration", p, k)
+        dropout_u[:, k, cols] = rng(f"management-dropout:{name}:{stage.name}").random((R, n))
 
 
 def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u, scale, p) -> None:

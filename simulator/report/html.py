@@ -7,6 +7,7 @@ from html import escape
 
 from simulator.report.formatting import num, pct, pct_range
 from simulator.inputs.keypath import parse_path
+from simulator.report.ceiling_text import impossible_sentences
 from simulator.report.charts import ChartFile, odds_text
 from simulator.report.i18n import (
     as_of_text,
@@ -112,7 +113,7 @@ def _changes(run: RunData) -> str:
 def _targets_table(run: RunData, lang: str) -> str:
     head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
         ("col.target", ""), ("col.years", ""), ("col.km2", ' class="num"'),
-        ("col.pathways", ""), ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
+        ("col.ceiling", ' class="num"'), ("col.pathways", ""), ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
         ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')])
     rows = []
     for x in run.targets:
@@ -122,6 +123,7 @@ def _targets_table(run: RunData, lang: str) -> str:
         rows.append(
             f'<tr data-target="{escape(x["name"])}"><td>{escape(label)}</td>'
             f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
+            f'<td class="num">{_ceiling_cell(x)}</td>'
             f"<td>{escape(scope)}</td>"
             + (f'<td class="num" colspan="2">{escape(odds_text(x, lang))}</td>'
                if x.get("observed") else
@@ -132,12 +134,30 @@ def _targets_table(run: RunData, lang: str) -> str:
         )
     joint = run.summary["joint"]
     rows.append(
-        f"<tr><td><em>{escape(t('all_targets', lang))}</em></td><td></td><td></td><td></td>"
+        f"<tr><td><em>{escape(t('all_targets', lang))}</em></td><td></td><td></td><td></td><td></td>"
         f'<td class="num">{pct(joint["probability"])}</td>'
         f'<td class="num">{pct_range(*joint["ci95"])}</td><td></td><td></td></tr>'
     )
     body = "".join(rows)
-    return f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    table = f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return table + _impossible_note(run, lang)
+
+
+def _ceiling_cell(target: dict) -> str:
+    """A target's ceiling (km²), or a dash for a run folder written before ceilings."""
+    ceiling = target.get("ceiling_km2")
+    return "–" if ceiling is None else f"{ceiling:.1f}"
+
+
+def _impossible_note(run: RunData, lang: str) -> str:
+    """What the ceiling column means, and a sentence for each target no replication can meet."""
+    if not any("ceiling_km2" in x for x in run.targets):
+        return ""
+    labels = {name: label_of_pathway(run.scenario, name, lang) for name in run.scenario.pathways}
+    said = impossible_sentences(run.summary, lang, labels)
+    items = "".join(f"<li>{escape(s)}</li>" for s in said)
+    listing = f'<ul id="impossible" class="impossible">{items}</ul>' if said else ""
+    return f'<p class="note">{escape(t("ceiling.note", lang))}</p>{listing}'
 
 
 def _levers_section(run: RunData, lang: str) -> str:

@@ -88,6 +88,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.target": ("Target", "目标"),
     "col.years": ("Years", "年份"),
     "col.km2": ("km²", "平方公里"),
+    "col.ceiling": ("Ceiling (km²)", "上限（平方公里）"),
+    "ceiling.impossible": ("Impossible by construction", "按模型结构不可能实现"),
+    "ceiling.note": ("Ceiling: the most km² the scenario can release in the target's window "
+                     "in the best case — no drop-out, shortest durations, caps and capacities "
+                     "as given — computed before simulating.",
+                     "上限：在最理想情况下（无流失、最短工期、年度上限与容量按设定）情景在目标年份内最多"
+                     "可释放的面积，于模拟前计算。"),
     "col.pathways": ("Pathways", "路径"),
     "col.probability": ("Probability", "概率"),
     "col.ci95": ("95% interval", "95% 区间"),

@@ -23,6 +23,7 @@ from simpy.events import NORMAL
 
 from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
+from simulator.model.management import projects_to_start, review_times, survival_after
 from simulator.model.sampling import Draws, event_effect
 
 __all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
@@ -32,6 +33,10 @@ BUDGET = NORMAL + 1
 instant, before its queue dispatch (so an accepted replacement queues at that instant)."""
 DISPATCH = NORMAL + 2
 """Event priority of queue dispatch: after every other event of the same instant."""
+REVIEW = NORMAL + 3
+"""Event priority of a programme office's review: after everything else of its instant, so
+that it sees every stage end, drop-out and completion at that instant (as the fast engine's
+``≤ t`` does)."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,12 @@ class LogEntry:
 
 
 class _Dispatch(simpy.Event):
-    def __init__(self, env: simpy.Environment, callback, priority: int = DISPATCH):
+    def __init__(self, env: simpy.Environment, callback, priority: int = DISPATCH,
+                 delay: float = 0.0):
         super().__init__(env)
         self.callbacks.append(callback)
         self._ok, self._value = True, None
-        env.schedule(self, priority=priority)
+        env.schedule(self, priority=priority, delay=delay)
 
 
 class StageResource(simpy.PriorityResource):
@@ -95,7 +101,8 @@ class LandReleaseModel:
         self.layout, self.d, self.log = layout, _as_python(draws), log
         # A whole-year clock start keeps `now + (t - now)` exact (Sterbenz), so start times
         # and year boundaries are the same floats another engine computes directly.
-        start = math.floor(min(self.d.start, default=float(layout.years[0])))
+        start = math.floor(min((x for x in self.d.start if math.isfinite(x)),
+                               default=float(layout.years[0])))
         start = min(start, int(layout.years[0]))
         self.env = simpy.Environment(initial_time=float(start))
         P, Y = len(layout.pathways), len(layout.years)
@@ -126,6 +133,14 @@ class LandReleaseModel:
                     self.successor[j] = c
         self.budget_used = [0.0] * P
         self.budget_queue: dict[int, list[int]] = {}
+        # what a programme office sees at a review, by project
+        N = layout.n_projects
+        self.passed = [0] * N  # stages passed
+        self.gone = [False] * N  # dropped out
+        self.finished = [False] * N  # through its last stage
+        self.under_way = layout.originals.tolist()  # originals; others once started/decided
+        self.replacement = ([False] * N if layout.replaces is None
+                            else (layout.replaces >= 0).tolist())
 
     # ------------------------------------------------------------------ running
     def run(self) -> LandReleaseModel:
@@ -136,6 +151,12 @@ class LandReleaseModel:
                 self.env.process(self._project(j))
         for p in self.pending:
             self.env.process(self._ledger(p))
+        first = self.layout.as_of if self.layout.as_of is not None else float(self.layout.years[0])
+        for office in self.layout.offices:
+            state = {"pool": office.pool_km2, "used": {m.pathway: 0 for m in office.pathways}}
+            for t in review_times(office, first, int(self.layout.years[-1])):
+                _Dispatch(self.env, lambda _e, o=office, s=state, t=t: self._review(o, s, t),
+                          REVIEW, t - self.env.now)
         self.env.run()
         for pool, queue in self.pending.items():
             for _t, _j, home, km2 in queue:
@@ -161,7 +182,10 @@ class LandReleaseModel:
         owner = d.owner[j]
         size = d.size[j]
         yield env.timeout((d.start[j] if start is None else start) - env.now)
-        self._record(j, "", "start" if start is None else "replacement")
+        self._record(j, "", "start" if start is None else
+                     ("replacement" if self.replacement[j] else "managed"))
+        if self.replacement[j]:
+            self.under_way[j] = True  # a replacement counts once it has started
 
         if owner != home:  # routed: identify a route, then join the owner's stages
             mult, extra = event_effect(layout, d.event_start, home, env.now,
@@ -179,6 +203,7 @@ class LandReleaseModel:
         if layout.in_pipeline is not None and layout.in_pipeline[j]:
             # the status at as_of: where this project stands (a trace shows it)
             self._record(j, layout.stages[owner][first_stage].name, "in-progress", km2=size)
+            self.passed[j] = first_stage
         for k, stage in enumerate(layout.stages[owner]):
             if k < first_stage:
                 continue  # behind it at the status date
@@ -198,8 +223,10 @@ class LandReleaseModel:
             if d.dropout_u[k][j] < min(1.0, dropout + extra):
                 self._drop(j, home, size, stage.name)
                 return
+            self.passed[j] = k + 1
             self._record(j, stage.name, "end")
 
+        self.finished[j] = True
         released = size * d.yield_[j]
         self.yield_loss[home] += size - released
         if owner in self.pending:
@@ -209,6 +236,7 @@ class LandReleaseModel:
             self._book(j, home, released, env.now)
 
     def _drop(self, j: int, home: int, size: float, stage: str) -> None:
+        self.gone[j] = True
         self._record(j, stage, "drop", km2=size)
         c = self.successor.get(j) if stage != "route" else None
         if c is None:
@@ -240,6 +268,35 @@ class LandReleaseModel:
             else:
                 self.dropped[home] += size
                 self._record(c, "", "no-budget", km2=size)
+
+    def _review(self, office, state: dict, t: float) -> None:
+        """A programme office's review at t: top up each managed pathway from the pool."""
+        layout, d = self.layout, self.d
+        for m in office.pathways:
+            p = m.pathway
+            cols = layout.projects_of(p).tolist()
+            stages = layout.stages[p]
+            dropouts = ([s.dropout for s in stages] if d.stage_dropout is None
+                        else d.stage_dropout[p][: len(stages)])
+            surv = survival_after(dropouts).tolist()
+            value = np.array([
+                0.0 if not self.under_way[j] or self.gone[j]
+                else d.size[j] * d.yield_[j] if self.finished[j]
+                else d.size[j] * surv[self.passed[j]]
+                for j in cols])
+            planned = float(layout.scenario.pathways[layout.pathways[p]].planned_km2)
+            left = planned - (float(layout.actual[:, p].sum()) if layout.actual is not None
+                              else 0.0)
+            short = left - value[None, :].sum(axis=1)[0]
+            n = int(projects_to_start(short, m.mean_km2, state["pool"],
+                                      m.slots - state["used"][p], office.spec.trigger))
+            slots = layout.pool_columns(p).tolist()
+            for c in slots[state["used"][p]: state["used"][p] + n]:
+                self.under_way[c] = True
+                self._record(c, "", "decided")
+                self.env.process(self._project(c, start=t + d.lead[c]))
+            state["used"][p] += n
+            state["pool"] = state["pool"] - n * m.mean_km2
 
     def _book(self, j: int, p: int, km2: float, t: float) -> None:
         first, last = self.layout.horizon

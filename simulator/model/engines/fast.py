@@ -28,6 +28,7 @@ import numpy as np
 
 from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
+from simulator.model.management import projects_to_start, review_times, survival_after
 from simulator.model.sampling import Draws
 
 __all__ = ["run_chunk"]
@@ -73,39 +74,105 @@ def run_chunk(
 
 
 def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
-    if layout.replaces is None:
+    if layout.replaces is None and layout.managed is None:
         done, _ = _run_stages(layout, draws, draws.start, track=False)
         return _book(layout, draws, done, None, None)
-    # Replacements start when their predecessors drop out, and then share queues with
-    # everyone: iterate to the fixed point. Each pass is exact up to the first time its
-    # assumed replacement starts are wrong, and that time moves later every pass, so the
-    # starts settle on the causal schedule the SimPy engine produces.
-    # Owners' stages are independent of each other (caps act later, in _book), and a
-    # replacement goes through its own pathway's stages: a pass need only redo the owners
-    # whose replacements' starts moved — after the second pass, usually just those with a
-    # queue (the buffered programme: 10 owner passes instead of 16, the same times).
-    shadows = np.flatnonzero(layout.replaces >= 0)
+    # Replacements start when their predecessors drop out, and a programme office starts
+    # pool projects from what it sees at its reviews; both then share queues with everyone:
+    # iterate to the fixed point. Each pass is exact up to the first time its assumed
+    # starts are wrong (a replacement's start, or a review's decision), and that time moves
+    # later every pass, so the starts settle on the causal schedule the SimPy engine
+    # produces. Owners' stages are independent of each other (caps act later, in _book),
+    # and a replacement or pool project goes through its own pathway's stages: a pass need
+    # only redo the owners whose starts moved — after the second pass, usually just those
+    # with a queue (the buffered programme: 10 owner passes instead of 16, the same times).
+    shadows = (np.flatnonzero(layout.replaces >= 0) if layout.replaces is not None
+               else np.zeros(0, dtype=np.int64))
+    pools = (np.flatnonzero(layout.managed >= 0) if layout.managed is not None
+             else np.zeros(0, dtype=np.int64))
+    moving = np.concatenate([shadows, pools])
     start = draws.start.copy()
-    start[:, shadows] = np.inf
-    homes = layout.pathway[shadows]
+    start[:, moving] = np.inf
+    homes = layout.pathway[moving]
     redo = set(homes.tolist())
     if any(layout.scenario.pathways[layout.pathways[h]].route is not None for h in redo):
         redo = None  # a routed pathway's replacements: redo every owner, every pass
+    ends = (np.full((draws.replications, max(layout.max_stages, 1), layout.n_projects), np.inf)
+            if pools.size else None)
     previous = None
-    for _ in range(shadows.size + 2):
+    for _ in range(moving.size + 2):
         done, drop_at = _run_stages(layout, draws, start, track=True, owners=redo,
-                                    previous=previous)
+                                    previous=previous, ends=ends)
         previous = (done, drop_at)
-        new = _replacement_starts(layout, draws, drop_at, shadows)
-        moved = (new != start[:, shadows]).any(axis=0)
+        new = start.copy()
+        if shadows.size:
+            new[:, shadows] = _replacement_starts(layout, draws, drop_at, shadows)
+        if pools.size:
+            new[:, pools] = _management_starts(layout, draws, new, done, drop_at, ends, pools)
+        moved = (new[:, moving] != start[:, moving]).any(axis=0)
         if not moved.any():
             break
-        start[:, shadows] = new
+        start = new
         if redo is not None:
             redo = set(homes[moved].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
-        raise RuntimeError("replacement schedule did not settle")
-    return _book(layout, draws, done, start, shadows)
+        raise RuntimeError("replacement and management schedule did not settle")
+    return _book(layout, draws, done, start, shadows if shadows.size else None,
+                 pools if pools.size else None)
+
+
+def _management_starts(layout: Layout, draws: Draws, start: np.ndarray, done: np.ndarray,
+                       drop_at: np.ndarray, ends: np.ndarray, pools: np.ndarray) -> np.ndarray:
+    """Start of each pool project (inf: never started), review by review, from the schedule
+    of the last pass (see :mod:`simulator.model.management` for the rule)."""
+    R = start.shape[0]
+    cur = start.copy()
+    cur[:, pools] = np.inf
+    first = layout.as_of if layout.as_of is not None else float(layout.years[0])
+    for office in layout.offices:
+        pool_left = np.full(R, office.pool_km2)
+        used = {m.pathway: np.zeros(R, dtype=np.int64) for m in office.pathways}
+        for t in review_times(office, first, int(layout.years[-1])):
+            for m in office.pathways:
+                p = m.pathway
+                value = _expected_km2(layout, draws, p, cur, done, drop_at, ends, t)
+                short = _plan_left(layout, p) - value.sum(axis=1)
+                n = projects_to_start(short, m.mean_km2, pool_left, m.slots - used[p],
+                                      office.spec.trigger)
+                slots = layout.pool_columns(p)
+                rank = np.arange(slots.size)[None, :]
+                chosen = (rank >= used[p][:, None]) & (rank < (used[p] + n)[:, None])
+                cur[:, slots] = np.where(chosen, t + draws.lead[:, slots], cur[:, slots])
+                used[p] = used[p] + n
+                pool_left = pool_left - n * m.mean_km2
+    return cur[:, pools]
+
+
+def _plan_left(layout: Layout, p: int) -> float:
+    """A pathway's planned km² less its actuals (the same float in both engines)."""
+    planned = float(layout.scenario.pathways[layout.pathways[p]].planned_km2)
+    return planned - (float(layout.actual[:, p].sum()) if layout.actual is not None else 0.0)
+
+
+def _expected_km2(layout: Layout, draws: Draws, p: int, cur: np.ndarray, done: np.ndarray,
+                  drop_at: np.ndarray, ends: np.ndarray, t: float) -> np.ndarray:
+    """(R, n) what each of pathway p's projects will deliver, as an office sees it at t:
+    0 if dropped or not under way, area × yield if finished, else area × P(surviving the
+    stages it has not passed)."""
+    cols = layout.projects_of(p)
+    S = len(layout.stages[p])
+    c = cur[:, cols]
+    present = np.isfinite(c)
+    if layout.replaces is not None:
+        present = np.where(layout.replaces[cols] >= 0, c <= t, present)
+    dropouts = (np.array([s.dropout for s in layout.stages[p]])[None, :]
+                if draws.stage_dropout is None else draws.stage_dropout[:, p, :S])
+    surv = np.broadcast_to(survival_after(dropouts), (c.shape[0], S + 1))
+    passed = (ends[:, :S, cols] <= t).sum(axis=1)
+    size = draws.size[:, cols]
+    running = size * np.take_along_axis(surv, passed, axis=1)
+    value = np.where(done[:, cols] <= t, size * draws.yield_[:, cols], running)
+    return np.where(present & ~(drop_at[:, cols] <= t), value, 0.0)
 
 
 def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
@@ -141,13 +208,14 @@ def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
 
 
 def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
-                owners: set[int] | None = None, previous=None):
+                owners: set[int] | None = None, previous=None, ends: np.ndarray | None = None):
     """Completion times (R, N) of every project (inf if dropped or absent) and, if
     ``track``, the times at which projects dropped out of a stage (inf otherwise).
 
     With ``previous`` (done, drop_at of an earlier pass), only the stages of ``owners``
     (None: all) are run again; every other owner's projects keep their previous times.
-    Without it every owner is run.
+    Without it every owner is run. ``ends`` (R, S, N), if given, receives each stage's end
+    (inf if the project dropped there or never reached it) for the owners run.
     """
     R, N = draws.size.shape
     P = len(layout.pathways)
@@ -207,6 +275,8 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
                         end[np.isnan(end)] = np.inf  # not here: no duration was drawn
                     _drop(end, draws.dropout_u[:, k, b.lo : b.hi], dropout, extra,
                           None if drop_at is None else drop_at[:, b.lo : b.hi])
+                    if ends is not None and not b.routed:
+                        ends[:, k, b.lo : b.hi] = end
                     ts[i] = end
             else:
                 cols = np.concatenate([np.arange(b.lo, b.hi) for b in blocks])
@@ -227,13 +297,17 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
                 _drop(end, draws.dropout_u[:, k, cols], dropout, extra, record)
                 if record is not None:
                     drop_at[:, cols] = np.minimum(drop_at[:, cols], record)
+                if ends is not None:
+                    ends[:, k, cols] = np.where(layout.pathway[cols] == owner, end,
+                                                ends[:, k, cols])
                 ts = np.split(end, np.cumsum([b.hi - b.lo for b in blocks])[:-1], axis=1)
         for b, m, t in zip(blocks, member, ts, strict=True):
             done[:, b.lo : b.hi] = np.where(m, t, done[:, b.lo : b.hi]) if b.routed else t
     return done, drop_at
 
 
-def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows) -> ChunkOutcome:
+def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
+          pools: np.ndarray | None = None) -> ChunkOutcome:
     """Losses, then booking: at completion, or through a capped owner's ledger."""
     R, N = draws.size.shape
     P, Y = len(layout.pathways), len(layout.years)
@@ -245,17 +319,21 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows) -> Chu
     late = np.zeros((R, P))
     dropped = np.zeros((R, P))
     loss = np.zeros((R, P))
-    if shadows is not None:
-        # a lineage's area is lost only where it ends: dropped with no replacement taken
+    if shadows is not None or pools is not None:
+        # a lineage's area is lost only where it ends: dropped with no replacement taken;
+        # a pool project the office never started is no area at all
         present = np.ones((R, N), dtype=bool)
-        present[:, shadows] = np.isfinite(start[:, shadows])
         replaced = np.zeros((R, N), dtype=bool)
-        replaced[:, layout.replaces[shadows]] = present[:, shadows]
+        if shadows is not None:
+            present[:, shadows] = np.isfinite(start[:, shadows])
+            replaced[:, layout.replaces[shadows]] = present[:, shadows]
+        if pools is not None:
+            present[:, pools] = np.isfinite(start[:, pools])
         lost = np.where(present & ~completed & ~replaced, draws.size, 0.0)
     for p in range(P):
         lo, hi = _span(layout, p)
         kept_p = kept[:, lo:hi].sum(axis=1)
-        if shadows is None:
+        if shadows is None and pools is None:
             dropped[:, p] = draws.size[:, lo:hi].sum(axis=1) - kept_p
         else:
             dropped[:, p] = lost[:, lo:hi].sum(axis=1)
