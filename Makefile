@@ -36,7 +36,7 @@ browser:
 	$(call apt_install,$(BROWSER_PACKAGES),the report's browser tests need them)
 
 demo: $(STAMP) fonts
-	$(BIN)/landsim run scenarios/baseline.yaml --replications 10000
+	$(BIN)/landsim run scenarios/plan-2024.yaml --replications 10000
 
 # -n auto: one pytest worker per core (the suite is CPU-bound; see README, Development);
 # worksteal: a worker that runs out of tests takes some of the other's, so that neither

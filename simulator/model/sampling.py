@@ -71,6 +71,10 @@ class Draws:
         return Draws(**{f.name: _part(getattr(self, f.name), slice(start, stop))
                         for f in fields(self)})
 
+    def take(self, index: np.ndarray) -> Draws:
+        """The replications at ``index`` (copies)."""
+        return Draws(**{f.name: _part(getattr(self, f.name), index) for f in fields(self)})
+
     def row(self, r: int) -> Draws:
         """The inputs of replication ``r`` alone (arrays lose their first axis)."""
         return Draws(**{f.name: _part(getattr(self, f.name), r) for f in fields(self)})

@@ -57,11 +57,15 @@ def ceiling_sentence(name: str, first: int, last: int, km2: float, ceiling_km2: 
             f"(target {km2:g}): impossible by construction" + ("; " + "; ".join(why) if why else ""))
 
 
-def impossible_sentences(summary: dict, lang: str = "en", labels: dict | None = None) -> list[str]:
-    """A :func:`ceiling_sentence` for each impossible target of a run's summary.json data."""
+def impossible_sentences(summary: dict, lang: str = "en", labels: dict | None = None,
+                         target_labels: dict | None = None) -> list[str]:
+    """A :func:`ceiling_sentence` for each impossible target of a run's summary.json data
+    (``target_labels`` maps a target's name to the name shown; default: the name)."""
     out = []
+    names = target_labels or {}
     for t in summary.get("targets", []):
         if t.get("impossible"):
-            out.append(ceiling_sentence(t["name"], t["from"], t["by"], t["km2"],
-                                        t["ceiling_km2"], t.get("binding", {}), lang, labels))
+            out.append(ceiling_sentence(names.get(t["name"], t["name"]), t["from"], t["by"],
+                                        t["km2"], t["ceiling_km2"], t.get("binding", {}), lang,
+                                        labels))
     return out

@@ -154,7 +154,8 @@ def _impossible_note(run: RunData, lang: str) -> str:
     if not any("ceiling_km2" in x for x in run.targets):
         return ""
     labels = {name: label_of_pathway(run.scenario, name, lang) for name in run.scenario.pathways}
-    said = impossible_sentences(run.summary, lang, labels)
+    targets = {x["name"]: label_of_target(run.scenario, x["name"], lang) for x in run.targets}
+    said = impossible_sentences(run.summary, lang, labels, targets)
     items = "".join(f"<li>{escape(s)}</li>" for s in said)
     listing = f'<ul id="impossible" class="impossible">{items}</ul>' if said else ""
     return f'<p class="note">{escape(t("ceiling.note", lang))}</p>{listing}'

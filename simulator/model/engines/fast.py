@@ -97,24 +97,35 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     redo = set(homes.tolist())
     if any(layout.scenario.pathways[layout.pathways[h]].route is not None for h in redo):
         redo = None  # a routed pathway's replacements: redo every owner, every pass
-    ends = (np.full((draws.replications, max(layout.max_stages, 1), layout.n_projects), np.inf)
-            if pools.size else None)
-    previous = None
+    R, N = start.shape
+    ends = (np.full((R, max(layout.max_stages, 1), N), np.inf) if pools.size else None)
+    done, drop_at = np.full((R, N), np.inf), np.full((R, N), np.inf)
+    # Rows (replications) are independent: a pass redoes only the rows whose starts moved.
+    idx = np.arange(R)
+    first = True
     for _ in range(moving.size + 2):
-        done, drop_at = _run_stages(layout, draws, start, track=True, owners=redo,
-                                    previous=previous, ends=ends)
-        previous = (done, drop_at)
-        new = start.copy()
+        sub = draws if first else draws.take(idx)
+        st = start[idx]
+        e = None if ends is None else ends[idx]
+        d, a = _run_stages(layout, sub, st, track=True, owners=redo,
+                           previous=None if first else (done[idx], drop_at[idx]), ends=e)
+        done[idx], drop_at[idx] = d, a
+        if e is not None:
+            ends[idx] = e
+        new = st.copy()
         if shadows.size:
-            new[:, shadows] = _replacement_starts(layout, draws, drop_at, shadows)
+            new[:, shadows] = _replacement_starts(layout, sub, a, shadows)
         if pools.size:
-            new[:, pools] = _management_starts(layout, draws, new, done, drop_at, ends, pools)
-        moved = (new[:, moving] != start[:, moving]).any(axis=0)
-        if not moved.any():
+            new[:, pools] = _management_starts(layout, sub, new, d, a, e, pools)
+        changed = new[:, moving] != st[:, moving]
+        start[idx] = new
+        moved_rows = changed.any(axis=1)
+        if not moved_rows.any():
             break
-        start = new
+        idx = idx[moved_rows]
+        first = False
         if redo is not None:
-            redo = set(homes[moved].tolist())
+            redo = set(homes[changed.any(axis=0)].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
         raise RuntimeError("replacement and management schedule did not settle")
     return _book(layout, draws, done, start, shadows if shadows.size else None,
