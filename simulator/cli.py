@@ -310,6 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("-n", "--replications", type=_count,
                       help="replications a case (default: the file's, else 4000)")
     back.add_argument("--seed", type=_seed_value, default=0)
+    back.add_argument("--loo", action="store_true",
+                      help="also leave one out: calibrate on all cases but one (over the cases "
+                           "file's priors) and forecast the one left out, for every case")
+    back.add_argument("--draws", type=_count,
+                      help="with --loo: posterior draws resampled per case (default "
+                           "min(4000, replications))")
+    back.add_argument("--forecast-replications", type=_count,
+                      help="with --loo: replications of each held-out forecast (default: -n)")
+    back.add_argument("--workers", type=_workers, default=None,
+                      help="local processes (default: all cores)")
+    back.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_lang(back)
     back.add_argument("--out", type=Path, help="output folder (default outputs/backtest/<name>)")
     _add_force(back)
@@ -680,20 +691,30 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     post = found.posterior()
     print(post[["parameter", "prior_mean", "posterior_mean", "posterior_p10",
                 "posterior_p90"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    for name, (fscn, met) in found.forecasts.items():
-        for row in found.odds(met, fscn):
+    for name in found.forecasts:
+        for row in found.forecast_odds(name):
+            lo, hi = row["posterior_ci95"]
             print(f"  {name} {row['target']}: {row['prior_probability']:.1%} under the prior, "
-                  f"{row['posterior_probability']:.1%} under the posterior")
+                  f"{row['posterior_probability']:.1%} ({lo:.1%}–{hi:.1%}) under the posterior "
+                  "(fresh random inputs)")
     print(f"{time.perf_counter() - started:.1f} s · effective sample size {found.ess:,.0f} · "
-          f"wrote {out}/ (posterior.csv, draws.parquet, summary.json, report.html)")
+          f"wrote {out}/ (posterior.csv, posterior.parquet, draws.parquet, summary.json, "
+          "report.html)")
     return 0
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
+    import dataclasses
+    import os
+
+    from simulator.inputs.errors import RunConfigError
     from simulator.run.output import check_output, replace_folder
     from simulator.study.backtest import load_cases, run_backtest, sentence, write_backtest
 
     spec, scenarios = load_cases(args.cases)
+    if args.loo and not spec.priors:
+        raise RunConfigError(f"{args.cases}: --loo needs priors: in the cases file (key path: "
+                             "prior, put on every case scenario that has the path)")
     if "zh" in args.lang:
         from simulator.report.style import cjk_font
 
@@ -701,8 +722,20 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / "backtest" / spec.name
     check_output(out, force=args.force, inputs=[args.cases])
     n = args.replications or spec.replications
-    print(f"backtest {spec.name}: {len(spec.cases)} cases × {n:,} replications · seed {args.seed}")
-    found = run_backtest(spec, scenarios, seed=args.seed, replications=args.replications)
+    workers = args.workers or (os.cpu_count() or 1)
+    print(f"backtest {spec.name}: {len(spec.cases)} cases × {n:,} replications · seed {args.seed}"
+          + (" · leave-one-out" if args.loo else ""))
+    steps = len(spec.cases) * (3 if args.loo else 1)
+    with _progress(steps, disable=args.quiet, unit="case") as bar:
+        found = run_backtest(spec, scenarios, seed=args.seed, replications=args.replications,
+                             progress=bar.update)
+        if args.loo:
+            from simulator.study.backtest import run_loo
+
+            loo = run_loo(spec, scenarios, seed=args.seed, replications=args.replications,
+                          forecast_replications=args.forecast_replications, draws=args.draws,
+                          workers=workers, progress=bar.update)
+            found = dataclasses.replace(found, loo=loo)
     from simulator import __version__
 
     manifest = {"landsim_version": __version__, "command": " ".join(args.argv)}
@@ -713,6 +746,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                          "forecast_p90", "pit", "crps"]].to_string(
         index=False, float_format=lambda v: f"{v:.3g}"))
     print(sentence(found))
+    if found.loo is not None:
+        from simulator.study.backtest import loo_sentence
+
+        print(loo_sentence(found))
     print(f"wrote {path}/ (cases.csv, backtest.json, report.html)")
     return 0
 

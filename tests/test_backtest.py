@@ -81,3 +81,54 @@ def test_a_bad_case_exits_2_with_file_line_and_key(tmp_path, capsys, change, mes
     err = capsys.readouterr().err
     assert f"{bad}:" in err and "cases[0]" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+LOO_CASES = """
+name: small
+replications: 400
+priors:
+  pathways.renewal.stages[0].dropout: {dist: uniform, min: 0.0, max: 0.5}
+  correlation.pathway_factor_sigma: {dist: uniform, min: 0.1, max: 0.5}
+cases:
+  - {name: r19, scenario: HIST/renewal-2019.yaml, quantity: {years: [2019], pathways: [renewal]}, observed: 2.6, related: {r21: same programme}}
+  - {name: r21, scenario: HIST/renewal-2021.yaml, quantity: {years: [2021], pathways: [renewal]}, observed: 3.2}
+  - {name: s21, scenario: HIST/industrial-supply-2021.yaml, quantity: {years: [2021], pathways: [supply]}, observed: 3.07, related: {own-outcome: back-calculated}}
+"""
+
+
+@pytest.mark.slow
+def test_leave_one_out_writes_the_loo_block(tmp_path, capsys):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(LOO_CASES.replace("HIST", str(ROOT / "scenarios" / "history")))
+    out = tmp_path / "bt"
+    assert cli.main(["backtest", str(cases), "--loo", "--draws", "200",
+                     "--forecast-replications", "300", "--workers", "1", "-q",
+                     "--out", str(out)]) == 0
+    data = json.loads((out / "backtest.json").read_text())
+    assert data["cases"] == len(data["cases_detail"]) == 3  # the existing fields, unchanged
+    loo = data["loo"]
+    for key in ("mean_pit", "coverage80", "brier"):
+        assert 0 <= loo[key] <= 1, key
+    assert loo["crps"] >= 0 and len(loo["cases"]) == 3 and "in_sample" in data
+    assert loo["coverage80_ci95"][0] <= loo["coverage80"] <= loo["coverage80_ci95"][1]
+    assert data["independence"]["pairs"] == [{"cases": ["r19", "r21"], "why": "same programme"}]
+    assert data["independence"]["target_from_outcome"] == {"s21": "back-calculated"}
+    assert (out / "charts" / "reliability.png").is_file()
+    assert "Out of sample" in capsys.readouterr().out
+
+
+def test_loo_without_priors_exits_2(tmp_path, capsys):
+    cases = tmp_path / "cases.yaml"
+    text = LOO_CASES.replace("HIST", str(ROOT / "scenarios" / "history"))
+    cases.write_text(text.split("priors:")[0] + "cases:" + text.split("cases:")[1])
+    assert cli.main(["backtest", str(cases), "--loo", "--out", str(tmp_path / "x")]) == 2
+    assert "needs priors" in capsys.readouterr().err
+
+
+def test_a_related_case_that_does_not_exist_exits_2(tmp_path, capsys):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(LOO_CASES.replace("HIST", str(ROOT / "scenarios" / "history"))
+                     .replace("related: {r21:", "related: {nope:"))
+    assert cli.main(["backtest", str(cases), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "'nope' is not another case" in err and f"{cases}:" in err

@@ -119,10 +119,11 @@ def test_a_forecast_gets_the_calibrations_weights(tmp_path):
     s = with_observed(scenario(CAP), {2022: {"a": 2.0}}, {"sd": 0.1})
     other = scenario(CAP.replace("name: cap", "name: other").replace("km2: 9", "km2: 7.5"))
     found = calibrate(s, replications=20_000, seed=2, forecasts=[other])
-    _, met = found.forecasts["other"]
     # posterior cap ≈ 2: three years hand over ≈ 6 km² < 7.5, so the target is missed
-    odds = found.odds(met, other)[0]
+    odds = found.forecast_odds("other")[0]
     assert odds["prior_probability"] > 0.5 and odds["posterior_probability"] < 0.01
+    lo, hi = odds["posterior_ci95"]  # Wilson: not [0, 0] even when no draw meets it
+    assert lo <= odds["posterior_probability"] < hi and hi > 0
     changed = scenario(CAP.replace("name: cap", "name: x").replace("max: 5", "max: 6"))
     with pytest.raises(RunConfigError, match="prior of pathways.a.annual_cap differs"):
         calibrate(s, replications=1000, forecasts=[changed])
@@ -139,6 +140,11 @@ def test_cli_writes_the_posterior_table_and_report(tmp_path, capsys):
         assert column in post.columns
     summary = json.loads((out / "summary.json").read_text())
     draws = pd.read_parquet(out / "draws.parquet")
+    from simulator.inputs.posterior import read_posterior
+
+    paths, values, weights, meta = read_posterior(out / "posterior.parquet")
+    assert paths == list(post.parameter) and weights is None and len(values) == 4000
+    assert meta["seed"] == 0 and meta["scenario_sha256"] == summary["manifest"]["scenario_sha256"]
     assert len(draws) == summary["replications"] == 4000
     assert abs(draws.weight.sum() - 1) < 1e-9
     assert abs(summary["ess"] - 1 / (draws.weight ** 2).sum()) < 1e-6
@@ -150,3 +156,29 @@ def test_cli_refuses_a_scenario_without_observations(tmp_path, capsys):
     assert cli.main(["calibrate", str(ROOT / "scenarios" / "baseline-uncertain.yaml"),
                      "--out", str(tmp_path / "x")]) == 2
     assert "no observed" in capsys.readouterr().err
+
+
+def test_a_forecast_under_the_posterior_draws_fresh_random_inputs():
+    from simulator.model.layout import build_layout
+    from simulator.model.sampling import draw_chunk
+    from simulator.study.calibrate import forecast_seed, wilson
+
+    noisy = CAP.replace("stages: [{name: s, duration: 0.5}]",
+                        "stages: [{name: s, duration: {dist: lognormal, median: 0.5, "
+                        "sigma: 0.5}, dropout: 0.2}]")
+    s = with_observed(scenario(noisy), {2022: {"a": 2.0}}, {"sd": 0.1})
+    other = scenario(noisy.replace("name: cap", "name: other").replace("km2: 9", "km2: 7.5"))
+    found = calibrate(s, replications=3000, seed=2, forecasts=[other])
+    fscn, met = found.predictive["other"]
+    assert fscn.posterior is not None and met.shape == (3000, 1)
+    # the forecast's shocks are not the calibration's: another seed, other draws
+    assert forecast_seed(2) != 2
+    cal = draw_chunk(build_layout(s), 2, 0, 500)
+    new = draw_chunk(build_layout(fscn), forecast_seed(2), 0, 500)
+    assert not np.allclose(cal.dropout_u, new.dropout_u)
+    assert not np.allclose(cal.duration, new.duration)
+    # its parameters are the posterior's: the mean cap ≈ the weighted posterior mean
+    post = found.posterior().iloc[0]
+    drawn = new.params[:, 0].mean()
+    assert abs(drawn - post.posterior_mean) < 4 * post.posterior_sd / math.sqrt(500) + 0.01
+    assert wilson(0.0, 100)[1] > 0.02 and wilson(1.0, 100)[0] < 0.98

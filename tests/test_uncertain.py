@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from simulator import simulate
+from simulator import load_scenario, scenario_from_dict, simulate
 from simulator.inputs.errors import ScenarioError
 from simulator.model.engines import des, fast
 from simulator.model.layout import build_layout
@@ -175,3 +175,87 @@ def test_uncertain_event_values_act_as_drawn_in_each_replication():
         np.testing.assert_allclose(out.annual[:, :, 0], expected, atol=1e-12)
     # drop-out averages 0.1 + E[θ₂] = 0.35 (binomial error, 4 standard errors)
     assert abs((~kept).mean() - 0.35) < 4 * math.sqrt(0.35 * 0.65 / 1000)
+
+
+# ------------------------------------------------ a calibration's posterior as the priors
+
+POSTERIOR_SCENARIO = """
+name: post
+horizon: {start: 2022, end: 2024}
+targets: [{name: t, by: 2024, km2: 9}]
+pathways:
+  a:
+    plan: {2022: 10.0, 2023: 10.0, 2024: 10.0}
+    projects: 30
+    stages: [{name: s, duration: 0.5, dropout: 0.2}]
+    annual_cap: 3.0
+uncertain:
+  from: post.parquet
+"""
+
+
+def _posterior_file(tmp_path, weights=None, columns=None):
+    from simulator.inputs.posterior import write_posterior
+
+    rng = np.random.default_rng(5)
+    values = np.column_stack([rng.uniform(1, 5, 300), rng.uniform(0, 0.5, 300)])
+    paths = columns or ["pathways.a.annual_cap", "pathways.a.stages[0].dropout"]
+    write_posterior(tmp_path / "post.parquet", values, paths, weights=weights,
+                    metadata={"scenario": "cal", "seed": 7})
+    path = tmp_path / "post.yaml"
+    path.write_text(POSTERIOR_SCENARIO)
+    return path, values
+
+
+def test_a_posterior_file_round_trips(tmp_path):
+    from simulator.inputs.posterior import read_posterior, write_posterior
+
+    values = np.arange(12.0).reshape(6, 2) + 0.5
+    weights = np.array([1, 0, 2, 3, 0, 4], dtype=float)
+    write_posterior(tmp_path / "p.parquet", values, ["x", "y"], weights=weights,
+                    metadata={"seed": 3, "scenario_sha256": "abc"})
+    paths, got, w, meta = read_posterior(tmp_path / "p.parquet")
+    assert paths == ["x", "y"] and meta == {"seed": 3, "scenario_sha256": "abc"}
+    keep = weights > 0  # zero-weight rows are dropped, the rest normalised
+    np.testing.assert_array_equal(got, values[keep])
+    np.testing.assert_allclose(w, weights[keep] / weights.sum())
+
+
+def test_a_scenario_from_a_weighted_posterior_draws_its_weighted_mean(tmp_path):
+    rng = np.random.default_rng(9)
+    weights = rng.exponential(1.0, 300)
+    path, values = _posterior_file(tmp_path, weights=weights)
+    s = load_scenario(path)
+    assert s.posterior is not None and s.posterior.calibration["seed"] == 7
+    result = simulate(s, replications=4000, seed=11)
+    w = weights / weights.sum()
+    mean = w @ values
+    sd = np.sqrt(w @ (values - mean) ** 2)
+    drawn = result.params.mean(axis=0)
+    assert np.all(np.abs(drawn - mean) < 4 * sd / math.sqrt(4000)), (drawn, mean)
+    # every drawn vector is a row of the posterior (a joint draw, not independent columns)
+    rows = {tuple(r) for r in values}
+    assert all(tuple(r) in rows for r in result.params[:200])
+    again = simulate(load_scenario(path), replications=4000, seed=11)
+    np.testing.assert_array_equal(result.params, again.params)
+    np.testing.assert_array_equal(result.annual, again.annual)
+    # the resolved scenario carries the draws: it reloads without the file
+    assert scenario_from_dict(s.resolved()).digest() == s.digest()
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "no posterior file"),
+    ("unknown path", "column 'pathways.b.annual_cap'"),
+    ("not uncertain", "cannot be uncertain"),
+])
+def test_a_bad_posterior_exits_2_with_file_line_and_key(tmp_path, capsys, case, message):
+    from simulator import cli
+
+    columns = {"unknown path": ["pathways.b.annual_cap", "pathways.a.stages[0].dropout"],
+               "not uncertain": ["pathways.a.projects.count", "pathways.a.stages[0].dropout"]}
+    path, _ = _posterior_file(tmp_path, columns=columns.get(case))
+    if case == "missing":
+        (tmp_path / "post.parquet").unlink()
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and f"{path}:12" in err and "uncertain" in err, err

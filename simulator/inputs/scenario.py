@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
+from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
 from simulator.inputs.uncertain import MAX_UNCERTAIN, Observed, check_observed, check_uncertain
 from simulator.inputs.yamlsource import YamlSource, read_yaml
@@ -293,6 +294,9 @@ class Scenario(_Model):
         description="Key path → prior: each replication draws its own value.")
     observed: Observed | None = Field(
         None, description="Release that happened (km² by year), for calibration.")
+    posterior: Posterior | None = Field(
+        None, description="Set from uncertain.from: these uncertain paths are one joint draw "
+                          "from a calibration's posterior (a row a replication).")
 
     _file: str | None = PrivateAttr(default=None)
 
@@ -369,6 +373,7 @@ def _build(source: YamlSource) -> Scenario:
             [Problem("", f"a scenario must be a mapping of keys, not {kind}", source.file, 1)]
         )
     data, origins = merge_pipeline_file(dict(data), source.file)
+    data, from_posterior = merge_posterior_file(data, source.file, source.line_of)
     if source.labels:
         # Explicit `provenance:` entries win over labels written as comments.
         from_comments = {format_path(p): text for p, text in source.labels.items()}
@@ -381,7 +386,8 @@ def _build(source: YamlSource) -> Scenario:
         problems = [_problem_from(err, source) for err in exc.errors(include_url=False)]
         raise ScenarioError(_unique(problems)) from None
     problems = [
-        _located(path, message, source, origins) for path, message in check_semantics(scenario)
+        _located(path, message, source, origins, from_posterior)
+        for path, message in check_semantics(scenario)
     ]
     if problems:
         raise ScenarioError(problems)
@@ -389,8 +395,14 @@ def _build(source: YamlSource) -> Scenario:
     return scenario
 
 
-def _located(path: tuple, message: str, source: YamlSource, origins: dict) -> Problem:
-    """A problem at ``path``; rows that came from a pipeline CSV point at their line there."""
+def _located(path: tuple, message: str, source: YamlSource, origins: dict,
+             from_posterior: dict | None = None) -> Problem:
+    """A problem at ``path``; rows that came from a pipeline CSV point at their line there,
+    and key paths that came from a posterior file (``uncertain.from``) at that line."""
+    if from_posterior and path[:1] == ("uncertain",) and len(path) > 1 \
+            and path[1] in from_posterior:
+        return Problem(format_path(path), f"column '{path[1]}' of {from_posterior[path[1]]}: "
+                       f"{message}", source.file, source.line_of(("uncertain", "from")))
     if path[:2] == ("status", "pipeline") and len(path) > 2 and path[2] in origins:
         file, line = origins[path[2]]
         return Problem(format_path(path), message, file, line)
@@ -554,6 +566,7 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         out += check_uncertain(data, s.uncertain)
         if s.observed is not None:
             out += check_observed(data, s.observed)
+    out += check_posterior(s)
     for i, lever in enumerate(s.levers):
         here = ("levers", i)
         if not lever.min < lever.max:

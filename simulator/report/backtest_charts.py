@@ -12,12 +12,14 @@ from simulator.report.charts import ChartFile, chart_job, draw_all
 from simulator.report.i18n import t
 from simulator.report.style import ACCENT, GREYS
 
-__all__ = ["draw_backtest_charts", "intervals_chart", "pit_chart"]
+__all__ = ["draw_backtest_charts", "intervals_chart", "loo_intervals_chart", "pit_chart",
+           "reliability_chart"]
 
 
-def intervals_chart(found, *, lang: str = "en") -> Axes:
-    """Per case, as multiples of the plan: the 95/80/50 % intervals, median and outcome."""
-    results = found.results
+def intervals_chart(found, *, lang: str = "en", which: str = "defaults") -> Axes:
+    """Per case, as multiples of the plan: the 95/80/50 % intervals, median and outcome
+    (``which``: the defaults' forecasts, or the leave-one-out ones)."""
+    results = found.results if which == "defaults" else found.loo.loo
     ax = Figure(figsize=(7.0, 1.2 + 0.45 * len(results)), layout="constrained").add_subplot()
     y = np.arange(len(results))[::-1]
     for yy, r in zip(y, results, strict=True):
@@ -37,8 +39,42 @@ def intervals_chart(found, *, lang: str = "en") -> Axes:
     ax.set_yticks(y, [r.case.name for r in results], fontsize=8)
     ax.set_xlabel(t("backtest.x", lang))
     ax.set_xlim(left=0)
-    ax.set_title(t("backtest.intervals_title", lang), loc="left")
+    ax.set_title(t("backtest.intervals_title" if which == "defaults"
+                   else "backtest.loo_intervals_title", lang), loc="left")
     ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+def loo_intervals_chart(found, *, lang: str = "en") -> Axes:
+    """The leave-one-out forecasts' intervals against the outcomes."""
+    return intervals_chart(found, lang=lang, which="loo")
+
+
+def reliability_chart(found, *, lang: str = "en") -> Axes:
+    """Reliability diagram of P(target met): per bin of forecast probability, the share of
+    cases that met their target, for the defaults, in sample and leave-one-out."""
+    from simulator.study.backtest import scores
+
+    ax = Figure(figsize=(5.5, 4.2), layout="constrained").add_subplot()
+    ax.plot([0, 1], [0, 1], color=GREYS[2], linestyle="--", linewidth=1,
+            label=t("backtest.diagonal", lang))
+    series = [("defaults", found.results, GREYS[3], "s")]
+    if found.loo is not None:
+        series += [("in sample", found.loo.in_sample, GREYS[4], "^"),
+                   ("leave-one-out", found.loo.loo, ACCENT, "o")]
+    for name, results, colour, marker in series:
+        rows = [r for r in scores(results)["reliability"] if r["cases"]]
+        ax.plot([r["mean_probability"] for r in rows], [r["frequency_met"] for r in rows],
+                marker=marker, color=colour, label=name)
+        for r in rows:
+            ax.annotate(str(r["cases"]), (r["mean_probability"], r["frequency_met"]),
+                        textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(t("backtest.reliability_x", lang))
+    ax.set_ylabel(t("backtest.reliability_y", lang))
+    ax.set_title(t("backtest.reliability_title", lang), loc="left")
+    ax.legend(fontsize=7, loc="upper left")
     return ax
 
 
@@ -61,5 +97,10 @@ def draw_backtest_charts(found, folder: Path, *, lang: str = "en") -> list[Chart
     """Draw the intervals and PIT charts into ``folder`` (PNG and SVG); returns them."""
     caption = t("backtest.caption", lang, name=found.spec.name, n=len(found.results),
                 reps=f"{found.spec.replications:,}", seed=found.seed)
-    return draw_all([chart_job(intervals_chart, found, folder, "intervals", caption, lang=lang),
-                     chart_job(pit_chart, found, folder, "pit", caption, lang=lang)], lang=lang)
+    jobs = [chart_job(intervals_chart, found, folder, "intervals", caption, lang=lang),
+            chart_job(pit_chart, found, folder, "pit", caption, lang=lang),
+            chart_job(reliability_chart, found, folder, "reliability", caption, lang=lang)]
+    if found.loo is not None:
+        jobs.append(chart_job(loo_intervals_chart, found, folder, "loo-intervals", caption,
+                              lang=lang))
+    return draw_all(jobs, lang=lang)

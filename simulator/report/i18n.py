@@ -262,6 +262,35 @@ _TEXT: dict[str, tuple[str, str]] = {
     "backtest.pit_title": ("PIT histogram", "PIT 直方图"),
     "backtest.caption": ("Backtest {name}: {n} cases, {reps} replications each, seed {seed}",
                          "回测 {name}：{n} 个案例，每个 {reps} 次模拟，随机种子 {seed}"),
+    "backtest.loo_sentence": (
+        "Out of sample (each case forecast from a posterior calibrated on the other {n} "
+        "cases): mean PIT {pit}, {cov80} of outcomes inside the 80% intervals (95% interval "
+        "{lo}–{hi}), mean CRPS {crps} km² (skill {skill}), Brier score {brier} for the "
+        "probability of meeting the target; in sample (calibrated on all cases): mean PIT "
+        "{pit_in}.",
+        "样本外（每个案例依据其余 {n} 个案例校准的后验进行预测）：平均 PIT 为 {pit}，{cov80} 的结果落在 80% "
+        "区间内（95% 区间 {lo}–{hi}），平均 CRPS 为 {crps} 平方公里（技巧评分 {skill}），完成目标概率的 "
+        "Brier 评分为 {brier}；样本内（依据全部案例校准）：平均 PIT 为 {pit_in}。"),
+    "backtest.biased": (
+        "The model is biased: its out-of-sample mean PIT of {pit} is outside 0.3–0.7 — "
+        "outcomes keep landing in the {tail} tail of its forecasts, even after calibration.",
+        "模型存在偏差：样本外平均 PIT 为 {pit}，超出 0.3–0.7 —— 即使经过校准，实际结果仍总是落在预测的{tail}尾部。"),
+    "backtest.tail_upper": ("upper", "上"),
+    "backtest.tail_lower": ("lower", "下"),
+    "backtest.thin": (
+        "The posteriors rest on few draws (effective sample size {ess} at the least): the "
+        "cases, with their observation error, are hard to reproduce together.",
+        "后验仅依赖少数抽样（有效样本量最少为 {ess}）：在其观测误差下，这些案例难以同时被复现。"),
+    "backtest.loo_scores": ("Scores: defaults, calibrated in sample, leave-one-out",
+                            "评分：默认值、样本内校准、留一法"),
+    "backtest.loo_cases": ("Leave-one-out forecasts", "留一法预测"),
+    "backtest.independence": ("Cases that are not independent", "并非相互独立的案例"),
+    "backtest.reliability_title": ("Reliability of P(target met)", "“完成目标”概率的可靠性"),
+    "backtest.reliability_x": ("Forecast probability", "预测概率"),
+    "backtest.reliability_y": ("Share of cases that met the target", "实际完成目标的案例比例"),
+    "backtest.diagonal": ("Perfectly reliable", "完全可靠"),
+    "backtest.loo_intervals_title": ("Leave-one-out forecast intervals and what happened",
+                                     "留一法预测区间与实际结果"),
     # sweep and sensitivity reports
     "sweep.title": ("Sweep {name}", "参数扫描 {name}"),
     "sweep.design": ("Base scenario {base}; {design} design, {n} points over {ranges}; {reps} "

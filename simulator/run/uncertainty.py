@@ -54,6 +54,16 @@ def first_order_index(x: np.ndarray, y: np.ndarray, bins: int = 20) -> float:
                                  np.bincount(b, weights=y, minlength=bins))
 
 
+def _prior_of(u) -> dict:
+    """A parameter's prior as summary.json shows it; a posterior's column (thousands of
+    draws) as its file, number of draws and range rather than every value."""
+    if u.joint is not None:
+        values = u.prior.values
+        return {"dist": "posterior", "file": u.joint.file, "draws": len(values),
+                "min": float(min(values)), "max": float(max(values))}
+    return u.prior.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
 def uncertain_summary(tally: Tally) -> dict:
     """summary.json's ``uncertain``: each parameter's prior and draws, and per target what
     the odds depend on (first-order index, odds in the lowest and highest fifth)."""
@@ -65,7 +75,7 @@ def uncertain_summary(tally: Tally) -> dict:
             "path": u.path,
             "kind": u.key.kind,
             "scenario_value": u.key.base,
-            "prior": u.prior.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "prior": _prior_of(u),
             "mean": float(tally.param_sum[k] / tally.n),
             "p10": float(quantiles[k, 0]),
             "p90": float(quantiles[k, 1]),

@@ -8,6 +8,16 @@ central 50 / 80 / 95 % intervals, and the CRPS (``scoringrules.crps_ensemble``, 
 maintained implementation of the ensemble CRPS). Over all cases: interval coverage, a PIT
 histogram and the mean CRPS against a naive reference forecast — "the plan is met exactly",
 a point forecast whose CRPS is |plan − observed| — as a skill score 1 − CRPS / CRPS_ref.
+
+Out of sample (``--loo``, :func:`run_loo`): the cases file's ``priors`` are put on every case
+scenario that has their key paths, and each case is forecast from a posterior calibrated on
+all the *other* cases — the calibration's importance sampling (:mod:`simulator.study.calibrate`)
+with a joint likelihood: replication r draws θ_r (the same for every case: one stream per key
+path) and simulates every case; its weight for held-out case i is Π_{j≠i} N(obs_j; q_j(r), σ_j²).
+The held-out case is then simulated under the resampled posterior with fresh random inputs.
+The same with all cases in the weight is the *in-sample* calibrated backtest, for comparison.
+Besides PIT, coverage (with Wilson intervals) and CRPS, the probabilities landsim publishes —
+P(the target is met) — are scored with the Brier score and a reliability table.
 """
 
 from __future__ import annotations
@@ -22,14 +32,19 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.distributions import DistributionSpec
+from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario, validate_document
+from simulator.inputs.uncertain import ObservationError
 from simulator.inputs.yamlsource import read_yaml
 
-__all__ = ["Backtest", "CaseResult", "CasesFile", "load_cases", "run_backtest",
-           "write_backtest"]
+__all__ = ["Backtest", "CaseResult", "CasesFile", "Loo", "load_cases", "run_backtest",
+           "run_loo", "write_backtest"]
 
 LEVELS = (0.5, 0.8, 0.95)
+RELIABILITY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+OWN_OUTCOME = "own-outcome"
+"""The ``related`` key of a case whose target was back-calculated from its own outcome."""
 
 
 class _Model(BaseModel):
@@ -52,6 +67,12 @@ class Case(_Model):
     observed: float = Field(ge=0, le=1e6, description="The value observed, km².")
     reference: float | None = Field(
         None, ge=0, description="Naive forecast (default: the plan for the quantity, km²).")
+    related: dict[Annotated[str, Field(pattern=KEY_PATTERN, max_length=64)],
+                  Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=dict,
+        description="Cases this one is not independent of, and why (same year, one a subset "
+                    "of the other); the key own-outcome: its target was back-calculated from "
+                    "its own outcome.")
 
 
 class CasesFile(_Model):
@@ -61,6 +82,12 @@ class CasesFile(_Model):
     description: str = ""
     replications: int = Field(4000, ge=100, le=1_000_000)
     cases: list[Case] = Field(min_length=1, max_length=200)
+    priors: dict[Annotated[str, Field(max_length=200)], DistributionSpec] = Field(
+        default_factory=dict,
+        description="For --loo: key path → prior, put on every case scenario that has the path.")
+    error: ObservationError = Field(
+        default_factory=lambda: ObservationError(relative=0.10),
+        description="For --loo: observation error of every outcome (default 10 %).")
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,21 @@ class CaseResult:
         return float(scoringrules.crps_ensemble(self.case.observed, self.forecast))
 
     @property
+    def target(self) -> float:
+        """The km² whose odds landsim would publish for the case: its reference (the plan)."""
+        return self.reference
+
+    @property
+    def probability(self) -> float:
+        """Forecast probability that the target is met."""
+        return float(np.mean(self.forecast >= self.target - 1e-9))
+
+    @property
+    def met(self) -> bool:
+        """Whether the outcome met the target."""
+        return bool(self.case.observed >= self.target - 1e-9)
+
+    @property
     def crps_reference(self) -> float:
         """CRPS of the naive point forecast, |reference − observed|, km²."""
         return abs(self.reference - self.case.observed)
@@ -115,6 +157,9 @@ class CaseResult:
             out[f"in{round(level * 100)}"] = self.covered(level)
         out["crps"] = self.crps
         out["crps_reference"] = self.crps_reference
+        out["probability_met"] = self.probability
+        out["met"] = self.met
+        out["related"] = "; ".join(f"{k}: {v}" for k, v in self.case.related.items())
         return out
 
 
@@ -125,6 +170,7 @@ class Backtest:
     spec: CasesFile
     results: list[CaseResult]
     seed: int
+    loo: Loo | None = None
 
     def table(self) -> pd.DataFrame:
         """One row per case (cases.csv)."""
@@ -147,7 +193,44 @@ class Backtest:
             "skill": (1 - crps / ref) if ref > 0 else None,
             "reference": "the plan is met exactly (a point forecast at the planned km²)",
             "cases_detail": table.to_dict(orient="records"),
+            "brier": scores(self.results)["brier"],
+            "independence": independence(self.spec),
+            **({"in_sample": self.loo.summary("in_sample"), "loo": self.loo.summary("loo")}
+               if self.loo is not None else {}),
         }
+
+
+def scores(results: Sequence[CaseResult]) -> dict:
+    """Scores over ``results``: mean PIT, coverage with 95 % Wilson intervals, CRPS and skill,
+    Brier score of P(target met) (and of the reference, which says it is met for sure), and
+    a reliability table (forecast probability bins against the frequency met)."""
+    from simulator.study.calibrate import wilson
+
+    n = len(results)
+    pits = np.array([r.pit for r in results])
+    crps = float(np.mean([r.crps for r in results]))
+    ref = float(np.mean([r.crps_reference for r in results]))
+    p = np.array([r.probability for r in results])
+    o = np.array([r.met for r in results], dtype=float)
+    out: dict = {"n": n, "mean_pit": float(pits.mean()),
+                 "pit_histogram": np.histogram(pits, bins=5, range=(0, 1))[0].tolist()}
+    for level in LEVELS:
+        k = sum(r.covered(level) for r in results)
+        key = f"coverage{round(level * 100)}"
+        out[key] = k / n
+        out[f"{key}_ci95"] = list(wilson(k / n, n))
+    out.update({"crps": crps, "crps_reference": ref,
+                "skill": (1 - crps / ref) if ref > 0 else None,
+                "brier": float(np.mean((p - o) ** 2)),
+                "brier_reference": float(np.mean((1.0 - o) ** 2)),
+                "reliability": [
+                    {"bin": [lo, hi], "cases": int(m.sum()),
+                     "mean_probability": float(p[m].mean()) if m.any() else None,
+                     "frequency_met": float(o[m].mean()) if m.any() else None}
+                    for lo, hi in zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:], strict=True)
+                    for m in [(p >= lo) & ((p < hi) if hi < 1 else (p <= hi))]],
+                "biased": not 0.3 <= float(pits.mean()) <= 0.7})
+    return out
 
 
 def load_cases(path: str | Path) -> tuple[CasesFile, list[Scenario]]:
@@ -178,9 +261,45 @@ def load_cases(path: str | Path) -> tuple[CasesFile, list[Scenario]]:
                                         f"({', '.join(scenario.pathways)})",
                                         str(path), source.line_of(where + ("quantity",))))
         scenarios.append(scenario)
+        for other in case.related:
+            if other == OWN_OUTCOME:
+                continue
+            if other not in {c.name for c in spec.cases} or other == case.name:
+                problems.append(Problem(f"cases[{i}].related.{other}",
+                                        f"'{other}' is not another case of this file",
+                                        str(path), source.line_of(where + ("related", other))))
+    if not problems and spec.priors:
+        for path_, _ in spec.priors.items():
+            if not any(_applies(s, path_) for s in scenarios):
+                problems.append(Problem(f"priors.{path_}", f"no case scenario can make "
+                                        f"'{path_}' uncertain", str(path),
+                                        source.line_of(("priors", path_))))
     if problems:
         raise ScenarioError(problems)
     return spec, scenarios
+
+
+def _applies(scenario: Scenario, path: str) -> bool:
+    from simulator.inputs.uncertain import uncertain_key
+
+    try:
+        uncertain_key(scenario.resolved(), path)
+    except (ValueError, LookupError, KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def with_priors(scenario: Scenario, priors: dict) -> Scenario:
+    """``scenario`` with the ``priors`` whose key paths it has added to its ``uncertain``."""
+    from simulator.inputs.scenario import scenario_from_dict
+
+    chosen = {p: d for p, d in priors.items() if _applies(scenario, p)}
+    if not chosen:
+        return scenario
+    data = scenario.resolved()
+    data["uncertain"] = {**data["uncertain"],
+                         **{p: d.model_dump(mode="python") for p, d in chosen.items()}}
+    return scenario_from_dict(data, file=scenario.file)
 
 
 def _quantity(scenario: Scenario, quantity: Quantity, annual: np.ndarray) -> np.ndarray:
@@ -216,6 +335,125 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
     return Backtest(spec, results, seed)
 
 
+def independence(spec: CasesFile) -> dict:
+    """Which cases are not independent of which, and why (from the cases' ``related``)."""
+    pairs = sorted({tuple(sorted((c.name, o))) for c in spec.cases for o in c.related
+                    if o != OWN_OUTCOME})
+    why = {(c.name, o): w for c in spec.cases for o, w in c.related.items()}
+    linked = {name for p in pairs for name in p}
+    return {"pairs": [{"cases": list(p), "why": why.get(p) or why.get(p[::-1])} for p in pairs],
+            "target_from_outcome": {c.name: c.related[OWN_OUTCOME] for c in spec.cases
+                                    if OWN_OUTCOME in c.related},
+            "independent_cases": [c.name for c in spec.cases
+                                  if c.name not in linked and OWN_OUTCOME not in c.related]}
+
+
+@dataclass(frozen=True)
+class Loo:
+    """Calibrated backtests: each case forecast under the posterior of the other cases
+    (``loo``), and, for comparison, under the posterior of all cases (``in_sample``)."""
+
+    loo: list[CaseResult]
+    in_sample: list[CaseResult]
+    ess: dict[str, float]  # held-out case (or "all") → effective sample size of its posterior
+    replications: int
+    forecast_replications: int
+    draws: int
+    paths: list[str]
+    informative: list[str]  # cases whose likelihood depends on θ
+
+    def summary(self, which: str) -> dict:
+        """backtest.json's ``loo`` (or ``in_sample``) block."""
+        results = self.loo if which == "loo" else self.in_sample
+        out = scores(results)
+        out.update({
+            "replications": self.replications,
+            "forecast_replications": self.forecast_replications,
+            "posterior_draws": self.draws, "parameters": self.paths,
+            "informative_cases": self.informative,
+            "cases": [{**r.row(), "ess": self.ess[r.case.name if which == "loo" else "all"]}
+                      for r in results]})
+        return out
+
+
+def run_loo(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 0,
+            replications: int | None = None, forecast_replications: int | None = None,
+            draws: int | None = None, workers: int = 1,
+            progress: Callable[[int], None] | None = None) -> Loo:
+    """Leave-one-out (and in-sample) calibrated backtests of every case.
+
+    ``replications`` prior draws (default the file's) simulate every case once; for each
+    held-out case the others' likelihood weights them, ``draws`` rows (default
+    min(4000, replications)) are resampled, and the held-out case is simulated under them
+    with fresh random inputs (seed :func:`~simulator.study.calibrate.forecast_seed`,
+    ``forecast_replications`` each, default ``replications``). Raises ``RunConfigError``
+    without ``priors`` in the cases file or with fewer than two cases.
+    """
+    from simulator.run.montecarlo import simulate
+    from simulator.study.calibrate import POSTERIOR_DRAWS, forecast_seed, resample, with_posterior
+
+    if not spec.priors:
+        raise RunConfigError(f"{spec.name}: --loo needs priors: in the cases file (key path: "
+                             "prior), put on every case scenario that has the path")
+    if len(spec.cases) < 2:
+        raise RunConfigError("--loo needs at least two cases")
+    n = replications or spec.replications
+    nf = forecast_replications or n
+    m = draws or min(POSTERIOR_DRAWS, n)
+    primed = [with_priors(s, spec.priors) for s in scenarios]
+    paths = [p for p in spec.priors if any(p in s.uncertain for s in primed)]
+    theta = np.full((n, len(paths)), np.nan)
+    loglik = np.zeros((len(primed), n))
+    informative = np.zeros(len(primed), dtype=bool)
+    for j, (case, scn) in enumerate(zip(spec.cases, primed, strict=True)):
+        result = simulate(scn, replications=n, seed=seed, engine="fast", workers=workers,
+                          keep_replications=True)
+        q = _quantity(scn, case.quantity, result.annual)
+        sd = spec.error.sd_of(case.observed)
+        loglik[j] = -0.5 * ((q - case.observed) / sd) ** 2
+        own = list(scn.uncertain)
+        for k, p in enumerate(paths):
+            if p in own:
+                informative[j] = True
+                theta[:, k] = result.params[:, own.index(p)]
+        if progress is not None:
+            progress(1)
+
+    def forecast(i: int, others: np.ndarray) -> tuple[CaseResult, float]:
+        lw = loglik[others & informative].sum(axis=0)
+        w = np.exp(lw - lw.max())
+        w /= w.sum()
+        ess = float(1.0 / np.sum(w * w))
+        case, base = spec.cases[i], scenarios[i]
+        shared = [k for k, p in enumerate(paths) if p in primed[i].uncertain]
+        scn = base
+        if shared:
+            picked = theta[resample(w, m, seed)][:, shared]
+            scn = with_posterior(primed[i], [paths[k] for k in shared], picked,
+                                 file="(leave-one-out posterior)",
+                                 metadata={"cases": spec.name, "seed": seed, "ess": ess})
+        result = simulate(scn, replications=nf, seed=forecast_seed(seed), engine="fast",
+                          workers=workers, keep_replications=True)
+        reference = case.reference if case.reference is not None else _planned(
+            base, case.quantity)
+        return CaseResult(case, base, _quantity(base, case.quantity, result.annual),
+                          reference), ess
+
+    every = np.ones(len(primed), dtype=bool)
+    loo, inside, ess = [], [], {}
+    for i in range(len(primed)):
+        others = every.copy()
+        others[i] = False
+        r, ess[spec.cases[i].name] = forecast(i, others)
+        loo.append(r)
+        r, ess["all"] = forecast(i, every)
+        inside.append(r)
+        if progress is not None:
+            progress(1)
+    return Loo(loo, inside, ess, n, nf, m, paths,
+               [c.name for c, inf in zip(spec.cases, informative, strict=True) if inf])
+
+
 def sentence(found: Backtest, lang: str = "en") -> str:
     """The backtest's finding in one plain sentence."""
     from simulator.report.i18n import t
@@ -228,6 +466,26 @@ def sentence(found: Backtest, lang: str = "en") -> str:
              skill="–" if skill is None else f"{skill:+.2f}")
 
 
+def loo_sentence(found: Backtest, lang: str = "en") -> str:
+    """The leave-one-out finding, and plainly whether the model is biased."""
+    from simulator.report.i18n import t
+
+    loo, inside = found.loo.summary("loo"), found.loo.summary("in_sample")
+    lo, hi = loo["coverage80_ci95"]
+    skill = loo["skill"]
+    text = t("backtest.loo_sentence", lang, n=loo["n"] - 1, pit=f"{loo['mean_pit']:.2f}",
+             cov80=f"{loo['coverage80']:.0%}", lo=f"{lo:.0%}", hi=f"{hi:.0%}",
+             crps=f"{loo['crps']:.2f}", skill="–" if skill is None else f"{skill:+.2f}",
+             brier=f"{loo['brier']:.2f}", pit_in=f"{inside['mean_pit']:.2f}")
+    if loo["biased"]:
+        tail = t("backtest.tail_upper" if loo["mean_pit"] > 0.5 else "backtest.tail_lower", lang)
+        text += " " + t("backtest.biased", lang, pit=f"{loo['mean_pit']:.2f}", tail=tail)
+    least = min(found.loo.ess.values())
+    if least < 50:
+        text += " " + t("backtest.thin", lang, ess=f"{least:.1f}")
+    return text
+
+
 def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en",),
                    manifest: dict | None = None) -> None:
     """Write cases.csv, backtest.json, charts and report(s) into ``folder``."""
@@ -237,6 +495,9 @@ def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en
 
     table = found.table()
     table.to_csv(folder / "cases.csv", index=False, float_format="%.6g")
+    if found.loo is not None:
+        pd.DataFrame(found.loo.summary("loo")["cases"]).to_csv(
+            folder / "loo.csv", index=False, float_format="%.6g")
     summary = {**found.summary(), **({"manifest": manifest} if manifest else {})}
     (folder / "backtest.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
@@ -252,9 +513,39 @@ def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en
         charts = draw_backtest_charts(found, charts_dir, lang=lang)
         text = t("backtest.design", lang, name=found.spec.name, n=len(table),
                  reps=f"{found.spec.replications:,}", seed=found.seed)
+        headline = sentence(found, lang)
+        tables = [(t("backtest.scores", lang), scores.round(3)),
+                  (t("backtest.cases", lang), table.round(3))]
+        if found.loo is not None:
+            headline += " " + loo_sentence(found, lang)
+            tables += _loo_tables(found, summary, lang)
+        pairs = summary["independence"]
+        if pairs["pairs"] or pairs["target_from_outcome"]:
+            rows = ([{"cases": " · ".join(p["cases"]), "why": p["why"]} for p in pairs["pairs"]]
+                    + [{"cases": name, "why": why}
+                       for name, why in pairs["target_from_outcome"].items()])
+            tables.append((t("backtest.independence", lang), pd.DataFrame(rows)))
         page = StudyPage(t("backtest.title", lang, name=found.spec.name), text,
-                         sentence(found, lang), summary["skill"],
-                         [(t("backtest.scores", lang), scores.round(3)),
-                          (t("backtest.cases", lang), table.round(3))], charts,
+                         headline, summary["skill"], tables, charts,
                          {k: str(v) for k, v in (manifest or {}).items()})
         write_study_report(folder, page, lang)
+
+
+def _loo_tables(found: Backtest, summary: dict, lang: str) -> list[tuple[str, pd.DataFrame]]:
+    from simulator.report.i18n import t
+
+    rows = []
+    for name, block in (("defaults", scores(found.results)), ("in sample", summary["in_sample"]),
+                        ("leave-one-out", summary["loo"])):
+        rows.append({"forecasts": name, "mean_pit": block["mean_pit"],
+                     **{f"coverage_{lv}": f"{block[f'coverage{lv}']:.2f} "
+                                          f"({block[f'coverage{lv}_ci95'][0]:.2f}–"
+                                          f"{block[f'coverage{lv}_ci95'][1]:.2f})"
+                        for lv in (50, 80, 95)},
+                     "crps": block["crps"], "skill": block["skill"], "brier": block["brier"],
+                     "brier_reference": block["brier_reference"]})
+    cases = pd.DataFrame(summary["loo"]["cases"])[
+        ["case", "observed", "reference", "forecast_p10", "forecast_p50", "forecast_p90", "pit",
+         "in80", "crps", "probability_met", "met", "ess"]]
+    return [(t("backtest.loo_scores", lang), pd.DataFrame(rows).round(3)),
+            (t("backtest.loo_cases", lang), cases.round(3))]

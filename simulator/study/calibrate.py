@@ -21,9 +21,21 @@ With one-replication-per-draw importance sampling, 10⁶ prior draws take minute
 machine, results are identical for any worker count, and low acceptance shows up
 plainly as a small ESS, with advice.
 
-A forecast scenario that shares uncertain key paths (with the same priors) draws the
-same θ for the same (seed, replication) — each path has its own random stream — so
-the calibration's weights are its posterior predictive weights as they stand.
+The posterior is written as ``posterior.parquet``: :data:`POSTERIOR_DRAWS` rows resampled
+by weight (systematic resampling, seeded by the calibration's seed), one column per key
+path, with the calibration's digest, seed and ESS in the file's metadata. A scenario uses
+it with ``uncertain: {from: posterior.parquet}`` (:mod:`simulator.inputs.posterior`).
+
+A forecast (``--forecast``) is the posterior predictive of another scenario: it takes the
+posterior for the paths it shares (same priors), draws a row per replication, and simulates
+with *fresh* random inputs (seed :func:`forecast_seed`). Weighting the calibration's own
+replications instead — the same θ for the same (seed, replication), so the weights carry
+over — would select the random shocks as well as the parameters: the replications that
+fit the past had favourable shocks, which the future does not inherit. The weighted prior
+draws still give each forecast's prior odds (unweighted) and the calibration scenario's own
+targets (its history, where conditioning the shocks on what happened is right).
+Probabilities carry Wilson intervals on the effective sample size, which do not collapse
+to [0, 0] when no draw meets a target.
 """
 
 from __future__ import annotations
@@ -51,10 +63,15 @@ from simulator.study.points import StudyFolder, study_digest
 
 __all__ = [
     "BLOCK_CHUNKS",
+    "POSTERIOR_DRAWS",
     "Calibration",
     "calibrate",
+    "forecast_seed",
     "observed_cells",
+    "resample",
     "weighted_quantile",
+    "wilson",
+    "with_posterior",
     "write_calibration",
 ]
 
@@ -63,6 +80,9 @@ BLOCK_CHUNKS = 10
 
 MIN_ESS = 200
 """Below this effective sample size the posterior is too rough to report without a warning."""
+
+POSTERIOR_DRAWS = 4000
+"""Rows of posterior.parquet (resampled draws; fewer if the calibration had fewer)."""
 
 CONSISTENCY_LEVEL = 0.999
 """The observations are called unreproducible when even the closest simulated history lies
@@ -88,6 +108,78 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.nd
     cw /= cw[-1]
     idx = np.searchsorted(cw, np.asarray(q, dtype=float), side="left")
     return x[order][np.minimum(idx, x.size - 1)]
+
+
+def wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``p`` from ``n`` (possibly effective, non-whole)
+    trials: inside [0, 1], and not [0, 0] when p = 0 (unlike the Wald interval)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = min(max(float(p), 0.0), 1.0)
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    lo = 0.0 if p == 0 else max(0.0, min(p, centre - half))
+    hi = 1.0 if p == 1 else min(1.0, max(p, centre + half))
+    return lo, hi
+
+
+def resample(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """(size,) row indices drawn by weight: systematic resampling (one uniform offset), the
+    lowest-variance of the standard schemes; deterministic in ``seed``."""
+    w = np.asarray(weights, dtype=float)
+    cumulative = np.cumsum(w / w.sum())
+    cumulative[-1] = 1.0
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x52455341])))
+    points = (rng.random() + np.arange(size)) / size
+    rows = np.minimum(np.searchsorted(cumulative, points, side="right"), w.size - 1)
+    return rng.permutation(rows)  # systematic picks come sorted; the file need not be
+
+
+def forecast_seed(seed: int) -> int:
+    """The seed of a forecast under a calibration's posterior: another stream than the
+    calibration's ``seed``, so the forecast's random inputs are fresh."""
+    state = np.random.SeedSequence([seed, 0x464F5245]).generate_state(1, np.uint32)
+    out = int(state[0])
+    return out if out != seed else out + 1
+
+
+def with_posterior(scenario: Scenario, paths: Sequence[str], values: np.ndarray, *,
+                   file: str = "posterior.parquet", metadata: dict | None = None) -> Scenario:
+    """``scenario`` with the posterior draws (rows × ``paths``) in place of the priors of
+    the ``paths`` it has — what ``uncertain: {from: FILE}`` loads to."""
+    from simulator.inputs.scenario import scenario_from_dict
+
+    data = scenario.resolved()
+    chosen = [k for k, p in enumerate(paths) if p in scenario.uncertain]
+    if not chosen:
+        raise RunConfigError(f"{scenario.name} shares no uncertain parameter with the posterior")
+    uncertain = dict(data["uncertain"])
+    for k in chosen:
+        uncertain[paths[k]] = {"dist": "empirical", "values": values[:, k].tolist()}
+    calibration = {k: v for k, v in (metadata or {}).items()
+                   if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    data["uncertain"] = uncertain
+    data["posterior"] = {"file": file, "paths": [paths[k] for k in chosen], "weights": None,
+                         "calibration": calibration}
+    return scenario_from_dict(data, file=scenario.file)
+
+
+@dataclass(frozen=True)
+class _ForecastJob:
+    scenario: Scenario
+    seed: int
+    replications: int
+
+
+def run_forecast_block(job: _ForecastJob, block: int) -> np.ndarray:
+    """Targets met by block ``block`` of a posterior forecast's replications."""
+    sizes = chunk_sizes(job.replications)
+    layout = _layout(job.scenario)
+    parts = [targets_met(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
+             for c in range(block * BLOCK_CHUNKS,
+                            min((block + 1) * BLOCK_CHUNKS, len(sizes)))]
+    return np.concatenate(parts)
 
 
 @dataclass(frozen=True)
@@ -183,6 +275,8 @@ class Calibration:
     cells: np.ndarray  # (R, C) simulated release in the observed cells, km²
     met: np.ndarray  # (R, T) targets met
     forecasts: dict[str, tuple[Scenario, np.ndarray]] = field(default_factory=dict)
+    # name → (the forecast scenario under the posterior, its targets met with fresh inputs)
+    predictive: dict[str, tuple[Scenario, np.ndarray]] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -251,19 +345,51 @@ class Calibration:
             })
         return pd.DataFrame(rows)
 
-    def odds(self, met: np.ndarray, scenario: Scenario) -> list[dict]:
-        """Each target's probability under the prior and the posterior (posterior
-        predictive), the latter with a 95 % interval from the weighted standard error."""
+    def odds(self, met: np.ndarray, scenario: Scenario,
+             fresh: np.ndarray | None = None) -> list[dict]:
+        """Each target's probability under the prior (``met``, the prior draws) and the
+        posterior, with a 95 % Wilson interval.
+
+        Without ``fresh``, the posterior probability weights ``met``'s replications (right
+        for the calibration's own history). With ``fresh`` (targets met by replications that
+        drew θ from the resampled posterior and fresh random inputs), it is their mean, and
+        the interval's effective size is 1 / (1/ESS + 1/n): the posterior's draws limit it
+        as well as the forecast's replications.
+        """
         w, ess = self.weight, self.ess
         out = []
         for i, t in enumerate(scenario.targets):
             prior = float(met[:, i].mean())
-            post = float(np.sum(w * met[:, i]))
-            half = 1.96 * math.sqrt(max(post * (1 - post), 0.0) / max(ess, 1.0))
+            if fresh is None:
+                post, n_eff = float(np.sum(w * met[:, i])), ess
+            else:
+                post = float(fresh[:, i].mean())
+                n_eff = 1.0 / (1.0 / max(ess, 1e-12) + 1.0 / fresh.shape[0])
             out.append({"target": t.name, "prior_probability": prior,
                         "posterior_probability": post,
-                        "posterior_ci95": [max(0.0, post - half), min(1.0, post + half)]})
+                        "posterior_ci95": list(wilson(post, n_eff)),
+                        "effective_n": float(n_eff)})
         return out
+
+    def forecast_odds(self, name: str) -> list[dict]:
+        """A forecast's odds: prior, and posterior predictive with fresh random inputs."""
+        scenario, met = self.forecasts[name]
+        fresh = self.predictive[name][1] if name in self.predictive else None
+        return self.odds(met, scenario, fresh)
+
+    def posterior_draws(self, size: int | None = None) -> np.ndarray:
+        """(size, K) θ resampled by weight (default :data:`POSTERIOR_DRAWS`, at most R)."""
+        size = size or min(POSTERIOR_DRAWS, self.params.shape[0])
+        return self.params[resample(self.weight, size, self.seed)]
+
+    def posterior_metadata(self) -> dict:
+        """What posterior.parquet records about the calibration that wrote it."""
+        from simulator import __version__
+
+        return {"scenario": self.scenario.name, "scenario_sha256": self.scenario.digest(),
+                "seed": self.seed, "replications": int(self.params.shape[0]),
+                "ess": self.ess, "method": "systematic resampling of the importance weights",
+                "landsim_version": __version__}
 
     def advice(self) -> list[str]:
         """What is wrong with the posterior and what to do, in plain words (empty if fine)."""
@@ -305,7 +431,8 @@ class Calibration:
             "min_distance": float(self.distance[best]),
             "advice": self.advice(),
             "targets": self.odds(self.met, self.scenario),
-            "forecasts": {name: self.odds(met, scn) for name, (scn, met) in self.forecasts.items()},
+            "forecasts": {name: self.forecast_odds(name) for name in self.forecasts},
+            "forecast_seed": forecast_seed(self.seed) if self.predictive else None,
             "posterior": self.posterior().to_dict(orient="records"),
         }
 
@@ -350,12 +477,14 @@ def calibrate(
     backend: Backend | None = None,
     store_folder: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    forecast_replications: int | None = None,
 ) -> Calibration:
     """Weight ``replications`` prior draws of ``scenario``'s uncertain parameters by how well
     their simulated release matches ``scenario.observed``.
 
     ``forecasts``: scenarios whose target odds to give under the posterior (they must share
-    uncertain paths, with the same priors). ``store_folder``: where finished blocks are kept
+    uncertain paths, with the same priors); each is simulated again under the resampled
+    posterior with fresh random inputs (``forecast_replications``, default ``replications``). ``store_folder``: where finished blocks are kept
     (resume). The answer depends only on (scenario, seed, replications). Raises
     ``RunConfigError`` (see :func:`check_calibratable`, and for a replication count outside
     1..10,000,000).
@@ -387,8 +516,20 @@ def calibrate(
     joined = {k: np.concatenate([results[b][k] for b in range(blocks)])
               for k in results[0]} if blocks else {}
     forecast = {f.name: (f, joined[f"forecast{i}"]) for i, f in enumerate(forecasts)}
-    return Calibration(scenario, seed, joined["params"], joined["cells"], joined["met"],
-                       forecast)
+    found = Calibration(scenario, seed, joined["params"], joined["cells"], joined["met"],
+                        forecast)
+    if forecasts:
+        draws, paths, meta = found.posterior_draws(), found.paths, found.posterior_metadata()
+        n = min(replications, forecast_replications or replications)
+        for f in forecasts:
+            fscn = with_posterior(f, paths, draws, metadata=meta)
+            job = _ForecastJob(fscn, forecast_seed(seed), n)
+            fblocks = math.ceil(len(chunk_sizes(n)) / BLOCK_CHUNKS)
+            with backend:
+                done = dict(backend.map_unordered(partial(run_forecast_block, job),
+                                                  range(fblocks)))
+            found.predictive[f.name] = (fscn, np.concatenate([done[b] for b in range(fblocks)]))
+    return found
 
 
 def digest_of(scenario: Scenario, seed: int, replications: int,
@@ -439,14 +580,19 @@ def sentence(found: Calibration, lang: str = "en") -> str:
 
 def write_calibration(found: Calibration, folder: Path, *, langs: Sequence[str] = ("en",),
                       manifest: dict | None = None) -> None:
-    """Write posterior.csv, draws.parquet, summary.json, charts and report(s) into ``folder``."""
+    """Write posterior.csv, posterior.parquet (resampled draws, reusable with
+    ``uncertain: {from: …}``), draws.parquet, summary.json, charts and report(s)."""
     from simulator.report.calibrate_charts import draw_calibration_charts
     from simulator.report.i18n import t
     from simulator.report.study_report import StudyPage, write_study_report
 
+    from simulator.inputs.posterior import write_posterior
+
     posterior = found.posterior()
     posterior.to_csv(folder / "posterior.csv", index=False, float_format="%.6g")
     found.draws_frame().to_parquet(folder / "draws.parquet", index=False)
+    write_posterior(folder / "posterior.parquet", found.posterior_draws(), found.paths,
+                    metadata=found.posterior_metadata())
     summary = {**found.summary(), **({"manifest": manifest} if manifest else {})}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
                                          + "\n", encoding="utf-8")
