@@ -14,6 +14,14 @@ import yaml
 
 matplotlib.use("Agg")
 
+# Property tests draw the same examples on every run (a failure found while developing is
+# kept as an explicit @example); HYPOTHESIS_PROFILE=explore searches afresh.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 HISTORY = sorted(p for p in (ROOT / "scenarios" / "history").glob("*.yaml")

@@ -51,8 +51,8 @@ def test_shipped_history_backtest_writes_scores_that_agree_with_its_cases(tmp_pa
     assert cli.main(["backtest", str(ROOT / "scenarios" / "history" / "cases.yaml"), "-n", "500",
                      "--out", str(out)]) == 0
     data = json.loads((out / "backtest.json").read_text())
-    cases = data["cases_detail"]
-    assert data["cases"] == len(cases) >= 6
+    cases = data["cases"]
+    assert data["n_cases"] == len(cases) >= 6
     crps = np.mean([c["crps"] for c in cases])
     ref = np.mean([c["crps_reference"] for c in cases])
     assert abs(data["skill"] - (1 - crps / ref)) < 1e-12
@@ -105,7 +105,7 @@ def test_leave_one_out_writes_the_loo_block(tmp_path, capsys):
                      "--forecast-replications", "300", "--workers", "1", "-q",
                      "--out", str(out)]) == 0
     data = json.loads((out / "backtest.json").read_text())
-    assert data["cases"] == len(data["cases_detail"]) == 3  # the existing fields, unchanged
+    assert data["n_cases"] == len(data["cases"]) == 3  # the contract: a list of cases
     loo = data["loo"]
     for key in ("mean_pit", "coverage80", "brier"):
         assert 0 <= loo[key] <= 1, key

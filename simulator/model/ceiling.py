@@ -5,8 +5,10 @@ no project drops out, every duration is at the lower end of its support (0 for a
 lognormal, gamma or exponential; the delay factors at 0 when their sigma is positive),
 yields at their highest, and caps and capacities as given (an uncertain cap or capacity at
 the top of its prior). Everything else — the schedule, the queues, the yearly caps and
-their carry-over, over-programming and what a programme office's pool may add — acts as
-in the engines, because the best case *is* run through the fast engine (one replication).
+their carry-over and over-programming — acts as in the engines, because the best case
+*is* run through the fast engine (one replication), with every programme office's pool
+emptied. A pool is added afterwards, whole: an office reacts to bad luck (a low yield,
+a drop-out), so a replication may start pool projects that the best case never needs.
 
 Per pathway p and target window [f, b] the ceiling is
 
@@ -15,7 +17,10 @@ Per pathway p and target window [f, b] the ceiling is
 with R_p(b) the best case's cumulative release through b, A_p(< f) the actual release
 before f (history, the same in every replication) and M_p,y the most p can hand over in
 year y (its cap; in a year before the status date its actual). A target's ceiling is the
-sum over the pathways it counts. Both terms are upper bounds of every replication's
+sum over the pathways it counts, plus, for each office, the least of its pool (at the top
+of its prior) and the room the caps leave its counted pathways (Σ_p of the second term
+less the first): pool projects add at most their area to a FIFO queue's output by b
+(the output is a min-plus convolution of the arrivals with the caps). Both terms are upper bounds of every replication's
 release (the FIFO queues and the yearly hand-over are monotone in completion times), so
 a target whose ceiling is below its km² cannot be met in any replication: it is
 impossible *by construction*, and the tool says so and names what binds.
@@ -31,12 +36,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from simulator.inputs.scenario import Scenario
+from simulator.inputs.scenario import MAX_CAPACITY, MAX_NUMBER, Scenario
 from simulator.model.layout import Layout, build_layout
+from simulator.model.management import offices
 
 __all__ = ["Ceiling", "target_ceilings"]
 
 _TOL = 1e-9  # km²
+_NO_CAP = float(MAX_NUMBER)  # km²/yr: the largest cap a scenario may write
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,8 @@ def _upper(dist_or_none, default: float) -> float:
 
 
 def best_case_scenario(scenario: Scenario) -> Scenario:
-    """``scenario`` with each uncertain cap and capacity at the top of its prior, and no
-    uncertain block: the fixed inputs of the best case."""
+    """``scenario`` with each uncertain cap, capacity and pool at the top of its prior, and
+    no uncertain block: the fixed inputs of the best case."""
     if not scenario.uncertain:
         return scenario
     from simulator.inputs.params import with_values
@@ -87,15 +94,31 @@ def best_case_scenario(scenario: Scenario) -> Scenario:
     for path, prior in scenario.uncertain.items():
         leaf = path.rsplit(".", 1)[-1]
         support = getattr(prior, "support", None)
-        if leaf in ("annual_cap", "capacity") and support is not None:
+        if leaf in ("annual_cap", "capacity", "pool_km2") and support is not None:
             hi = float(support()[1])
             if math.isfinite(hi):
                 values[path] = float(math.ceil(hi)) if leaf == "capacity" else hi
+            elif leaf == "annual_cap":
+                values[path] = _NO_CAP  # an unbounded prior: no cap in the best case
+            elif leaf == "capacity":
+                values[path] = float(MAX_CAPACITY)
+            # an unbounded pool prior: the layout's columns bound it (see management)
     data = scenario.resolved()
     data["uncertain"] = {}
     data["observed"] = None
     bare = scenario_from_dict(data, file=scenario.file)
     return with_values(bare, values, origin="the best case") if values else bare
+
+
+def _without_pools(scenario: Scenario) -> Scenario:
+    """``scenario`` with every programme office's pool emptied (nothing to start)."""
+    from simulator.inputs.scenario import scenario_from_dict
+
+    data = scenario.resolved()
+    for block in [data, *data["pathways"].values()]:
+        if block.get("management") is not None:
+            block["management"]["pool_km2"] = 0.0
+    return scenario_from_dict(data, file=scenario.file)
 
 
 def _best_draws(layout: Layout, *, routed: bool, capacities: bool, caps: bool):
@@ -193,6 +216,9 @@ def target_ceilings(scenario: Scenario, layout: Layout | None = None) -> list[Ce
     Uncertain caps and capacities count at the top of their priors.
     """
     best = best_case_scenario(scenario)
+    pools = offices(best)
+    if pools:
+        best = _without_pools(best)
     lay = build_layout(best) if (layout is None or best is not scenario) else layout
     released = np.cumsum(_best_annual(lay), axis=0)  # (Y, P) cumulative
     uncapped = np.cumsum(_best_annual(lay, caps=False), axis=0)
@@ -207,11 +233,13 @@ def target_ceilings(scenario: Scenario, layout: Layout | None = None) -> list[Ce
         b = t.by - first_year
         counted = range(len(names)) if not t.pathways else [names.index(n) for n in t.pathways]
         total, caps, sched, queues, planned = 0.0, [], [], [], 0.0
+        room = {}
         for p in counted:
             before = actual[:f, p].sum() if f > 0 else 0.0
             done = released[b, p] - before
             capsum = most[max(f, 0): b + 1, p].sum()
             total += min(done, capsum)
+            room[p] = max(capsum - min(done, capsum), 0.0)
             plan_window = sum(v for y, v in scenario.pathways[names[p]].plan.items()
                               if first_year + max(f, 0) <= y <= t.by)
             planned += plan_window
@@ -223,6 +251,9 @@ def target_ceilings(scenario: Scenario, layout: Layout | None = None) -> list[Ce
                     queues.append((free[b, p] - uncapped[b, p], names[p]))
                 else:
                     sched.append((plan_window - here, names[p]))
+        for office in pools:
+            total += min(office.pool_km2,
+                         sum(room.get(m.pathway, 0.0) for m in office.pathways))
         out.append(Ceiling(t.name, first_year + max(f, 0), t.by, float(t.km2), float(total),
                            _ranked(caps), _ranked(queues), _ranked(sched), float(planned)))
     return out

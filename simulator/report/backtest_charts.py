@@ -53,17 +53,14 @@ def loo_intervals_chart(found, *, lang: str = "en") -> Axes:
 def reliability_chart(found, *, lang: str = "en") -> Axes:
     """Reliability diagram of P(target met): per bin of forecast probability, the share of
     cases that met their target, for the defaults, in sample and leave-one-out."""
-    from simulator.study.backtest import scores
-
     ax = Figure(figsize=(5.5, 4.2), layout="constrained").add_subplot()
     ax.plot([0, 1], [0, 1], color=GREYS[2], linestyle="--", linewidth=1,
             label=t("backtest.diagonal", lang))
-    series = [("defaults", found.results, GREYS[3], "s")]
+    series = [("defaults", GREYS[3], "s")]
     if found.loo is not None:
-        series += [("in sample", found.loo.in_sample, GREYS[4], "^"),
-                   ("leave-one-out", found.loo.loo, ACCENT, "o")]
-    for name, results, colour, marker in series:
-        rows = [r for r in scores(results)["reliability"] if r["cases"]]
+        series += [("in sample", GREYS[4], "^"), ("leave-one-out", ACCENT, "o")]
+    for name, colour, marker in series:
+        rows = found.reliability(name)
         ax.plot([r["mean_probability"] for r in rows], [r["frequency_met"] for r in rows],
                 marker=marker, color=colour, label=name)
         for r in rows:

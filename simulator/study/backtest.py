@@ -176,13 +176,25 @@ class Backtest:
         """One row per case (cases.csv)."""
         return pd.DataFrame([r.row() for r in self.results])
 
+    def reliability(self, which: str = "defaults") -> list[dict]:
+        """Reliability rows (forecast-probability bins with cases) of the ``defaults``,
+        ``in sample`` or ``leave-one-out`` forecasts; raises ``ValueError`` without them."""
+        if which == "defaults":
+            results = self.results
+        elif self.loo is not None and which in ("in sample", "leave-one-out"):
+            results = self.loo.in_sample if which == "in sample" else self.loo.loo
+        else:
+            raise ValueError(f"no {which!r} forecasts in this backtest")
+        return [r for r in scores(results)["reliability"] if r["cases"]]
+
     def summary(self) -> dict:
         """backtest.json: coverage by level, PIT histogram, mean CRPS and skill."""
         table = self.table()
         crps, ref = float(table.crps.mean()), float(table.crps_reference.mean())
         counts, _ = np.histogram(table.pit, bins=5, range=(0, 1))
         return {
-            "name": self.spec.name, "cases": len(table), "seed": self.seed,
+            "name": self.spec.name, "cases": table.to_dict(orient="records"),
+            "n_cases": len(table), "seed": self.seed,
             "replications": self.spec.replications,
             "coverage": {f"{round(level * 100)}": float(table[f"in{round(level * 100)}"].mean())
                          for level in LEVELS},
@@ -192,7 +204,6 @@ class Backtest:
             "mean_crps": crps, "mean_crps_reference": ref,
             "skill": (1 - crps / ref) if ref > 0 else None,
             "reference": "the plan is met exactly (a point forecast at the planned km²)",
-            "cases_detail": table.to_dict(orient="records"),
             "brier": scores(self.results)["brier"],
             "independence": independence(self.spec),
             **({"in_sample": self.loo.summary("in_sample"), "loo": self.loo.summary("loo")}
@@ -460,7 +471,7 @@ def sentence(found: Backtest, lang: str = "en") -> str:
 
     s = found.summary()
     skill = s["skill"]
-    return t("backtest.sentence", lang, n=s["cases"], cov80=f"{s['coverage']['80']:.0%}",
+    return t("backtest.sentence", lang, n=s["n_cases"], cov80=f"{s['coverage']['80']:.0%}",
              pit=f"{s['mean_pit']:.2f}", crps=f"{s['mean_crps']:.2f}",
              ref=f"{s['mean_crps_reference']:.2f}",
              skill="–" if skill is None else f"{skill:+.2f}")
