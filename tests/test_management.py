@@ -141,3 +141,31 @@ def test_a_routed_pathway_cannot_have_its_own_office(write_yaml, capsys):
     assert main(["validate", str(write_yaml(text))]) == 2
     err = capsys.readouterr().err
     assert "pathways.u.management" in err and "routed pathway" in err
+
+
+def test_what_the_office_started_is_tallied_by_year():
+    """The first review always starts 3 km² (10 × 0.3, in 2022); over the horizon the
+    office starts exactly what the run holds beyond the plan: released + late + dropped − 10
+    (every review, and so every start with no lead, lies inside the horizon)."""
+    result = simulate(scenario(FIXED), replications=400, seed=8)
+    data = result.summary()["management"]
+    assert data["offices"] == [{"key": "management", "pool_km2": 40.0, "review": 1.0,
+                                "trigger": 0.0, "pathways": ["a"]}]
+    assert data["started_mean_km2"]["2022"]["a"] == pytest.approx(3.0)
+    beyond = (result.annual.sum(axis=(1, 2)) + result.late.sum(axis=1)
+              + result.dropped.sum(axis=1) - 10.0)
+    assert data["started_total_mean_km2"] == pytest.approx(beyond.mean(), abs=1e-9)
+    # no office, no block
+    plain = simulate(scenario(FIXED.replace(
+        "management: {review: 1.0, pool_km2: 40.0, lead: 0.0}", "")), replications=20, seed=8)
+    assert "management" not in plain.summary()
+
+
+def test_the_report_draws_what_the_office_did(write_yaml, tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(write_yaml(FIXED)), "-n", "200", "-q", "--no-levers",
+                 "--out", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="chart-office"' in html and (out / "charts" / "office.svg").exists()
+    svg = (out / "charts" / "office.svg").read_text()
+    assert "of a pool of 40 km²" in svg

@@ -184,7 +184,20 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     assert f'data-probability="{plan["probability"]!r}"' in headline
     for name in ("batch-1", "batch-2", "binding-2025"):
         row = re.search(rf'<tr data-target="{name}">.*?</tr>', html).group(0)
-        assert "missed (observed)" in row and "%" not in row
+        assert "missed (observed, illustrative)" in row and "%" not in row
+    # the figures are illustrative: a banner at the top, the joint row and the headline say
+    # that missing batch 1 means missing all targets together
+    assert summary["status"]["provenance"] == {"released": "illustrative",
+                                               "pipeline": "illustrative",
+                                               "notice": "illustrative"}
+    assert html.index('id="notice"') < html.index('id="headline"')
+    assert "Illustrative inputs — not real data: the released figures and the projects" in html
+    assert summary["joint"]["missed_observed"] == ["batch-1", "batch-2", "binding-2025"]
+    joint = re.search(r'<tr data-target="all">.*?</tr>', html).group(0)
+    assert "missed (observed, illustrative)" in joint and "%" not in joint
+    assert "All 5 targets together cannot be met: Batch 1 (2022–2023) was missed" in headline
+    coverage = re.search(r'<p class="coverage".*?</p>', html).group(0)
+    assert "Monte Carlo error only (1,000 replications); every parameter is at its" in coverage
     # the accounting, with the numbers of summary.json, and the status chart
     accounting = summary["status"]["accounting"]
     row = re.search(r'<tr data-pathway="consolidation">.*?</tr>', html).group(0)
@@ -193,7 +206,16 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 7
     zh = (out / "report.zh.html").read_text(encoding="utf-8")
     assert "截至2026年初，根据2025年底前的实际释放和在途项目" in zh
-    assert "未实现（实际）" in zh and "当前进展" in zh
+    assert "未实现（实际，示意）" in zh and "当前进展" in zh
+    assert "示意输入（非真实数据）：已释放数据和状态日期在途项目" in zh
+    assert zh.index('id="notice"') < zh.index('id="headline"')
+    # the charts: no 0 % bars or histogram panels for the three observed targets
+    odds = (out / "charts" / "target-odds.svg").read_text()
+    assert "missed (observed, illustrative)" in odds
+    dist = (out / "charts" / "distributions.svg").read_text()
+    for label in ("Batch 1", "Batch 2", "Binding target"):
+        assert label not in dist
+    assert "Batch 3" in dist and "Plan total" in dist
 
 
 def test_the_levers_section_matches_levers_json(runs, bilingual_baseline):

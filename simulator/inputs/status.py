@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.inputs.errors import Problem, ScenarioError
 
-__all__ = ["PipelineRow", "Status", "check_status", "read_pipeline_csv", "merge_pipeline_file"]
+__all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "read_pipeline_csv",
+           "status_provenance"]
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -237,3 +238,37 @@ def _unknown(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"'{name}' is not a pathway{hint}; known pathways: {', '.join(names)}"
+
+
+_WEAKEST = ("illustrative", "assumption", "derived", "sourced")
+"""Status-figure labels, weakest first (a part takes the weakest label of its keys)."""
+
+
+def status_provenance(scenario) -> dict:
+    """What the status figures are, from their labels: summary.json's ``status.provenance``.
+
+    ``released`` and ``pipeline`` each get the weakest label among their key paths'
+    (``illustrative`` when a note says so — "illustrative" or 示意 — else ``assumption``,
+    ``derived`` or ``sourced``; ``None`` when unlabelled). ``notice`` is ``illustrative``
+    when either part is, ``assumption`` when either is an assumption, else ``None``: the
+    report and the printed table then say that these inputs are not reported data.
+    """
+    parts: dict[str, str | None] = {"released": None, "pipeline": None}
+    for path, text in scenario.provenance.items():
+        for part in parts:
+            if not (path == f"status.{part}" or path.startswith((f"status.{part}.",
+                                                                 f"status.{part}["))
+                    or (part == "pipeline" and path == "status.pipeline_file")):
+                continue
+            label = text.partition(":")[0].strip()
+            if "illustrative" in text.lower() or "示意" in text:
+                label = "illustrative"
+            if label not in _WEAKEST:
+                continue
+            now = parts[part]
+            if now is None or _WEAKEST.index(label) < _WEAKEST.index(now):
+                parts[part] = label
+    kinds = set(parts.values())
+    notice = ("illustrative" if "illustrative" in kinds else
+              "assumption" if "assumption" in kinds else None)
+    return {**parts, "notice": notice}

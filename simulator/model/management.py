@@ -38,7 +38,7 @@ from simulator.inputs.scenario import Management, Scenario
 from simulator.model.programme import mean_project_km2
 
 __all__ = ["ManagedPathway", "Office", "TOLERANCE", "offices", "projects_to_start",
-           "review_times", "survival_after"]
+           "review_times", "started_by_year", "survival_after"]
 
 TOLERANCE = 1e-6
 """Relative slack (in project sizes) when counting projects, so that a shortfall of exactly
@@ -121,3 +121,25 @@ def survival_after(dropouts) -> np.ndarray:
     for s in range(S - 1, -1, -1):
         out[..., s] = out[..., s + 1] * keep[..., s]
     return out
+
+
+def started_by_year(layout, size: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """(R, Y, P) km² of pool projects the offices started, by the horizon year their start
+    falls in (decision + lead) and pathway; starts after the horizon are not counted.
+
+    ``size`` and ``start`` are (R, N) over all the layout's columns; only pool columns count.
+    Both engines call this one function, so their sums agree to the last bit.
+    """
+    R = size.shape[0]
+    Y, P = len(layout.years), len(layout.pathways)
+    pools = np.flatnonzero(layout.managed >= 0) if layout.managed is not None else []
+    out = np.zeros((R, Y, P))
+    if len(pools) == 0:
+        return out
+    s = start[:, pools]
+    year = np.where(np.isfinite(s), np.floor(np.where(np.isfinite(s), s, 0.0)), -1.0)
+    year = year - int(layout.years[0])
+    inside = (year >= 0) & (year < Y)
+    key = (np.arange(R)[:, None] * Y + year.astype(np.int64)) * P + layout.pathway[pools][None, :]
+    flat = np.bincount(key[inside], weights=size[:, pools][inside], minlength=R * Y * P)
+    return flat.reshape(R, Y, P)

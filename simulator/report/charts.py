@@ -24,6 +24,7 @@ from simulator.report.formatting import pct
 from simulator.report.i18n import (
     as_of_text,
     bilingual,
+    observed_text,
     label_of_pathway,
     label_of_target,
     t,
@@ -75,10 +76,28 @@ def _window_targets(run: RunData) -> list[dict]:
             and x["pathways"] == "all"]
 
 
-def odds_text(target: dict, lang: str) -> str:
-    """A target's probability as text, or "met/missed (observed)" when it is history."""
+def _forecast_targets(run: RunData) -> list[dict]:
+    """The targets still open at the status date: history (met or missed, with no
+    probability about it) has no bar, curve or histogram of its own."""
+    return [x for x in run.targets if not x.get("observed")]
+
+
+def _provenance(run: RunData) -> dict | None:
+    return (run.status or {}).get("provenance")
+
+
+def _observed_note(run: RunData, lang: str) -> str:
+    """"Batch 1: missed (observed, illustrative)" for each observed target, one a line."""
+    return "\n".join(f"{label_of_target(run.scenario, x['name'], lang)}: "
+                     f"{odds_text(x, lang, _provenance(run))}"
+                     for x in run.targets if x.get("observed"))
+
+
+def odds_text(target: dict, lang: str, provenance: dict | None = None) -> str:
+    """A target's probability as text, or "met/missed (observed)" when it is history —
+    "(observed, illustrative)" when the released figures are (``status.provenance``)."""
     if target.get("observed"):
-        return t("observed.met" if target["probability"] >= 1 else "observed.missed", lang)
+        return observed_text(target["probability"] >= 1, provenance, lang)
     return pct(target["probability"])
 
 
@@ -123,8 +142,9 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
         ax.plot([target["by"]], [target["km2"]], marker="D", color=ACCENT, markersize=5,
                 linestyle="none", label=t("target", lang) if i == 0 else None)
         left = target["by"] < middle  # label on the side with room
-        ax.annotate(t("target_pct", lang, label=label_of_target(run.scenario, target["name"],
-                                                                 lang), p=odds_text(target, lang)),
+        label = label_of_target(run.scenario, target["name"], lang)
+        ax.annotate(t("target_pct", lang, label=label,
+                      p=odds_text(target, lang, _provenance(run))),
                     (target["by"], target["km2"]), textcoords="offset points",
                     xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
                     va="top" if left else "bottom", fontsize=8, color=ACCENT)
@@ -137,7 +157,8 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
                 linestyle=(0, (2, 2)), linewidth=1.0, marker="^", markersize=4,
                 label=t("window_target", lang) if j == 0 else None)
         left = target["by"] < middle
-        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}", p=odds_text(target, lang),
+        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}",
+                      p=odds_text(target, lang, _provenance(run)),
                       label=label_of_target(run.scenario, target["name"], lang)),
                     (target["by"], base + target["km2"]), textcoords="offset points",
                     xytext=(7, -6) if left else (-7, 5), ha="left" if left else "right",
@@ -158,14 +179,19 @@ def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en")
     does move instead — the mean km² each target counts against its target km² — and says so.
     """
     ax = _axes(ax)
-    if max(x["probability"] for x in run.targets) < SMALL:
+    targets = _forecast_targets(run) or run.targets
+    if max(x["probability"] for x in targets) < SMALL:
         return _counted_km2_chart(run, ax, lang)
-    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in run.targets]
-    names.append(t("all_targets", lang))
-    probs = [x["probability"] for x in run.targets] + [run.summary["joint"]["probability"]]
-    cis = [x["ci95"] for x in run.targets] + [run.summary["joint"]["ci95"]]
+    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in targets]
+    probs = [x["probability"] for x in targets]
+    cis = [x["ci95"] for x in targets]
+    joint = run.summary["joint"]
+    if not joint.get("missed_observed"):  # else all together were missed: no bar for it
+        names.append(t("all_targets", lang))
+        probs.append(joint["probability"])
+        cis.append(joint["ci95"])
     x = np.arange(len(names))
-    colours = [GREYS[2]] * len(run.targets) + [GREYS[0]]
+    colours = [GREYS[2]] * len(targets) + [GREYS[0]] * (len(names) - len(targets))
     bars = ax.bar(x, np.array(probs) * 100, color=colours, width=0.6)
     # a Wilson bound can sit 1e-17 on the wrong side of p through rounding
     low = [max(0.0, 100 * (p - c[0])) for p, c in zip(probs, cis, strict=True)]
@@ -181,7 +207,16 @@ def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en")
     ax.set_ylabel(t("odds.y", lang))
     ax.set_title(t("odds.title", lang))
     ax.legend(loc="upper right")
+    _note_observed(ax, run, lang)
     return ax
+
+
+def _note_observed(ax: Axes, run: RunData, lang: str) -> None:
+    """Observed targets as a line of text in the chart's corner, not as 0 %/100 % bars."""
+    note = _observed_note(run, lang)
+    if note:
+        ax.text(0.01, 0.97, note, transform=ax.transAxes, ha="left", va="top", fontsize=8,
+                color=ACCENT)
 
 
 SMALL = 0.05
@@ -190,14 +225,15 @@ would be too short to read."""
 
 
 def _counted_km2_chart(run: RunData, ax: Axes, lang: str) -> Axes:
-    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in run.targets]
+    targets = _forecast_targets(run) or run.targets
+    names = [wrap_label(label_of_target(run.scenario, x["name"], lang)) for x in targets]
     x = np.arange(len(names))
-    mean = np.array([r["mean_km2"] for r in run.targets])
-    goal = np.array([r["km2"] for r in run.targets])
+    mean = np.array([r["mean_km2"] for r in targets])
+    goal = np.array([r["km2"] for r in targets])
     ax.bar(x, mean, color=GREYS[2], width=0.6, label=t("counted_mean", lang))
     ax.plot(x, goal, linestyle="none", marker="D", color=ACCENT, markersize=6,
             label=t("target", lang))
-    for i, r in enumerate(run.targets):
+    for i, r in enumerate(targets):
         ax.annotate(f"{r['mean_km2']:.1f} / {r['km2']:g}", (x[i], max(mean[i], goal[i])),
                     textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_xticks(x, names, rotation=0)
@@ -207,6 +243,10 @@ def _counted_km2_chart(run: RunData, ax: Axes, lang: str) -> Axes:
     ax.text(0.99, 0.97, t("odds.small_note", lang), transform=ax.transAxes, ha="right",
             va="top", fontsize=8, color=ACCENT, wrap=True)
     ax.legend(loc="upper left")
+    note = _observed_note(run, lang)
+    if note:
+        ax.text(0.99, 0.80, note, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                color=ACCENT)
     return ax
 
 
@@ -267,7 +307,7 @@ def p_years(run: RunData, target: str, level: float) -> int | None:
 def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
     """P(target's km² reached by year X) for X across the horizon, P50 and P80 marked."""
     ax = _axes(ax)
-    for i, target in enumerate(run.targets):
+    for i, target in enumerate(_forecast_targets(run)):
         rows = run.s_curve[run.s_curve.target == target["name"]]
         ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
                 linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
@@ -294,7 +334,8 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
 
 def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
     """Histogram of each target's counted release, the target as a vertical line."""
-    n = len(run.targets)
+    targets = _forecast_targets(run) or run.targets
+    n = len(targets)
     if axes is None:
         cols = min(n, 3)
         rows = -(-n // cols)
@@ -302,7 +343,7 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
         axes = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))
         for extra in axes[n:]:
             extra.set_visible(False)
-    for ax, target in zip(axes, run.targets, strict=False):
+    for ax, target in zip(axes, targets, strict=False):
         rows = run.histograms[run.histograms.target == target["name"]]
         share = rows["count"] / rows["count"].sum() * 100
         # one filled outline, not 40 bars: a tenth of the artists to lay out and draw
@@ -312,7 +353,7 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
         # label and odds on two lines: a third of the figure's width does not hold both
         # for labels such as "Binding target 2022–2025" (the title ran off the figure)
         ax.set_title(f"{label_of_target(run.scenario, target['name'], lang)}\n"
-                     f"{odds_text(target, lang)}", fontsize=9)
+                     f"{odds_text(target, lang, _provenance(run))}", fontsize=9)
         low = min(rows.km2_low.min(), target["km2"])
         high = max(rows.km2_high.max(), target["km2"])
         pad = 0.05 * (high - low or 1)
@@ -444,10 +485,43 @@ def levers_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
     return axes
 
 
+def office_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """What the programme office did: mean km² it started from its pool, by year (stacked
+    by pathway), against the pool; the status date marked."""
+    ax = _axes(ax)
+    data = run.summary["management"]
+    years = np.array([int(y) for y in data["started_mean_km2"]])
+    names = list(run.scenario.pathways)
+    bottom = np.zeros(len(years))
+    for i, name in enumerate(names):
+        values = np.array([data["started_mean_km2"][str(y)].get(name, 0.0) for y in years])
+        if not values.any():
+            continue
+        ax.bar(years, values, bottom=bottom, width=0.7, color=GREYS[1 + i % 4],
+               hatch=HATCHES[i % len(HATCHES)], edgecolor="white", linewidth=0.4,
+               label=label_of_pathway(run.scenario, name, lang))
+        bottom += values
+    pool = sum(o["pool_km2"] for o in data["offices"])
+    ax.text(0.99, 0.97, t("office.note", lang, total=f"{data['started_total_mean_km2']:.2f}",
+                          pool=f"{pool:g}"),
+            transform=ax.transAxes, ha="right", va="top", fontsize=8, color=ACCENT)
+    mark_status_date(ax, run, lang, offset=-0.5)
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(t("office.y", lang))
+    ax.set_title(t("office.title", lang))
+    top = float(bottom.max()) if bottom.any() else 1.0
+    ax.set_ylim(0, top * 1.55)  # room above the bars for the note and the legend
+    if bottom.any():
+        ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.92), ncols=2, fontsize=8)
+    return ax
+
+
 def charts_for(run: RunData) -> tuple:
     """(name, draw) of every chart a run's report has: the status chart only with a status,
-    the levers' tornado only when the run has levers.json."""
+    the office's chart only with a programme office, the levers' tornado only when the run
+    has levers.json."""
     extra = ((("status", status_chart),) if run.status is not None else ())
+    extra += ((("office", office_chart),) if run.summary.get("management") else ())
     extra += ((("levers", levers_chart),) if run.levers else ())
     return CHARTS + extra
 

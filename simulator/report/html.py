@@ -12,6 +12,9 @@ from simulator.report.charts import ChartFile, odds_text
 from simulator.report.i18n import (
     as_of_text,
     bilingual,
+    interval_text,
+    notice_text,
+    observed_text,
     label_of_pathway,
     label_of_target,
     t,
@@ -38,6 +41,9 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid #bbb; padding-bottom: 0.2rem;
 .meta { color: #5a5a5a; font-size: 0.9rem; margin-top: 0; }
 .headline { font-size: 1.1rem; background: #f3f3f3; border-left: 4px solid #a63d2a;
             padding: 0.7rem 1rem; }
+.notice { border: 2px solid #a63d2a; color: #a63d2a; font-weight: bold;
+          padding: 0.5rem 0.9rem; }
+.coverage { font-size: 0.9rem; }
 table { border-collapse: collapse; width: 100%%; font-size: 0.9rem; margin: 0.6rem 0; }
 th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: left;
          vertical-align: top; }
@@ -81,7 +87,7 @@ def _headline(run: RunData, lang: str) -> str:
     if target.get("observed"):
         met = target["probability"] >= 1
         key = "headline.observed_met" if met else "headline.observed_missed"
-        shown = odds_text(target, lang)
+        shown = odds_text(target, lang, _provenance(run))
         values = {"label": label_of_target(run.scenario, target["name"], lang),
                   "got": num(target["mean_km2"], 2)}
     probability = (
@@ -98,9 +104,38 @@ def _headline(run: RunData, lang: str) -> str:
                p=pct(run.summary["joint"]["probability"]),
                mean=f"{run.summary['cumulative'][str(end)]['mean']:.1f}",
                planned=f"{run.scenario.planned_km2:g}", end=end)
+    missed = run.summary["joint"].get("missed_observed")
+    if missed:
+        q = (_provenance(run) or {}).get("released")
+        observed = (t("joint.observed_q", lang, q=t(f"qual.{q}", lang))
+                    if q in ("illustrative", "assumption", "derived") else t("joint.observed", lang))
+        second = t("joint.missed", lang, n=len(run.targets), observed=observed,
+                   label=label_of_target(run.scenario, missed[0], lang))
     changed = _changes(run)
     lead = (escape(t("headline.changed", lang, changes=changed)) + " ") if changed else ""
-    return f'<p class="headline" id="headline">{lead}{first} {escape(second)}</p>'
+    return (f'<p class="headline" id="headline">{lead}{first} {escape(second)}</p>'
+            f'<p class="coverage" id="coverage">{escape(_coverage(run, lang))}</p>')
+
+
+def _coverage(run: RunData, lang: str) -> str:
+    """What the 95 % intervals cover (Monte Carlo error; parameter uncertainty or not)."""
+    return interval_text(run.replications, len(run.scenario.uncertain),
+                         run.scenario.posterior is not None, lang)
+
+
+def _provenance(run: RunData) -> dict | None:
+    """summary.json's ``status.provenance`` (what the status figures are), if any."""
+    return (run.status or {}).get("provenance")
+
+
+def _notice(run: RunData, lang: str, *, top: bool = True) -> str:
+    """The banner on status figures that are illustrative or assumed ('' otherwise): at
+    the top of the report, and again where the status figures are shown."""
+    text = notice_text(_provenance(run), lang)
+    if not text:
+        return ""
+    ident = ' id="notice"' if top else ""
+    return f'<p class="notice"{ident} role="note">{escape(text)}</p>'
 
 
 def _changes(run: RunData) -> str:
@@ -125,7 +160,7 @@ def _targets_table(run: RunData, lang: str) -> str:
             f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
             f'<td class="num">{_ceiling_cell(x)}</td>'
             f"<td>{escape(scope)}</td>"
-            + (f'<td class="num" colspan="2">{escape(odds_text(x, lang))}</td>'
+            + (f'<td class="num" colspan="2">{escape(odds_text(x, lang, _provenance(run)))}</td>'
                if x.get("observed") else
                f'<td class="num">{pct(x["probability"])}</td>'
                f'<td class="num">{pct_range(*x["ci95"])}</td>')
@@ -133,10 +168,14 @@ def _targets_table(run: RunData, lang: str) -> str:
             f'<td class="num">{num(x["mean_shortfall_km2"], 2)}</td></tr>'
         )
     joint = run.summary["joint"]
+    odds = (f'<td class="num" colspan="2">'
+            f'{escape(observed_text(False, _provenance(run), lang))}</td>'
+            if joint.get("missed_observed") else
+            f'<td class="num">{pct(joint["probability"])}</td>'
+            f'<td class="num">{pct_range(*joint["ci95"])}</td>')
     rows.append(
-        f"<tr><td><em>{escape(t('all_targets', lang))}</em></td><td></td><td></td><td></td><td></td>"
-        f'<td class="num">{pct(joint["probability"])}</td>'
-        f'<td class="num">{pct_range(*joint["ci95"])}</td><td></td><td></td></tr>'
+        f'<tr data-target="all"><td><em>{escape(t("all_targets", lang))}</em></td><td></td>'
+        f"<td></td><td></td><td></td>{odds}<td></td><td></td></tr>"
     )
     body = "".join(rows)
     table = f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -263,7 +302,10 @@ def _status_section(run: RunData, lang: str) -> str:
     late = sum(a["late_start_km2"] for a in status["accounting"].values())
     note = (f"<p>{escape(t('status.late_note', lang, km2=num(late, 2), as_of=as_of))}</p>"
             if late > 0 else "")
-    return (f"<h2>{escape(t('section.status', lang))}</h2>"
+    year = status.get("zero_so_far")
+    if year is not None:
+        note += f"<p>{escape(t('status.zero_so_far', lang, year=year, date=as_of))}</p>"
+    return (f"<h2>{escape(t('section.status', lang))}</h2>{_notice(run, lang, top=False)}"
             f"<p>{escape(t('status.intro', lang, as_of=as_of))}</p>{accounting}{note}{pipeline}")
 
 
@@ -383,6 +425,7 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
     body = (
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
         f"{escape(meta)}</p>"
+        + _notice(run, lang)
         + _headline(run, lang)
         + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
         + f"<h2>{escape(t('section.charts', lang))}</h2>"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import math
+
 import re
 
 __all__ = [
@@ -374,7 +377,61 @@ _TEXT: dict[str, tuple[str, str]] = {
     "discover.caption": ("{n} design points · target {target}", "{n} 个设计点 · 目标 {target}"),
     # forecasts from a status date
     "as_of.start": ("the start of {year}", "{year}年初"),
-    "as_of.date": ("{date}", "{date}年"),
+    "as_of.date": ("{day} {month} {year}", "{year}年{month_n}月{day}日"),
+    "status.zero_so_far": (
+        "No release is recorded for {year} yet: {year} counts 0 km² up to {date}.",
+        "{year}年尚无释放记录：截至{date}，{year}年计为0平方公里。",
+    ),
+    # what a programme office did
+    "office.title": ("What the programme office started from its pool",
+                     "规划管理部门从储备地块中新启动的项目"),
+    "office.y": ("Area started (km², mean per year)", "新启动面积（平方公里，年均）"),
+    "office.note": ("On average {total} km² started in all, of a pool of {pool} km²",
+                    "平均共启动{total}平方公里，储备共{pool}平方公里"),
+    # what the status figures are (from their labels)
+    "notice.illustrative": (
+        "Illustrative inputs — not real data: {parts}. The odds show how the model works, "
+        "not where the programme stands.",
+        "示意输入（非真实数据）：{parts}。以下概率仅说明模型如何运行，不代表规划的实际进展。",
+    ),
+    "notice.assumption": (
+        "Assumed inputs — not reported data: {parts}. The odds hold only as far as they do.",
+        "假设输入（非报告数据）：{parts}。以下概率以这些假设成立为前提。",
+    ),
+    "notice.released": ("the released figures", "已释放数据"),
+    "notice.pipeline": ("the projects in progress at the status date", "状态日期在途项目"),
+    "notice.and": (" and ", "和"),
+    "qual.illustrative": ("illustrative", "示意"),
+    "qual.assumption": ("assumed", "假设"),
+    "qual.derived": ("derived", "推算"),
+    "observed.met_q": ("met (observed, {q})", "已实现（实际，{q}）"),
+    "observed.missed_q": ("missed (observed, {q})", "未实现（实际，{q}）"),
+    "joint.missed": (
+        "All {n} targets together cannot be met: {label} was missed ({observed}).",
+        "全部 {n} 项目标已无法同时实现：{label}未实现（{observed}）。",
+    ),
+    "joint.observed": ("observed", "实际"),
+    "joint.observed_q": ("observed, {q}", "实际，{q}"),
+    # what an interval covers
+    "interval.fixed": (
+        "The 95% intervals cover Monte Carlo error only ({n} replications); every parameter "
+        "is at its scenario value.",
+        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；所有参数均取情景设定值。",
+    ),
+    "interval.uncertain": (
+        "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
+        "integrate the uncertainty of {k} parameters, drawn from their priors in each "
+        "replication.",
+        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "（每次模拟从其先验分布抽取）。",
+    ),
+    "interval.posterior": (
+        "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
+        "integrate the uncertainty of {k} parameters, drawn from the calibrated posterior in "
+        "each replication.",
+        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "（每次模拟从校准后验分布抽取）。",
+    ),
     "until.end": ("the end of {year}", "{year}年底"),
     "headline.status_cumulative": (
         "As of {as_of}, given the releases up to {until} and the projects in "
@@ -497,18 +554,69 @@ _TERMS_ZH = {
 }
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def status_date(as_of: float) -> datetime.date:
+    """The calendar date of a fractional year (2026.75 → 1 October 2026): a whole number of
+    twelfths is the first of that month, anything else that share of the year's days."""
+    year = math.floor(as_of)
+    twelfths = (as_of - year) * 12
+    if abs(twelfths - round(twelfths)) < 1e-6:
+        return datetime.date(year, 1 + round(twelfths), 1)
+    days = (datetime.date(year + 1, 1, 1) - datetime.date(year, 1, 1)).days
+    return datetime.date(year, 1, 1) + datetime.timedelta(days=math.floor((as_of - year) * days))
+
+
+def date_text(as_of: float, lang: str) -> str:
+    """A fractional year as a date: "1 October 2026" / "2026年10月1日"."""
+    d = status_date(as_of)
+    return t("as_of.date", lang, day=d.day, month=_MONTHS[d.month - 1], month_n=d.month,
+             year=d.year)
+
+
 def as_of_text(as_of: float, lang: str) -> str:
-    """A status date as readers say it: "the start of 2026", or "2026.5"."""
+    """A status date as readers say it: "the start of 2026", or "1 October 2026"."""
     if float(as_of).is_integer():
         return t("as_of.start", lang, year=int(as_of))
-    return t("as_of.date", lang, date=f"{as_of:g}")
+    return date_text(as_of, lang)
 
 
 def until_text(as_of: float, lang: str) -> str:
     """What the actuals cover: "the end of 2025" for as_of 2026, else the date itself."""
     if float(as_of).is_integer():
         return t("until.end", lang, year=int(as_of) - 1)
-    return t("as_of.date", lang, date=f"{as_of:g}")
+    return date_text(as_of, lang)
+
+
+def notice_text(provenance: dict | None, lang: str) -> str | None:
+    """The banner for status figures that are illustrative or assumed (summary.json's
+    ``status.provenance``), or None when they are neither."""
+    kind = (provenance or {}).get("notice")
+    if kind is None:
+        return None
+    parts = [t(f"notice.{part}", lang) for part in ("released", "pipeline")
+             if provenance.get(part) == kind]
+    return t(f"notice.{kind}", lang, parts=t("notice.and", lang).join(parts))
+
+
+def observed_text(met: bool, provenance: dict | None, lang: str) -> str:
+    """"met (observed)", or "missed (observed, illustrative)" when the released figures
+    are not reported data (their label, from ``status.provenance``)."""
+    q = (provenance or {}).get("released")
+    if q in ("illustrative", "assumption", "derived"):
+        return t("observed.met_q" if met else "observed.missed_q", lang, q=t(f"qual.{q}", lang))
+    return t("observed.met" if met else "observed.missed", lang)
+
+
+def interval_text(replications: int, uncertain: int, posterior: bool, lang: str) -> str:
+    """What a run's 95 % intervals cover: Monte Carlo error, and whether the probabilities
+    integrate parameter uncertainty (priors or a calibrated posterior)."""
+    n = f"{replications:,}"
+    if not uncertain:
+        return t("interval.fixed", lang, n=n)
+    return t("interval.posterior" if posterior else "interval.uncertain", lang, n=n, k=uncertain)
 
 
 def term(word: str, lang: str) -> str:

@@ -391,7 +391,7 @@ def write_run(
                     rows = slice(first, first + CHUNK_SIZE)
                     writer(first, ChunkOutcome(*(None if a is None else a[rows] for a in (
                         result.annual, result.late, result.dropped, result.yield_loss,
-                        result.params))))
+                        result.params, None))))
         write_run_files(result, tmp, command=command, wall_seconds=wall_seconds,
                         parquet_note=note, extra=extra)
 

@@ -7,6 +7,8 @@ the release it counts (the pathways it names, in the years ``from``–``by``, wh
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,6 +18,7 @@ import pandas as pd
 from simulator.model.engines import ChunkOutcome
 from simulator.inputs.scenario import Scenario
 from simulator.run.stats import wilson_interval
+from simulator.inputs.status import status_provenance
 from simulator.model.status import status_plan
 from simulator.run.tally import EPS as _EPS
 from simulator.run.tally import Tally, target_windows
@@ -72,6 +75,10 @@ def status_summary(scenario: Scenario) -> dict:
     out["pipeline"] = [{"pathway": p, "stage": st, "km2": km2, "projects": n}
                        for (p, st), (km2, n) in grouped.items()]
     out["released"] = {str(y): dict(v) for y, v in sorted(status.released.items())}
+    out["provenance"] = status_provenance(scenario)
+    year = math.floor(status.as_of)
+    out["zero_so_far"] = year if (status.as_of > year and year in scenario.years
+                                  and not status.released.get(year)) else None
     return out
 
 
@@ -239,10 +246,18 @@ class SimulationResult:
         return self.tally.cumulative_sum[:, -1] / self.replications
 
     def joint(self) -> dict:
-        """Probability (and Wilson interval) of meeting every target in the same replication."""
+        """Probability (and Wilson interval) of meeting every target in the same replication;
+        ``missed_observed`` names the observed targets already missed (then it is 0 for sure)."""
         hits = int(self.tally.joint_hits)
         lo, hi = wilson_interval(hits, self.replications)
-        return {"probability": hits / self.replications, "ci95": [lo, hi]}
+        missed = [t.name for t, seen, h in zip(self.scenario.targets,
+                                               observed_targets(self.scenario),
+                                               self.tally.hits, strict=True)
+                  if seen and h < self.replications]
+        if missed:
+            lo = hi = 0.0
+        return {"probability": hits / self.replications, "ci95": [lo, hi],
+                "missed_observed": missed}
 
     def annual_summary(self) -> pd.DataFrame:
         """Mean and quantiles of annual and cumulative release by year and pathway (and 'all').
@@ -385,9 +400,31 @@ class SimulationResult:
             },
             **({"stopping": self.stopping} if self.stopping is not None else {}),
             **({"status": status_summary(self.scenario)} if self.scenario.status else {}),
+            **({"management": self.management_summary()}
+               if self.tally.started_sum is not None else {}),
             "quantiles": {"method": "histograms of fixed-width bins, each order statistic the "
                                     "mean of its bin", "bin_km2": self.tally.width},
             **({"uncertain": self.uncertain_summary()} if self.tally.uncertain else {}),
+        }
+
+    def management_summary(self) -> dict:
+        """summary.json's ``management``: the offices (pool km², pathways) and the mean km²
+        they started by year and pathway (a pool project counts in the year it starts:
+        decision + lead). Raises ``ValueError`` for a run without an office."""
+        from simulator.model.management import offices
+
+        if self.tally.started_sum is None:
+            raise ValueError(f"scenario '{self.scenario.name}' has no programme office")
+        mean = self.tally.started_sum / self.replications
+        return {
+            "offices": [{"key": o.key, "pool_km2": o.pool_km2, "review": o.spec.review,
+                         "trigger": o.spec.trigger,
+                         "pathways": [m.name for m in o.pathways]}
+                        for o in offices(self.scenario)],
+            "started_mean_km2": {str(year): {p: float(mean[y, i])
+                                             for i, p in enumerate(self.pathways)}
+                                 for y, year in enumerate(self.years)},
+            "started_total_mean_km2": float(mean.sum()),
         }
 
     def uncertain_summary(self) -> dict:

@@ -148,6 +148,7 @@ class Tally:
         self.late_sum = np.zeros(P)
         self.dropped_sum = np.zeros(P)
         self.loss_sum = np.zeros(P)
+        self.started_sum: np.ndarray | None = None  # (Y, P) km² offices started, if any
         self.uncertain = uncertain_params(scenario)
         K = len(self.uncertain)
         self._cdfs = [_prior_cdf(u.prior) for u in self.uncertain]
@@ -180,6 +181,10 @@ class Tally:
         self.late_sum += part.late.sum(axis=0)
         self.dropped_sum += part.dropped.sum(axis=0)
         self.loss_sum += part.yield_loss.sum(axis=0)
+        if part.started is not None:
+            if self.started_sum is None:
+                self.started_sum = np.zeros(part.started.shape[1:])
+            self.started_sum += part.started.sum(axis=0)
 
         T = len(self._windows)
         achieved = np.empty((n, T))

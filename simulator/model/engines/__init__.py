@@ -32,6 +32,7 @@ class ChunkOutcome:
     dropped: np.ndarray  # (R, P)
     yield_loss: np.ndarray  # (R, P)
     params: np.ndarray | None = None  # (R, K) the uncertain values each replication drew
+    started: np.ndarray | None = None  # (R, Y, P) km² programme offices started, by year
 
     @staticmethod
     def concat(parts: list[ChunkOutcome]) -> ChunkOutcome:

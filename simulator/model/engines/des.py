@@ -23,7 +23,12 @@ from simpy.events import NORMAL
 
 from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
-from simulator.model.management import projects_to_start, review_times, survival_after
+from simulator.model.management import (
+    projects_to_start,
+    review_times,
+    started_by_year,
+    survival_after,
+)
 from simulator.model.sampling import Draws, event_effect
 
 __all__ = ["LandReleaseModel", "LogEntry", "StageResource", "run_chunk", "run_replication"]
@@ -138,6 +143,7 @@ class LandReleaseModel:
         self.passed = [0] * N  # stages passed
         self.gone = [False] * N  # dropped out
         self.finished = [False] * N  # through its last stage
+        self.pool_start = [math.inf] * N  # when an office's pool project starts
         self.under_way = layout.originals.tolist()  # originals; others once started/decided
         self.replacement = ([False] * N if layout.replaces is None
                             else (layout.replaces >= 0).tolist())
@@ -293,6 +299,7 @@ class LandReleaseModel:
             slots = layout.pool_columns(p).tolist()
             for c in slots[state["used"][p]: state["used"][p] + n]:
                 self.under_way[c] = True
+                self.pool_start[c] = t + d.lead[c]
                 self._record(c, "", "decided")
                 self.env.process(self._project(c, start=t + d.lead[c]))
             state["used"][p] += n
@@ -371,6 +378,8 @@ def run_chunk(
     R, Y, P = draws.replications, len(layout.years), len(layout.pathways)
     annual = np.zeros((R, Y, P))
     late, dropped, loss = np.zeros((R, P)), np.zeros((R, P)), np.zeros((R, P))
+    managed = layout.managed is not None and bool((layout.managed >= 0).any())
+    pool_start = np.full((R, layout.n_projects), np.inf) if managed else None
     for r in range(R):
         model = run_replication(layout, draws.row(r))
         annual[r], late[r], dropped[r], loss[r] = (
@@ -379,6 +388,9 @@ def run_chunk(
             model.dropped,
             model.yield_loss,
         )
+        if managed:
+            pool_start[r] = model.pool_start
         if on_replication is not None:
             on_replication(1)
-    return ChunkOutcome(annual, late, dropped, loss)
+    started = started_by_year(layout, draws.size, pool_start) if managed else None
+    return ChunkOutcome(annual, late, dropped, loss, started=started)

@@ -22,13 +22,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
-from simulator.model.management import projects_to_start, review_times, survival_after
+from simulator.model.management import (
+    projects_to_start,
+    review_times,
+    started_by_year,
+    survival_after,
+)
 from simulator.model.sampling import Draws
 
 __all__ = ["run_chunk"]
@@ -128,8 +133,11 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
             redo = set(homes[changed.any(axis=0)].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
         raise RuntimeError("replacement and management schedule did not settle")
-    return _book(layout, draws, done, start, shadows if shadows.size else None,
-                 pools if pools.size else None)
+    out = _book(layout, draws, done, start, shadows if shadows.size else None,
+                pools if pools.size else None)
+    if pools.size:
+        out = replace(out, started=started_by_year(layout, draws.size, start))
+    return out
 
 
 def _management_starts(layout: Layout, draws: Draws, start: np.ndarray, done: np.ndarray,
