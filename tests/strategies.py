@@ -89,7 +89,7 @@ def scenarios(draw):
     office = draw(managements()) if draw(st.booleans()) else None
     status = draw(statuses(years, pathways)) if draw(st.booleans()) else None
     total = sum(sum(p["plan"].values()) for p in pathways.values())
-    uncertain = draw(uncertains(pathways, events)) if draw(st.booleans()) else {}
+    uncertain = draw(uncertains(pathways, events, office)) if draw(st.booleans()) else {}
     return {
         **({"status": status} if status is not None else {}),
         **({"uncertain": uncertain} if uncertain else {}),
@@ -201,7 +201,7 @@ def shapes(draw, prefix: str, d) -> dict:
 
 
 @st.composite
-def uncertains(draw, pathways: dict, events: list) -> dict:
+def uncertains(draw, pathways: dict, events: list, office: dict | None = None) -> dict:
     """An ``uncertain`` block over every kind of value that may be uncertain."""
     unit = st.sampled_from([{"dist": "uniform", "min": 0.05, "max": 0.9},
                             {"dist": "beta", "mean": 0.3, "sd": 0.1}])
@@ -246,6 +246,17 @@ def uncertains(draw, pathways: dict, events: list) -> dict:
                                                               "max": 3}
         if draw(st.booleans()):
             out[f"pathways.{name}.projects.size_cv"] = {"dist": "uniform", "min": 0, "max": 1.5}
+    blocks = [(f"pathways.{name}.management", p["management"]) for name, p in pathways.items()
+              if "management" in p]
+    blocks += [("management", office)] if office is not None else []
+    for key, block in blocks:  # programme offices: pool, trigger, lead
+        if draw(st.booleans()):
+            out[f"{key}.pool_km2"] = {"dist": "uniform", "min": 0.0, "max": 3.0}
+        if draw(st.booleans()):
+            out[f"{key}.trigger"] = {"dist": "uniform", "min": 0.0, "max": 0.5}
+        lead = scale_key(block["lead"], zero_ok=False)
+        if lead and draw(st.booleans()):
+            out[f"{key}.lead.{lead}"] = draw(scale)
     for i, _ in enumerate(events):
         if draw(st.booleans()):
             out[f"events[{i}].probability"] = draw(unit)

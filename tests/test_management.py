@@ -169,3 +169,38 @@ def test_the_report_draws_what_the_office_did(write_yaml, tmp_path):
     assert 'id="chart-office"' in html and (out / "charts" / "office.svg").exists()
     svg = (out / "charts" / "office.svg").read_text()
     assert "of a pool of 40 km²" in svg
+
+
+def test_an_uncertain_pool_trigger_and_lead_act_per_replication():
+    """Each replication spends at most the pool it drew; a trigger above any shortfall
+    starts nothing; the lead's median scales the leads drawn."""
+    text = FIXED.replace("management: {review: 1.0, pool_km2: 40.0, lead: 0.0}", """
+    management: {review: 1.0, pool_km2: 2.0, lead: {dist: lognormal, median: 0.5, sigma: 0.3}}
+    uncertain:
+      management.pool_km2: {dist: uniform, min: 0, max: 6}
+      management.lead.median: {dist: uniform, min: 0.2, max: 1.5}""")
+    result = simulate(scenario(text), replications=400, seed=9)
+    extra = result.annual.sum(axis=(1, 2)) + result.late.sum(axis=1) + \
+        result.dropped.sum(axis=1) - 10.0
+    pool = result.params[:, 0]
+    assert (extra <= pool + 1e-9).all() and np.corrcoef(extra, pool)[0, 1] > 0.5
+    quiet = text.replace("uncertain:", "uncertain:\n      management.trigger: "
+                                       "{dist: uniform, min: 100, max: 200}")
+    none = simulate(scenario(quiet), replications=100, seed=9)
+    assert none.summary()["management"]["started_total_mean_km2"] == 0.0
+
+
+@pytest.mark.parametrize("path, prior, words", [
+    ("management.review", "{dist: uniform, min: 0.5, max: 2}", "review interval"),
+    ("management.pool_km2", "{dist: lognormal, median: 2, sigma: 0.5}", "needs an upper bound"),
+])
+def test_what_of_an_office_cannot_be_uncertain_is_said(path, prior, words):
+    from simulator import ScenarioError
+
+    text = FIXED + f"""
+    uncertain:
+      {path}: {prior}
+    """
+    with pytest.raises(ScenarioError) as err:
+        scenario(text)
+    assert words in str(err.value)

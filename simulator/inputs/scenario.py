@@ -25,7 +25,13 @@ from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
-from simulator.inputs.uncertain import MAX_UNCERTAIN, Observed, check_observed, check_uncertain
+from simulator.inputs.uncertain import (
+    MAX_UNCERTAIN,
+    Observed,
+    check_observed,
+    check_uncertain,
+    pool_most,
+)
 from simulator.inputs.yamlsource import YamlSource, read_yaml
 
 __all__ = [
@@ -540,10 +546,12 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         math.ceil(p.projects.count * (p.programme or s.programme))
         * (1 + (p.replacement.max if p.replacement is not None else 0))
         for p in s.pathways.values())
-    for p in s.pathways.values():  # a programme office's pool: one column a possible project
+    for name, p in s.pathways.items():  # an office's pool: one column a possible project
         office = p.management or (s.management if p.route is None else None)
         if office is not None and p.planned_km2 > 0:
-            columns += math.floor(office.pool_km2 / (p.planned_km2 / p.projects.count) + 1e-6)
+            key = f"pathways.{name}.management" if p.management is not None else "management"
+            pool = pool_most(s, key, office.pool_km2)
+            columns += math.floor(pool / (p.planned_km2 / p.projects.count) + 1e-6)
     if columns > MAX_PROJECTS and total_projects <= MAX_PROJECTS:
         out.append(((), f"{columns:,} projects in all once programme, replacements and "
                         f"management pools are counted; at most {MAX_PROJECTS:,} allowed"))

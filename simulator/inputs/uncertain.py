@@ -52,6 +52,9 @@ KINDS = {
     "yield": "pathways.NAME.yield.<median|mean|value>",
     "shape": "the other parameters of those distributions (lognormal sigma; gamma sd; "
              "uniform min, max; triangular and pert min, mode, max; beta mean, sd)",
+    "pool": "management.pool_km2 or pathways.NAME.management.pool_km2 (km²; a bounded prior)",
+    "trigger": "management.trigger or pathways.NAME.management.trigger (km²)",
+    "lead": "management.lead.<median|mean|value> (or a pathway's management.lead…)",
     "global_sigma": "correlation.global_factor_sigma",
     "pathway_sigma": "correlation.pathway_factor_sigma",
     "event_probability": "events[I].probability",
@@ -73,6 +76,9 @@ _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "route_weight": (0.0, 1.0, False),
     "replacement_delay": (0.0, float("inf"), True),
     "yield": (0.0, float("inf"), True),
+    "pool": (0.0, 1_000_000.0, False),
+    "trigger": (0.0, 1_000_000.0, False),
+    "lead": (0.0, float("inf"), True),
     "global_sigma": (0.0, 5.0, False),
     "pathway_sigma": (0.0, 5.0, False),
     "event_probability": (0.0, 1.0, False),
@@ -188,6 +194,21 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
         return UncertainKey(canonical, kind, pathway, index, base, param)
 
     head = parts[0]
+
+    def of_office(name: str | None, rest: tuple, office: dict) -> UncertainKey:
+        if rest in (("pool_km2",), ("trigger",)):
+            return UncertainKey(canonical, "pool" if rest[0] == "pool_km2" else "trigger",
+                                name, base=base)
+        if len(rest) == 2 and rest[0] == "lead":
+            return of_distribution("lead", name, None, office["lead"])
+        raise fail("of a management block, pool_km2, trigger and the lead's parameters may "
+                   "be uncertain (the review interval sets the review times, fixed within a "
+                   "run: sweep it instead)")
+
+    if head == "management" and len(parts) >= 2:
+        return of_office(None, parts[1:], data["management"])
+    if head == "pathways" and len(parts) >= 4 and parts[2] == "management":
+        return of_office(parts[1], parts[3:], data["pathways"][parts[1]]["management"])
     if head == "correlation" and len(parts) == 2 and parts[1] in (
             "global_factor_sigma", "pathway_factor_sigma"):
         kind = "global_sigma" if parts[1] == "global_factor_sigma" else "pathway_sigma"
@@ -249,6 +270,11 @@ def check_uncertain(data: dict, uncertain: dict) -> list[tuple[tuple, str]]:
             continue  # checked with the distribution's other values below
         low, high, open_low = _BOUNDS[key.kind]
         lo, hi = prior.support()
+        if key.kind == "pool" and not math.isfinite(hi):
+            out.append((here, "a pool's prior needs an upper bound (the run holds as many "
+                              "pool projects as the largest pool): use uniform, triangular, "
+                              "pert or beta, or a posterior"))
+            continue
         # a continuous prior may touch an open bound (it has no mass there); a point may not
         atom = prior.dist in ("fixed", "empirical")
         if lo < low or hi > high or (open_low and atom and lo <= low):
@@ -378,3 +404,18 @@ def check_observed(data: dict, observed: Observed) -> list[tuple[tuple, str]]:
         if "total" in row and len(row) > 1:
             out.append((here, "give total or pathways for a year, not both (they overlap)"))
     return out
+
+
+def pool_most(scenario, key: str, pool_km2: float) -> float:
+    """The largest pool (km²) the office at ``key`` ("management" or
+    "pathways.NAME.management") can have: its prior's upper end when its pool is uncertain,
+    else ``pool_km2``."""
+    for path, prior in (scenario.uncertain or {}).items():
+        try:
+            canonical = format_path(parse_path(path))
+        except ValueError:
+            continue
+        if canonical == f"{key}.pool_km2":
+            hi = float(prior.support()[1])
+            return max(pool_km2, hi) if math.isfinite(hi) else pool_km2
+    return pool_km2

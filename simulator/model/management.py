@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.inputs.scenario import Management, Scenario
+from simulator.inputs.uncertain import pool_most
 from simulator.model.programme import mean_project_km2
 
 __all__ = ["ManagedPathway", "Office", "TOLERANCE", "offices", "projects_to_start",
@@ -62,6 +63,7 @@ class Office:
     spec: Management
     key: str  # "management" or "pathways.<name>.management": where its keys live
     pathways: tuple[ManagedPathway, ...]
+    most_km2: float = math.nan  # the largest pool it may have (its prior's top if uncertain)
 
     @property
     def pool_km2(self) -> float:
@@ -78,15 +80,19 @@ def offices(scenario: Scenario) -> tuple[Office, ...]:
         if office is None and (scenario.management is None or p.route is not None):
             continue
         spec = office or scenario.management
+        key = f"pathways.{name}.management" if office is not None else "management"
+        most = pool_most(scenario, key, spec.pool_km2)  # an uncertain pool: its prior's top
         m = mean_project_km2(p)
-        managed = ManagedPathway(i, name, m, math.floor(spec.pool_km2 / m + TOLERANCE))
+        managed = ManagedPathway(i, name, m, math.floor(most / m + TOLERANCE))
         if office is not None:
-            own.append(Office(office, f"pathways.{name}.management", (managed,)))
+            own.append(Office(office, key, (managed,), most))
         else:
             shared.append(managed)
-    out = [o for o in own if o.pool_km2 > 0]
-    if shared and scenario.management.pool_km2 > 0:
-        out.append(Office(scenario.management, "management", tuple(shared)))
+    out = [o for o in own if o.most_km2 > 0]
+    if shared:
+        most = pool_most(scenario, "management", scenario.management.pool_km2)
+        if most > 0:
+            out.append(Office(scenario.management, "management", tuple(shared), most))
     return tuple(out)
 
 

@@ -60,6 +60,8 @@ class Draws:
     event_dropout: np.ndarray | None = None  # (R, E) each event's added dropout
     event_lasts: np.ndarray | None = None  # (R, E) each event's length, years
     capacity: np.ndarray | None = None  # (R, P, S) int places of each owner's stage, 0: none
+    pool: np.ndarray | None = None  # (R, O) km² each programme office may start
+    trigger: np.ndarray | None = None  # (R, O) km² of shortfall an office lets pass
 
     @property
     def replications(self) -> int:
@@ -233,6 +235,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
         capacity=_capacities(scale.per_stage("capacity", S, lambda stage: stage.capacity or 0)),
         route_dropout=scale.per_item("route_dropout", _route_dropouts(layout)),
         cap=scale.per_item("cap", layout.annual_cap),
+        pool=scale.per_office("pool", lambda office: office.pool_km2),
+        trigger=scale.per_office("trigger", lambda office: office.spec.trigger),
     )
 
 
@@ -275,7 +279,10 @@ def _pool_projects(layout, spec, name, cols, rng, sizes, yields, owner, start, l
         spec.yield_, rng(f"management-yield:{name}"), (R, n), "yield", p), 0, 1)
     owner[:, cols] = p
     start[:, cols] = np.inf
-    lead[:, cols] = office.spec.lead.sample(rng(f"management-lead:{name}"), (R, n))
+    # an office's uncertain lead is keyed by its own pathway, or by none for the shared one
+    mine = p if office.key.startswith("pathways.") else None
+    lead[:, cols] = scale.draw(office.spec.lead, rng(f"management-lead:{name}"), (R, n),
+                               "lead", mine)
     for k, stage in enumerate(spec.stages):
         duration[:, k, cols] = scale.draw(
             stage.duration, rng(f"management-duration:{name}:{stage.name}"), (R, n),
@@ -428,6 +435,23 @@ class _Scales:
         out = np.repeat(np.asarray(fixed, dtype=float)[None, :], self.theta.shape[0], axis=0)
         for i, k in cols:
             out[:, i] = self.theta[:, k]
+        return out
+
+    def per_office(self, kind: str, fixed_of) -> np.ndarray | None:
+        """(R, O) values of a programme office's parameter where any office's is uncertain,
+        else None; ``fixed_of(office)`` gives the others. An office's key is its pathway
+        (its own block) or None (the scenario-wide block)."""
+        cols = self.of_kind(kind)
+        if not cols:
+            return None
+        offices = self.layout.offices
+        out = np.repeat(np.array([[float(fixed_of(o)) for o in offices]]),
+                        self.theta.shape[0], axis=0)
+        for p, _, k in cols:
+            for o, office in enumerate(offices):
+                own = office.key.startswith("pathways.")
+                if (own and office.pathways[0].pathway == p) or (not own and p is None):
+                    out[:, o] = self.theta[:, k]
         return out
 
     def per_stage(self, kind: str, S: int, fixed_of) -> np.ndarray | None:

@@ -158,8 +158,11 @@ class LandReleaseModel:
         for p in self.pending:
             self.env.process(self._ledger(p))
         first = self.layout.as_of if self.layout.as_of is not None else float(self.layout.years[0])
-        for office in self.layout.offices:
-            state = {"pool": office.pool_km2, "used": {m.pathway: 0 for m in office.pathways}}
+        d = self.d
+        for o, office in enumerate(self.layout.offices):
+            state = {"pool": office.pool_km2 if d.pool is None else d.pool[o],
+                     "trigger": office.spec.trigger if d.trigger is None else d.trigger[o],
+                     "used": {m.pathway: 0 for m in office.pathways}}
             for t in review_times(office, first, int(self.layout.years[-1])):
                 _Dispatch(self.env, lambda _e, o=office, s=state, t=t: self._review(o, s, t),
                           REVIEW, t - self.env.now)
@@ -295,7 +298,7 @@ class LandReleaseModel:
                               else 0.0)
             short = left - value[None, :].sum(axis=1)[0]
             n = int(projects_to_start(short, m.mean_km2, state["pool"],
-                                      m.slots - state["used"][p], office.spec.trigger))
+                                      m.slots - state["used"][p], state["trigger"]))
             slots = layout.pool_columns(p).tolist()
             for c in slots[state["used"][p]: state["used"][p] + n]:
                 self.under_way[c] = True

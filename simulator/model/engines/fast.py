@@ -148,16 +148,17 @@ def _management_starts(layout: Layout, draws: Draws, start: np.ndarray, done: np
     cur = start.copy()
     cur[:, pools] = np.inf
     first = layout.as_of if layout.as_of is not None else float(layout.years[0])
-    for office in layout.offices:
-        pool_left = np.full(R, office.pool_km2)
+    for o, office in enumerate(layout.offices):
+        pool_left = (np.full(R, office.pool_km2) if draws.pool is None
+                     else draws.pool[:, o].copy())
+        trigger = office.spec.trigger if draws.trigger is None else draws.trigger[:, o]
         used = {m.pathway: np.zeros(R, dtype=np.int64) for m in office.pathways}
         for t in review_times(office, first, int(layout.years[-1])):
             for m in office.pathways:
                 p = m.pathway
                 value = _expected_km2(layout, draws, p, cur, done, drop_at, ends, t)
                 short = _plan_left(layout, p) - value.sum(axis=1)
-                n = projects_to_start(short, m.mean_km2, pool_left, m.slots - used[p],
-                                      office.spec.trigger)
+                n = projects_to_start(short, m.mean_km2, pool_left, m.slots - used[p], trigger)
                 slots = layout.pool_columns(p)
                 rank = np.arange(slots.size)[None, :]
                 chosen = (rank >= used[p][:, None]) & (rank < (used[p] + n)[:, None])
