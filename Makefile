@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 FONT_PACKAGES := fonts-noto-cjk
 BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: demo test bench lint clean fonts browser
+.PHONY: demo test bench lint clean fonts browser posterior
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ demo: $(STAMP) fonts
 # idles at the end behind a few long end-to-end tests
 test: $(STAMP) fonts browser
 	$(BIN)/python -m pytest -n auto --dist worksteal
+
+# The calibrated posterior plan-2024.yaml draws from: an input of the scenario, kept in the
+# repository and rebuilt here (tests check it matches its calibration scenario).
+posterior: $(STAMP)
+	$(BIN)/landsim calibrate scenarios/history/city-2019-2021.yaml -n 300000 --seed 0 \
+	    --out outputs/calibrate/city-2019-2021 --force -q
+	cp outputs/calibrate/city-2019-2021/posterior.parquet scenarios/posteriors/city-2019-2021.parquet
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

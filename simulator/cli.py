@@ -860,12 +860,17 @@ def format_table(result) -> str:
         shown, _, interval = observed_text(False, provenance, "en").partition(" ")
     lines.append(f"{'all targets':<16} {'':<11} {'':>6} {'':>7} {shown:>8}  {interval}")
     lines += ["", interval_text(result.replications, len(scenario.uncertain),
-                                scenario.posterior is not None, "en")]
+                                _posterior_count(scenario), "en")]
     lines += ceiling_lines(result.summary()["targets"])
     if scenario.status is not None:
         notice = notice_text(provenance, "en")
         lines[1:1] = status_lines(scenario) + ([notice, ""] if notice else [])
     return "\n".join(lines)
+
+
+def _posterior_count(scenario) -> int:
+    """How many of the scenario's uncertain parameters come from a calibrated posterior."""
+    return len(scenario.posterior.paths) if scenario.posterior is not None else 0
 
 
 def ceiling_lines(targets: list[dict]) -> list[str]:

@@ -78,8 +78,10 @@ def test_the_printed_table_says_what_the_intervals_cover(tmp_path, capsys):
     assert (f"The 95% intervals cover Monte Carlo error only (400 replications); the "
             f"probabilities integrate the uncertainty of {k} parameters, drawn from their "
             "priors in each replication.") in out
-    assert interval_text(400, 3, True, "en").endswith("drawn from the calibrated posterior in "
-                                                      "each replication.")
+    assert interval_text(400, 3, 3, "en").endswith("drawn from the calibrated posterior in "
+                                                   "each replication.")
+    assert "from the calibrated posterior (2 of them) and from their priors" in interval_text(
+        400, 3, 2, "en")
 
 
 def test_the_printed_table_flags_illustrative_history(tmp_path, capsys):

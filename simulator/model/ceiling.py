@@ -106,6 +106,7 @@ def best_case_scenario(scenario: Scenario) -> Scenario:
     data = scenario.resolved()
     data["uncertain"] = {}
     data["observed"] = None
+    data["posterior"] = None  # its draws sit in the uncertain block just emptied
     bare = scenario_from_dict(data, file=scenario.file)
     return with_values(bare, values, origin="the best case") if values else bare
 

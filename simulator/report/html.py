@@ -120,7 +120,8 @@ def _headline(run: RunData, lang: str) -> str:
 def _coverage(run: RunData, lang: str) -> str:
     """What the 95 % intervals cover (Monte Carlo error; parameter uncertainty or not)."""
     return interval_text(run.replications, len(run.scenario.uncertain),
-                         run.scenario.posterior is not None, lang)
+                         len(run.scenario.posterior.paths) if run.scenario.posterior else 0,
+                         lang)
 
 
 def _provenance(run: RunData) -> dict | None:

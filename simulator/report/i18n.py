@@ -427,6 +427,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "interval.posterior": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
+        "integrate the uncertainty of {k} parameters, drawn in each replication from the "
+        "calibrated posterior ({j} of them) and from their priors (the others).",
+        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "（每次模拟中，其中 {j} 个从校准后验分布抽取，其余从先验分布抽取）。",
+    ),
+    "interval.posterior_all": (
+        "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
         "integrate the uncertainty of {k} parameters, drawn from the calibrated posterior in "
         "each replication.",
         "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
@@ -610,13 +617,17 @@ def observed_text(met: bool, provenance: dict | None, lang: str) -> str:
     return t("observed.met" if met else "observed.missed", lang)
 
 
-def interval_text(replications: int, uncertain: int, posterior: bool, lang: str) -> str:
+def interval_text(replications: int, uncertain: int, posterior: int, lang: str) -> str:
     """What a run's 95 % intervals cover: Monte Carlo error, and whether the probabilities
-    integrate parameter uncertainty (priors or a calibrated posterior)."""
+    integrate parameter uncertainty (``uncertain`` parameters, ``posterior`` of them from a
+    calibrated posterior, the others from their priors)."""
     n = f"{replications:,}"
     if not uncertain:
         return t("interval.fixed", lang, n=n)
-    return t("interval.posterior" if posterior else "interval.uncertain", lang, n=n, k=uncertain)
+    if not posterior:
+        return t("interval.uncertain", lang, n=n, k=uncertain)
+    key = "interval.posterior_all" if posterior >= uncertain else "interval.posterior"
+    return t(key, lang, n=n, k=uncertain, j=posterior)
 
 
 def term(word: str, lang: str) -> str:
