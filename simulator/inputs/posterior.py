@@ -200,7 +200,8 @@ def merge_posterior_file(data: dict, scenario_file: str | None, line_of) -> tupl
     provenance = data.get("provenance")
     if provenance is None or isinstance(provenance, dict):
         what = calibration.get("scenario", "a calibration")
-        label = f"derived: posterior of the calibration of {what} ({name})"
+        label = (f"derived: posterior of the calibration of {what} ({name})"
+                 f" | zh: 校准所得后验（{what}；{name}）")
         out["provenance"] = {**{f"uncertain.{p}": label for p in paths}, **(provenance or {})}
     return out, {p: str(path) for p in paths}
 

@@ -363,6 +363,12 @@ def scenario_from_dict(data: Mapping, *, file: str | None = None) -> Scenario:
 def scenario_json_schema() -> dict:
     """JSON Schema (2020-12) of the scenario format, for editors and other tools."""
     schema = Scenario.model_json_schema(by_alias=True)
+    # `from: FILE` sits among the priors and is replaced by the file's columns on loading
+    uncertain = schema["properties"]["uncertain"]
+    uncertain["properties"] = {"from": {
+        "type": "string", "maxLength": 500,
+        "description": "A calibration's posterior.parquet (relative to the scenario): its "
+                       "columns become joint uncertain parameters."}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://landsim.example/scenario.schema.json",
