@@ -83,7 +83,7 @@ def test_discover_on_a_finished_sweep_writes_boxes_and_a_report(tmp_path):
     sweep.mkdir()
     x.assign(**{"t.probability": np.where(y, 0.2, 0.8)}).to_csv(sweep / "points.csv",
                                                                  index=False)
-    (sweep / "sweep.json").write_text(json.dumps({
+    (sweep / "sweep.json").write_text(json.dumps({"format_version": 1,
         "parameters": ["x1", "x2", "x3"], "base_scenario": "synthetic", "seed": 0,
         "replications_per_point": 100, "design": "lhs"}))
     out = tmp_path / "found"

@@ -11,10 +11,23 @@ import pandas as pd
 from simulator.inputs.errors import ScenarioError
 from simulator.run.results import SimulationResult
 from simulator.inputs.scenario import Scenario, load_scenario
+from simulator.report.run_folder import (
+    check_levers,
+    check_probabilities,
+    check_run_tables,
+    read_checked_csv,
+    read_checked_json,
+)
 from simulator.report.style import ReportError
+from simulator.run.summary_schema import RunManifest, RunSummary
 
 __all__ = ["RunData", "RUN_FILES"]
 
+ANNUAL_COLUMNS = ["year", "pathway", "planned_km2", "release_mean", "release_p10",
+                  "release_p50", "release_p90", "cumulative_mean", "cumulative_p10",
+                  "cumulative_p25", "cumulative_p50", "cumulative_p75", "cumulative_p90"]
+PATHWAY_COLUMNS = ["pathway", "planned_km2", "released_mean_km2", "late_mean_km2",
+                   "dropped_mean_km2", "yield_loss_mean_km2"]
 RUN_FILES = ("summary.json", "annual.csv", "pathways.csv", "scurve.csv", "histograms.csv",
              "scenario.resolved.yaml")
 
@@ -49,18 +62,50 @@ class RunData:
             scenario = load_scenario(folder / "scenario.resolved.yaml")
         except ScenarioError as exc:
             raise ReportError(f"{folder}: scenario.resolved.yaml is not valid: {exc}") from None
+        summary = read_checked_json(folder / "summary.json", RunSummary)
+        check_run_tables(folder, scenario, summary)
+        pathways = list(scenario.pathways)
+        years, targets = scenario.years, scenario.targets
+        annual = read_checked_csv(folder / "annual.csv", ANNUAL_COLUMNS,
+                                  rows=len(years) * (len(pathways) + 1))
+        if set(annual.pathway) != {*pathways, "all"} or set(annual.year) != set(years):
+            raise ReportError(f"{folder / 'annual.csv'}: its years and pathways are not the "
+                              "run's scenario's; rerun `landsim run` to write it again")
+        table = read_checked_csv(folder / "pathways.csv", PATHWAY_COLUMNS, rows=len(pathways),
+                                 index_col="pathway")
+        if list(table.index) != pathways:
+            raise ReportError(f"{folder / 'pathways.csv'}: its pathways are not the run's "
+                              "scenario's; rerun `landsim run` to write it again")
+        start, end = scenario.horizon.start, scenario.horizon.end
+        s_curve = read_checked_csv(
+            folder / "scurve.csv", ["target", "year", "probability"],
+            rows=sum(end - (t.from_ if t.from_ is not None else start) + 1 for t in targets))
+        check_probabilities(folder / "scurve.csv", s_curve, "probability")
+        histograms = read_checked_csv(folder / "histograms.csv",
+                                      ["target", "km2_low", "km2_high", "count"])
+        names = {t.name for t in targets}
+        for path, frame in ((folder / "scurve.csv", s_curve),
+                            (folder / "histograms.csv", histograms)):
+            unknown = sorted(set(frame.target) - names)
+            if unknown:
+                raise ReportError(f"{path}: target {unknown[0][:64]!r} is not one of the run's; "
+                                  "rerun `landsim run` to write it again")
+        if (histograms["count"] < 0).any() or len(histograms) > 1000 * len(targets):
+            raise ReportError(f"{folder / 'histograms.csv'}: not the histograms a run writes; "
+                              "rerun `landsim run` to write it again")
         manifest_path = folder / "run.json"
+        levers_path = folder / "levers.json"
         return cls(
             scenario=scenario,
-            summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-            annual=pd.read_csv(folder / "annual.csv"),
-            pathways=pd.read_csv(folder / "pathways.csv", index_col="pathway"),
-            s_curve=pd.read_csv(folder / "scurve.csv"),
-            histograms=pd.read_csv(folder / "histograms.csv"),
-            manifest=json.loads(manifest_path.read_text()) if manifest_path.exists() else None,
+            summary=summary,
+            annual=annual,
+            pathways=table,
+            s_curve=s_curve,
+            histograms=histograms,
+            manifest=(read_checked_json(manifest_path, RunManifest) if manifest_path.exists()
+                      else None),
             folder=folder,
-            levers=(json.loads((folder / "levers.json").read_text(encoding="utf-8"))
-                    if (folder / "levers.json").exists() else None),
+            levers=check_levers(levers_path) if levers_path.exists() else None,
         )
 
     @classmethod

@@ -100,6 +100,8 @@ def load_points(folder: str | Path) -> tuple[pd.DataFrame, list[str], dict]:
     Raises ``RunConfigError`` if ``folder`` is neither, or is a one-at-a-time analysis
     (its points lie on the axes through the base: no combinations to tell apart).
     """
+    from simulator.report.run_folder import read_checked_json
+
     folder = Path(folder)
     if (folder / "run.json").exists():
         return _replication_points(folder)
@@ -112,15 +114,49 @@ def load_points(folder: str | Path) -> tuple[pd.DataFrame, list[str], dict]:
         raise RunConfigError(f"{folder} is not a finished sweep, sensitivity or run folder "
                              "(points.csv with sweep.json or sensitivity.json; run.json); give "
                              "one, or a scenario file")
-    info = json.loads(manifest.read_text(encoding="utf-8"))
+    info = read_checked_json(manifest)
+    if info.get("format_version") != 1:
+        raise RunConfigError(f"{manifest}: format_version {info.get('format_version')!r}; this "
+                             "landsim reads format 1 — rerun the study with it")
     if name == "sensitivity.json":
         if info.get("method") == "oat":
             raise RunConfigError(f"{folder} is a one-at-a-time analysis: its points vary one "
                                  "parameter at a time, so no combination can be found; use a "
                                  "morris or sobol analysis, a sweep, or a scenario file")
         info = {**info, "design": info.get("method"), "base_scenario": info.get("scenario")}
-    names = [p if isinstance(p, str) else p["path"] for p in info.get("parameters", [])]
-    return pd.read_csv(points), names, info
+    parameters = info.get("parameters")
+    if not isinstance(parameters, list) or not all(
+            isinstance(p, str) or (isinstance(p, dict) and isinstance(p.get("path"), str))
+            for p in parameters):
+        raise RunConfigError(f"{manifest}: 'parameters' is not a list of key paths; rerun the "
+                             "study to write it again")
+    names = [p if isinstance(p, str) else p["path"] for p in parameters]
+    return _checked_points(points, names), names, info
+
+
+def _checked_points(path: Path, names: list[str]) -> pd.DataFrame:
+    """points.csv: every parameter column present and finite, every probability in [0, 1]."""
+    from simulator.report.run_folder import read_checked_csv
+
+    try:
+        header = pd.read_csv(path, nrows=0).columns.tolist()
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
+        raise RunConfigError(f"{path}: not a points file landsim wrote "
+                             f"({str(exc).splitlines()[0][:80]})") from None
+    missing = [n for n in names if n not in header]
+    if missing:
+        raise RunConfigError(f"{path}: no column {missing[0]!r} (a parameter of the study)")
+    frame = read_checked_csv(path, header)
+    for column in header:
+        if column.endswith(".probability"):
+            values = frame[column].to_numpy(dtype=float)
+            bad = ~((values >= 0) & (values <= 1))
+            if bad.any():
+                line = int(bad.argmax()) + 2
+                raise RunConfigError(f"{path}:{line}: {column} {values[bad][0]!r} is not a "
+                                     "probability in [0, 1]")
+    return frame
 
 
 MAX_REPLICATION_CASES = 20_000
