@@ -331,7 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", type=Path, nargs="+")
     validate.set_defaults(func=_cmd_validate)
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format "
+                                           "(or of a run's summary.json)")
+    schema.add_argument("format", nargs="?", choices=["scenario", "summary"],
+                        default="scenario", help="which format (default: scenario)")
     schema.set_defaults(func=_cmd_schema)
     return parser
 
@@ -958,5 +961,10 @@ def _validate_ceilings(scenario) -> list[str]:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.format == "summary":
+        from simulator.run.summary_schema import summary_json_schema
+
+        print(json.dumps(summary_json_schema(), indent=2, ensure_ascii=False))
+        return 0
     print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
     return 0
