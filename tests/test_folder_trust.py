@@ -164,6 +164,7 @@ def _damage(folder: Path, damage) -> None:
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(damage=damages())
 @example(damage=("json", "run.json", 0.875, b"\x00", 1e308))  # found: a number in the command
+@example(damage=("truncate", "histograms.csv", 0.5625, b"\x00", None))  # found: a lost target
 def test_random_damage_to_a_run_folder_never_gives_an_internal_error(run_folder, capsys, damage):
     with tempfile.TemporaryDirectory() as where:
         folder = _copy(run_folder, Path(where))

@@ -125,9 +125,11 @@ def test_bad_solves_exit_2_with_a_message(tmp_path, args, words):
 
 
 def test_lever_range_knows_integers():
-    scenario = scenario_from_dict(cap_scenario())
+    data = cap_scenario()
+    data["pathways"]["p"]["stages"][0]["capacity"] = 3
+    scenario = scenario_from_dict(data)
     assert not lever_range(scenario, "pathways.p.annual_cap", 1, 2).integer
-    assert lever_range(scenario, "pathways.p.projects.count", 5, 9).integer
+    assert lever_range(scenario, "pathways.p.stages[0].capacity", 2, 9).integer
 
 
 def test_a_window_target_that_is_not_monotone_is_flagged():

@@ -90,8 +90,13 @@ class RunData:
             if unknown:
                 raise ReportError(f"{path}: target {unknown[0][:64]!r} is not one of the run's; "
                                   "rerun `landsim run` to write it again")
-        if (histograms["count"] < 0).any() or len(histograms) > 1000 * len(targets):
-            raise ReportError(f"{folder / 'histograms.csv'}: not the histograms a run writes; "
+        counts = histograms.groupby("target")["count"].sum()
+        n = summary["replications"]
+        if ((histograms["count"] < 0).any() or len(histograms) > 1000 * len(targets)
+                or (histograms.km2_low > histograms.km2_high).any()
+                or set(counts.index) != names or not (counts == n).all()):
+            raise ReportError(f"{folder / 'histograms.csv'}: not the histograms a run writes "
+                              f"(each target's counts add up to its {n:,} replications); "
                               "rerun `landsim run` to write it again")
         manifest_path = folder / "run.json"
         levers_path = folder / "levers.json"

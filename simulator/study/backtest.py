@@ -30,7 +30,7 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.inputs.distributions import DistributionSpec
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
@@ -88,6 +88,17 @@ class CasesFile(_Model):
     error: ObservationError = Field(
         default_factory=lambda: ObservationError(relative=0.10),
         description="For --loo: observation error of every outcome (default 10 %).")
+
+    @field_validator("cases")
+    @classmethod
+    def _unique_names(cls, cases: list[Case]) -> list[Case]:
+        seen: set[str] = set()
+        for case in cases:
+            if case.name in seen:
+                raise ValueError(f"two cases are named {case.name!r}; each case needs a name "
+                                 "of its own (results, related: and loo.csv are keyed by it)")
+            seen.add(case.name)
+        return cases
 
 
 @dataclass(frozen=True)

@@ -104,15 +104,32 @@ def lever_range(scenario: Scenario, path: str, low: float, high: float) -> Lever
     if integer and not (float(low).is_integer() and float(high).is_integer()):
         raise ParameterError(f"{path}: is a whole number; give a whole-number range")
     lever = LeverRange(path, float(low), float(high), integer)
+    ends = []
     for end in (low, high):
         try:
-            with_values(scenario, {path: lever.plain(end)}, origin="solve")
+            ends.append(with_values(scenario, {path: lever.plain(end)}, origin="solve"))
         except ScenarioError as exc:
             raise ScenarioError([
                 type(p)(p.path, f"{p.message} — the lever's range {low:g}:{high:g} is not "
                         "allowed here", p.file, p.line) for p in exc.problems
             ]) from None
+    if _layout_key(ends[0]) != _layout_key(ends[1]) or _layout_key(ends[0]) != _layout_key(
+            scenario):
+        raise ParameterError(
+            f"{path}: changes the layout (the projects, their pathways or the years) between "
+            f"{low:g} and {high:g}, so points would not share their random inputs and "
+            "goal-seeking would chase noise; solve moves throughput, durations, drop-out, "
+            "capacities and the like — sweep a layout change instead")
     return lever
+
+
+def _layout_key(scenario: Scenario) -> tuple:
+    """What common random numbers need to stay fixed between points: the project columns
+    (their count and pathways) and the horizon's years."""
+    from simulator.model.layout import build_layout
+
+    layout = build_layout(scenario)
+    return (layout.n_projects, tuple(layout.years), layout.pathway.tobytes())
 
 
 @dataclass
@@ -162,6 +179,13 @@ class Evaluator:
         if target not in names:
             raise RunConfigError(f"--target {target!r} is not a target of {scenario.name}; "
                                  f"targets: {', '.join(names)}")
+        from simulator.run.results import observed_targets
+
+        if observed_targets(scenario)[names.index(target)]:
+            as_of = scenario.status.as_of
+            raise RunConfigError(f"--target {target!r} ended before the status date ({as_of:g}):"
+                                 " it was met or missed (observed), and no lever changes that; "
+                                 "choose a target still open")
         self.scenario, self.target = scenario, target
         self.replications, self.seed, self.engine, self.backend = (
             replications, seed, engine, backend)

@@ -1,0 +1,42 @@
+"""What a study must refuse before it spends anything: goal-seeking on a lever that changes
+the layout or on a target that is history, and a backtest whose cases share a name."""
+
+import time
+
+import pytest
+from conftest import ROOT
+
+from simulator.cli import main
+
+
+@pytest.mark.parametrize("scenario, target, lever, words", [
+    ("baseline", "binding-2025", "pathways.renewal.projects.count=100:300", "changes the layout"),
+    ("baseline", "binding-2025", "horizon.end=2035:2040", "changes the layout"),
+    ("status-2026", "batch-1", "pathways.consolidation.annual_cap=3:8",
+     "met or missed (observed)"),
+])
+def test_solve_refuses_what_it_cannot_answer(tmp_path, capsys, scenario, target, lever, words):
+    began = time.monotonic()
+    code = main(["solve", str(ROOT / "scenarios" / f"{scenario}.yaml"), "--target", target,
+                 "--probability", "0.5", "--lever", lever, "--out", str(tmp_path / "s"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "Traceback" not in err, err
+    assert time.monotonic() - began < 5 and not (tmp_path / "s").exists()
+
+
+def test_a_lever_that_keeps_the_layout_is_accepted():
+    from simulator import load_scenario
+    from simulator.study.solve import parse_lever
+
+    scn = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    lever = parse_lever("pathways.consolidation.annual_cap=2:6", scn)
+    assert (lever.low, lever.high) == (2.0, 6.0)
+
+
+def test_backtest_cases_need_names_of_their_own(tmp_path, capsys):
+    cases = tmp_path / "cases.yaml"
+    case = ("{name: a, scenario: %s, quantity: {years: [2019], pathways: [renewal]}, "
+            "observed: 2.6}" % (ROOT / "scenarios" / "history" / "renewal-2019.yaml"))
+    cases.write_text(f"name: dup\ncases:\n  - {case}\n  - {case}\n")
+    assert main(["backtest", str(cases), "--out", str(tmp_path / "b"), "-q"]) == 2
+    assert "two cases are named 'a'" in capsys.readouterr().err
