@@ -67,3 +67,35 @@ def test_generated_scenarios_match(data, seed, size):
 def test_a_chunk_of_one_matches():
     layout = build_layout(load_scenario(SCENARIOS[0]))
     assert_same(layout, draw_chunk(layout, 5, 3, 1))
+
+
+@pytest.mark.parametrize("uncertain", [False, True])
+def test_the_queues_event_table_equals_the_lookback_bit_for_bit(uncertain):
+    """The FIFO queue looks events up in a running-maximum table; the stages without a
+    queue look back over the years. Both must give the same floats at any time."""
+    from simulator.model.engines.fast import _event_effects, _EventTable
+
+    data = {
+        "name": "events", "horizon": {"start": 2022, "end": 2031},
+        "targets": [{"name": "t", "by": 2031, "km2": 1.0}],
+        "pathways": {"p": {"plan": {2022: 2.0}, "projects": 4,
+                           "stages": [{"name": "s", "duration": 1.0, "capacity": 1}]}},
+        "events": [{"name": f"e{i}", "probability": 0.4, "lasts": lasts, "pathways": ["p"],
+                    "duration_multiplier": m, "dropout_add": 0.1}
+                   for i, (lasts, m) in enumerate([(0.5, 1.3), (2.5, 0.7), (14, 1.1)])],
+    }
+    if uncertain:
+        data["uncertain"] = {"events[1].lasts": {"dist": "uniform", "min": 0.3, "max": 4},
+                             "events[0].duration_multiplier": {"dist": "uniform", "min": 1,
+                                                               "max": 2}}
+    layout = build_layout(scenario_from_dict(data))
+    draws = draw_chunk(layout, 7, 0, 300)
+    table = _EventTable(layout, draws, 0)
+    rng = np.random.default_rng(3)
+    for t in [np.full(300, 2021.5), np.full(300, 2040.0), rng.uniform(2020, 2045, 300),
+              np.where(rng.random(300) < 0.2, np.inf, rng.uniform(2022, 2032, 300)),
+              np.floor(rng.uniform(2022, 2033, 300))]:
+        mult, add = table.effects(t)
+        m2, a2 = _event_effects(layout, draws, 0, t[:, None])
+        np.testing.assert_array_equal(mult, m2[:, 0])
+        np.testing.assert_array_equal(add, a2[:, 0])

@@ -485,15 +485,16 @@ def _fifo(layout, draws, owner, arrive, base, fac, capacity):
     end_sorted = np.empty((R, n))
     extra_sorted = np.zeros((R, n))
     has_events = any(ev.mask[owner] for ev in layout.events)
+    table = _EventTable(layout, draws, owner) if has_events else None
     for i in range(last):
         server = free_at.argmin(axis=1)
         earliest = free_at[rows, server]
         s = np.maximum(arrive_sorted[:, i], earliest)
         d = base_sorted[:, i] * fac
-        if has_events:
-            mult, add = _event_effects(layout, draws, owner, s[:, None])
-            d = d * mult[:, 0]
-            extra_sorted[:, i] = add[:, 0]
+        if table is not None:
+            mult, add = table.effects(s)
+            d = d * mult
+            extra_sorted[:, i] = add
         e = s + d
         # An absent project (inf arrival) takes a server out for good, harmlessly: it
         # sorts after every present one in its row, so that row has no one left to serve.
@@ -506,6 +507,51 @@ def _fifo(layout, draws, owner, arrive, base, fac, capacity):
     np.put_along_axis(end, order, end_sorted, axis=1)
     np.put_along_axis(extra, order, extra_sorted, axis=1)
     return end, (extra if has_events else 0.0)
+
+
+class _EventTable:
+    """The events acting on one pathway, as a table a queue looks up once per service start.
+
+    An event that started at the start of year y0 is active on [y0, y0 + lasts). For a time
+    t in year Y, it is active iff t < the latest end among its starts y0 ≤ Y: that running
+    maximum, per replication and year, is all a lookup needs. Same rule, same order of
+    operations (event by event) and so the same floats as :func:`_event_effects`, which
+    looks back over the years at each call — the queue's per-project loop called that
+    tens of thousands of times (most of a run with capacity-1 stages and events).
+    """
+
+    def __init__(self, layout: Layout, draws: Draws, pathway: int):
+        self.first = int(layout.years[0])
+        start = draws.event_start  # (R, E, Y)
+        R, _, Y = start.shape
+        self.Y = Y
+        self.rows = np.arange(R)
+        years = (self.first + np.arange(Y, dtype=float))[None, :]
+        self.parts = []
+        for e, ev in enumerate(layout.events):
+            if not ev.mask[pathway]:
+                continue
+            lasts = ev.lasts if draws.event_lasts is None else draws.event_lasts[:, e, None]
+            ends = np.where(start[:, e, :], years + lasts, -np.inf)
+            until = np.maximum.accumulate(ends, axis=1)  # (R, Y)
+            m = (ev.duration_multiplier if draws.event_multiplier is None
+                 else draws.event_multiplier[:, e])
+            a = ev.dropout_add if draws.event_dropout is None else draws.event_dropout[:, e]
+            self.parts.append((until, m, a))
+
+    def effects(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(R,) duration multipliers and extra dropouts for services starting at t (R,)."""
+        finite = np.isfinite(t)
+        yi = np.floor(np.where(finite, t, 0.0)) - self.first
+        inside = finite & (yi >= 0)
+        yi = np.clip(yi, 0, self.Y - 1).astype(np.int64)
+        mult = np.ones_like(t)
+        extra = np.zeros_like(t)
+        for until, m, a in self.parts:
+            active = inside & (t < until[self.rows, yi])
+            mult = np.where(active, mult * m, mult)
+            extra = np.where(active, extra + a, extra)
+        return mult, extra
 
 
 def _event_effects(layout: Layout, draws: Draws, pathway: int, t: np.ndarray):
