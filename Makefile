@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_levers.py
+	$(BIN)/python benchmarks/bench_cost.py
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

@@ -142,9 +142,17 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
                              "(zh needs a CJK font)")
 
 
-def _add_force(parser: argparse.ArgumentParser) -> None:
+def _add_force(parser: argparse.ArgumentParser, *, wait: bool = True) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it is a folder landsim did not write")
+    if wait:
+        _add_wait(parser)
+
+
+def _add_wait(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wait", action="store_true",
+                        help="if another landsim process is using the folder, wait for it "
+                             "(default: exit 2 at once, naming it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--out", type=Path,
                        help="CSV file (default outputs/<name>-trace-seed<S>-rep<K>.csv; "
                             "- for standard output)")
-    _add_force(trace)
+    _add_force(trace, wait=False)  # a trace is one file, written atomically: no lock
     trace.set_defaults(func=_cmd_trace)
 
     report = sub.add_parser("report", help="rebuild a finished run's charts and report")
@@ -211,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="en: report.html + charts/; zh: report.zh.html + charts-zh/")
     report.add_argument("--workers", type=_workers, default=None,
                         help="processes that draw the charts (default: all cores)")
+    _add_wait(report)
     report.set_defaults(func=_cmd_report)
 
     compare = sub.add_parser("compare", help="put several finished runs side by side")
@@ -366,12 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     from simulator.run.backends import process_limit
+    from simulator.run.output import command_locks
 
     _MAIN_PID = os.getpid()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        # --workers bounds every local pool of the command, the charts' included
-        with process_limit(getattr(args, "workers", None)):
+        # --workers bounds every local pool of the command, the charts' included; the
+        # folders it writes are locked from their check to the command's end
+        with process_limit(getattr(args, "workers", None)), \
+                command_locks(wait=getattr(args, "wait", False), command=args.argv):
             return args.func(args)
     except ScenarioError as exc:
         for problem in exc.problems:
@@ -431,6 +443,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         where = f" · dask {args.dask}" if args.dask else ""
         print(f"landsim {__version__} · {scenario.name} ({args.scenario}) · "
               f"engine {resolve_engine(args.engine)} · seed {seed} · {count}{where}")
+        _say_cost(scenario, total, args.workers)
     started = time.perf_counter()
     bar = _progress(total, disable=args.quiet)
 
@@ -500,8 +513,11 @@ def _reporter(langs: list[str], levers: dict | None = None, *, quiet: bool = Tru
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from simulator.report import build_report
+    from simulator.run.output import output_lock
 
-    path = build_report(args.folder, lang=args.lang)
+    # the same lock as a run writing the folder: never read it while it is swapped
+    with output_lock(args.folder, reader=True):
+        path = build_report(args.folder, lang=args.lang)
     print(f"wrote {path}")
     return 0
 
@@ -523,6 +539,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     sweep = load_sweep(args.sweep).with_run(replications=args.replications, seed=args.seed)
     out = args.out or Path("outputs") / "sweeps" / sweep.spec.name
+    total = _design_size(sweep.spec)
+    _study_cost(sweep.base, sweep.spec.replications, total, args, f"sweep {sweep.spec.name}")
     total = len(design_points(sweep.spec))
     backend = make_backend(args.workers, args.dask)
     print(f"sweep {sweep.spec.name}: {total} points × {sweep.spec.replications:,} replications "
@@ -551,6 +569,10 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     samples = args.samples or {"oat": 1, "morris": 10, "sobol": 64}[args.method]
     if args.method != "oat" and len(params) < 2:
         raise LandsimError(f"{args.method} needs at least two parameters")
+    k = len(params)
+    _study_cost(scenario, args.replications,
+                {"oat": 2 * k + 1, "morris": samples * (k + 1),
+                 "sobol": samples * (2 * k + 2)}[args.method], args, f"{args.method} analysis")
     total = len(build_design(params, args.method, samples, args.seed))
     print(f"{args.method} sensitivity of {scenario.name}: {len(params)} parameters, {total} points "
           f"× {args.replications:,} replications (seed {args.seed}) on {backend.name}")
@@ -582,6 +604,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from simulator.study.solve import parse_lever
 
     levers = [parse_lever(text, scenario) for text in args.lever]  # checked before running
+    # a bracket and a bisection: about 25 evaluations an answer, one answer a frontier point
+    _study_cost(scenario, args.replications, 25 * (args.points if len(levers) == 2 else 1),
+                args, "solve")
     if "zh" in args.lang:
         from simulator.report.style import cjk_font
 
@@ -644,6 +669,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
         specs = args.params or [f"{lv.path}={lv.min:g}:{lv.max:g}" for lv in scenario.levers]
         params = parse_params(scenario, specs)
+        _study_cost(scenario, args.replications, args.samples, args, "discovery")
         out = args.out or Path("outputs") / "discover" / f"{scenario.name}-{args.target}"
         backend = make_backend(args.workers, args.dask)
         print(f"discover {scenario.name}: {args.target}, {args.samples} points (Latin "
@@ -871,6 +897,40 @@ def format_table(result) -> str:
     return "\n".join(lines)
 
 
+MAX_DESIGN_POINTS = 1_000_000
+"""Most points a study may have, --force or not (its design is held in memory)."""
+
+
+def _design_size(spec) -> int:
+    """Points of a sweep's design, before it is built (a grid: the product of its levels)."""
+    if spec.design == "grid":
+        return math.prod(len(p.levels) if p.levels is not None else spec.levels
+                         for p in spec.parameters)
+    return int(spec.points or 0)
+
+
+def _study_cost(scenario, replications: int, points: int, args, what: str) -> None:
+    """Refuse a study whose estimated time on this machine is above the ceiling (unless
+    --force) or whose design is too large to hold; say the estimate otherwise."""
+    import os
+
+    from simulator.run.cost import STUDY_CEILING_SECONDS, estimate_run, format_seconds
+
+    if points > MAX_DESIGN_POINTS:
+        raise LandsimError(f"{what}: {points:,} points to evaluate; at most "
+                           f"{MAX_DESIGN_POINTS:,}, --force or not (a design is held in memory)")
+    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    seconds = estimate_run(scenario, replications).seconds * points / max(1, workers)
+    if seconds > STUDY_CEILING_SECONDS and not args.force:
+        raise LandsimError(
+            f"{what}: {points:,} points × {replications:,} replications is estimated at "
+            f"{format_seconds(seconds)} on this machine, above the "
+            f"{format_seconds(STUDY_CEILING_SECONDS)} a study may take; use fewer points or "
+            "replications, or add --force to run it anyway")
+    if not getattr(args, "quiet", False) and seconds > 10:
+        print(f"{what}: estimated {format_seconds(seconds)} on this machine", file=sys.stderr)
+
+
 def _posterior_count(scenario) -> int:
     """How many of the scenario's uncertain parameters come from a calibrated posterior."""
     return len(scenario.posterior.paths) if scenario.posterior is not None else 0
@@ -935,7 +995,34 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
         for line in _validate_ceilings(scenario):
             print(f"    {line}")
+        print(f"    {_cost_line(scenario, 2000)}")
     return 2 if failed else 0
+
+
+def _say_cost(scenario, replications: int, workers: int | None) -> None:
+    """On stderr, the estimated time of a run when it is long enough to wait for."""
+    import os
+
+    from simulator.run.cost import estimate_run, format_seconds
+
+    estimate = estimate_run(scenario, replications, workers=workers or os.cpu_count() or 1)
+    if estimate.wall_seconds > 10:
+        print(f"estimated {format_seconds(estimate.wall_seconds)} on this machine",
+              file=sys.stderr)
+
+
+def _cost_line(scenario, replications: int) -> str:
+    """The estimated time of a run of ``replications`` on this machine, for validate."""
+    import os
+
+    from simulator.run.cost import estimate_run, format_seconds
+
+    estimate = estimate_run(scenario, replications, workers=os.cpu_count() or 1)
+    return (f"cost: {replications:,} replications ≈ {format_seconds(estimate.wall_seconds)} "
+            f"on this machine ({estimate.steps:,.0f} project-stage steps"
+            + (f", {estimate.queue_steps:,.0f} queue steps" if estimate.queue_steps else "")
+            + (f", about {estimate.passes:.0f} engine passes" if estimate.passes > 1 else "")
+            + ")")
 
 
 def _validate_ceilings(scenario) -> list[str]:

@@ -1,0 +1,124 @@
+"""What a run will cost before it is spent: an estimate of its seconds on this machine.
+
+The fast engine's work has two parts (docs/model.md, "Limits and cost"):
+
+- vectorised work, ``R × Σ_p n_p S_p`` project-stage steps (R replications, n_p projects
+  and S_p stages of pathway p), each a few array operations over all replications;
+- queues, which serve their projects one after another: per block of
+  :data:`~simulator.model.engines.fast.ROW_BLOCK` replications, ``Σ n_p`` steps for every
+  stage with a capacity, each dearer when events act on the pathway.
+
+Programme offices and replacements make the engine iterate (a pass per review at worst).
+The coefficients were fitted on the reference machine (2 cores, the probe's scenarios and
+the baseline); :func:`machine_speed` times a small fixed workload once per process and
+scales them to the machine at hand. Estimates are within a factor of about two — enough to
+know minutes from hours before anything starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.inputs.scenario import Scenario
+
+__all__ = ["STUDY_CEILING_SECONDS", "Estimate", "estimate_run", "format_seconds",
+           "machine_speed"]
+
+VECTOR_SECONDS = 1.2e-7  # a project-stage step of one replication (reference machine)
+QUEUE_SECONDS = 7e-6  # a queue step of one block of replications
+EVENT_SECONDS = 2.5e-5  # more per queue step for each event acting on the pathway
+START_SECONDS = 0.05  # per chunk: drawing and booking
+REFERENCE_WORKLOAD_SECONDS = 0.019  # :func:`machine_speed`'s workload on the reference machine
+STUDY_CEILING_SECONDS = 4 * 3600.0
+"""A study (sweep, analysis, discovery, solve) estimated to take longer than this on this
+machine is refused unless ``--force``: a typo in ``--samples`` should not run for days."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A run's estimated cost: its steps and seconds on this machine."""
+
+    replications: int
+    steps: float  # project-stage steps, all replications
+    queue_steps: float  # sequential queue steps, all blocks
+    passes: float  # engine passes (programme offices, replacements)
+    seconds: float  # on one worker
+    workers: int
+
+    @property
+    def wall_seconds(self) -> float:
+        """Expected wall time with ``workers`` processes (chunks run side by side)."""
+        chunks = max(1, math.ceil(self.replications / 1000))
+        return self.seconds / min(self.workers, chunks)
+
+
+def _passes(scenario: Scenario) -> float:
+    """Engine passes to expect: 1, or about one per review of a programme office (the
+    fixed point settles within as many passes as there are decisions to revisit)."""
+    from simulator.model.management import offices, review_times
+
+    passes = 1.0
+    first = scenario.status.as_of if scenario.status is not None else scenario.horizon.start
+    for office in offices(scenario):
+        passes = max(passes, 1.0 + len(review_times(office, first, scenario.horizon.end)))
+    generations = max((p.replacement.max for p in scenario.pathways.values()
+                       if p.replacement is not None), default=0)
+    if generations:
+        passes = max(passes, 1.0 + 3.0 * generations)
+    return passes
+
+
+def estimate_run(scenario: Scenario, replications: int, workers: int = 1) -> Estimate:
+    """The estimated cost of ``replications`` replications of ``scenario`` (fast engine)."""
+    from simulator.model.engines.fast import ROW_BLOCK
+
+    steps = queue = queue_seconds = 0.0
+    for name, p in scenario.pathways.items():
+        n = math.ceil(p.projects.count * (p.programme or scenario.programme))
+        stages = p.stages or []
+        steps += n * max(len(stages), 1)
+        events = sum(1 for e in scenario.events if name in e.pathways)
+        for stage in stages:
+            if stage.capacity is not None and stage.capacity < n:
+                queue += n
+                queue_seconds += n * (QUEUE_SECONDS + EVENT_SECONDS * events)
+    chunks = max(1, math.ceil(replications / 1000))
+    blocks = sum(math.ceil(min(1000, replications - 1000 * c) / ROW_BLOCK) for c in range(chunks))
+    passes = _passes(scenario)
+    seconds = (VECTOR_SECONDS * replications * steps + queue_seconds * blocks
+               + START_SECONDS * chunks) * passes * machine_speed()
+    return Estimate(replications, replications * steps, queue * blocks, passes, seconds,
+                    max(1, workers))
+
+
+@functools.lru_cache(maxsize=1)
+def machine_speed() -> float:
+    """How much slower this machine is than the reference (1.0: as fast; measured once per
+    process on a fixed ~30 ms workload of the engine's kind: small-array steps and a large
+    vectorised pass)."""
+    rng = np.random.default_rng(0)
+    free = rng.random((250, 4))
+    big = rng.random(400_000)
+    started = time.perf_counter()
+    for _ in range(600):
+        server = free.argmin(axis=1)
+        free[np.arange(250), server] += np.where(free[:, 0] > 0.5, 0.1, 0.2)
+    np.sort(big)
+    elapsed = time.perf_counter() - started
+    return max(0.25, min(20.0, elapsed / REFERENCE_WORKLOAD_SECONDS))
+
+
+def format_seconds(seconds: float) -> str:
+    """"about 20 s", "about 3 min", "about 2.5 h"."""
+    if seconds < 1:
+        return "under a second"
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 5400:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
