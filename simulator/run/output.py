@@ -7,6 +7,12 @@ command replaces only a folder it recognisably wrote itself (a marker file, or t
 of an earlier landsim version) or an empty one; never the folder it reads from, nor one that
 contains the working directory; it follows symbolic links rather than replacing them.
 Temporary folders of runs that were killed are removed by the next write to the same place.
+
+A folder being written is locked: :func:`output_lock` holds an exclusive ``flock`` on a
+hidden lock file next to it (``.<name>.lock``, holding the owner's PID and command line),
+so a second writer, or ``landsim report`` reading it, stops with a message naming the
+owner (or waits for it). The kernel releases the lock when the owner exits, even after
+``kill -9``; the file itself is removed when the owner is done.
 """
 
 from __future__ import annotations
@@ -17,11 +23,16 @@ import errno
 import json
 import os
 import platform
+import shlex
 import shutil
+import stat
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +46,12 @@ __all__ = [
     "MARKER",
     "PARQUET_MAX_ROWS",
     "check_output",
+    "command_locks",
     "install_folder",
     "is_landsim_output",
+    "lock_file",
     "mark_folder",
+    "output_lock",
     "parquet_plan",
     "replace_folder",
     "run_manifest",
@@ -90,14 +104,20 @@ def check_output(
 ) -> Path:
     """Check, before any work, that ``final`` may be (re)placed; returns the path to write.
 
-    A symbolic link is followed (its target is written, the link kept). Raises
+    A symbolic link is followed (its target is written, the link kept). Within
+    :func:`command_locks` it also takes ``final``'s lock (:func:`output_lock`) for the rest
+    of the command. Raises
     ``RunConfigError`` if ``final`` is a file, contains the working directory or one of
     ``inputs``, is an existing folder landsim did not write (unless ``force``), or cannot
-    be written (read-only, a missing parent that cannot be made, a name too long).
+    be written (read-only, a missing parent that cannot be made, a name too long), or
+    another process holds its lock.
     """
     given = Path(final)
     try:
-        return _check_output(given, force, inputs, option)
+        final = _check_output(given, force, inputs, option)
+        if _lock_for_command(final, given):  # another writer finished meanwhile: look again
+            final = _check_output(given, force, inputs, option)
+        return final
     except OSError as exc:  # a name too long, a parent that is a file, no permission …
         reason = "the name is too long" if exc.errno == errno.ENAMETOOLONG else exc.strerror
         raise RunConfigError(f"{option} {given}: cannot write there ({reason})") from None
@@ -153,6 +173,198 @@ def _alive(pid: int) -> bool:
     return True
 
 
+LOCK_WAIT_NOTICE = "landsim: waiting for"
+"""How the line that says a command waits for another one's lock begins (on stderr)."""
+
+
+@dataclass
+class _Held:
+    fd: int
+    path: Path
+    count: int
+
+
+@dataclass
+class _Scope:
+    wait: bool
+    command: list[str]
+    held: list[Path]
+
+
+_GUARD = threading.Lock()
+_HELD: dict[Path, _Held] = {}
+_SCOPE: _Scope | None = None
+
+
+def lock_file(final: str | Path) -> Path:
+    """The lock file of the output ``final``: ``.<name>.lock`` next to it (never inside)."""
+    final = Path(os.path.realpath(final))
+    return final.parent / f".{final.name}.lock"
+
+
+@contextlib.contextmanager
+def command_locks(*, wait: bool = False, command: list[str] | None = None) -> Iterator[None]:
+    """The scope of one command: within it, :func:`check_output` locks what it checks
+    (:func:`output_lock`) until the block ends, so a command holds its output's lock from
+    its first check to its last byte. ``wait``: wait for another process's lock instead of
+    refusing; ``command``: what the lock file records (default ``sys.argv``)."""
+    global _SCOPE
+    previous = _SCOPE
+    scope = _Scope(bool(wait), list(command) if command else list(sys.argv), [])
+    _SCOPE = scope
+    try:
+        yield
+    finally:
+        _SCOPE = previous
+        for key in reversed(scope.held):
+            _release(key)
+
+
+@contextlib.contextmanager
+def output_lock(
+    final: str | Path, *, wait: bool | None = None, reader: bool = False,
+) -> Iterator[Path]:
+    """Hold the exclusive lock of the output folder ``final`` within the block.
+
+    The lock is an ``flock`` on :func:`lock_file`, which records this process's PID and
+    command; it is re-entrant within a process, released by the kernel if the process
+    dies, and the file is removed when the block ends (by its holder only). ``wait``: wait
+    for another holder (default: as the enclosing :func:`command_locks`, else no);
+    ``reader``: for a command that only reads and rebuilds inside ``final`` (``report``),
+    which needs no lock where no writer could work (a parent it may not write in).
+    Yields the real path of ``final``. Raises ``RunConfigError`` naming the other
+    process's PID and command when another process holds the lock and ``wait`` is false.
+    """
+    key = Path(os.path.realpath(final))
+    if wait is None:
+        wait = _SCOPE.wait if _SCOPE is not None else False
+    try:
+        held, _ = _acquire(key, shown=Path(final), wait=wait, reader=reader)
+    except OSError as exc:
+        raise RunConfigError(f"{final}: cannot lock it ({exc.strerror})") from None
+    try:
+        yield key
+    finally:
+        if held:
+            _release(key)
+
+
+def _lock_for_command(final: Path, shown: Path) -> bool:
+    """Within :func:`command_locks`, lock ``final`` until the command ends; True if this
+    had to wait for another process."""
+    scope = _SCOPE
+    if scope is None or final in scope.held:
+        return False
+    held, waited = _acquire(final, shown=shown, wait=scope.wait, reader=False)
+    if held:
+        scope.held.append(final)
+    return waited
+
+
+def _acquire(key: Path, *, shown: Path, wait: bool, reader: bool) -> tuple[bool, bool]:
+    """Lock ``key`` (re-entrantly); returns (held, waited)."""
+    import fcntl
+
+    with _GUARD:
+        if key in _HELD:
+            _HELD[key].count += 1
+            return True, False
+    path = lock_file(key)
+    if reader and not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
+        return False, False  # no writer can build or swap a folder there
+    waited = False
+    while True:
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise RunConfigError(f"{path} is a symbolic link, not a landsim lock file; "
+                                     "remove it") from None
+            raise
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RunConfigError(f"{path} is not a regular file, not a landsim lock file; "
+                                     "remove it")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                if not wait:
+                    advice = ("add --wait to wait until it is done" if reader else
+                              "choose another --out, or add --wait to wait until it is done")
+                    raise RunConfigError(
+                        f"{shown}: another landsim process ({holder}) is using it right now; "
+                        f"{advice}") from None
+                if not waited:
+                    print(f"{LOCK_WAIT_NOTICE} {holder} to finish with {shown} …",
+                          file=sys.stderr, flush=True)
+                waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            # the holder before us may have removed the file it locked: start again if the
+            # name no longer leads to the file we locked
+            try:
+                now = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                now = None
+            mine = os.fstat(fd)
+            if now is None or (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):
+                os.close(fd)
+                continue
+            record = json.dumps({"pid": os.getpid(),
+                                 "command": _SCOPE.command if _SCOPE is not None else sys.argv})
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (record + "\n").encode(), 0)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
+        with _GUARD:
+            _HELD[key] = _Held(fd, path, 1)
+        return True, waited
+
+
+def _holder(fd: int) -> str:
+    """"pid N: command" of the process holding the lock on ``fd`` (as it recorded them)."""
+    for _ in range(50):  # the holder writes its record just after taking the lock
+        try:
+            record = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+            pid, command = int(record["pid"]), record["command"]
+            text = shlex.join(command) if isinstance(command, list) else str(command)
+            return f"pid {pid}: {_printable(text)[:300]}"
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(0.01)
+    return "pid unknown"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _release(key: Path) -> None:
+    import fcntl
+
+    with _GUARD:
+        held = _HELD.get(key)
+        if held is None:
+            return
+        held.count -= 1
+        if held.count > 0:
+            return
+        del _HELD[key]
+    try:  # remove the file while still holding its lock, and only if it is still ours
+        now = os.stat(held.path, follow_symlinks=False)
+        mine = os.fstat(held.fd)
+        if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+            os.unlink(held.path)
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        fcntl.flock(held.fd, fcntl.LOCK_UN)  # also for forked workers sharing the descriptor
+    with contextlib.suppress(OSError):
+        os.close(held.fd)
+
+
 def install_folder(built: Path, final: Path) -> None:
     """Move the complete folder ``built`` to ``final``, replacing what is there atomically."""
     if not final.exists():
@@ -198,21 +410,25 @@ def staged_folder(
     ``final`` is checked first (:func:`check_output`); an existing folder is replaced only
     when the block finished without an exception, and the swap is atomic; on an exception
     (Ctrl-C and SIGTERM included) the temporary folder is removed. ``kind`` names what the
-    marker records (None: no marker, for a folder inside another landsim folder). Raises
-    ``RunConfigError`` when ``final`` may not be written.
+    marker records (None: no marker, for a folder inside another landsim folder; no lock).
+    ``final`` is locked (:func:`output_lock`) from the check to the swap. Raises
+    ``RunConfigError`` when ``final`` may not be written or another process holds its lock.
     """
     final = check_output(final, force=force, inputs=inputs)
-    clean_stale(final)
-    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs are for sharing
-        yield tmp
-        if kind is not None:
-            mark_folder(tmp, kind)
-        install_folder(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # a folder of its own is locked while it is built and swapped; one inside another
+    # landsim folder (kind None: a report's charts) is covered by that folder's lock
+    with output_lock(final) if kind is not None else contextlib.nullcontext():
+        clean_stale(final)
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
+        try:
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; outputs are shared
+            yield tmp
+            if kind is not None:
+                mark_folder(tmp, kind)
+            install_folder(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def replace_folder(

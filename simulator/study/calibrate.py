@@ -44,6 +44,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.inputs.errors import RunConfigError
+from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.scenario import Scenario
 from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
@@ -63,6 +64,7 @@ from simulator.study.points import StudyFolder, study_digest
 
 __all__ = [
     "BLOCK_CHUNKS",
+    "MIN_ERROR_SD",
     "POSTERIOR_DRAWS",
     "Calibration",
     "calibrate",
@@ -83,6 +85,11 @@ MIN_ESS = 200
 
 POSTERIOR_DRAWS = 4000
 """Rows of posterior.parquet (resampled draws; fewer if the calibration had fewer)."""
+
+MIN_ERROR_SD = 1e-6
+"""Smallest observation error (km², one square metre) calibrate accepts: ``sd`` below it is
+refused (exit 2), and a ``relative`` error is floored there. Every squared standardised
+difference then stays far from overflow, so each weight is exp(−½ d) of a finite d."""
 
 CONSISTENCY_LEVEL = 0.999
 """The observations are called unreproducible when even the closest simulated history lies
@@ -236,33 +243,129 @@ def run_block(job: _Job, block: int) -> dict[str, np.ndarray]:
 
 
 class _BlockStore:
-    """Finished blocks of one calibration, one .npz each, written durably (resumable)."""
+    """Finished blocks of one calibration, one .npz each, written durably (resumable).
 
-    def __init__(self, folder: Path, digest: str):
-        self.folder, self.digest = folder, digest
-        folder.mkdir(parents=True, exist_ok=True)
+    Each block carries its index, its row count (the draws the design puts in it), the
+    study's digest and a SHA-256 checksum of all that and of its arrays (names, types,
+    shapes and bytes). A block is used only if every one of those verifies, its arrays are
+    the ones the design produces (names, types, shapes) and its parameters and simulated
+    figures are finite; otherwise it is computed again, and ``notice`` (default: a line on
+    standard error) names it.
+    """
+
+    _META = ("study", "index", "rows", "sha256")
+
+    def __init__(self, folder: Path, digest: str, *, columns: dict[str, tuple[str, int]],
+                 rows: Sequence[int], notice: Callable[[str], None] | None = None):
+        self.folder, self.digest = Path(folder), digest
+        self.columns = dict(columns)  # array name → (dtype, columns)
+        self.rows = list(rows)  # block → the draws it holds
+        self.notice = notice if notice is not None else _stderr
+        self.folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, block: int) -> Path:
         return self.folder / f"{block:06d}.npz"
 
     def load(self, block: int) -> dict[str, np.ndarray] | None:
-        """A finished block, or None if absent, unreadable or of another study."""
-        try:
-            with np.load(self._path(block), allow_pickle=False) as data:
-                if str(data["study"]) != self.digest:
-                    return None
-                return {k: data[k] for k in data.files if k != "study"}
-        except (OSError, ValueError, KeyError):
+        """A finished block that verifies, else None (absent, or said why and recomputed)."""
+        path = self._path(block)
+        if not os.path.lexists(path):
             return None
+        problem, arrays = self._verify(block, path)
+        if problem is None:
+            return arrays
+        self.notice(f"landsim: calibration block {block} ({path}) does not verify "
+                    f"({problem}); computing it again")
+        return None
+
+    def _verify(self, block: int, path: Path) -> tuple[str | None, dict | None]:
+        import zipfile
+
+        rows = self.rows[block]
+        names = set(self.columns) | set(self._META)
+        try:
+            if not path.is_file():
+                return "not a regular file", None
+            with zipfile.ZipFile(path) as archive:  # sizes first: nothing big is inflated
+                members = {i.filename: i.file_size for i in archive.infolist()}
+            if set(members) != {f"{n}.npy" for n in names}:
+                return "not the arrays a block holds", None
+            for name, (dtype, cols) in self.columns.items():
+                if members[f"{name}.npy"] > rows * max(cols, 1) * np.dtype(dtype).itemsize + 4096:
+                    return f"{name} is larger than {rows:,} rows", None
+            if any(members[f"{n}.npy"] > 4096 + 64 * 4 for n in self._META):
+                return "its header is too large", None
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return "unreadable", None
+        try:
+            study, index = str(arrays.pop("study")), int(arrays.pop("index"))
+            held, checksum = int(arrays.pop("rows")), str(arrays.pop("sha256"))
+        except (TypeError, ValueError):
+            return "its header is not a block's", None
+        if checksum != _block_checksum(study, index, held, arrays):
+            return "its checksum does not match its content", None
+        if study != self.digest:
+            return "it belongs to another calibration", None
+        if index != block:
+            return f"it holds block {index}", None
+        if held != rows:
+            return f"it holds {held:,} draws, the design puts {rows:,} in it", None
+        for name, (dtype, cols) in self.columns.items():
+            a = arrays[name]
+            if a.dtype != np.dtype(dtype) or a.shape != (rows, cols):
+                return (f"{name} is {a.dtype}{list(a.shape)}, the design makes "
+                        f"{np.dtype(dtype)}{[rows, cols]}"), None
+            if a.dtype.kind == "f" and not np.isfinite(a).all():
+                return f"{name} holds NaN or infinite values", None
+        return None, arrays
 
     def save(self, block: int, arrays: dict[str, np.ndarray]) -> None:
-        """Write a block: temporary file, fsync, rename."""
+        """Write a block with its header: temporary file, fsync, rename, fsync the folder."""
+        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        rows = int(next(iter(arrays.values())).shape[0]) if arrays else 0
+        header = {"study": np.array(self.digest), "index": np.array(block, dtype=np.int64),
+                  "rows": np.array(rows, dtype=np.int64),
+                  "sha256": np.array(_block_checksum(self.digest, block, rows, arrays))}
         fd, tmp = tempfile.mkstemp(prefix=".block-", suffix=".npz", dir=self.folder)
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, study=np.array(self.digest), **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self._path(block))
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(handle, **header, **arrays)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path(block))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        directory = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _block_checksum(study: str, index: int, rows: int, arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of a block's header and of each array's name, type, shape and bytes."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps({"study": study, "index": index, "rows": rows},
+                                       sort_keys=True).encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        digest.update(json.dumps([name, a.dtype.str, list(a.shape)]).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _block_rows(replications: int) -> list[int]:
+    """Draws in each block of a calibration of ``replications``."""
+    sizes = chunk_sizes(replications)
+    return [int(sum(sizes[c:c + BLOCK_CHUNKS])) for c in range(0, len(sizes), BLOCK_CHUNKS)]
 
 
 @dataclass
@@ -456,6 +559,14 @@ def check_calibratable(scenario: Scenario, forecasts: Sequence[Scenario] = ()) -
     if not scenario.uncertain:
         raise RunConfigError(f"{scenario.name} has no uncertain: block — name the parameters "
                              "to calibrate and their priors")
+    error = scenario.observed.error
+    if error.sd is not None and not error.sd >= MIN_ERROR_SD:
+        raise ScenarioError([Problem(
+            "observed.error.sd",
+            f"{error.sd!r} km² is below the smallest observation error calibrate accepts, "
+            f"{MIN_ERROR_SD:g} km² (one square metre; a relative error is floored there "
+            "too)",
+            scenario.file, _line_of(scenario.file, ("observed", "error", "sd")))])
     for f in forecasts:
         shared = [p for p in scenario.uncertain if p in f.uncertain]
         if not shared:
@@ -468,6 +579,18 @@ def check_calibratable(scenario: Scenario, forecasts: Sequence[Scenario] = ()) -
                     "calibration's weights carry over only with the same prior")
 
 
+def _line_of(file: str | None, path: tuple) -> int | None:
+    """The line of key ``path`` in the YAML ``file``, if it can be read."""
+    if not file:
+        return None
+    try:
+        from simulator.inputs.yamlsource import read_yaml
+
+        return read_yaml(file).line_of(path)
+    except Exception:  # noqa: BLE001 — a line number is a courtesy
+        return None
+
+
 def calibrate(
     scenario: Scenario,
     *,
@@ -478,6 +601,7 @@ def calibrate(
     store_folder: Path | None = None,
     progress: Callable[[int], None] | None = None,
     forecast_replications: int | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Weight ``replications`` prior draws of ``scenario``'s uncertain parameters by how well
     their simulated release matches ``scenario.observed``.
@@ -485,7 +609,9 @@ def calibrate(
     ``forecasts``: scenarios whose target odds to give under the posterior (they must share
     uncertain paths, with the same priors); each is simulated again under the resampled
     posterior with fresh random inputs (``forecast_replications``, default ``replications``). ``store_folder``: where finished blocks are kept
-    (resume). The answer depends only on (scenario, seed, replications). Raises
+    (resume); a kept block is used only if it verifies (see :class:`_BlockStore`), else it
+    is computed again and ``notice`` (default: a line on standard error) names it. The
+    answer depends only on (scenario, seed, replications). Raises
     ``RunConfigError`` (see :func:`check_calibratable`, and for a replication count outside
     1..10,000,000).
     """
@@ -493,9 +619,15 @@ def calibrate(
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise RunConfigError(f"replications must be between 1 and {MAX_REPLICATIONS:,}")
     job = _Job(scenario, tuple(forecasts), seed, replications)
-    blocks = math.ceil(len(chunk_sizes(replications)) / BLOCK_CHUNKS)
+    rows = _block_rows(replications)
+    blocks = len(rows)
     digest = digest_of(scenario, seed, replications, forecasts)
-    store = _BlockStore(store_folder, digest) if store_folder is not None else None
+    columns = {"params": ("float64", len(scenario.uncertain)),
+               "cells": ("float64", len(scenario.observed.cells())),
+               "met": ("bool", len(scenario.targets)),
+               **{f"forecast{i}": ("bool", len(f.targets)) for i, f in enumerate(forecasts)}}
+    store = (_BlockStore(store_folder, digest, columns=columns, rows=rows, notice=notice)
+             if store_folder is not None else None)
     results: dict[int, dict] = {}
     if store is not None:
         for b in range(blocks):
@@ -518,6 +650,11 @@ def calibrate(
     forecast = {f.name: (f, joined[f"forecast{i}"]) for i, f in enumerate(forecasts)}
     found = Calibration(scenario, seed, joined["params"], joined["cells"], joined["met"],
                         forecast)
+    if not np.isfinite(found.distance).any():  # cannot happen with an error ≥ MIN_ERROR_SD
+        raise RunConfigError(
+            f"{scenario.file or scenario.name}: observed.error: no simulated history is "
+            "consistent with the observations (every draw's distance overflows, so every "
+            "weight is zero); use a larger observation error")
     if forecasts:
         draws, paths, meta = found.posterior_draws(), found.paths, found.posterior_metadata()
         n = min(replications, forecast_replications or replications)

@@ -8,10 +8,13 @@ so an interrupted run loses nothing it finished and can resume where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import shutil
+import math
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from simulator.run.output import (
     install_folder,
     is_landsim_output,
     mark_folder,
+    output_lock,
     write_text_atomically,
 )
 from simulator.run.montecarlo import simulate
@@ -85,32 +89,35 @@ def evaluate_point(job: _Evaluation, point: tuple[int, Mapping[str, float]]) -> 
 class PointStore:
     """Finished points of one study, one JSON file each, in ``folder``.
 
-    Each file carries the study's digest and a checksum of its content; a file that does
-    not verify (truncated, edited, of another study) is ignored, so its point is computed
-    again.
+    Each file carries its point's index, the study's digest and a SHA-256 checksum of its
+    content, and holds only finite numbers (probabilities within [0, 1]); a file that does
+    not verify (truncated, edited, of another study, NaN) is not used: its point is
+    computed again, and ``notice`` (default: a line on standard error) says so.
     """
 
-    def __init__(self, folder: str | Path, *, study: str = ""):
+    def __init__(self, folder: str | Path, *, study: str = "",
+                 notice: Callable[[str], None] | None = None):
         self.folder = Path(folder)
         self.study = study
+        self.notice = notice if notice is not None else _stderr
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, index: int) -> Path:
         return self.folder / f"{index:06d}.json"
 
     def finished(self) -> dict[int, dict]:
-        """Index → saved record (values and metrics) of every finished point."""
+        """Index → saved record (values and metrics) of every finished point that verifies."""
         out = {}
         for path in sorted(self.folder.glob("*.json")):
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                index = int(path.stem)
-            except (OSError, ValueError):
-                continue
-            if (isinstance(record, dict) and record.get("index") == index
-                    and record.get("study") == self.study
-                    and record.get("sha256") == _checksum(record)):
+            if not (path.stem.isdigit() and len(path.stem) == 6):
+                continue  # not a point file's name
+            index = int(path.stem)
+            problem, record = _verify_point(path, index, self.study)
+            if problem is None:
                 out[index] = record
+            else:
+                self.notice(f"landsim: point {index} ({path}) does not verify ({problem}); "
+                            "computing it again")
         return out
 
     def save(self, index: int, values: Mapping[str, float], metrics: Mapping[str, float]) -> None:
@@ -145,17 +152,18 @@ def run_points(
 ) -> pd.DataFrame:
     """Evaluate every row of ``design`` (columns: key paths); returns design + metrics.
 
-    Points already in ``store`` are not run again. Raises ``RunConfigError`` if the
-    store holds a point whose values differ from the design's (another design).
+    Points already in ``store`` that verify are not run again; one whose values are not
+    the design's (the study's digest covers the design, so it was altered) is computed
+    again, like any point that does not verify.
     """
     points = [(int(i), {k: _plain(v) for k, v in row.items()}) for i, row in design.iterrows()]
     done = store.finished() if store is not None else {}
     for index, values in points:
         if index in done and done[index]["values"] != values:
-            raise RunConfigError(
-                f"{store.folder} holds point {index} of a different design; "
-                "start afresh without --resume, or use another --out"
-            )
+            store.notice(f"landsim: point {index} ({store._path(index)}) does not verify (its "
+                         "values are not the design's); computing it again")
+            del done[index]
+    done = {i: r for i, r in done.items() if i in {j for j, _ in points}}
     if progress is not None and done:
         progress(len([i for i, _ in points if i in done]))
     job = _Evaluation(base, replications, seed, engine, origin)
@@ -169,6 +177,44 @@ def run_points(
             progress(1)
     metrics = pd.DataFrame([results[i] for i, _ in points], index=design.index)
     return pd.concat([design, metrics], axis=1)
+
+
+def _verify_point(path: Path, index: int, study: str) -> tuple[str | None, dict | None]:
+    """(None, record) if the point file verifies, else (what is wrong, None)."""
+    try:
+        if not path.is_file() or path.stat().st_size > 1_048_576:
+            return "not a regular file of at most 1 MiB", None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable or not JSON", None
+    if not isinstance(record, dict):
+        return "not a point record", None
+    if record.get("sha256") != _checksum(record):
+        return "its checksum does not match its content", None
+    if record.get("index") != index:
+        return f"it holds point {record.get('index')!r}", None
+    if record.get("study") != study:
+        return "it belongs to another study", None
+    values, metrics = record.get("values"), record.get("metrics")
+    if not isinstance(values, dict) or not isinstance(metrics, dict) or not metrics:
+        return "values or metrics missing", None
+    for name, value in [*((n, v) for n, v in values.items() if not isinstance(v, str)),
+                        *metrics.items()]:  # a design's value may be a text level
+        if not _finite(value):
+            return f"{name} is {value!r}, not a finite number", None
+    for name, value in metrics.items():
+        if name.endswith((".probability", ".ci95_low", ".ci95_high")) and not 0 <= value <= 1:
+            return f"{name} is {value!r}, outside [0, 1]", None
+    return None, record
+
+
+def _finite(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _checksum(record: dict) -> str:
@@ -196,8 +242,20 @@ class StudyFolder:
         self.digest = digest
         self.resume = resume
         self._fd: int | None = None
+        self._out_lock: contextlib.ExitStack | None = None
 
     def __enter__(self) -> StudyFolder:
+        # the output's own lock (as every writer takes it), then the .partial folder's
+        self._out_lock = contextlib.ExitStack()
+        self._out_lock.enter_context(output_lock(self.out))
+        try:
+            self._enter()
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def _enter(self) -> None:
         if self.path.exists():
             if not self.path.is_dir() or not is_landsim_output(self.path):
                 raise RunConfigError(
@@ -218,7 +276,6 @@ class StudyFolder:
         mark_folder(self.path, "partial")
         write_text_atomically(self.path / "study.json",
                               json.dumps({"study_sha256": self.digest}) + "\n")
-        return self
 
     def __exit__(self, *exc) -> bool:
         self._unlock()
@@ -258,6 +315,9 @@ class StudyFolder:
         if self._fd is not None:
             os.close(self._fd)  # closing releases the flock
             self._fd = None
+        if self._out_lock is not None:
+            self._out_lock.close()
+            self._out_lock = None
 
 
 def study_digest(**parts) -> str:
