@@ -142,6 +142,20 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
                              "(zh needs a CJK font)")
 
 
+def _data_dir(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text!r}")
+    return path
+
+
+def _add_data(parser: argparse.ArgumentParser) -> None:
+    """--data DIR: a folder outside the scenario's own whose files the scenario may name."""
+    parser.add_argument("--data", type=_data_dir, action="append", default=[], metavar="DIR",
+                        help="a folder the scenario may read files from (pipeline_file, "
+                             "uncertain.from) besides its own folder; repeatable")
+
+
 def _add_force(parser: argparse.ArgumentParser, *, wait: bool = True) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it is a folder landsim did not write")
@@ -200,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
     _add_force(run)
+    _add_data(run)
     run.set_defaults(func=_cmd_run)
 
     trace = sub.add_parser("trace", help="write the event log of one replication (SimPy engine)")
@@ -211,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="CSV file (default outputs/<name>-trace-seed<S>-rep<K>.csv; "
                             "- for standard output)")
     _add_force(trace, wait=False)  # a trace is one file, written atomically: no lock
+    _add_data(trace)
     trace.set_defaults(func=_cmd_trace)
 
     report = sub.add_parser("report", help="rebuild a finished run's charts and report")
@@ -253,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="output folder (default outputs/sensitivity/<scenario>-<method>)")
     _add_lang(sens)
     _add_execution(sens)
+    _add_data(sens)
     sens.set_defaults(func=_cmd_sensitivity)
 
     solve = sub.add_parser("solve", help="find the lever value that gives a target a probability")
@@ -272,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--out", type=Path,
                        help="output folder (default outputs/solve/<scenario>-<target>-<p>)")
     _add_execution(solve, resume=False)  # a solve takes seconds: nothing to resume
+    _add_data(solve)
     solve.set_defaults(func=_cmd_solve)
 
     disc = sub.add_parser("discover",
@@ -295,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--out", type=Path,
                       help="output folder (default outputs/discover/<name>-<target>)")
     _add_execution(disc)
+    _add_data(disc)
     disc.set_defaults(func=_cmd_discover)
 
     cal = sub.add_parser("calibrate",
@@ -311,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path,
                      help="output folder (default outputs/calibrate/<scenario>)")
     _add_execution(cal)
+    _add_data(cal)
     cal.set_defaults(func=_cmd_calibrate)
 
     back = sub.add_parser("backtest",
@@ -338,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", type=Path, nargs="+")
+    _add_data(validate)
     validate.set_defaults(func=_cmd_validate)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format "
@@ -418,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, data_dirs=args.data)
     if args.set:
         from simulator.inputs.params import parse_assignment, variant_of
 
@@ -556,7 +577,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from simulator.inputs.yamlsource import read_yaml
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, data_dirs=args.data)
     for spec in args.params:  # parameter files are checked before the heavy imports below
         if spec.endswith((".yaml", ".yml")) and "=" not in spec:
             read_yaml(spec)
@@ -589,7 +610,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, data_dirs=args.data)
     if args.set:
         from simulator.inputs.params import parse_assignment, variant_of
 
@@ -662,7 +683,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         found = discover_sweep(args.source, args.target, out, below=args.below, choose=args.box,
                                force=args.force, langs=tuple(args.lang), command=args.argv)
     else:
-        scenario = load_scenario(args.source)
+        scenario = load_scenario(args.source, data_dirs=args.data)
         from simulator.run.backends import make_backend
         from simulator.study.discover import discover_scenario
         from simulator.study.sensitivity import parse_params
@@ -693,8 +714,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    forecasts = [load_scenario(path) for path in args.forecast]
+    scenario = load_scenario(args.scenario, data_dirs=args.data)
+    forecasts = [load_scenario(path, data_dirs=args.data) for path in args.forecast]
     from simulator.run.backends import make_backend
     from simulator.study.calibrate import calibrate_to_folder, check_calibratable, sentence
 
@@ -798,7 +819,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     from simulator.run.output import write_text_atomically
     from simulator.run.trace import trace_replication
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, data_dirs=args.data)
     trace = trace_replication(scenario, replication=args.replication, seed=args.seed)
     text = trace.events.to_csv(index=False, float_format="%.6f")
     if args.out is not None and str(args.out) == "-":
@@ -982,7 +1003,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, data_dirs=args.data)
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:

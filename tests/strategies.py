@@ -117,13 +117,20 @@ def managements(draw) -> dict:
 
 @st.composite
 def statuses(draw, years: list[int], pathways: dict) -> dict:
-    """A status block consistent with the pathways: actuals, a pipeline within capacities."""
+    """A status block consistent with the pathways: actuals, a pipeline within capacities.
+
+    Every whole year before ``as_of`` has its figures (a missing one is refused): some
+    pathways' km², or 0 for a year with no release; a fractional ``as_of``'s own year may
+    be left out.
+    """
     as_of = draw(st.sampled_from([years[0], years[0] + 0.5, *years[1:], years[-1] + 1]))
     released = {}
     for year in years:
         if year < as_of and draw(st.booleans()):
             released[year] = {name: draw(positive) for name in pathways
                               if draw(st.booleans())}
+        elif year + 1 <= as_of:  # a whole year before as_of: nothing released is written 0
+            released[year] = {next(iter(pathways)): 0.0}
     pipeline = []
     for name, p in pathways.items():
         for stage in p.get("stages", []):

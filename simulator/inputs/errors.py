@@ -2,9 +2,44 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["LandsimError", "Problem", "RunConfigError", "ScenarioError"]
+__all__ = ["LandsimError", "Problem", "RunConfigError", "ScenarioError", "printable", "quote"]
+
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+"""Unicode categories escaped in messages: C0/C1 controls, format characters (bidi overrides,
+zero-width marks), surrogates and the line and paragraph separators."""
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+MAX_QUOTE = 40
+"""Most characters of a user's value :func:`quote` shows."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, format or line-separator character escaped as Python
+    writes it (``\\x1b``, ``\\r``, ``\\u2028``): a message stays one line and cannot
+    drive the terminal."""
+    if text.isprintable():  # the usual case: nothing to do
+        return text
+    out = []
+    for ch in text:
+        if ch in _SHORT:
+            out.append(_SHORT[ch])
+        elif unicodedata.category(ch) in _UNPRINTABLE:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def quote(value: object, limit: int = MAX_QUOTE) -> str:
+    """A user's value for a message: in quotes, escaped, at most ``limit`` characters."""
+    text = printable(str(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{text}'"
 
 
 @dataclass(frozen=True)
@@ -21,10 +56,14 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<scenario>"
+        # every part may hold text from a user's file: escaped, so one problem is one line
+        where = printable(str(self.file)) if self.file else "<scenario>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = printable(str(self.message))
+        if not self.path:
+            return f"{where}: {message}"
+        return f"{where}: {printable(str(self.path))}: {message}"
 
 
 class LandsimError(Exception):

@@ -6,7 +6,7 @@ calibration's identity (scenario digest, seed, replications, effective sample si
 file's metadata. A scenario names it instead of writing priors::
 
     uncertain:
-      from: ../outputs/calibrate/city-2019-2021/posterior.parquet   # relative to the scenario
+      from: posteriors/city-2019.parquet   # relative to the scenario, inside its folder
       correlation.global_factor_sigma: {dist: uniform, min: 0.1, max: 0.3}   # may add priors
 
 On loading, each column becomes an ``empirical`` distribution of its draws (the marginal,
@@ -16,6 +16,8 @@ stream ``uncertain:posterior`` of its own (seed, chunk), so parameters keep thei
 posterior correlation, results depend only on (scenario, seed, replications), and the
 other random inputs are the replication's own — fresh, not the calibration's.
 The resolved scenario carries the draws themselves, so it reloads without the file.
+Like every file a scenario names, the posterior must lie inside the scenario's folder or a
+folder named with ``--data DIR``, and be a regular file (at most :data:`MAX_POSTERIOR_BYTES`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.errors import Problem, ScenarioError, quote
+from simulator.inputs.yamlsource import read_regular_file, resolve_named_file
 
 __all__ = [
     "MAX_POSTERIOR_ROWS",
@@ -49,6 +52,8 @@ WEIGHT = "weight"
 METADATA_KEY = b"landsim.posterior"
 MAX_POSTERIOR_ROWS = 100_000
 """Most draws a posterior file may hold (the draws travel inside the resolved scenario)."""
+MAX_POSTERIOR_BYTES = 64 << 20
+"""Largest posterior file read (landsim calibrate writes a few hundred kB)."""
 
 
 class Posterior(BaseModel):
@@ -96,17 +101,28 @@ def write_posterior(path: Path, values: np.ndarray, paths: list[str], *,
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 
-def read_posterior(path: Path) -> tuple[list[str], np.ndarray, np.ndarray | None, dict]:
+def read_posterior(path: Path, data: bytes | None = None
+                   ) -> tuple[list[str], np.ndarray, np.ndarray | None, dict]:
     """(paths, values (rows × paths), weights or None, metadata) of a posterior file.
 
-    Raises ``ValueError`` with a plain message for a file that is not a usable posterior.
+    ``data``: the file's bytes, already read (else the regular file ``path`` is read, at
+    most :data:`MAX_POSTERIOR_BYTES`). Raises ``ValueError`` with a plain message for a
+    file that is not a usable posterior.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if data is None:
+        try:
+            data = read_regular_file(path, MAX_POSTERIOR_BYTES)
+        except FileNotFoundError:
+            raise ValueError(f"no posterior file {path}") from None
+        except ValueError as exc:
+            raise ValueError(f"{path} {exc}") from None
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # noqa: BLE001 — pyarrow raises several kinds for a bad file
-        raise ValueError(f"cannot read {path} as a Parquet file ({exc})") from None
+        raise ValueError(f"cannot read {path} as a Parquet file ({str(exc)[:200]})") from None
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     try:
         metadata = json.loads(raw) if raw else {}
@@ -127,9 +143,10 @@ def read_posterior(path: Path) -> tuple[list[str], np.ndarray, np.ndarray | None
         try:
             col = np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"column '{name}' of {path} is not numeric") from None
+            raise ValueError(f"column {quote(name, 200)} of {path} is not numeric") from None
         if not np.all(np.isfinite(col)):
-            raise ValueError(f"column '{name}' of {path} has missing or infinite values")
+            raise ValueError(f"column {quote(name, 200)} of {path} has missing or infinite "
+                             "values")
         values[:, k] = col
     weights = None
     if WEIGHT in table.column_names:
@@ -144,17 +161,16 @@ def read_posterior(path: Path) -> tuple[list[str], np.ndarray, np.ndarray | None
     return columns, values, weights, metadata
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def merge_posterior_file(data: dict, scenario_file: str | None, line_of) -> tuple[dict, dict]:
+def merge_posterior_file(data: dict, scenario_file: str | None, line_of,
+                         data_dirs: tuple | list = ()) -> tuple[dict, dict]:
     """``data`` with ``uncertain.from``'s draws in ``uncertain`` and a ``posterior`` block.
 
     Returns the merged data and, for each key path that came from the file, the file it came
     from (so that later problems with it say so and point at the ``from:`` line). The file is
-    found relative to the scenario's folder. Raises ``ScenarioError`` (file, line, key path)
-    for a missing or unusable file, or a column the scenario's ``uncertain`` also sets.
+    found relative to the scenario's folder, and must lie inside it or inside one of
+    ``data_dirs`` (``--data``) and be a regular file. Raises ``ScenarioError`` (file, line,
+    key path) for a file the scenario may not name, a missing or unusable file, or a column
+    the scenario's ``uncertain`` also sets.
     """
     uncertain = data.get("uncertain")
     if not isinstance(uncertain, dict) or "from" not in uncertain:
@@ -175,11 +191,19 @@ def merge_posterior_file(data: dict, scenario_file: str | None, line_of) -> tupl
     path = Path(name)
     if not path.is_absolute() and scenario_file:
         path = Path(scenario_file).parent / path
-    if not path.is_file():
-        raise fail(f"no posterior file {path} (landsim calibrate writes posterior.parquet "
-                   "into its output folder)")
     try:
-        paths, values, weights, metadata = read_posterior(path)
+        real = resolve_named_file(name, scenario_file, data_dirs)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    try:
+        raw = read_regular_file(real, MAX_POSTERIOR_BYTES)
+    except FileNotFoundError:
+        raise fail(f"no posterior file {path} (landsim calibrate writes posterior.parquet "
+                   "into its output folder)") from None
+    except ValueError as exc:
+        raise fail(f"{quote(name, 100)} {exc}") from None
+    try:
+        paths, values, weights, metadata = read_posterior(path, raw)
     except ValueError as exc:
         raise fail(str(exc)) from None
     others = {k: v for k, v in uncertain.items() if k != "from"}
@@ -194,7 +218,7 @@ def merge_posterior_file(data: dict, scenario_file: str | None, line_of) -> tupl
                    if isinstance(v, (str, int, float)) and not isinstance(v, bool)
                    and not (isinstance(v, float) and not math.isfinite(v))}
     out = {**data, "uncertain": merged,
-           "posterior": {"file": name, "sha256": _sha256(path), "paths": paths,
+           "posterior": {"file": name, "sha256": hashlib.sha256(raw).hexdigest(), "paths": paths,
                          "weights": None if weights is None else weights.tolist(),
                          "calibration": calibration}}
     provenance = data.get("provenance")

@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -343,21 +343,26 @@ class Scenario(_Model):
 # ---------------------------------------------------------------- loading
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, data_dirs: Iterable[str | Path] | None = None) -> Scenario:
     """Read and validate a scenario YAML file.
 
+    Files the scenario names (``status.pipeline_file``, ``uncertain.from``) must lie inside
+    its folder or inside one of ``data_dirs`` (the CLI's ``--data DIR``; default: none).
     Raises ``ScenarioError`` listing every problem (file, line, key path, message).
     """
     source = read_yaml(path)
-    return _build(source)
+    return _build(source, data_dirs)
 
 
-def scenario_from_dict(data: Mapping, *, file: str | None = None) -> Scenario:
+def scenario_from_dict(data: Mapping, *, file: str | None = None,
+                       data_dirs: Iterable[str | Path] | None = None) -> Scenario:
     """Validate a scenario given as plain data (as ``yaml.safe_load`` would return it).
 
+    ``file``: where it came from (files it names are relative to its folder, else to the
+    working directory, and must lie there or in one of ``data_dirs``).
     Raises ``ScenarioError`` listing every problem.
     """
-    return _build(YamlSource(data=data, file=file))
+    return _build(YamlSource(data=data, file=file), data_dirs)
 
 
 def scenario_json_schema() -> dict:
@@ -377,15 +382,16 @@ def scenario_json_schema() -> dict:
     }
 
 
-def _build(source: YamlSource) -> Scenario:
+def _build(source: YamlSource, data_dirs: Iterable[str | Path] | None = None) -> Scenario:
     data = source.data
     if not isinstance(data, Mapping):
         kind = type(data).__name__ if data is not None else "empty"
         raise ScenarioError(
             [Problem("", f"a scenario must be a mapping of keys, not {kind}", source.file, 1)]
         )
-    data, origins = merge_pipeline_file(dict(data), source.file)
-    data, from_posterior = merge_posterior_file(data, source.file, source.line_of)
+    folders = tuple(data_dirs or ())
+    data, origins = merge_pipeline_file(dict(data), source.file, source.line_of, folders)
+    data, from_posterior = merge_posterior_file(data, source.file, source.line_of, folders)
     if source.labels:
         # Explicit `provenance:` entries win over labels written as comments.
         from_comments = {format_path(p): text for p, text in source.labels.items()}

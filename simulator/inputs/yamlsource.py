@@ -11,11 +11,19 @@ laughs" pattern) are rejected with a message. Keys that resolve to the same valu
 Besides the data, the reader returns the 1-based line of every key path (so errors can
 point at a line) and the provenance labels written as trailing comments (``# sourced: …``,
 ``# derived: …``, ``# assumption …``) on the lines of those keys.
+
+Files a scenario names (``status.pipeline_file``, ``uncertain.from``) are found with
+:func:`resolve_named_file` — inside the scenario's folder or a folder the user names
+(``--data DIR``), symbolic links and ``..`` resolved — and read with
+:func:`read_regular_file`: regular files only (never a FIFO, device, socket or a file of
+/proc or /sys), bounded in size, opened so that nothing can block.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +33,8 @@ import yaml
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "YamlSource", "parse_yaml_text", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "YamlSource", "parse_yaml_text",
+           "read_regular_file", "read_yaml", "resolve_named_file"]
 
 MAX_FILE_BYTES = 1_048_576
 """Largest YAML file read (1 MiB); the shipped scenarios are under 10 kB."""
@@ -85,6 +94,112 @@ def read_yaml(path: str | Path) -> YamlSource:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError([Problem("", f"not UTF-8 text ({exc.reason})", name, line)]) from None
     return parse_yaml_text(text, file=name)
+
+
+def resolve_named_file(name: str, scenario_file: str | None,
+                       data_dirs: tuple | list = ()) -> Path:
+    """The real path of the file ``name`` that a scenario names, if the scenario may name it.
+
+    A relative ``name`` is relative to the scenario file's folder (the working directory for
+    a scenario without a file). Once symbolic links and ``..`` are resolved, the file must
+    lie inside that folder or inside one of ``data_dirs`` (the CLI's ``--data DIR``).
+    Raises ``ValueError`` saying what is allowed; whether the file exists is not looked at
+    (nothing is said about files outside).
+    """
+    from simulator.inputs.errors import quote
+
+    try:
+        base = Path(scenario_file).parent if scenario_file else Path.cwd()
+        given = Path(name)
+        real = Path(os.path.realpath(given if given.is_absolute() else base / given))
+        roots = [Path(os.path.realpath(folder)) for folder in (base, *data_dirs)]
+    except (ValueError, OSError) as exc:  # a NUL character, a name too long
+        raise ValueError(f"{quote(name, 100)} is not a usable file name ({exc})") from None
+    if any(real == root or real.is_relative_to(root) for root in roots):
+        return real
+    where = f"the scenario's folder ({roots[0]})"
+    if data_dirs:
+        where += " or a --data folder (" + ", ".join(str(r) for r in roots[1:]) + ")"
+    raise ValueError(f"{quote(name, 100)} is outside {where} once links and '..' are "
+                     "resolved; a scenario may name files inside its own folder, or inside a "
+                     "folder given on the command line with --data DIR")
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _system_view(path: Path, st: os.stat_result) -> bool:
+    """Whether ``path`` is a file of /proc or /sys (regular to stat, but a view of the running
+    system: the environment, memory maps, kernel state)."""
+    if path.parts[1:2] in (("proc",), ("sys",)):
+        return True
+    try:
+        root = os.stat("/").st_dev
+        return any(os.stat(mount).st_dev == st.st_dev != root
+                   for mount in ("/proc", "/sys") if os.path.isdir(mount))
+    except OSError:
+        return False
+
+
+def read_regular_file(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    A FIFO, device, socket, folder or file of /proc or /sys is refused before it is opened,
+    and the file is opened non-blocking and checked again once open (the same file, still
+    regular), so that no file can make the read wait. Raises ``FileNotFoundError`` for a
+    missing file and ``ValueError`` (what is wrong and what is allowed) otherwise.
+    """
+    try:
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror})") from None
+    kind = _kind(before.st_mode)
+    if kind is not None:
+        raise ValueError(f"is {kind}, not a regular file; only regular files are read")
+    if _system_view(Path(os.path.realpath(path)), before):
+        raise ValueError("is a file of /proc or /sys (a view of the running system), not a "
+                         "data file; only regular files of a file system are read")
+    too_large = (f"is larger than {limit // 1024:,} KiB, the most such a file may have"
+                 if limit >= 1024 else f"is larger than {limit} bytes")
+    if before.st_size > limit:
+        raise ValueError(too_large)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror})") from None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev,
+                                                                          before.st_ino):
+            raise ValueError("changed while it was being opened; only regular files are read")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ValueError(too_large)
+    return b"".join(chunks)
 
 
 def parse_yaml_text(text: str, *, file: str | None = None, what: str = "a scenario") -> YamlSource:
