@@ -11,6 +11,7 @@ import functools
 import io
 import re
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -623,8 +624,16 @@ def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
              else ax.get_title(loc="left") or ax.get_title())
     fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
     fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
-    # zlib level 1: a third quicker than the default, files about a tenth larger
-    fig.savefig(folder / f"{name}.png", dpi=200, pil_kwargs={"compress_level": 1})
+    for axes in fig.axes:  # users' long labels (up to 120 characters) over lines
+        legend = axes.get_legend()
+        for item in legend.get_texts() if legend is not None else []:
+            if len(item.get_text()) > 40 and "\n" not in item.get_text():
+                item.set_text(textwrap.fill(item.get_text(), 40))
+    with warnings.catch_warnings():
+        # a layout that cannot fit is drawn as it is; the warning would reach users' stderr
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        # zlib level 1: a third quicker than the default, files about a tenth larger
+        fig.savefig(folder / f"{name}.png", dpi=200, pil_kwargs={"compress_level": 1})
     # the layout is settled by the first save: keep it for the SVG rather than computing
     # the constrained layout a second time (a third of the drawing time)
     fig.set_layout_engine("none")

@@ -87,9 +87,15 @@ def _add_new_system_fonts() -> None:
 
 
 def _rc(lang: str) -> dict:
-    families = [cjk_font(), "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans"]
+    if lang == "zh":
+        families = [cjk_font(), "DejaVu Sans"]
+    else:  # a Chinese word in an English label (a pathway's 土地整备) falls back to CJK
+        try:
+            families = ["DejaVu Sans", cjk_font()]
+        except ReportError:
+            families = ["DejaVu Sans"]
     return {
-        "font.family": "sans-serif",
+        "font.family": families,  # a list: glyphs missing from the first come from the next
         "font.sans-serif": families,
         "font.size": 9,
         "axes.titlesize": 10,

@@ -83,8 +83,7 @@ class RunManifest(_Model):
     landsim_version: str = Field("", max_length=64)
     scenario_sha256: str = Field("", max_length=64)
     git_commit: str | None = Field(None, max_length=64)
-    command: list[Annotated[str, Field(max_length=4096)]] = Field(default_factory=list,
-                                                                   max_length=1000)
+    command: list[Annotated[str, Field(max_length=4096)]] | None = Field(None, max_length=1000)
     wall_seconds: Annotated[float, Field(ge=0)] | None = None
 
 

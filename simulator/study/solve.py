@@ -91,11 +91,13 @@ def parse_lever(text: str, scenario: Scenario) -> LeverRange:
         raise ParameterError(f"--lever {text!r}: LOW and HIGH must be numbers") from None
     if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
         raise ParameterError(f"--lever {text!r}: needs finite LOW < HIGH")
-    return lever_range(scenario, path.strip(), lo, hi)
+    return lever_range(scenario, path.strip(), lo, hi, same_layout=True)
 
 
-def lever_range(scenario: Scenario, path: str, low: float, high: float) -> LeverRange:
-    """A checked :class:`LeverRange` (see :func:`parse_lever`)."""
+def lever_range(scenario: Scenario, path: str, low: float, high: float, *,
+                same_layout: bool = False) -> LeverRange:
+    """A checked :class:`LeverRange` (see :func:`parse_lever`); with ``same_layout``, one
+    whose ends keep the planned projects and the years (raises ``ParameterError``)."""
     current = get_value(scenario, path)
     if current is not None and (isinstance(current, bool)
                                 or not isinstance(current, (int, float))):
@@ -113,8 +115,8 @@ def lever_range(scenario: Scenario, path: str, low: float, high: float) -> Lever
                 type(p)(p.path, f"{p.message} — the lever's range {low:g}:{high:g} is not "
                         "allowed here", p.file, p.line) for p in exc.problems
             ]) from None
-    if _layout_key(ends[0]) != _layout_key(ends[1]) or _layout_key(ends[0]) != _layout_key(
-            scenario):
+    if same_layout and (_layout_key(ends[0]) != _layout_key(ends[1])
+                        or _layout_key(ends[0]) != _layout_key(scenario)):
         raise ParameterError(
             f"{path}: changes the layout (the projects, their pathways or the years) between "
             f"{low:g} and {high:g}, so points would not share their random inputs and "
@@ -124,12 +126,14 @@ def lever_range(scenario: Scenario, path: str, low: float, high: float) -> Lever
 
 
 def _layout_key(scenario: Scenario) -> tuple:
-    """What common random numbers need to stay fixed between points: the project columns
-    (their count and pathways) and the horizon's years."""
+    """What common random numbers need to stay fixed between points: the planned projects
+    (their count and pathways) and the horizon's years. Replacements and a programme
+    office's pool projects draw from streams of their own, so a lever may add them."""
     from simulator.model.layout import build_layout
 
     layout = build_layout(scenario)
-    return (layout.n_projects, tuple(layout.years), layout.pathway.tobytes())
+    planned = layout.pathway[layout.originals]
+    return (planned.size, tuple(layout.years), planned.tobytes())
 
 
 @dataclass
