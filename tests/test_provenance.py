@@ -55,7 +55,7 @@ def _fractional(released: dict) -> dict:
 
 
 def test_a_fractional_status_date_with_no_figures_for_its_year_says_it_counts_zero():
-    result = simulate(scenario_from_dict(_fractional({2024: {"p": 1.0}})), replications=20,
+    result = simulate(scenario_from_dict(_fractional({2024: {"p": 1.0}, 2025: {}})), replications=20,
                       seed=1)
     text = format_table(result)
     assert "as of 1 October 2026: forecast from the status date, given the releases up to " \
@@ -64,7 +64,7 @@ def test_a_fractional_status_date_with_no_figures_for_its_year_says_it_counts_ze
     assert result.summary()["status"]["zero_so_far"] == 2026
     assert "Illustrative" not in text and "Assumed" not in text  # sourced figures: no banner
     # with a figure for 2026, nothing to say
-    other = simulate(scenario_from_dict(_fractional({2024: {"p": 1.0}, 2026: {"p": 0.2}})),
+    other = simulate(scenario_from_dict(_fractional({2024: {"p": 1.0}, 2025: {}, 2026: {"p": 0.2}})),
                      replications=20, seed=1)
     assert "No release is recorded" not in format_table(other)
     assert other.summary()["status"]["zero_so_far"] is None
