@@ -100,13 +100,14 @@ def is_landsim_output(folder: Path) -> bool:
 
 def check_output(
     final: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = (),
-    option: str = "--out",
+    option: str = "--out", lock: bool = True,
 ) -> Path:
     """Check, before any work, that ``final`` may be (re)placed; returns the path to write.
 
     A symbolic link is followed (its target is written, the link kept). Within
     :func:`command_locks` it also takes ``final``'s lock (:func:`output_lock`) for the rest
-    of the command. Raises
+    of the command, unless ``lock`` is false (a folder inside another landsim folder, which
+    that folder's lock covers). Raises
     ``RunConfigError`` if ``final`` is a file, contains the working directory or one of
     ``inputs``, is an existing folder landsim did not write (unless ``force``), or cannot
     be written (read-only, a missing parent that cannot be made, a name too long), or
@@ -115,7 +116,7 @@ def check_output(
     given = Path(final)
     try:
         final = _check_output(given, force, inputs, option)
-        if _lock_for_command(final, given):  # another writer finished meanwhile: look again
+        if lock and _lock_for_command(final, given):  # another writer finished: look again
             final = _check_output(given, force, inputs, option)
         return final
     except OSError as exc:  # a name too long, a parent that is a file, no permission …
@@ -414,7 +415,7 @@ def staged_folder(
     ``final`` is locked (:func:`output_lock`) from the check to the swap. Raises
     ``RunConfigError`` when ``final`` may not be written or another process holds its lock.
     """
-    final = check_output(final, force=force, inputs=inputs)
+    final = check_output(final, force=force, inputs=inputs, lock=kind is not None)
     # a folder of its own is locked while it is built and swapped; one inside another
     # landsim folder (kind None: a report's charts) is covered by that folder's lock
     with output_lock(final) if kind is not None else contextlib.nullcontext():
