@@ -184,3 +184,22 @@ def test_the_published_summary_schema_accepts_what_a_run_writes(run_folder, caps
     bad = {**summary, "targets": [{**summary["targets"][0], "probability": 1.5}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["truncate", "garble", "delete", "json", "cell", "row"]),
+       name=st.sampled_from(["points.csv", "sweep.json"]), where=st.floats(0, 1),
+       junk=st.binary(min_size=1, max_size=40), value=st.sampled_from(VALUES))
+def test_random_damage_to_a_sweep_folder_never_gives_an_internal_error(
+        sweep_folder, capsys, kind, name, where, junk, value):
+    with tempfile.TemporaryDirectory() as where_to:
+        folder = _copy(sweep_folder, Path(where_to))
+        _damage(folder, (kind, name, where, junk, value))
+        code = main(["discover", str(folder), "--target", "batch-3", "--below", "0.5",
+                     "--out", str(Path(where_to) / "d"), "-q", "--lang", "en",
+                     "--workers", "1"])
+        err = capsys.readouterr().err
+        assert code in (0, 2), err
+        assert "Traceback" not in err and "internal error" not in err, err

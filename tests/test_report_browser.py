@@ -163,7 +163,8 @@ def make_discovery(out: Path) -> None:
     fail = (x.x1 < 0.4) & (x.x2 > 0.6)
     x.assign(**{"t.probability": np.where(fail, 0.2, 0.8)}).to_csv(sweep / "points.csv",
                                                                     index=False)
-    (sweep / "sweep.json").write_text(json.dumps({"parameters": ["x1", "x2", "x3"],
+    (sweep / "sweep.json").write_text(json.dumps({"format_version": 1,
+                                                  "parameters": ["x1", "x2", "x3"],
                                                   "base_scenario": "synthetic", "seed": 0,
                                                   "replications_per_point": 100}))
     discover_sweep(sweep, "t", out, langs=("en", "zh"))

@@ -211,6 +211,7 @@ def parse_yaml_text(text: str, *, file: str | None = None, what: str = "a scenar
     if node is None:
         raise ScenarioError([Problem("", f"the file is empty: {what} is a mapping", file, 1)])
     _check_size(node, file)
+    _check_numbers(node, file)
 
     loader = _Loader("")
     source = YamlSource(data=None, file=file)
@@ -243,6 +244,7 @@ def parse_yaml_value(text: str, *, what: str = "value") -> Any:
     if node is None:
         return None
     _check_size(node, None)
+    _check_numbers(node, None)
     loader = _Loader("")
     try:
         return loader.construct_document(node)
@@ -324,6 +326,38 @@ def _check_size(root: yaml.Node, file: str | None) -> None:
                     child.start_mark.line + 1)])
             if id(child) not in size:
                 stack.append((child, False))
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]?\.(inf|Inf|INF)|"
+                           r"\.(nan|NaN|NAN)")
+_OCTAL = re.compile(r"[-+]?0\d+")  # YAML 1.1 reads 03746 as octal 2022
+
+
+def _check_numbers(root: yaml.Node, file: str | None) -> None:
+    """Numbers only in the plain decimal forms the docs show (2022, 0.5, 1e3).
+
+    YAML 1.1 also reads ``1_000``, ``0x7E6``, ``017`` (octal) and ``190:20`` (base 60) as
+    numbers; a scenario meant none of them, and ``2_0`` read as 20 is a silent typo.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if (node.tag in (_INT, _FLOAT) and not node.style
+                    and (not _PLAIN_NUMBER.fullmatch(node.value)
+                         or (node.tag == _INT and _OCTAL.fullmatch(node.value)))):
+                shown = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+                raise ScenarioError([Problem(
+                    "", f"{shown!r}: write numbers as plain decimals (1000, 2.5, 1e3); YAML "
+                    "would read this form (underscores, hex, octal, base 60) as a number",
+                    file, node.start_mark.line + 1)])
+            continue
+        stack.extend(_children(node))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -115,25 +115,26 @@ def lever_range(scenario: Scenario, path: str, low: float, high: float, *,
                 type(p)(p.path, f"{p.message} — the lever's range {low:g}:{high:g} is not "
                         "allowed here", p.file, p.line) for p in exc.problems
             ]) from None
-    if same_layout and (_layout_key(ends[0]) != _layout_key(ends[1])
-                        or _layout_key(ends[0]) != _layout_key(scenario)):
+    if same_layout and _moves_the_layout(path):
         raise ParameterError(
-            f"{path}: changes the layout (the projects, their pathways or the years) between "
-            f"{low:g} and {high:g}, so points would not share their random inputs and "
+            f"{path}: changes the layout (the planned projects or the years), so points "
+            "would not share their random inputs and "
             "goal-seeking would chase noise; solve moves throughput, durations, drop-out, "
             "capacities and the like — sweep a layout change instead")
     return lever
 
 
-def _layout_key(scenario: Scenario) -> tuple:
-    """What common random numbers need to stay fixed between points: the planned projects
-    (their count and pathways) and the horizon's years. Replacements and a programme
-    office's pool projects draw from streams of their own, so a lever may add them."""
-    from simulator.model.layout import build_layout
+def _moves_the_layout(path: str) -> bool:
+    """Whether a lever at ``path`` would re-lay the planned projects or the years: the
+    horizon, a pathway's project count, its stages or plan years. Points would not share
+    their random inputs, so goal-seeking would chase noise. Over-programming
+    (``programme``) adds projects in whole steps and stays a lever: the answer is the
+    first step that reaches the level."""
+    from simulator.inputs.keypath import parse_path
 
-    layout = build_layout(scenario)
-    planned = layout.pathway[layout.originals]
-    return (planned.size, tuple(layout.years), planned.tobytes())
+    parts = parse_path(path)
+    return (parts[0] == "horizon" or parts[-2:] == ("projects", "count")
+            or (len(parts) >= 3 and parts[0] == "pathways" and parts[2] == "plan"))
 
 
 @dataclass
