@@ -24,13 +24,25 @@ def trajectory_chart(found, *, lang: str = "en") -> Axes:
     points = ax.scatter(traj.coverage * 100, traj.density * 100, c=traj.res_dim, cmap="Greys",
                         vmin=-1, vmax=max(traj.res_dim.max(), 1), s=18, edgecolor=GREYS[1],
                         linewidth=0.4)
-    chosen = traj.iloc[found.result.chosen]
+    if "significant" in traj and traj.significant.any():
+        sig = traj[traj.significant]
+        ax.scatter(sig.coverage * 100, sig.density * 100, marker="s", s=42,
+                   facecolor="none", edgecolor=GREYS[0], linewidth=0.8,
+                   label=t("discover.significant_marker", lang))
+    if found.result.significant or found.result.chosen != 0:
+        chosen = traj.iloc[found.result.chosen]
+        label = t("discover.chosen", lang, i=int(chosen.box))
+    else:  # nothing significant: show the knee, marked as no finding
+        chosen = traj.iloc[found.result.knee_box]
+        label = t("discover.no_box", lang, i=int(chosen.box))
+        label = textwrap.fill(label, 60 if lang == "en" else 30)
     ax.plot([chosen.coverage * 100], [chosen.density * 100], marker="o", markersize=11,
             markerfacecolor="none", markeredgecolor=ACCENT, markeredgewidth=1.6,
-            linestyle="none", label=t("discover.chosen", lang, i=int(chosen.box)))
+            linestyle="none", label=label)
     ax.annotate(f"{chosen.coverage:.0%} / {chosen.density:.0%}",
                 (chosen.coverage * 100, chosen.density * 100), textcoords="offset points",
                 xytext=(8, -12), color=ACCENT, fontsize=8)
+    ax.axhline(found.result.base_rate * 100, color=GREYS[2], linewidth=0.8, linestyle=":")
     colorbar = ax.figure.colorbar(points, ax=ax, pad=0.01)
     colorbar.set_label(t("discover.res_dim", lang))
     ax.set_xlabel(t("discover.coverage", lang))

@@ -374,6 +374,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     "discover.pairs_title": ("Points of the design: cases and the box", "设计点：情形与所选区域"),
     "discover.case": ("Case (P < {below})", "情形（P < {below}）"),
     "discover.other": ("Other points", "其他点"),
+    "discover.rule": ("A box is reported only if it is significant: every restricted parameter "
+                      "has quasi-p below 0.05 and the lower end of the 95 % Wilson interval of "
+                      "its density is above the base rate ({base} of the points are cases); "
+                      "among such boxes the knee of the trajectory is chosen.",
+                      "仅报告显著的区域：每个受限参数的拟p值低于0.05，且区域密度的95% Wilson"
+                      "区间下限高于基准比例（{base}的设计点为情形）；在此类区域中选取剥离轨迹的"
+                      "拐点。"),
+    "discover.no_box": ("No box concentrates the failures — for reference only, the knee of "
+                        "the trajectory (box {i}), which is not significant",
+                        "没有任何区域能使失败情形显著集中——仅供参考：剥离轨迹的拐点（区域{i}），"
+                        "不显著"),
+    "discover.no_box_short": ("No box concentrates the failures", "没有区域能使失败情形显著集中"),
+    "discover.significant_marker": ("Significant box", "显著区域"),
     "discover.caption": ("{n} design points · target {target}", "{n} 个设计点 · 目标 {target}"),
     # forecasts from a status date
     "as_of.start": ("the start of {year}", "{year}年初"),

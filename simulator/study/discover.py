@@ -11,6 +11,19 @@ Cases are labelled per point, from the point's estimated probability, not per re
 a point is one setting of the assumptions, and "the target is missed under these
 assumptions" is the statement a policy reader needs. (Per-replication labels would ask
 which random draws miss, which PRIM cannot explain with the parameters.)
+
+Only a *significant* box is reported as a finding (:mod:`simulator.study.prim`): every
+restricted parameter has quasi-p below 0.05, and the lower end of the 95 % Wilson interval
+of the box's density is above the base rate (the share of cases among all the points).
+Among the significant boxes of the peeling trajectory the knee is chosen; when there is
+none, discover.json (``"significant": false``), the report and the printed sentence say that
+no box concentrates the failures, and the trajectory is still shown.
+
+points.csv, as written here, loads into EMA Workbench's ``ema_workbench.analysis.prim.Prim``
+as it is: every parameter column is written as floats (``17.0``, never ``17``), so pandas
+reads it as float64 even where the parameter is an integer (a project count) — EMA's peeling
+writes midpoints such as 100.5 into the box limits, which pandas 3 refuses in an int64
+column. ``case`` is the y to give it.
 """
 
 from __future__ import annotations
@@ -27,7 +40,7 @@ from simulator.inputs.errors import RunConfigError
 from simulator.inputs.scenario import Scenario
 from simulator.run.backends import Backend, LocalBackend
 from simulator.study.points import StudyFolder, run_points, study_digest
-from simulator.study.prim import PrimResult, prim, stability
+from simulator.study.prim import SIGNIFICANCE_RULE, PrimResult, prim, stability
 from simulator.study.sensitivity import ParamRange
 
 __all__ = [
@@ -83,7 +96,25 @@ class Discovery:
             "restricted": list(self.result.box().parameter),
             "sentence": sentence(self),
             "design": self.design,
+            "significant": self.result.significant,
+            "finding": (None if self.result.significant
+                        else "no box concentrates the failures"),
+            "significance_rule": SIGNIFICANCE_RULE,
+            "base_rate": self.result.base_rate,
+            "quasi_p_max": stats["qp"],
+            "density_low": stats["density_low"],
+            "knee_box": _knee_summary(self),
         }
+
+
+def _knee_summary(found: Discovery) -> dict:
+    """The knee of the whole trajectory (significant or not), for reference."""
+    i = found.result.knee_box
+    stats = found.result.stats(i)
+    return {"box": i, "coverage": stats["coverage"], "density": stats["density"],
+            "quasi_p_max": stats["qp"], "density_low": stats["density_low"],
+            "significant": stats["significant"],
+            "restricted": list(found.result.box(i).parameter)}
 
 
 def lhs_design(params: Sequence[ParamRange], samples: int, seed: int) -> pd.DataFrame:
@@ -240,22 +271,24 @@ def discover(
 
 
 def sentence(found: Discovery, lang: str = "en") -> str:
-    """The finding in one sentence a policy reader understands."""
-    from simulator.report.i18n import bilingual
-
+    """The finding in one sentence a policy reader understands — or, when no box on the
+    trajectory is significant, that no box concentrates the failures."""
+    if not found.result.significant and found.result.chosen == 0:
+        return _no_box_sentence(found, lang)
+    text = _box_sentence(found, lang)
     stats = found.result.stats()
-    box = found.result.box()
-    parts = []
-    for row in box.itertuples():
-        name = bilingual(found.descriptions.get(row.parameter, row.parameter), lang)
-        low = row.min > row.range_min
-        high = row.max < row.range_max
-        if low and high:
-            parts.append(f"{name} {row.min:.3g}–{row.max:.3g}")
-        elif high:
-            parts.append(f"{name} < {row.max:.3g}")
-        else:
-            parts.append(f"{name} > {row.min:.3g}")
+    if not found.result.significant and stats["res_dim"] > 0:  # a box asked for with --box
+        qp = f"{stats['qp']:.2g}"
+        text += (f"（该区域不显著：拟p值{qp}，不作为发现。）" if lang == "zh" else
+                 f" This box is not significant (quasi-p {qp}, density interval from "
+                 f"{stats['density_low']:.1%} against a base rate of "
+                 f"{found.result.base_rate:.1%}): it is not a finding.")
+    return text
+
+
+def _box_sentence(found: Discovery, lang: str) -> str:
+    stats = found.result.stats()
+    parts = _box_parts(found, found.result.chosen, lang)
     unit = ("replications", "模拟") if found.per_replication else ("cases", "情形")
     if not parts:  # the chosen box is the whole design: no range concentrates the cases
         if lang == "zh":
@@ -283,6 +316,54 @@ def sentence(found: Discovery, lang: str = "en") -> str:
     return (f"{found.target} {what} (P < {found.below:.0%}) in {stats['density']:.0%} of the "
             f"cases where {where}; those cases are {stats['coverage']:.0%} of all the cases "
             f"where it {'is' if found.below == 0.5 else 'has'}.")
+
+
+def _box_parts(found: Discovery, i: int, lang: str) -> list[str]:
+    """Each restricted parameter of box ``i`` as "name < max", "name > min" or a range."""
+    from simulator.report.i18n import bilingual
+
+    parts = []
+    for row in found.result.box(i).itertuples():
+        name = bilingual(found.descriptions.get(row.parameter, row.parameter), lang)
+        low = row.min > row.range_min
+        high = row.max < row.range_max
+        if low and high:
+            parts.append(f"{name} {row.min:.3g}–{row.max:.3g}")
+        elif high:
+            parts.append(f"{name} < {row.max:.3g}")
+        else:
+            parts.append(f"{name} > {row.min:.3g}")
+    return parts
+
+
+def _no_box_sentence(found: Discovery, lang: str) -> str:
+    """No significant box: say so, with the base rate and the (rejected) knee for reference."""
+    base = found.result.base_rate
+    k = found.result.knee_box
+    ks = found.result.stats(k)
+    parts = _box_parts(found, k, lang)
+    qp = "–" if ks["qp"] is None else f"{ks['qp']:.2g}"
+    if lang == "zh":
+        what = "未能实现" if found.per_replication else f"实现概率低于{found.below:.0%}"
+        unit = "模拟" if found.per_replication else "情形"
+        head = (f"没有任何参数区域能使失败情形显著集中：{found.target}在{base:.0%}的{unit}中"
+                f"{what}。")
+        if not parts:
+            return head
+        return (head + f"剥离轨迹的拐点区域（{'且'.join(parts)}）密度为{ks['density']:.1%}，"
+                f"拟p值{qp}，未达到显著标准（各受限参数拟p值 < 0.05，且密度95% Wilson区间下限"
+                "高于基准比例），不作为发现。")
+    what = ("is missed" if found.per_replication else
+            f"has a probability below {found.below:.0%}")
+    unit = "replications" if found.per_replication else "cases"
+    head = (f"No box concentrates the failures: {found.target} {what} in {base:.0%} of the "
+            f"{unit}")
+    if not parts:
+        return head + "."
+    return (head + f", and the knee of the peeling trajectory ({' and '.join(parts)}: density "
+            f"{ks['density']:.1%}, quasi-p {qp}) is not significant (the rule: every restricted "
+            "parameter's quasi-p below 0.05 and the 95 % Wilson interval of the density above "
+            "the base rate), so it is not a finding.")
 
 
 def discover_scenario(
@@ -373,6 +454,21 @@ def discover_sweep(
     return found
 
 
+def _float_points(found: Discovery) -> pd.DataFrame:
+    """The points with every parameter column as float text ("17.0", not "17"), so that
+    pandas reads them back as float64 and EMA Workbench's Prim can peel them."""
+    import numpy as np
+
+    def text(v: float) -> str:
+        s = f"{v:.6g}"
+        return s + ".0" if s.lstrip("-").isdigit() else s
+
+    out = found.points.copy()
+    for name in found.parameters:
+        out[name] = [text(v) for v in np.asarray(out[name], dtype=float)]
+    return out
+
+
 def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("en",),
                     manifest: dict | None = None) -> None:
     """Write boxes.csv, trajectory.csv, points.csv, stability.csv, discover.json, charts
@@ -386,7 +482,7 @@ def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("
     box["stability"] = [share[p] for p in box.parameter]
     box.to_csv(folder / "boxes.csv", index=False, float_format="%.6g")
     found.result.trajectory.to_csv(folder / "trajectory.csv", index=False, float_format="%.6g")
-    found.points.to_csv(folder / "points.csv", index=False, float_format="%.6g")
+    _float_points(found).to_csv(folder / "points.csv", index=False, float_format="%.6g")
     found.stable.to_csv(folder / "stability.csv", index=False, float_format="%.6g")
     summary = {**found.summary(), **({"manifest": manifest} if manifest else {})}
     (folder / "discover.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
@@ -400,8 +496,14 @@ def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("
                  n=len(found.points), params=", ".join(found.parameters),
                  reps=f"{design.get('replications', 0):,}", seed=design.get("seed", "?"),
                  below=f"{found.below:.0%}", target=found.target)
+        text += " " + t("discover.rule", lang, base=f"{found.result.base_rate:.1%}")
         stats = found.result.stats()
-        tables = [(t("discover.box", lang), box), (t("discover.stability", lang), found.stable),
+        if found.result.significant or found.result.chosen != 0:
+            first = (t("discover.box", lang), box)
+        else:
+            knee_box = found.result.box(found.result.knee_box)
+            first = (t("discover.no_box", lang, i=found.result.knee_box), knee_box)
+        tables = [first, (t("discover.stability", lang), found.stable),
                   (t("discover.trajectory", lang), found.result.trajectory)]
         page = StudyPage(t("discover.title", lang, target=found.target), text,
                          sentence(found, lang), stats["density"], tables, charts,

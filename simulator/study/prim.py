@@ -15,14 +15,28 @@ limits, same quasi-p-values) when ema-workbench is installed. It is about 150 li
 needs numpy and scipy only, where EMA Workbench 2.5 brings scikit-learn, statsmodels,
 seaborn, SALib and platypus with it; ``landsim[discovery]`` installs it for the check.
 
-The chosen box is the knee of the trajectory unless one is asked for: the box with the
-highest harmonic mean of coverage and density, where further peeling would buy density only
-at a larger loss of coverage.
-Each of its limits gets a quasi-p-value (Bryant & Lempert 2010): the one-sided binomial
-probability of finding at least the box's cases among its points if that limit were removed
-(density then the relaxed box's). Stability: PRIM is rerun on random halves of the points,
-and for each dimension we report how often it is restricted in the half-sample's box of the
-nearest coverage.
+Each limit of a box gets a quasi-p-value (Bryant & Lempert 2010, as EMA Workbench computes
+it): the one-sided binomial probability of finding at least the box's cases among its points
+if that limit were removed (density then the relaxed box's). A dimension's quasi-p is the
+larger of its two limits'.
+
+**Which box is reported.** A box on the trajectory is *significant* when
+
+1. every restricted dimension has quasi-p below 0.05 (``QP_MAX``), and
+2. its density is clearly above the base rate (the share of cases among all points): the
+   lower end of the 95 % Wilson score interval of its density (cases out of points in the
+   box) is above the base rate (``WILSON_Z`` = 1.96).
+
+The chosen box is the knee, among the significant boxes, unless one is asked for: the box
+with the highest harmonic mean of coverage and density, where further peeling would buy
+density only at a larger loss of coverage. When no box is significant the chosen box is
+box 0 — the whole design, nothing restricted — and the finding is "no box concentrates the
+failures"; the knee of the whole trajectory is kept (``knee_box``) for reference only. Both
+tests are made on the same points that chose the box, so they are screens against noise,
+not confirmatory p-values (the usual caveat of quasi-p).
+
+Stability: PRIM is rerun on random halves of the points, and for each dimension we report
+how often it is restricted in the half-sample's box of the nearest coverage.
 """
 
 from __future__ import annotations
@@ -33,7 +47,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["PrimResult", "prim"]
+__all__ = ["QP_MAX", "SIGNIFICANCE_RULE", "WILSON_Z", "PrimResult", "prim", "wilson_low"]
+
+QP_MAX = 0.05
+"""Largest quasi-p-value a restricted dimension of a significant box may have."""
+WILSON_Z = 1.959964
+"""z of the two-sided 95 % Wilson interval whose lower end must exceed the base rate."""
+SIGNIFICANCE_RULE = ("every restricted dimension has quasi-p < 0.05 and the lower end of the "
+                     "95 % Wilson interval of the box's density is above the base rate")
+"""The rule, in words, for discover.json and reports."""
 
 
 @dataclass
@@ -42,11 +64,23 @@ class PrimResult:
 
     names: list[str]
     limits: list[np.ndarray]  # (d, 2) per box: lower, upper
-    trajectory: pd.DataFrame  # box, coverage, density, mass, res_dim, cases, points
+    trajectory: pd.DataFrame  # box, coverage, density, mass, res_dim, cases, points,
+    #                           qp (largest of the box), density_low (Wilson), significant
     ranges: np.ndarray  # (d, 2): the data's own min and max
     chosen: int
     x: np.ndarray
     y: np.ndarray
+    knee_box: int = 0  # the knee of the whole trajectory, significant or not
+
+    @property
+    def base_rate(self) -> float:
+        """The share of cases among all the points."""
+        return float(self.y.mean())
+
+    @property
+    def significant(self) -> bool:
+        """Whether the chosen box passes the significance rule (see the module)."""
+        return bool(self.trajectory.significant.iloc[self.chosen])
 
     def box(self, i: int | None = None) -> pd.DataFrame:
         """The restricted dimensions of box ``i`` (default: the chosen one).
@@ -71,8 +105,17 @@ class PrimResult:
     def stats(self, i: int | None = None) -> dict:
         """Coverage, density, mass, restricted dimensions, cases and points of box ``i``."""
         row = self.trajectory.iloc[self.chosen if i is None else i]
-        return {k: (int(row[k]) if k in ("res_dim", "cases", "points", "box") else float(row[k]))
-                for k in self.trajectory.columns}
+        out = {}
+        for k in self.trajectory.columns:
+            if k in ("res_dim", "cases", "points", "box"):
+                out[k] = int(row[k])
+            elif k == "significant":
+                out[k] = bool(row[k])
+            elif k == "qp":
+                out[k] = None if np.isnan(row[k]) else float(row[k])
+            else:
+                out[k] = float(row[k])
+        return out
 
 
 def in_box(x: np.ndarray, lim: np.ndarray) -> np.ndarray:
@@ -89,7 +132,8 @@ def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.0
          mass_min: float = 0.05, choose: int | None = None) -> PrimResult:
     """Peel boxes around the cases (``y`` true) in ``x``; see the module for the method.
 
-    ``choose`` picks a box of the trajectory by index (default: the knee). Raises
+    ``choose`` picks a box of the trajectory by index (default: the knee among the
+    significant boxes, or box 0 — nothing restricted — if none is significant). Raises
     ``ValueError`` for mismatched shapes, no cases or no points.
     """
     names = list(x.columns) if isinstance(x, pd.DataFrame) else [f"x{k}" for k in
@@ -103,10 +147,36 @@ def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.0
     full = np.column_stack([x.min(axis=0), x.max(axis=0)])
     limits, rows = _peel(x, y, full, peel_alpha, mass_min)
     trajectory = pd.DataFrame(rows)
-    chosen = knee(trajectory) if choose is None else int(choose)
+    base = float(y.mean())
+    qps, lows = [], []
+    for lim, row in zip(limits, rows, strict=True):
+        qp = quasi_p(x, y, full, lim)
+        qps.append(max((float(np.nanmax(pair)) for pair in qp.values()), default=np.nan))
+        lows.append(wilson_low(row["cases"], row["points"]))
+    trajectory["qp"] = qps
+    trajectory["density_low"] = lows
+    trajectory["significant"] = ((trajectory.res_dim > 0) & (trajectory.qp < QP_MAX)
+                                 & (trajectory.density_low > base))
+    knee_box = knee(trajectory)
+    if choose is not None:
+        chosen = int(choose)
+    elif trajectory.significant.any():
+        chosen = knee(trajectory, among=trajectory.significant.to_numpy())
+    else:
+        chosen = 0
     if not 0 <= chosen < len(limits):
         raise ValueError(f"box {chosen} is not on the trajectory (0–{len(limits) - 1})")
-    return PrimResult(names, limits, trajectory, full, chosen, x, y)
+    return PrimResult(names, limits, trajectory, full, chosen, x, y, knee_box)
+
+
+def wilson_low(cases: int, points: int, z: float = WILSON_Z) -> float:
+    """The lower end of the Wilson score interval of ``cases`` out of ``points``."""
+    if points <= 0:
+        return 0.0
+    p = cases / points
+    centre = p + z * z / (2 * points)
+    spread = z * np.sqrt(p * (1 - p) / points + z * z / (4 * points * points))
+    return float((centre - spread) / (1 + z * z / points))
 
 
 def _peel(x, y, full, alpha, mass_min):
@@ -172,16 +242,19 @@ def sdtoolkit_quantile(values: np.ndarray, q: float) -> float:
     return float((data[lo] + data[hi]) / 2)
 
 
-def knee(trajectory: pd.DataFrame) -> int:
+def knee(trajectory: pd.DataFrame, among: np.ndarray | None = None) -> int:
     """The knee of the trajectory: the box with the highest harmonic mean of coverage and
     density (2cd / (c + d)), where peeling stops buying density cheaply in coverage.
 
-    The earliest such box wins a tie (fewer restrictions).
+    ``among`` (a boolean mask) limits the choice to some boxes. The earliest such box wins a
+    tie (fewer restrictions).
     """
     c = trajectory.coverage.to_numpy()
     d = trajectory.density.to_numpy()
-    f = 2 * c * d / np.maximum(c + d, 1e-12)
-    return int(np.argmax(np.round(f, 12)))
+    f = np.round(2 * c * d / np.maximum(c + d, 1e-12), 12)
+    if among is not None:
+        f = np.where(among, f, -np.inf)
+    return int(np.argmax(f))
 
 
 def quasi_p(x, y, full, lim) -> dict[int, tuple[float, float]]:
