@@ -610,6 +610,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    import re
+
     scenario = load_scenario(args.scenario, data_dirs=args.data)
     if args.set:
         from simulator.inputs.params import parse_assignment, variant_of
@@ -636,8 +638,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from simulator.run.output import check_output
     from simulator.study.solve import Evaluator, describe, frontier, solve, write_solve
 
-    out = args.out or Path("outputs") / "solve" / (
-        f"{scenario.name}-{args.target}-{round(args.probability * 100):g}")
+    out = args.out or Path("outputs") / "solve" / (  # named for the levers too
+        f"{scenario.name}-{args.target}-{round(args.probability * 100):g}-"
+        + "-".join(re.sub(r"[^A-Za-z0-9]+", "-", lv.path).strip("-") for lv in levers))
     check_output(out, force=args.force, inputs=[args.scenario])
     backend = make_backend(args.workers, args.dask)
     print(f"solve {scenario.name}: {args.target} at {args.probability:.0%} by "

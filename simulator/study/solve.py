@@ -4,15 +4,28 @@ Every evaluation runs the same (seed, replications), so the probability is estim
 common random numbers: as the lever moves, each replication changes only through the
 lever, and the estimate is a smooth (usually monotone) step function of it. The solver
 
-1. scans the range on a coarse grid (in one batch on the back-end) to see whether the
-   level is reached at all, in which direction the probability moves and whether it
-   moves monotonically (beyond Monte Carlo noise);
-2. brackets the first crossing of the level and narrows the bracket by k-section (k =
+1. scans the range on a grid of ``1 / resolution + 1`` points (default 17: a sixteenth of
+   the range apart), in one batch on the back-end, to see in which direction the
+   probability moves and whether it moves monotonically (beyond Monte Carlo noise);
+2. refines the scan (up to :data:`REFINE` rounds of halving, each round one batch) between
+   neighbours before the first crossing of the level whose probabilities differ by more than
+   Monte Carlo noise (twice the combined standard error) or where either neighbour's 95 %
+   Wilson interval holds the level — the places a narrow hump could hide — the closest to
+   the level first, at most :data:`REFINE_BUDGET` × the scan's points in all. A region where
+   the probability reaches the level that is wider than the resolution always holds a scan
+   point, so it cannot be missed; a narrower one is found when its neighbours show it;
+3. brackets the first crossing of the level and narrows the bracket by k-section (k =
    the back-end's workers, so each step runs in parallel) until it is narrower than
    the tolerance (a thousandth of the range; one step for a whole-number lever);
-3. does the same for the crossings of the probability's 95 % Wilson bounds: the lever
+4. does the same for the crossings of the probability's 95 % Wilson bounds: the lever
    values between them are those at which the level lies inside the estimate's
    interval — the answer's interval from the Monte Carlo error.
+
+"Out of reach" always says the highest probability found, where, and the resolution.
+A lever that moves in whole steps — a whole-number lever, or ``programme`` (which carries
+``ceil(count × programme)`` projects) — is reported as a step: the answer is the first step
+value that reaches the level, with the probability there and one step before it (``step``
+in solve.json).
 
 With two levers, :func:`frontier` solves the second at several values of the first: the
 pairs that give the asked probability.
@@ -45,8 +58,12 @@ __all__ = [
     "write_solve",
 ]
 
-GRID = 5
-"""Points of the first scan (ends included)."""
+RESOLUTION = 1 / 16
+"""Spacing of the first scan, as a share of the lever's range (17 points, ends included)."""
+REFINE = 3
+"""Rounds of halving of the first scan's intervals where a hump could hide."""
+REFINE_BUDGET = 2
+"""At most this many times the first scan's points are added by the refinement."""
 TOLERANCE = 1e-3
 """Bracket width at which a continuous lever's answer stops, as a share of its range."""
 
@@ -66,6 +83,12 @@ class LeverRange:
         if self.integer:
             return sorted({int(round(v)) for v in values})
         return [float(v) for v in values]
+
+    @property
+    def steps(self) -> bool:
+        """Whether the lever moves the outcome in whole steps: a whole number, or
+        ``programme`` (whole projects)."""
+        return self.integer or self.path.rsplit(".", 1)[-1] == "programme"
 
     def plain(self, value: float) -> float | int:
         """``value`` as the scenario wants it (a whole number for an integer lever)."""
@@ -154,6 +177,9 @@ class SolveResult:
     best: dict  # the highest probability seen: value, probability
     fixed: dict = field(default_factory=dict)  # other levers held at these values
     note: str = ""
+    resolution: float | None = None  # spacing of the first scan, in the lever's units
+    step: dict | None = None  # a step lever: value, probability, previous value/probability
+
 
     def as_dict(self) -> dict:
         """Plain JSON data (solve.json's answer)."""
@@ -171,6 +197,8 @@ class SolveResult:
             "direction": self.direction,
             "best": self.best,
             **({"fixed": self.fixed} if self.fixed else {}),
+            "resolution": self.resolution,
+            "step": self.step,
             "note": self.note,
         }
 
@@ -244,14 +272,19 @@ def solve(
     evaluator: Evaluator | None = None,
     fixed: Mapping[str, float] | None = None,
     tolerance: float = TOLERANCE,
+    resolution: float = RESOLUTION,
 ) -> SolveResult:
     """The value of ``lever`` at which ``target``'s probability reaches ``probability``.
 
-    Everything else stays as in ``scenario`` (and ``fixed``: other lever values).
-    Raises ``RunConfigError`` for a probability outside (0, 1) or an unknown target.
+    Everything else stays as in ``scenario`` (and ``fixed``: other lever values). The first
+    scan's points are ``resolution`` × the range apart (see the module's description).
+    Raises ``RunConfigError`` for a probability outside (0, 1), an unknown target or a
+    resolution outside (0, 1].
     """
     if not 0 < probability < 1:
         raise RunConfigError(f"--probability must be between 0 and 1 (got {probability:g})")
+    if not 0 < resolution <= 1:
+        raise RunConfigError(f"resolution must be in (0, 1] of the range (got {resolution:g})")
     if evaluator is None:
         backend = backend or LocalBackend(1)
         evaluator = Evaluator(scenario, target, replications=replications, seed=seed,
@@ -261,56 +294,138 @@ def solve(
     def at(values: list[float]) -> list[dict]:
         return evaluator.evaluate([{**fixed, lever.path: lever.plain(v)} for v in values])
 
-    grid = lever.grid(GRID)
-    scan = at(grid)
-    p = np.array([r["probability"] for r in scan])
-    se = np.array([max((r["ci95_high"] - r["ci95_low"]) / 3.92, 1e-12) for r in scan])
-    trend = p[-1] - p[0]
-    direction = "flat" if trend == 0 and np.ptp(p) == 0 else (
+    grid = lever.grid(int(round(1 / resolution)) + 1)
+    spacing = (lever.high - lever.low) / max(1, len(grid) - 1) if not lever.integer else (
+        max(1.0, float(np.max(np.diff(grid)))) if len(grid) > 1 else 1.0)
+    rows = dict(zip(grid, at(grid), strict=True))
+    first = np.array([rows[v]["probability"] for v in grid])
+    trend = first[-1] - first[0]
+    direction = "flat" if trend == 0 and np.ptp(first) == 0 else (
         "increasing" if trend >= 0 else "decreasing")
     sign = -1.0 if direction == "decreasing" else 1.0
+    _refine(at, lever, rows, probability, sign, budget=REFINE_BUDGET * len(grid))
+    dense = sorted(rows)
+    scan = [rows[v] for v in dense]
+    p = np.array([r["probability"] for r in scan])
+    se = np.array([_se(r) for r in scan])
     steps = sign * np.diff(p)
     noise = 2 * np.sqrt(se[1:] ** 2 + se[:-1] ** 2)
     monotone = bool(np.all(steps >= -noise))
     best_i = int(np.argmax(p))
-    best = {"value": grid[best_i], "probability": float(p[best_i])}
+    best = {"value": dense[best_i], "probability": float(p[best_i]),
+            "ci95": [scan[best_i]["ci95_low"], scan[best_i]["ci95_high"]]}
 
-    def result(value, interval, row, reachable, note) -> SolveResult:
+    def result(value, interval, row, reachable, note, step=None) -> SolveResult:
         return SolveResult(target, probability, lever, value, interval,
                            None if row is None else row["probability"],
                            None if row is None else (row["ci95_low"], row["ci95_high"]),
-                           reachable, monotone, direction, best, fixed, note)
+                           reachable, monotone, direction, best, fixed, note,
+                           resolution=float(spacing), step=step)
 
     # f(x) ≥ level is the goal; for a decreasing probability the search runs downwards
-    ordered = grid if sign > 0 else grid[::-1]
-    values = [r["probability"] for r in (scan if sign > 0 else scan[::-1])]
+    ordered = dense if sign > 0 else dense[::-1]
+    values = [rows[v]["probability"] for v in ordered]
     if values[0] >= probability:
         row = at([ordered[0]])[0]
         return result(ordered[0], _interval(at, lever, ordered, sign, probability, tolerance),
                       row, True, "already reached at the end of the range where the "
-                                 "probability is lowest")
+                                 "probability is lowest",
+                      _step(at, lever, ordered[0], None, row, None, scenario, fixed))
     crossing = next((i for i, v in enumerate(values) if v >= probability), None)
     if crossing is None:
         found = (f"the probability is {best['probability']:.1%} all over the range"
                  if direction == "flat" else
-                 f"the highest probability found is {best['probability']:.1%} at "
-                 f"{best['value']:g}")
+                 f"the highest probability found is {best['probability']:.1%} "
+                 f"({best['ci95'][0]:.1%}–{best['ci95'][1]:.1%}) at {best['value']:g}")
         return result(None, (None, None), None, False,
-                      f"out of reach in {lever.low:g}–{lever.high:g}: {found}")
-    value = _bracket(at, lever, ordered[crossing - 1], ordered[crossing], "probability",
-                     probability, sign, tolerance, evaluator.workers)
-    row = at([value])[0]
-    note = "" if monotone else ("the probability is not monotone in the lever over this "
-                                "range; the answer is its first crossing of the level")
+                      f"out of reach in {lever.low:g}–{lever.high:g}: {found}, scanning "
+                      f"every {spacing:.3g} ({len(grid)} points, refined where it changed; "
+                      f"a rise above the level narrower than that could be missed)")
+    value, below = _bracket(at, lever, ordered[crossing - 1], ordered[crossing],
+                            "probability", probability, sign, tolerance, evaluator.workers,
+                            with_below=True)
+    row, below_row = at([value, below])
+    note = "" if monotone else (
+        "the probability is not monotone in the lever over this range; the answer is its "
+        f"first crossing of the level (the highest probability found is "
+        f"{best['probability']:.1%} at {best['value']:.3g})")
     return result(value, _interval(at, lever, ordered, sign, probability, tolerance,
-                                   evaluator.workers), row, True, note)
+                                   evaluator.workers), row, True, note,
+                  _step(at, lever, value, below, row, below_row, scenario, fixed))
+
+
+def _se(row: Mapping) -> float:
+    """A standard error from a row's 95 % interval."""
+    return max((row["ci95_high"] - row["ci95_low"]) / 3.92, 1e-12)
+
+
+def _refine(at, lever: LeverRange, rows: dict, level: float, sign: float, *,
+            budget: int, rounds: int = REFINE) -> None:
+    """Halve the scan's intervals where a hump above ``level`` could hide (in place).
+
+    An interval is looked into when it lies before the first crossing of the level (in the
+    search's direction) and its ends differ by more than twice their combined standard
+    error, or either end's 95 % interval holds the level; the intervals whose ends come
+    closest to the level first, at most ``budget`` evaluations in all, one batch a round.
+    """
+    spent = 0
+    for _ in range(rounds):
+        dense = sorted(rows)
+        ordered = dense if sign > 0 else dense[::-1]
+        crossing = next((i for i, v in enumerate(ordered)
+                         if rows[v]["probability"] >= level), len(ordered))
+        candidates = []
+        for a, b in zip(ordered[:crossing], ordered[1:crossing + 1], strict=False):
+            ra, rb = rows[a], rows[b]
+            changes = abs(ra["probability"] - rb["probability"]) > 2 * math.hypot(_se(ra),
+                                                                                 _se(rb))
+            holds = any(r["ci95_low"] <= level <= r["ci95_high"] for r in (ra, rb))
+            if not (changes or holds):
+                continue
+            mid = lever.plain((a + b) / 2)
+            if mid in (a, b) or mid in rows:
+                continue
+            candidates.append((-max(ra["probability"], rb["probability"]), mid))
+        candidates.sort()
+        mids = [m for _, m in candidates[:max(0, budget - spent)]]
+        if not mids:
+            return
+        rows.update(zip(mids, at(mids), strict=True))
+        spent += len(mids)
+
+
+def _step(at, lever: LeverRange, value, below, row, below_row, scenario, fixed):
+    """A step lever's answer: the step, its probability and the one before (else None)."""
+    if not lever.steps:
+        return None
+    out = {"value": value, "probability": row["probability"],
+           "before": below, "probability_before": (None if below_row is None
+                                                   else below_row["probability"])}
+    if not lever.integer:  # programme: how many projects the step carries
+        out["projects"] = _projects(scenario, {**fixed, lever.path: value})
+        if below is not None:
+            out["projects_before"] = _projects(scenario, {**fixed, lever.path: below})
+    return out
+
+
+def _projects(scenario: Scenario, values: Mapping) -> int | None:
+    """Projects of the plan and pipeline carried by ``scenario`` with ``values`` set (the
+    layout's originals: over-programming rounds each plan year's count)."""
+    try:
+        from simulator.model.layout import build_layout
+
+        layout = build_layout(with_values(scenario, dict(values), origin="solve"))
+        return int(layout.originals.sum())
+    except Exception:  # noqa: BLE001 - a count is a courtesy, never a failure
+        return None
 
 
 def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: float,
-             sign: float, tolerance: float, workers: int = 1) -> float:
+             sign: float, tolerance: float, workers: int = 1, with_below: bool = False):
     """Narrow (a, b), with metric(a) < level ≤ metric(b), to the first value reaching level.
 
-    k-section: each step evaluates ``workers`` interior points at once.
+    k-section: each step evaluates ``workers`` interior points at once. Returns that value
+    (and, with ``with_below``, the last value before it that does not reach the level).
     """
     width = 1.0 if lever.integer else tolerance * (lever.high - lever.low)
     k = max(1, workers)
@@ -326,6 +441,8 @@ def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: floa
                 b = v
                 break
             a = v
+    if with_below:
+        return lever.plain(b), lever.plain(a)
     return lever.plain(b)
 
 
@@ -361,6 +478,7 @@ def frontier(
     seed: int = 0,
     engine: str = "auto",
     backend: Backend | None = None,
+    resolution: float = RESOLUTION,
 ) -> tuple[list[SolveResult], Evaluator]:
     """Solve ``second`` at ``points`` values of ``first``: the pairs giving ``probability``."""
     backend = backend or LocalBackend(1)
@@ -369,7 +487,8 @@ def frontier(
     out = []
     for value in first.grid(points):
         out.append(solve(scenario, target, probability, second, evaluator=evaluator,
-                         fixed={first.path: first.plain(value)}, tolerance=TOLERANCE * 10))
+                         fixed={first.path: first.plain(value)}, tolerance=TOLERANCE * 10,
+                         resolution=resolution))
     return out, evaluator
 
 
@@ -387,9 +506,29 @@ def describe(result: SolveResult, unit: str = "") -> str:
     text = (f"{what} needs {result.lever.path} {relation} {_fmt(result.value)}{unit}{where} "
             f"(95% interval {span}); the probability there is {result.probability:.1%} "
             f"({result.ci95[0]:.1%}–{result.ci95[1]:.1%}).")
+    if result.step is not None:
+        text += " " + _step_text(result)
     if result.note:
         text += f" Note: {result.note}."
     return text
+
+
+def _step_text(result: SolveResult) -> str:
+    """"1.64 — the 94th project; 80.6 % there, 78.1 % one step lower" for a step lever."""
+    step = result.step
+    projects = step.get("projects")
+    what = (f"{_fmt(step['value'])} — {projects:,} projects" if projects is not None
+            else _fmt(step["value"]))
+    there = f"{step['probability']:.1%} there"
+    if step.get("probability_before") is None:
+        return f"It moves in whole steps: {what}; {there} (the first step of the range)."
+    fewer = "lower" if result.direction != "decreasing" else "higher"
+    before = step.get("projects_before")
+    if projects is not None and before is not None and before != projects:
+        fewer = f"lower ({before:,} projects)" if result.direction != "decreasing" else (
+            f"higher ({before:,} projects)")
+    return (f"It moves in whole steps: the first step reaching the level is {what}; {there}, "
+            f"{step['probability_before']:.1%} one step {fewer}.")
 
 
 def _fmt(value) -> str:
@@ -443,6 +582,8 @@ def write_solve(
         "monotone": all(a.monotone for a in answers),
         "direction": main.direction if main else None,
         "best": main.best if main else None,
+        "resolution": main.resolution if main else answers[0].resolution,
+        "step": main.step if main else None,
         "note": main.note if main else "",
         "answer": describe(main) if main else _frontier_text(answers, levers),
         **({} if single else {"frontier": [a.as_dict() for a in answers]}),
@@ -531,10 +672,14 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
                      rel="≤" if answer.direction == "decreasing" else "≥",
                      got=f"{pct(answer.probability)} ({pct_range(*answer.ci95)})")
         value = answer.value
+        if answer.step is not None and lang == "en":
+            headline += " " + _step_text(answer)
     else:
         headline = t("solve.unreachable", lang, target=target, p=pct(level), lever=lever.path,
                      low=f"{lever.low:g}", high=f"{lever.high:g}",
                      best=pct(answer.best["probability"]), value=f"{answer.best['value']:g}")
+        headline += (f" Scanned every {answer.resolution:.3g}, refined where the probability "
+                     "changed." if lang == "en" else f"（扫描间隔 {answer.resolution:.3g}）")
         value = None
     if not data["monotone"]:
         headline += " " + t("solve.not_monotone", lang)
