@@ -710,8 +710,9 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from simulator.study.discover import sentence
 
     print(sentence(found))
-    print(found.result.box()[["parameter", "min", "max", "qp"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3g}"))
+    box = found.result.box()[["parameter", "min", "max", "qp"]]
+    if len(box):  # no box (nothing significant): the sentence says so
+        print(box.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"wrote {out}/ (boxes.csv, discover.json, trajectory.csv, report.html)")
     return 0
 
