@@ -26,6 +26,8 @@ from simulator import cli
 from simulator.inputs.errors import RunConfigError
 from simulator.run.output import lock_file, output_lock, replace_folder
 
+pytestmark = pytest.mark.slow  # subprocesses running and frozen: about 40 s in all
+
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 HOLD = """\
 import sys
