@@ -97,6 +97,7 @@ def test_any_worker_count_and_a_resumed_run_give_the_same_posterior(tmp_path):
     assert sorted(done) == [5000, 10_000, 10_000]  # two blocks loaded, one run
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_posterior_as_one_process():
     pytest.importorskip("distributed")
     from simulator.run.backends import DaskBackend
@@ -129,6 +130,7 @@ def test_a_forecast_gets_the_calibrations_weights(tmp_path):
         calibrate(s, replications=1000, forecasts=[changed])
 
 
+@pytest.mark.slow
 def test_cli_writes_the_posterior_table_and_report(tmp_path, capsys):
     out = tmp_path / "cal"
     path = ROOT / "scenarios" / "history" / "city-2019-2021.yaml"

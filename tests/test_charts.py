@@ -136,6 +136,7 @@ def test_draw_charts_writes_valid_png_and_svg(run, tmp_path):
         assert f.title and "synthetic" in f.caption and "seed 7" in f.caption
 
 
+@pytest.mark.slow
 def test_draw_all_runs_closures_on_forked_workers_and_keeps_their_order(run, tmp_path):
     import os
 
@@ -166,6 +167,7 @@ def test_draw_all_runs_closures_on_forked_workers_and_keeps_their_order(run, tmp
     assert [c.name for c, _ in parallel] == [n for n, _ in charts.CHARTS if n != "distributions"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, None])
 def test_the_commands_workers_bound_its_chart_drawing(tmp_path, monkeypatch, workers):
     """`landsim run --workers 1` (and `landsim report --workers 1`) draws its charts in its
@@ -245,6 +247,7 @@ def test_simulate_with_all_cores_keeps_to_a_process_limit(monkeypatch):
     assert limited.target_odds().equals(simulate(tiny, replications=40_000).target_odds())
 
 
+@pytest.mark.slow
 def test_chinese_charts_have_every_glyph(run, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
@@ -305,6 +308,7 @@ print(cjk_font() + "|" + used)
 """
 
 
+@pytest.mark.slow
 def test_chinese_charts_render_with_a_font_cache_older_than_the_font(tmp_path):
     """matplotlib built its font cache before the CJK font was installed (a stale cache)."""
     import os

@@ -217,6 +217,7 @@ def test_trace_to_stdout(tiny, capsys):
     assert capsys.readouterr().out.startswith("time,year,project,pathway,stage,event")
 
 
+@pytest.mark.slow
 def test_run_with_precision_reports_it(tiny, tmp_path, capsys):
     out = tmp_path / "p"
     assert run("run", tiny, "--precision", 0.02, "--out", out) == 0

@@ -48,6 +48,7 @@ def test_the_same_seed_gives_the_same_box_and_stability():
     assert share["x1"] >= 0.9 and share["x2"] >= 0.9 and share["x3"] <= 0.3
 
 
+@pytest.mark.slow
 def test_our_prim_agrees_with_ema_workbench_on_the_same_data():
     eprim = pytest.importorskip("ema_workbench.analysis.prim")
     rng = np.random.default_rng(7)
@@ -119,6 +120,7 @@ def levered(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_the_discover_command_runs_its_own_design_over_the_levers(tmp_path):
     out = tmp_path / "d"
     done = subprocess.run([sys.executable, "-m", "simulator", "discover", str(levered(tmp_path)),

@@ -117,6 +117,7 @@ def test_asking_for_a_box_that_is_not_significant_says_so():
     assert "it is not a finding" in chosen.summary()["sentence"]
 
 
+@pytest.mark.slow
 def test_points_csv_loads_into_ema_workbench_prim_as_it_is(tmp_path):
     eprim = pytest.importorskip("ema_workbench.analysis.prim",
                                 reason="ema-workbench is not installed (landsim[discovery])")

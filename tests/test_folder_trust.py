@@ -90,6 +90,7 @@ def test_a_damaged_table_is_refused(run_folder, tmp_path, capsys, name, damage, 
     assert code == 2 and words in err and "Traceback" not in err, err
 
 
+@pytest.mark.slow
 def test_discover_refuses_damaged_points(sweep_folder, tmp_path, capsys):
     for damage, words in [
         (lambda p: p.write_bytes(bytes(range(256)) * 20), "points"),

@@ -43,6 +43,7 @@ def test_a_set_run_gets_its_own_folder_and_says_what_changed(tmp_path, monkeypat
     assert again.name == folders[1] and other.name != again.name
 
 
+@pytest.mark.slow
 def test_a_second_language_adds_and_never_removes(tmp_path):
     out = tmp_path / "run"
     baseline = ROOT / "scenarios" / "longgang-2025.yaml"  # small: the test is about languages
@@ -219,6 +220,7 @@ parameters:
     assert not any("below 1%" in t.get_text() for t in figures["heatmap-km2"].axes[0].texts)
 
 
+@pytest.mark.slow
 def test_study_charts_are_drawn_in_each_language(tmp_path):
     """The Chinese report of a sweep and of a sensitivity analysis shows Chinese charts."""
     from simulator.report.style import chart_style

@@ -63,6 +63,7 @@ def test_area_is_conserved(data, seed):
         assert part.min() >= -1e-12
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_same_seed_same_summary(data, seed):

@@ -38,6 +38,7 @@ def runs(made_once):
     return _Runs(made_once)
 
 
+@pytest.mark.slow
 def test_run_writes_a_self_contained_report(runs):
     folder = runs / "baseline"
     html = (folder / "report.html").read_text(encoding="utf-8")
@@ -59,6 +60,7 @@ def test_run_writes_a_self_contained_report(runs):
     assert json.loads((folder / "run.json").read_text())["scenario_sha256"] in html
 
 
+@pytest.mark.slow
 def test_report_rebuilds_from_saved_files_without_simulating(runs, monkeypatch, tmp_path):
     folder = tmp_path / "consolidation-push"
     shutil.copytree(runs / "consolidation-push", folder)
@@ -94,6 +96,7 @@ def _images(html: str) -> list[str]:
             for i in re.findall(r'src="data:image/svg\+xml;base64,([^"]*)"', html)]
 
 
+@pytest.mark.slow
 def test_chinese_report(runs, tmp_path):
     shutil.copytree(runs / "baseline", tmp_path / "baseline")
     path = build_report(tmp_path / "baseline", lang="zh")
@@ -119,6 +122,7 @@ def test_headline_follows_the_scenarios_headline_key():
         assert f'data-target="{headline}"' in html
 
 
+@pytest.mark.slow
 def test_compare(runs, tmp_path):
     out = compare_runs([runs / n for n in ("baseline", "renewal-downturn", "consolidation-push")],
                        tmp_path / "cmp")
@@ -164,6 +168,7 @@ def test_no_report_flag(tmp_path):
     assert not (out / "report.html").exists() and (out / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_headline_percentages_match_the_table(runs):
     run = RunData.load(runs / "renewal-downturn")
     html = (runs / "renewal-downturn" / "report.html").read_text(encoding="utf-8")
@@ -171,6 +176,7 @@ def test_headline_percentages_match_the_table(runs):
         assert f'<td class="num">{pct(target["probability"])}</td>' in html
 
 
+@pytest.mark.slow
 def test_a_statused_run_reports_history_as_history(tmp_path):
     """As of 2026: the headline says so, 2022–2025 targets are observed, the status shows."""
     out = tmp_path / "status"
@@ -218,6 +224,7 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     assert "Batch 3" in dist and "Plan total" in dist
 
 
+@pytest.mark.slow
 def test_the_levers_section_matches_levers_json(runs, bilingual_baseline):
     """What would change the odds: one row per declared lever, numbers as in levers.json."""
     folder = runs / "baseline"

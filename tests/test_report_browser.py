@@ -72,6 +72,7 @@ def open_page(driver, path):
     return [p["request"]["url"] for p in sent], failed
 
 
+@pytest.mark.slow
 def test_english_report_loads_offline_and_every_image_decodes(browser, run_folder, tmp_path):
     requested, failed = open_page(browser, run_folder / "report.html")
     assert failed == []
@@ -227,6 +228,7 @@ def headline_number(folder, data_file, key) -> float:
 
 @pytest.mark.parametrize("study", ["discover", "solve", "calibrate", "backtest", "sweep",
                                    "sensitivity"])
+@pytest.mark.slow
 def test_study_reports_load_offline_decode_and_state_the_json_number(browser, study_folders,
                                                                      study):
     folder, data_file, key = study_folders(study)

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from simulator import scenario_from_dict
@@ -110,6 +111,7 @@ def test_programme_is_reported_as_a_step_with_its_projects():
     assert f"{step['projects']:,} projects" in describe(answer)
 
 
+@pytest.mark.slow
 def test_two_solves_on_different_levers_get_different_default_folders(tmp_path):
     path = tmp_path / "cap.yaml"
     path.write_text(yaml.safe_dump(cap_scenario()), encoding="utf-8")

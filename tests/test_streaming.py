@@ -100,6 +100,7 @@ def test_large_runs_keep_only_summaries_unless_asked(monkeypatch):
     assert simulate(BASELINE, replications=1000, keep_replications=True).kept
 
 
+@pytest.mark.slow
 def test_uncertain_sensitivity_from_streamed_bins_finds_what_matters():
     result = simulate(UNCERTAIN, replications=20_000, seed=2, keep_replications=True)
     ranked = result.summary()["uncertain"]["sensitivity"]["batch-3"]
@@ -166,6 +167,7 @@ def test_the_run_streams_replications_and_uncertain_values_to_parquet(tmp_path):
         assert (folder / name).read_bytes() == (out / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_dask_run_is_bit_for_bit_a_local_run(tmp_path):
     pytest.importorskip("distributed")
     args = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "6000", "--seed", "5",

@@ -163,6 +163,7 @@ def assert_validate_is_clean(tmp_path, text: str) -> None:
     assert time.process_time() - started < 1.0
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=mutated_scenarios())
 def test_fuzz_mutated_scenarios(tmp_path, capsys, text):
