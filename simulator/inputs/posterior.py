@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.inputs.errors import Problem, ScenarioError, quote
-from simulator.inputs.yamlsource import read_regular_file, resolve_named_file
+from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = [
     "MAX_POSTERIOR_ROWS",
@@ -188,20 +188,13 @@ def merge_posterior_file(data: dict, scenario_file: str | None, line_of,
     if "posterior" in data:
         raise fail("give the posterior either as uncertain.from or as a posterior block, "
                    "not both")
-    path = Path(name)
-    if not path.is_absolute() and scenario_file:
-        path = Path(scenario_file).parent / path
     try:
-        real = resolve_named_file(name, scenario_file, data_dirs)
+        path, raw = read_named_file(
+            name, scenario_file, data_dirs, MAX_POSTERIOR_BYTES,
+            lambda where: f"no posterior file {where} (landsim calibrate writes "
+                          "posterior.parquet into its output folder)")
     except ValueError as exc:
         raise fail(str(exc)) from None
-    try:
-        raw = read_regular_file(real, MAX_POSTERIOR_BYTES)
-    except FileNotFoundError:
-        raise fail(f"no posterior file {path} (landsim calibrate writes posterior.parquet "
-                   "into its output folder)") from None
-    except ValueError as exc:
-        raise fail(f"{quote(name, 100)} {exc}") from None
     try:
         paths, values, weights, metadata = read_posterior(path, raw)
     except ValueError as exc:

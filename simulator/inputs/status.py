@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.inputs.errors import Problem, ScenarioError, quote
-from simulator.inputs.yamlsource import read_regular_file, resolve_named_file
+from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "parse_pipeline_csv",
            "read_pipeline_csv", "status_provenance"]
@@ -241,20 +241,13 @@ def merge_pipeline_file(
     def refuse(message: str) -> ScenarioError:
         return ScenarioError([Problem(_KEY, message, scenario_file, at)])
 
-    path = Path(name)
-    if not path.is_absolute() and scenario_file:
-        path = Path(scenario_file).parent / path
     try:
-        real = resolve_named_file(name, scenario_file, data_dirs)
+        path, raw = read_named_file(
+            name, scenario_file, data_dirs, MAX_CSV_BYTES,
+            lambda where: f"no file {quote(name, 100)} (looked for {where}); pipeline_file is "
+                          "relative to the scenario's folder")
     except ValueError as exc:
         raise refuse(str(exc)) from None
-    try:
-        raw = read_regular_file(real, MAX_CSV_BYTES)
-    except FileNotFoundError:
-        raise refuse(f"no file {quote(name, 100)} (looked for {path}); pipeline_file is "
-                     "relative to the scenario's folder") from None
-    except ValueError as exc:
-        raise refuse(f"{quote(name, 100)} {exc}") from None
     rows = parse_pipeline_csv(raw, str(path))
     inline = status.get("pipeline") or []
     if not isinstance(inline, list):

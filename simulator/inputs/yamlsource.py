@@ -34,7 +34,7 @@ from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "YamlSource", "parse_yaml_text",
-           "read_regular_file", "read_yaml", "resolve_named_file"]
+           "read_named_file", "read_regular_file", "read_yaml", "resolve_named_file"]
 
 MAX_FILE_BYTES = 1_048_576
 """Largest YAML file read (1 MiB); the shipped scenarios are under 10 kB."""
@@ -123,6 +123,28 @@ def resolve_named_file(name: str, scenario_file: str | None,
     raise ValueError(f"{quote(name, 100)} is outside {where} once links and '..' are "
                      "resolved; a scenario may name files inside its own folder, or inside a "
                      "folder given on the command line with --data DIR")
+
+
+def read_named_file(name: str, scenario_file: str | None, data_dirs: tuple | list,
+                    limit: int, missing) -> tuple[Path, bytes]:
+    """The path (as the scenario names it, joined to its folder) and the bytes of a file a
+    scenario names: :func:`resolve_named_file`, then :func:`read_regular_file`.
+
+    Raises ``ValueError`` with one message for every way it can fail: ``missing(path)``
+    for a file that does not exist, what is wrong and what is allowed otherwise.
+    """
+    from simulator.inputs.errors import quote
+
+    path = Path(name)
+    if not path.is_absolute() and scenario_file:
+        path = Path(scenario_file).parent / path
+    real = resolve_named_file(name, scenario_file, data_dirs)
+    try:
+        return path, read_regular_file(real, limit)
+    except FileNotFoundError:
+        raise ValueError(missing(path)) from None
+    except ValueError as exc:
+        raise ValueError(f"{quote(name, 100)} {exc}") from None
 
 
 def _kind(mode: int) -> str | None:

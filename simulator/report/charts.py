@@ -83,14 +83,10 @@ def _forecast_targets(run: RunData) -> list[dict]:
     return [x for x in run.targets if not x.get("observed")]
 
 
-def _provenance(run: RunData) -> dict | None:
-    return (run.status or {}).get("provenance")
-
-
 def _observed_note(run: RunData, lang: str) -> str:
     """"Batch 1: missed (observed, illustrative)" for each observed target, one a line."""
     return "\n".join(f"{label_of_target(run.scenario, x['name'], lang)}: "
-                     f"{odds_text(x, lang, _provenance(run))}"
+                     f"{odds_text(x, lang, run.provenance)}"
                      for x in run.targets if x.get("observed"))
 
 
@@ -145,7 +141,7 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
         left = target["by"] < middle  # label on the side with room
         label = label_of_target(run.scenario, target["name"], lang)
         ax.annotate(t("target_pct", lang, label=label,
-                      p=odds_text(target, lang, _provenance(run))),
+                      p=odds_text(target, lang, run.provenance)),
                     (target["by"], target["km2"]), textcoords="offset points",
                     xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
                     va="top" if left else "bottom", fontsize=8, color=ACCENT)
@@ -159,7 +155,7 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
                 label=t("window_target", lang) if j == 0 else None)
         left = target["by"] < middle
         ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}",
-                      p=odds_text(target, lang, _provenance(run)),
+                      p=odds_text(target, lang, run.provenance),
                       label=label_of_target(run.scenario, target["name"], lang)),
                     (target["by"], base + target["km2"]), textcoords="offset points",
                     xytext=(7, -6) if left else (-7, 5), ha="left" if left else "right",
@@ -354,7 +350,7 @@ def distributions_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Ax
         # label and odds on two lines: a third of the figure's width does not hold both
         # for labels such as "Binding target 2022–2025" (the title ran off the figure)
         ax.set_title(f"{label_of_target(run.scenario, target['name'], lang)}\n"
-                     f"{odds_text(target, lang, _provenance(run))}", fontsize=9)
+                     f"{odds_text(target, lang, run.provenance)}", fontsize=9)
         low = min(rows.km2_low.min(), target["km2"])
         high = max(rows.km2_high.max(), target["km2"])
         pad = 0.05 * (high - low or 1)

@@ -14,6 +14,7 @@ from simulator.report.i18n import (
     bilingual,
     interval_text,
     notice_text,
+    observed_qualifier,
     observed_text,
     label_of_pathway,
     label_of_target,
@@ -87,7 +88,7 @@ def _headline(run: RunData, lang: str) -> str:
     if target.get("observed"):
         met = target["probability"] >= 1
         key = "headline.observed_met" if met else "headline.observed_missed"
-        shown = odds_text(target, lang, _provenance(run))
+        shown = odds_text(target, lang, run.provenance)
         values = {"label": label_of_target(run.scenario, target["name"], lang),
                   "got": num(target["mean_km2"], 2)}
     probability = (
@@ -106,9 +107,9 @@ def _headline(run: RunData, lang: str) -> str:
                planned=f"{run.scenario.planned_km2:g}", end=end)
     missed = run.summary["joint"].get("missed_observed")
     if missed:
-        q = (_provenance(run) or {}).get("released")
-        observed = (t("joint.observed_q", lang, q=t(f"qual.{q}", lang))
-                    if q in ("illustrative", "assumption", "derived") else t("joint.observed", lang))
+        q = observed_qualifier(run.provenance, lang)
+        observed = (t("joint.observed_q", lang, q=q) if q is not None
+                    else t("joint.observed", lang))
         second = t("joint.missed", lang, n=len(run.targets), observed=observed,
                    label=label_of_target(run.scenario, missed[0], lang))
     changed = _changes(run)
@@ -124,15 +125,10 @@ def _coverage(run: RunData, lang: str) -> str:
                          lang)
 
 
-def _provenance(run: RunData) -> dict | None:
-    """summary.json's ``status.provenance`` (what the status figures are), if any."""
-    return (run.status or {}).get("provenance")
-
-
 def _notice(run: RunData, lang: str, *, top: bool = True) -> str:
     """The banner on status figures that are illustrative or assumed ('' otherwise): at
     the top of the report, and again where the status figures are shown."""
-    text = notice_text(_provenance(run), lang)
+    text = notice_text(run.provenance, lang)
     if not text:
         return ""
     ident = ' id="notice"' if top else ""
@@ -161,7 +157,7 @@ def _targets_table(run: RunData, lang: str) -> str:
             f'<td>{x["from"]}–{x["by"]}</td><td class="num">{x["km2"]:g}</td>'
             f'<td class="num">{_ceiling_cell(x)}</td>'
             f"<td>{escape(scope)}</td>"
-            + (f'<td class="num" colspan="2">{escape(odds_text(x, lang, _provenance(run)))}</td>'
+            + (f'<td class="num" colspan="2">{escape(odds_text(x, lang, run.provenance))}</td>'
                if x.get("observed") else
                f'<td class="num">{pct(x["probability"])}</td>'
                f'<td class="num">{pct_range(*x["ci95"])}</td>')
@@ -170,7 +166,7 @@ def _targets_table(run: RunData, lang: str) -> str:
         )
     joint = run.summary["joint"]
     odds = (f'<td class="num" colspan="2">'
-            f'{escape(observed_text(False, _provenance(run), lang))}</td>'
+            f'{escape(observed_text(False, run.provenance, lang))}</td>'
             if joint.get("missed_observed") else
             f'<td class="num">{pct(joint["probability"])}</td>'
             f'<td class="num">{pct_range(*joint["ci95"])}</td>')

@@ -621,12 +621,19 @@ def notice_text(provenance: dict | None, lang: str) -> str | None:
     return t(f"notice.{kind}", lang, parts=t("notice.and", lang).join(parts))
 
 
+def observed_qualifier(provenance: dict | None, lang: str) -> str | None:
+    """"illustrative", "assumed" or "derived" when the released figures are not reported
+    data (their label, from summary.json's ``status.provenance``); else None."""
+    q = (provenance or {}).get("released")
+    return t(f"qual.{q}", lang) if q in ("illustrative", "assumption", "derived") else None
+
+
 def observed_text(met: bool, provenance: dict | None, lang: str) -> str:
     """"met (observed)", or "missed (observed, illustrative)" when the released figures
-    are not reported data (their label, from ``status.provenance``)."""
-    q = (provenance or {}).get("released")
-    if q in ("illustrative", "assumption", "derived"):
-        return t("observed.met_q" if met else "observed.missed_q", lang, q=t(f"qual.{q}", lang))
+    are not reported data."""
+    q = observed_qualifier(provenance, lang)
+    if q is not None:
+        return t("observed.met_q" if met else "observed.missed_q", lang, q=q)
     return t("observed.met" if met else "observed.missed", lang)
 
 

@@ -11,8 +11,8 @@ outside [0, 1]).
 
 from __future__ import annotations
 
+import io
 import json
-import math
 import os
 import stat
 from pathlib import Path
@@ -23,14 +23,15 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.inputs.scenario import Scenario
 from simulator.report.style import ReportError
-from simulator.run.summary_schema import SUMMARY_FORMATS, LeversFile, RunSummary
+from simulator.run.summary_schema import SUMMARY_FORMATS, RunSummary
 
-__all__ = ["MAX_FILE_BYTES", "read_checked_csv", "read_checked_json", "check_run_tables"]
+__all__ = ["MAX_FILE_BYTES", "check_probabilities", "check_run_tables", "read_checked_csv",
+           "read_checked_json"]
 
 MAX_FILE_BYTES = 64 << 20
 """Largest run file read back (64 MiB): what the largest scenario writes is far smaller."""
 
-_RERUN = "rerun `landsim run` to write it again"
+_RERUN = "rerun the command that wrote it (`landsim run`, `sweep`, …) to write it again"
 
 
 def _regular(path: Path) -> None:
@@ -96,10 +97,9 @@ def read_checked_csv(path: Path, columns: list[str], *, rows: int | None = None,
                      index_col: str | None = None) -> pd.DataFrame:
     """A CSV file of a run folder with exactly ``columns`` (numeric ones finite) and, if
     given, ``rows`` rows."""
-    text_check = _text(path)  # size, type and encoding first
-    del text_check
+    text = _text(path)  # size, type and encoding first; parsed from what was read
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise ReportError(f"{path}: not a CSV landsim wrote ({str(exc).splitlines()[0][:80]}); "
                           f"{_RERUN}") from None
@@ -146,13 +146,3 @@ def check_probabilities(path: Path, frame: pd.DataFrame, column: str) -> None:
         line = int(np.flatnonzero(bad)[0]) + 2
         raise ReportError(f"{path}:{line}: {column} {values[bad][0]!r} is not a probability "
                           f"in [0, 1]; {_RERUN}")
-
-
-def check_levers(path: Path) -> dict:
-    """levers.json, checked."""
-    return read_checked_json(path, LeversFile)
-
-
-def finite(value) -> bool:
-    """Whether ``value`` is a finite real number."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,14 +11,13 @@ from simulator.inputs.errors import ScenarioError
 from simulator.run.results import SimulationResult
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.report.run_folder import (
-    check_levers,
     check_probabilities,
     check_run_tables,
     read_checked_csv,
     read_checked_json,
 )
 from simulator.report.style import ReportError
-from simulator.run.summary_schema import RunManifest, RunSummary
+from simulator.run.summary_schema import LeversFile, RunManifest, RunSummary
 
 __all__ = ["RunData", "RUN_FILES"]
 
@@ -110,7 +108,8 @@ class RunData:
             manifest=(read_checked_json(manifest_path, RunManifest) if manifest_path.exists()
                       else None),
             folder=folder,
-            levers=check_levers(levers_path) if levers_path.exists() else None,
+            levers=(read_checked_json(levers_path, LeversFile) if levers_path.exists()
+                    else None),
         )
 
     @classmethod
@@ -150,6 +149,11 @@ class RunData:
     def status(self) -> dict | None:
         """summary.json's ``status`` (as_of, accounting, pipeline), or None without one."""
         return self.summary.get("status")
+
+    @property
+    def provenance(self) -> dict | None:
+        """What the status figures are (summary.json's ``status.provenance``), if any."""
+        return (self.status or {}).get("provenance")
 
     @property
     def history_years(self) -> list[int]:

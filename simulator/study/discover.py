@@ -167,7 +167,7 @@ def load_points(folder: str | Path) -> tuple[pd.DataFrame, list[str], dict]:
 
 def _checked_points(path: Path, names: list[str]) -> pd.DataFrame:
     """points.csv: every parameter column present and finite, every probability in [0, 1]."""
-    from simulator.report.run_folder import read_checked_csv
+    from simulator.report.run_folder import check_probabilities, read_checked_csv
 
     try:
         header = pd.read_csv(path, nrows=0).columns.tolist()
@@ -181,12 +181,7 @@ def _checked_points(path: Path, names: list[str]) -> pd.DataFrame:
     frame = read_checked_csv(path, header)
     for column in header:
         if column.endswith(".probability"):
-            values = frame[column].to_numpy(dtype=float)
-            bad = ~((values >= 0) & (values <= 1))
-            if bad.any():
-                line = int(bad.argmax()) + 2
-                raise RunConfigError(f"{path}:{line}: {column} {values[bad][0]!r} is not a "
-                                     "probability in [0, 1]")
+            check_probabilities(path, frame, column)
     return frame
 
 
