@@ -283,6 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampling(solve, 2000, "evaluation")
     solve.add_argument("--points", type=_count, default=7,
                        help="with two levers: values of the first to solve at (default 7)")
+    solve.add_argument("--resolution", default="1/16", metavar="SHARE",
+                       help="spacing of the first scan as a share of the lever's range, e.g. "
+                            "1/16 or 0.0625 (default 1/16: 17 points); a rise above the "
+                            "level narrower than this could be missed")
     solve.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                        help="change a value of the scenario first (repeatable)")
     _add_lang(solve)
@@ -610,7 +614,10 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    import os
     import re
+
+    from simulator.report.formatting import pct
 
     scenario = load_scenario(args.scenario, data_dirs=args.data)
     if args.set:
@@ -624,26 +631,32 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                            f"targets: {', '.join(t.name for t in scenario.targets)}")
     if len(args.lever) > 2:
         raise LandsimError("--lever: give one lever (an answer) or two (a frontier)")
-    from simulator.study.solve import parse_lever
+    from simulator.study.solve import TOLERANCE, evaluation_budget, parse_lever, parse_resolution
 
+    resolution = parse_resolution(args.resolution)
     levers = [parse_lever(text, scenario) for text in args.lever]  # checked before running
-    # a bracket and a bisection: about 25 evaluations an answer, one answer a frontier point
-    _study_cost(scenario, args.replications, 25 * (args.points if len(levers) == 2 else 1),
-                args, "solve")
+    # the most evaluations the solver makes: scan, refinement and k-section brackets, one
+    # answer a frontier point (a frontier solves at ten times the tolerance)
+    workers = args.workers or os.cpu_count() or 1
+    evaluations = (evaluation_budget(levers[0], resolution, workers) if len(levers) == 1
+                   else args.points * evaluation_budget(levers[1], resolution, workers,
+                                                        TOLERANCE * 10))
+    _study_cost(scenario, args.replications, evaluations, args, "solve")
     if "zh" in args.lang:
         from simulator.report.style import cjk_font
 
         cjk_font()
     from simulator.run.backends import make_backend
     from simulator.run.output import check_output
-    from simulator.study.solve import Evaluator, describe, frontier, solve, write_solve
+    from simulator.study.solve import (Evaluator, describe, evaluation_rows, frontier, solve,
+                                       text_table, write_solve)
 
     out = args.out or Path("outputs") / "solve" / (  # named for the levers too
         f"{scenario.name}-{args.target}-{round(args.probability * 100):g}-"
         + "-".join(re.sub(r"[^A-Za-z0-9]+", "-", lv.path).strip("-") for lv in levers))
     check_output(out, force=args.force, inputs=[args.scenario])
     backend = make_backend(args.workers, args.dask)
-    print(f"solve {scenario.name}: {args.target} at {args.probability:.0%} by "
+    print(f"solve {scenario.name}: {args.target} at {pct(args.probability)} by "
           f"{' and '.join(lv.path for lv in levers)} · {args.replications:,} replications a "
           f"point · seed {args.seed} (common random numbers) · {backend.name}")
     started = time.perf_counter()
@@ -652,23 +665,27 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             evaluator = Evaluator(scenario, args.target, replications=args.replications,
                                   seed=args.seed, engine=args.engine, backend=backend)
             answers = [solve(scenario, args.target, args.probability, levers[0],
-                             evaluator=evaluator)]
+                             evaluator=evaluator, resolution=resolution)]
         else:
             answers, evaluator = frontier(scenario, args.target, args.probability, *levers,
                                           points=args.points, replications=args.replications,
-                                          seed=args.seed, engine=args.engine, backend=backend)
+                                          seed=args.seed, engine=args.engine, backend=backend,
+                                          resolution=resolution)
     wall = time.perf_counter() - started
     path = write_solve(out, scenario, evaluator, answers, levers, langs=tuple(args.lang),
                        command=args.argv, wall_seconds=round(wall, 3), force=args.force,
                        inputs=[args.scenario])
     if len(levers) == 1:
         print(describe(answers[0]))
+        print()
+        print(text_table(evaluation_rows(evaluator.table(), [levers[0].path])))
+        print()
     else:
         for a in answers:
             print(f"  {levers[0].path} = {a.fixed[levers[0].path]:g}: "
                   + (describe(a) if a.reachable else a.note))
-    print(f"{wall:.1f} s · {len(evaluator.rows)} evaluations · wrote {path}/ (solve.json, "
-          "report.html)")
+    print(f"{wall:.1f} s · {len(evaluator.rows)} evaluations ({evaluator.runs} simulated) · "
+          f"wrote {path}/ (solve.json, report.html)")
     return 0
 
 

@@ -108,7 +108,8 @@ def test_programme_is_reported_as_a_step_with_its_projects():
     assert answer.reachable and step is not None
     assert step["projects"] == step["projects_before"] + 1
     assert step["probability_before"] < 0.5 <= step["probability"]
-    assert f"{step['projects']:,} projects" in describe(answer)
+    assert (f"the {step['projects']}th project" in describe(answer)
+            and "one project fewer" in describe(answer))
 
 
 @pytest.mark.slow

@@ -160,6 +160,36 @@ _TEXT: dict[str, tuple[str, str]] = {
                            "answer is its first crossing.",
                            "在此范围内概率并非随杠杆单调变化；所给解为首次达到处。"),
     "solve.beyond": ("beyond the range", "超出范围"),
+    "solve.scanned": ("Scanned every {r}, refined where the probability changed.",
+                      "扫描间隔{r}，并在概率变化处加密扫描。"),
+    "solve.km2": ("There the target counts {km2} km² on average (of {target_km2} km²).",
+                  "该处目标平均计入{km2}平方公里（目标{target_km2}平方公里）。"),
+    # a step lever's answer: whole steps (a whole number) or whole projects (programme)
+    "solve.step_whole": ("It moves in whole steps: the first step reaching the level is "
+                         "{value}; {p} there, {p_before} one step {lower}.",
+                         "按整数档变化：首个达到该概率的取值为{value}；该处概率为{p}，"
+                         "{lower}一档时为{p_before}。"),
+    "solve.step_first": ("It moves in whole steps: {value}; {p} there (the first step of the "
+                         "range).",
+                         "按整数档变化：取值{value}；该处概率为{p}（已是范围内的第一档）。"),
+    "solve.step_projects": ("It moves in whole projects: {value} × — {which}; {p} there, "
+                            "{p_before} {fewer}.",
+                            "按整个项目变化：{value}倍——{which}；该处概率为{p}，"
+                            "{fewer}时为{p_before}。"),
+    "solve.step_projects_first": ("It moves in whole projects: {value} × — {which}; {p} there "
+                                  "(the first step of the range).",
+                                  "按整个项目变化：{value}倍——{which}；该处概率为{p}"
+                                  "（已是范围内的第一档）。"),
+    "solve.nth_project": ("the {nth} project", "第{n}个项目"),
+    "solve.nth_projects": ("the {first} to {last} projects", "第{n_first}至{n}个项目"),
+    "solve.lower": ("lower", "低"),
+    "solve.higher": ("higher", "高"),
+    "solve.fewer_one": ("one project fewer", "少一个项目"),
+    "solve.fewer": ("{k} projects fewer", "少{k}个项目"),
+    "solve.more_one": ("one project more", "多一个项目"),
+    "solve.more": ("{k} projects more", "多{k}个项目"),
+    "col.p_target": ("P(target)", "实现概率"),
+    "col.mean_counted": ("Mean km² counted", "平均计入面积（平方公里）"),
     "col.lever_value": ("Lever value", "杠杆取值"),
     "section.evaluations": ("Evaluations", "评估点"),
     "section.levers": ("What would change the odds", "哪些因素会改变概率"),

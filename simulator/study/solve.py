@@ -23,9 +23,14 @@ lever, and the estimate is a smooth (usually monotone) step function of it. The 
 
 "Out of reach" always says the highest probability found, where, and the resolution.
 A lever that moves in whole steps — a whole-number lever, or ``programme`` (which carries
-``ceil(count × programme)`` projects) — is reported as a step: the answer is the first step
+each plan year's projects × programme, rounded) — is reported as a step: the answer is the first step
 value that reaches the level, with the probability there and one step before it (``step``
-in solve.json).
+in solve.json), and a ``programme`` step with the projects it carries: a programme lever's
+values that carry the same projects are one simulation (the :class:`Evaluator` runs what the
+simulation sees once, so the k-section inside a step costs nothing).
+
+The answer also says the mean km² the target counts there (``mean_km2``). The number of
+evaluations a solve may make is :func:`evaluation_budget` (the CLI's cost estimate).
 
 With two levers, :func:`frontier` solves the second at several values of the first: the
 pairs that give the asked probability.
@@ -43,6 +48,7 @@ import pandas as pd
 from simulator.inputs.errors import RunConfigError, ScenarioError
 from simulator.inputs.params import ParameterError, get_value, with_values
 from simulator.inputs.scenario import Scenario
+from simulator.report.formatting import pct, pct_range
 from simulator.run.backends import Backend, LocalBackend
 from simulator.study.points import run_points
 
@@ -50,11 +56,20 @@ __all__ = [
     "Evaluator",
     "LeverRange",
     "SolveResult",
+    "answer_details",
+    "carried",
     "describe",
+    "evaluation_budget",
+    "evaluation_rows",
     "frontier",
+    "frontier_rows",
     "lever_range",
+    "moved_pathways",
     "parse_lever",
+    "parse_resolution",
     "solve",
+    "step_text",
+    "text_table",
     "write_solve",
 ]
 
@@ -66,6 +81,11 @@ REFINE_BUDGET = 2
 """At most this many times the first scan's points are added by the refinement."""
 TOLERANCE = 1e-3
 """Bracket width at which a continuous lever's answer stops, as a share of its range."""
+METRICS = ("probability", "ci95_low", "ci95_high", "mean_km2", "projects")
+"""An evaluation's columns that are not lever values (``projects``: programme levers only)."""
+SIGNIFICANT = 12
+"""Significant digits a continuous lever value is kept to: values that differ only by
+floating-point noise (a halving and a k-section landing on one place) are one evaluation."""
 
 
 @dataclass(frozen=True)
@@ -82,17 +102,68 @@ class LeverRange:
         values = np.linspace(self.low, self.high, n)
         if self.integer:
             return sorted({int(round(v)) for v in values})
-        return [float(v) for v in values]
+        return [self.plain(v) for v in values]
 
     @property
     def steps(self) -> bool:
         """Whether the lever moves the outcome in whole steps: a whole number, or
         ``programme`` (whole projects)."""
-        return self.integer or self.path.rsplit(".", 1)[-1] == "programme"
+        return self.integer or self.programme
+
+    @property
+    def programme(self) -> bool:
+        """Whether the lever is an over-programming factor (it moves whole projects)."""
+        return _is_programme(self.path)
 
     def plain(self, value: float) -> float | int:
-        """``value`` as the scenario wants it (a whole number for an integer lever)."""
-        return int(round(value)) if self.integer else float(value)
+        """``value`` as the scenario wants it: a whole number for an integer lever, else a
+        float to :data:`SIGNIFICANT` digits (so one place is one evaluation)."""
+        if self.integer:
+            return int(round(value))
+        return float(f"{float(value):.{SIGNIFICANT}g}")
+
+
+def _is_programme(path: str) -> bool:
+    """Whether key path ``path`` is an over-programming factor (``programme``)."""
+    return path.rsplit(".", 1)[-1] == "programme"
+
+
+def parse_resolution(text: str) -> float:
+    """``"0.0625"`` or ``"1/16"`` → 0.0625: the first scan's spacing as a share of the range.
+
+    Raises ``RunConfigError`` for text that is not a number or fraction, or a value outside
+    (0, 1].
+    """
+    number, slash, denominator = str(text).strip().partition("/")
+    try:
+        value = float(number) / float(denominator) if slash else float(number)
+    except (ValueError, ZeroDivisionError):
+        raise RunConfigError(f"--resolution expects a share of the lever's range such as "
+                             f"0.0625 or 1/16, got {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise RunConfigError(f"--resolution must be a share of the range in (0, 1] (such as "
+                             f"1/16), got {text!r}")
+    return value
+
+
+def evaluation_budget(lever: LeverRange, resolution: float = RESOLUTION, workers: int = 1,
+                      tolerance: float = TOLERANCE) -> int:
+    """The most evaluations one :func:`solve` of ``lever`` makes: the first scan's points
+    (``1 / resolution + 1``, fewer for a whole-number lever with fewer values), the
+    refinement's budget (:data:`REFINE_BUDGET` × the scan) and three k-section brackets
+    (the answer and the two ends of its interval) of ``workers`` points a step, each from
+    one scan spacing down to the tolerance (one step for a whole-number lever)."""
+    intervals = max(1, int(round(1 / resolution)))
+    if lever.integer:
+        values = int(lever.high - lever.low) + 1
+        scan = min(intervals + 1, values)
+        ratio = (lever.high - lever.low) / max(1, scan - 1)  # a scan spacing, in steps
+    else:
+        scan = intervals + 1
+        ratio = resolution / tolerance
+    k = max(1, workers)
+    steps = math.ceil(math.log(ratio) / math.log(k + 1) - 1e-9) if ratio > 1 else 0
+    return scan + REFINE_BUDGET * scan + 3 * k * steps
 
 
 def parse_lever(text: str, scenario: Scenario) -> LeverRange:
@@ -179,7 +250,9 @@ class SolveResult:
     note: str = ""
     resolution: float | None = None  # spacing of the first scan, in the lever's units
     step: dict | None = None  # a step lever: value, probability, previous value/probability
-
+    mean_km2: float | None = None  # mean km² the target counts at ``value``
+    target_km2: float | None = None  # the target's km²
+    resolution_share: float | None = None  # the first scan's spacing as a share of the range
 
     def as_dict(self) -> dict:
         """Plain JSON data (solve.json's answer)."""
@@ -199,6 +272,9 @@ class SolveResult:
             **({"fixed": self.fixed} if self.fixed else {}),
             "resolution": self.resolution,
             "step": self.step,
+            "mean_km2": self.mean_km2,
+            "target_km2": self.target_km2,
+            "resolution_share": self.resolution_share,
             "note": self.note,
         }
 
@@ -222,7 +298,10 @@ class Evaluator:
         self.scenario, self.target = scenario, target
         self.replications, self.seed, self.engine, self.backend = (
             replications, seed, engine, backend)
-        self.rows: dict[tuple, dict] = {}
+        self.rows: dict[tuple, dict] = {}  # every point asked for, by its lever values
+        self.runs = 0  # points simulated: fewer than rows when values share a simulation
+        self._seen: dict[tuple, tuple] = {}  # point → (what the simulation sees, projects)
+        self._metrics: dict[tuple, dict] = {}  # what the simulation sees → its metrics
 
     @property
     def workers(self) -> int:
@@ -230,33 +309,85 @@ class Evaluator:
         return max(1, int(getattr(self.backend, "workers", 2)))
 
     def evaluate(self, points: list[Mapping[str, float]]) -> list[dict]:
-        """Metrics of the target at each point (probability, ci95_low/high, mean_km2)."""
+        """Metrics of the target at each point (probability, ci95_low/high, mean_km2; and
+        ``projects`` carried on the lever's pathways for a ``programme`` lever).
+
+        A point already evaluated, or one that the simulation cannot tell from one already
+        simulated (programme values carrying the same projects), is not simulated again.
+        """
         keys = [tuple(sorted(p.items())) for p in points]
-        todo = list(dict.fromkeys(k for k in keys if k not in self.rows))
+        new = [k for k in dict.fromkeys(keys) if k not in self.rows]
+        todo: dict[tuple, tuple] = {}  # what the simulation sees → the first point needing it
+        for key in new:
+            seen = self._sees(key)[0]
+            if seen not in self._metrics:
+                todo.setdefault(seen, key)
         by_paths: dict[tuple, list[tuple]] = {}  # one design per set of paths (no gaps)
-        for key in todo:
-            by_paths.setdefault(tuple(k for k, _ in key), []).append(key)
+        for seen, key in todo.items():
+            by_paths.setdefault(tuple(k for k, _ in key), []).append((seen, key))
         for group in by_paths.values():
-            design = pd.DataFrame([dict(k) for k in group], index=range(len(group)))
+            design = pd.DataFrame([dict(k) for _, k in group], index=range(len(group)))
             done = run_points(self.scenario, design, replications=self.replications,
                               seed=self.seed, engine=self.engine, backend=self.backend,
                               origin="solve")
-            for key, (_, row) in zip(group, done.iterrows(), strict=True):
-                self.rows[key] = {
-                    **dict(key),
-                    "probability": float(row[f"{self.target}.probability"]),
-                    "ci95_low": float(row[f"{self.target}.ci95_low"]),
-                    "ci95_high": float(row[f"{self.target}.ci95_high"]),
-                    "mean_km2": float(row[f"{self.target}.mean_km2"]),
-                }
+            self.runs += len(group)
+            for (seen, _), (_, row) in zip(group, done.iterrows(), strict=True):
+                self._metrics[seen] = {m: float(row[f"{self.target}.{m}"])
+                                       for m in METRICS if m != "projects"}
+        for key in new:
+            seen, projects = self._sees(key)
+            self.rows[key] = {**dict(key), **self._metrics[seen],
+                              **({} if projects is None else {"projects": projects})}
         return [self.rows[k] for k in keys]
+
+    def _sees(self, key: tuple) -> tuple[tuple, int | None]:
+        """What the simulation sees at point ``key`` (its lever values, a programme value
+        replaced by the projects it carries per plan year) and the projects carried on the
+        programme levers' pathways (None without a programme lever)."""
+        if key not in self._seen:
+            steps = {p for p, _ in key if _is_programme(p) and p not in self.scenario.uncertain}
+            if not steps:
+                self._seen[key] = (key, None)
+            else:
+                groups, by_pathway = carried(self.scenario, dict(key))
+                projects = sum(by_pathway[name] for path in steps
+                               for name in moved_pathways(self.scenario, path))
+                self._seen[key] = ((tuple(i for i in key if i[0] not in steps), groups),
+                                   projects)
+        return self._seen[key]
 
     def table(self) -> pd.DataFrame:
         """Every evaluation so far, sorted by the lever values."""
         frame = pd.DataFrame(list(self.rows.values()))
-        paths = [c for c in frame.columns
-                 if c not in ("probability", "ci95_low", "ci95_high", "mean_km2")]
+        paths = [c for c in frame.columns if c not in METRICS]
         return frame.sort_values(paths).reset_index(drop=True)
+
+
+def carried(scenario: Scenario, values: Mapping[str, float]) -> tuple[tuple[int, ...],
+                                                                      dict[str, int]]:
+    """The projects ``scenario`` with ``values`` set carries: the columns of each (pathway,
+    plan year) group of its layout (what a programme value changes), and the projects of the
+    plan and pipeline per pathway (over-programming rounds each plan year's count:
+    ``max(1, round(n × programme))``). Raises what ``with_values`` raises for bad values."""
+    from simulator.model.layout import build_layout
+
+    layout = build_layout(with_values(scenario, dict(values), origin="solve"))
+    groups = np.bincount(layout.group, minlength=len(layout.group_area))
+    originals = layout.originals
+    by_pathway = {name: int(np.count_nonzero(originals & (layout.pathway == i)))
+                  for i, name in enumerate(layout.pathways)}
+    return tuple(int(g) for g in groups), by_pathway
+
+
+def moved_pathways(scenario: Scenario, path: str) -> list[str]:
+    """The pathways a ``programme`` lever at ``path`` moves: its own pathway, or for the
+    scenario-wide factor the pathways without a programme of their own."""
+    from simulator.inputs.keypath import parse_path
+
+    parts = parse_path(path)
+    if len(parts) == 3 and parts[0] == "pathways":
+        return [str(parts[1])]
+    return [name for name, p in scenario.pathways.items() if p.programme is None]
 
 
 def solve(
@@ -313,14 +444,18 @@ def solve(
     monotone = bool(np.all(steps >= -noise))
     best_i = int(np.argmax(p))
     best = {"value": dense[best_i], "probability": float(p[best_i]),
-            "ci95": [scan[best_i]["ci95_low"], scan[best_i]["ci95_high"]]}
+            "ci95": [scan[best_i]["ci95_low"], scan[best_i]["ci95_high"]],
+            "mean_km2": scan[best_i]["mean_km2"]}
+    target_km2 = next(float(t.km2) for t in scenario.targets if t.name == target)
 
     def result(value, interval, row, reachable, note, step=None) -> SolveResult:
         return SolveResult(target, probability, lever, value, interval,
                            None if row is None else row["probability"],
                            None if row is None else (row["ci95_low"], row["ci95_high"]),
                            reachable, monotone, direction, best, fixed, note,
-                           resolution=float(spacing), step=step)
+                           resolution=float(spacing), step=step,
+                           mean_km2=None if row is None else row["mean_km2"],
+                           target_km2=target_km2, resolution_share=resolution)
 
     # f(x) ≥ level is the goal; for a decreasing probability the search runs downwards
     ordered = dense if sign > 0 else dense[::-1]
@@ -330,13 +465,13 @@ def solve(
         return result(ordered[0], _interval(at, lever, ordered, sign, probability, tolerance),
                       row, True, "already reached at the end of the range where the "
                                  "probability is lowest",
-                      _step(at, lever, ordered[0], None, row, None, scenario, fixed))
+                      _step(lever, ordered[0], None, row, None, scenario, fixed))
     crossing = next((i for i, v in enumerate(values) if v >= probability), None)
     if crossing is None:
-        found = (f"the probability is {best['probability']:.1%} all over the range"
+        found = (f"the probability is {pct(best['probability'])} all over the range"
                  if direction == "flat" else
-                 f"the highest probability found is {best['probability']:.1%} "
-                 f"({best['ci95'][0]:.1%}–{best['ci95'][1]:.1%}) at {best['value']:g}")
+                 f"the highest probability found is {pct(best['probability'])} "
+                 f"({pct_range(*best['ci95'])}) at {best['value']:g}")
         return result(None, (None, None), None, False,
                       f"out of reach in {lever.low:g}–{lever.high:g}: {found}, scanning "
                       f"every {spacing:.3g} ({len(grid)} points, refined where it changed; "
@@ -348,10 +483,10 @@ def solve(
     note = "" if monotone else (
         "the probability is not monotone in the lever over this range; the answer is its "
         f"first crossing of the level (the highest probability found is "
-        f"{best['probability']:.1%} at {best['value']:.3g})")
+        f"{pct(best['probability'])} at {best['value']:.3g})")
     return result(value, _interval(at, lever, ordered, sign, probability, tolerance,
                                    evaluator.workers), row, True, note,
-                  _step(at, lever, value, below, row, below_row, scenario, fixed))
+                  _step(lever, value, below, row, below_row, scenario, fixed))
 
 
 def _se(row: Mapping) -> float:
@@ -394,30 +529,24 @@ def _refine(at, lever: LeverRange, rows: dict, level: float, sign: float, *,
         spent += len(mids)
 
 
-def _step(at, lever: LeverRange, value, below, row, below_row, scenario, fixed):
-    """A step lever's answer: the step, its probability and the one before (else None)."""
+def _step(lever: LeverRange, value, below, row: Mapping, below_row: Mapping | None,
+          scenario: Scenario, fixed: Mapping) -> dict | None:
+    """A step lever's answer (None for a continuous lever): the step, its probability and
+    the one before; for ``programme`` the projects carried on the lever's pathways there and
+    before (``projects``, ``projects_before``) and per pathway (``pathway_projects``)."""
     if not lever.steps:
         return None
     out = {"value": value, "probability": row["probability"],
            "before": below, "probability_before": (None if below_row is None
                                                    else below_row["probability"])}
-    if not lever.integer:  # programme: how many projects the step carries
-        out["projects"] = _projects(scenario, {**fixed, lever.path: value})
-        if below is not None:
-            out["projects_before"] = _projects(scenario, {**fixed, lever.path: below})
+    if lever.programme:
+        out["projects"] = row.get("projects")
+        if below_row is not None:
+            out["projects_before"] = below_row.get("projects")
+        by_pathway = carried(scenario, {**fixed, lever.path: value})[1]
+        out["pathway_projects"] = {name: by_pathway[name]
+                                   for name in moved_pathways(scenario, lever.path)}
     return out
-
-
-def _projects(scenario: Scenario, values: Mapping) -> int | None:
-    """Projects of the plan and pipeline carried by ``scenario`` with ``values`` set (the
-    layout's originals: over-programming rounds each plan year's count)."""
-    try:
-        from simulator.model.layout import build_layout
-
-        layout = build_layout(with_values(scenario, dict(values), origin="solve"))
-        return int(layout.originals.sum())
-    except Exception:  # noqa: BLE001 - a count is a courtesy, never a failure
-        return None
 
 
 def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: float,
@@ -493,8 +622,9 @@ def frontier(
 
 
 def describe(result: SolveResult, unit: str = "") -> str:
-    """One plain sentence with the answer."""
-    what = f"{result.target} at {result.level:.0%}"
+    """The answer in plain English: the value and its interval, the probability there, the
+    km² the target counts, the step for a step lever, and any note."""
+    what = f"{result.target} at {pct(result.level)}"
     where = (" with " + ", ".join(f"{k} = {v:g}" for k, v in result.fixed.items())
              if result.fixed else "")
     if not result.reachable:
@@ -504,37 +634,133 @@ def describe(result: SolveResult, unit: str = "") -> str:
             else f"from {_fmt(lo)}" if lo is not None else "?")
     relation = "≤" if result.direction == "decreasing" else "≥"
     text = (f"{what} needs {result.lever.path} {relation} {_fmt(result.value)}{unit}{where} "
-            f"(95% interval {span}); the probability there is {result.probability:.1%} "
-            f"({result.ci95[0]:.1%}–{result.ci95[1]:.1%}).")
-    if result.step is not None:
-        text += " " + _step_text(result)
+            f"(95% interval {span}); the probability there is {pct(result.probability)} "
+            f"({pct_range(*result.ci95)}).")
+    text += "".join(" " + part for part in answer_details(result, "en"))
     if result.note:
         text += f" Note: {result.note}."
     return text
 
 
-def _step_text(result: SolveResult) -> str:
-    """"1.64 — the 94th project; 80.6 % there, 78.1 % one step lower" for a step lever."""
-    step = result.step
+def answer_details(result: SolveResult, lang: str) -> list[str]:
+    """Sentences in ``lang`` that follow a reachable answer: the mean km² the target counts
+    there, and for a step lever the step (whole steps, or whole projects for programme)."""
+    from simulator.report.formatting import num
+    from simulator.report.i18n import t
+
+    out = []
+    if result.mean_km2 is not None and result.target_km2 is not None:
+        out.append(t("solve.km2", lang, km2=num(result.mean_km2, 1),
+                     target_km2=f"{result.target_km2:g}"))
+    if result.step is not None:
+        out.append(step_text(result.step, result.direction, lang))
+    return out
+
+
+def step_text(step: Mapping, direction: str, lang: str = "en") -> str:
+    """A step lever's answer in ``lang``: "It moves in whole projects: 1.64 × — the 94th
+    project; 80.6% there, 78.1% one project fewer" for ``programme`` (``step`` as in
+    solve.json), or the first whole step reaching the level and the step before it."""
+    from simulator.report.i18n import t
+
+    value, there = _fmt(step["value"]), pct(step["probability"])
+    before = step.get("probability_before")
     projects = step.get("projects")
-    what = (f"{_fmt(step['value'])} — {projects:,} projects" if projects is not None
-            else _fmt(step["value"]))
-    there = f"{step['probability']:.1%} there"
-    if step.get("probability_before") is None:
-        return f"It moves in whole steps: {what}; {there} (the first step of the range)."
-    fewer = "lower" if result.direction != "decreasing" else "higher"
-    before = step.get("projects_before")
-    if projects is not None and before is not None and before != projects:
-        fewer = f"lower ({before:,} projects)" if result.direction != "decreasing" else (
-            f"higher ({before:,} projects)")
-    return (f"It moves in whole steps: the first step reaching the level is {what}; {there}, "
-            f"{step['probability_before']:.1%} one step {fewer}.")
+    if projects is not None:
+        which = _which_projects(projects, step.get("projects_before"), lang)
+        if before is None:
+            return t("solve.step_projects_first", lang, value=value, which=which, p=there)
+        fewer = _fewer(projects, step.get("projects_before"), lang)
+        if fewer is not None:
+            return t("solve.step_projects", lang, value=value, which=which, p=there,
+                     p_before=pct(before), fewer=fewer)
+    if before is None:
+        return t("solve.step_first", lang, value=value, p=there)
+    lower = t("solve.higher" if direction == "decreasing" else "solve.lower", lang)
+    return t("solve.step_whole", lang, value=value, p=there, p_before=pct(before),
+             lower=lower)
 
 
-def _fmt(value) -> str:
+def _which_projects(projects: int, before: int | None, lang: str) -> str:
+    """"the 94th project", or "the 57th to 62nd projects" when the step adds several at once
+    (plan years rounded alike), in ``lang``."""
+    from simulator.report.i18n import t
+
+    if before is not None and before + 1 < projects:
+        return t("solve.nth_projects", lang, first=_ordinal(before + 1), last=_ordinal(projects),
+                 n_first=f"{before + 1:,}", n=f"{projects:,}")
+    return t("solve.nth_project", lang, nth=_ordinal(projects), n=f"{projects:,}")
+
+
+def _fewer(projects: int, before: int | None, lang: str) -> str | None:
+    """"one project fewer", "3 projects more" (in ``lang``): the step before against this
+    one; None when the count before is unknown or the same."""
+    from simulator.report.i18n import t
+
+    if before is None or before == projects:
+        return None
+    k = abs(projects - before)
+    key = "solve.fewer" if before < projects else "solve.more"
+    return t(key + "_one", lang) if k == 1 else t(key, lang, k=f"{k:,}")
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 94th, 1,002nd."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def evaluation_rows(table: pd.DataFrame, paths: list[str], lang: str = "en") -> pd.DataFrame:
+    """The evaluations for people (terminal and report), from :meth:`Evaluator.table`:
+    headers in words, each lever value once (with the digits that tell the values apart),
+    sorted by lever value, probabilities and intervals as % (the run table's formatter),
+    mean km² to 0.1 and projects carried for a programme lever. Text cells throughout;
+    evaluations.csv keeps the machine columns."""
+    from simulator.report.formatting import num
+    from simulator.report.i18n import t
+
+    frame = table.sort_values(paths).reset_index(drop=True)  # one row a value (Evaluator)
+    out = pd.DataFrame(index=frame.index)
+    for path in paths:
+        header = t("col.lever_value", lang) if len(paths) == 1 else path
+        out[header] = _distinct_labels(list(frame[path]))
+    if "projects" in frame.columns and frame["projects"].notna().any():
+        out[t("col.projects", lang)] = ["" if pd.isna(v) else f"{int(v):,}"
+                                        for v in frame["projects"]]
+    out[t("col.p_target", lang)] = [pct(v) for v in frame["probability"]]
+    out[t("col.ci95", lang)] = [pct_range(lo, hi) for lo, hi in
+                                zip(frame["ci95_low"], frame["ci95_high"], strict=True)]
+    out[t("col.mean_counted", lang)] = [num(v, 1) for v in frame["mean_km2"]]
+    return out
+
+
+def _distinct_labels(values: list) -> list[str]:
+    """``values`` as text with the fewest significant digits (3 to :data:`SIGNIFICANT`)
+    that keep distinct values distinct: 2.203 and 2.2031 are not both shown as 2.2."""
+    for digits in range(3, SIGNIFICANT + 1):
+        labels = [_fmt(v, digits) for v in values]
+        if len(set(labels)) == len(set(values)):
+            return labels
+    return [repr(v) for v in values]
+
+
+def text_table(frame: pd.DataFrame) -> str:
+    """``frame`` (text cells, numbers mostly) as terminal lines: every column right-aligned
+    under its header, two spaces apart."""
+    columns = [[str(c), *map(str, frame[c])] for c in frame.columns]
+    widths = [max(len(x) for x in col) for col in columns]
+    return "\n".join("  ".join(col[i].rjust(w) for col, w in zip(columns, widths, strict=True))
+                     for i in range(len(frame) + 1))
+
+
+def _fmt(value, digits: int = 3) -> str:
+    """A lever value for a sentence: whole numbers as they are, others to ``digits``
+    significant digits; None is beyond the range."""
     if value is None:
         return "beyond the range"
-    return f"{value:g}" if isinstance(value, int) else f"{value:.3g}"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"{value:.{digits}g}"
 
 
 def write_solve(
@@ -584,6 +810,9 @@ def write_solve(
         "best": main.best if main else None,
         "resolution": main.resolution if main else answers[0].resolution,
         "step": main.step if main else None,
+        "mean_km2": main.mean_km2 if main else None,
+        "target_km2": answers[0].target_km2,
+        "resolution_share": answers[0].resolution_share,
         "note": main.note if main else "",
         "answer": describe(main) if main else _frontier_text(answers, levers),
         **({} if single else {"frontier": [a.as_dict() for a in answers]}),
@@ -591,23 +820,25 @@ def write_solve(
         "seed": evaluator.seed,
         "engine": evaluator.engine,
         "evaluations": len(evaluator.rows),
+        "simulations": evaluator.runs,
         "landsim_version": __version__,
         "command": command,
         "wall_seconds": wall_seconds,
     }
     table = evaluator.table()
-    frontier_rows = None if single else _frontier_frame(answers, levers)
+    frontier = None if single else _frontier_frame(answers, levers)
 
     def build(tmp: Path) -> None:
         (tmp / "solve.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
-        table.to_csv(tmp / "evaluations.csv", index=False, float_format="%.6g")
-        if frontier_rows is not None:
-            frontier_rows.to_csv(tmp / "frontier.csv", index=False, float_format="%.6g")
-        (tmp / "solve.md").write_text(f"# {scenario.name}: what it would take\n\n"
-                                      f"{data['answer']}\n", encoding="utf-8")
+        # lever values to the digits that tell them apart (a k-section's are close)
+        table.to_csv(tmp / "evaluations.csv", index=False, float_format=f"%.{SIGNIFICANT}g")
+        if frontier is not None:
+            frontier.to_csv(tmp / "frontier.csv", index=False, float_format="%.6g")
+        (tmp / "solve.md").write_text(_markdown(scenario.name, data["answer"], table, answers,
+                                                levers), encoding="utf-8")
         for lang in langs:
-            _write_report(tmp, scenario, data, table, frontier_rows, answers, levers, lang)
+            _write_report(tmp, scenario, data, table, frontier, answers, levers, lang)
 
     return replace_folder(Path(out), build, kind="solve", force=force, inputs=inputs)
 
@@ -627,14 +858,45 @@ def _frontier_text(answers: list[SolveResult], levers: list[LeverRange]) -> str:
              for a in answers if a.reachable]
     level = answers[0].level
     if not pairs:
-        return (f"{answers[0].target} does not reach {level:.0%} anywhere on the grid of "
+        return (f"{answers[0].target} does not reach {pct(level)} anywhere on the grid of "
                 f"{first.path} within {second.path}'s range.")
-    return (f"{answers[0].target} at {level:.0%}: " + "; ".join(pairs) + ".")
+    return (f"{answers[0].target} at {pct(level)}: " + "; ".join(pairs) + ".")
 
 
-def _write_report(folder, scenario, data, table, frontier_rows, answers, levers, lang):
+def frontier_rows(answers: list[SolveResult], levers: list[LeverRange],
+                  lang: str = "en") -> pd.DataFrame:
+    """The frontier for people: each value of the first lever, the second's answer (or out
+    of reach) and its 95 % interval, and the probability there with its interval (%)."""
+    from simulator.report.i18n import t
+
+    first, second = levers
+    return pd.DataFrame([{
+        first.path: _fmt(a.fixed[first.path], SIGNIFICANT),
+        second.path: _fmt(a.value) if a.reachable else t("solve.out_of_reach", lang),
+        t("solve.interval", lang): (f"{_fmt_lang(a.interval[0], lang)}–"
+                                    f"{_fmt_lang(a.interval[1], lang)}" if a.reachable else ""),
+        t("col.p_target", lang): pct(a.probability) if a.reachable else "",
+        t("col.ci95", lang): pct_range(*a.ci95) if a.reachable else "",
+    } for a in answers])
+
+
+def _markdown(name: str, answer: str, table: pd.DataFrame, answers: list[SolveResult],
+              levers: list[LeverRange]) -> str:
+    """solve.md: the answer in sentences, then the frontier (two levers) and the
+    evaluations as Markdown tables with the report's headers and formats."""
+    tables = [] if len(levers) == 1 else [frontier_rows(answers, levers)]
+    tables.append(evaluation_rows(table, [lv.path for lv in levers]))
+    parts = [f"# {name}: what it would take\n\n{answer}\n"]
+    for frame in tables:
+        head = "| " + " | ".join(map(str, frame.columns)) + " |"
+        rule = "|" + "|".join("---" if i == 0 else "---:" for i in range(frame.shape[1])) + "|"
+        rows = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+        parts.append("\n".join([head, rule, *rows]) + "\n")
+    return "\n".join(parts)
+
+
+def _write_report(folder, scenario, data, table, frontier, answers, levers, lang):
     from simulator.report.charts import save_chart
-    from simulator.report.formatting import pct, pct_range
     from simulator.report.i18n import t
     from simulator.report.solve_charts import frontier_chart, solve_chart
     from simulator.report.study_report import StudyPage, write_study_report
@@ -652,7 +914,7 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
                              label=lever.path, target=target, lang=lang)
             charts = [save_chart(ax, charts_dir, "solve", caption)]
         else:
-            ax = frontier_chart(frontier_rows, levers[0].path, lever.path, level,
+            ax = frontier_chart(frontier, levers[0].path, lever.path, level,
                                 first_label=levers[0].path, second_label=lever.path,
                                 target=target, lang=lang)
             charts = [save_chart(ax, charts_dir, "frontier", caption)]
@@ -662,6 +924,7 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
                high=" / ".join(f"{lv.high:g}" for lv in levers),
                n=f"{data['replications']:,}", seed=data["seed"])
     answer = answers[0]
+    sep = " " if lang == "en" else ""  # Chinese sentences follow one another without a space
     if len(levers) == 2:
         headline, value = data["answer"], None
     elif answer.reachable:
@@ -670,23 +933,24 @@ def _write_report(folder, scenario, data, table, frontier_rows, answers, levers,
         headline = t("solve.found", lang, target=target, p=pct(level), lever=lever.path,
                      value=_fmt(answer.value), interval=interval,
                      rel="≤" if answer.direction == "decreasing" else "≥",
-                     got=f"{pct(answer.probability)} ({pct_range(*answer.ci95)})")
+                     got=(f"{pct(answer.probability)} ({pct_range(*answer.ci95)})"
+                          if lang == "en" else  # full-width brackets in Chinese
+                          f"{pct(answer.probability)}（{pct_range(*answer.ci95)}）"))
         value = answer.value
-        if answer.step is not None and lang == "en":
-            headline += " " + _step_text(answer)
+        headline += "".join(sep + part for part in answer_details(answer, lang))
     else:
         headline = t("solve.unreachable", lang, target=target, p=pct(level), lever=lever.path,
                      low=f"{lever.low:g}", high=f"{lever.high:g}",
                      best=pct(answer.best["probability"]), value=f"{answer.best['value']:g}")
-        headline += (f" Scanned every {answer.resolution:.3g}, refined where the probability "
-                     "changed." if lang == "en" else f"（扫描间隔 {answer.resolution:.3g}）")
+        headline += sep + t("solve.scanned", lang, r=f"{answer.resolution:.3g}")
         value = None
     if not data["monotone"]:
-        headline += " " + t("solve.not_monotone", lang)
-    tables = [(t("section.evaluations", lang), table)]
-    if frontier_rows is not None:
+        headline += sep + t("solve.not_monotone", lang)
+    tables = [(t("section.evaluations", lang),
+               evaluation_rows(table, [lv.path for lv in levers], lang))]
+    if len(levers) == 2:
         tables.insert(0, (t("solve.frontier_title", lang, target=target, p=pct(level)),
-                          frontier_rows))
+                          frontier_rows(answers, levers, lang)))
     manifest = {t("manifest.version", lang): data["landsim_version"],
                 t("manifest.seed", lang): data["seed"],
                 t("manifest.replications", lang): f"{data['replications']:,}",
