@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from simulator import __version__
-from simulator.inputs.errors import LandsimError, ScenarioError
+from simulator.inputs.errors import LandsimError, RunConfigError, ScenarioError
 from simulator.inputs.scenario import load_scenario, scenario_json_schema
 
 # The run and report wings import pandas, scipy and matplotlib (a second or more); the
@@ -264,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--samples", type=_count,
                       help="morris: trajectories (default 10); sobol: base sample, a power of 2 "
                            "(default 64)")
+    sens.add_argument("--second-order", action="store_true",
+                      help="sobol: also the second-order index S2 of every pair of parameters "
+                           "(indices_s2.csv; N × (2 × parameters + 2) points instead of "
+                           "N × (parameters + 2))")
     _add_sampling(sens, 1000, "point")
     sens.add_argument("--out", type=Path,
                       help="output folder (default outputs/sensitivity/<scenario>-<method>)")
@@ -586,19 +590,19 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         if spec.endswith((".yaml", ".yml")) and "=" not in spec:
             read_yaml(spec)
     from simulator.run.backends import make_backend
-    from simulator.study.sensitivity import build_design, parse_params, run_sensitivity
+    from simulator.study.sensitivity import design_size, parse_params, run_sensitivity
 
+    if args.second_order and args.method != "sobol":
+        raise RunConfigError(f"--second-order is for --method sobol ({args.method} has no "
+                             "second-order indices)")
     params = parse_params(scenario, args.params)
     out = args.out or Path("outputs") / "sensitivity" / f"{scenario.name}-{args.method}"
     backend = make_backend(args.workers, args.dask)
     samples = args.samples or {"oat": 1, "morris": 10, "sobol": 64}[args.method]
     if args.method != "oat" and len(params) < 2:
         raise LandsimError(f"{args.method} needs at least two parameters")
-    k = len(params)
-    _study_cost(scenario, args.replications,
-                {"oat": 2 * k + 1, "morris": samples * (k + 1),
-                 "sobol": samples * (2 * k + 2)}[args.method], args, f"{args.method} analysis")
-    total = len(build_design(params, args.method, samples, args.seed))
+    total = design_size(args.method, len(params), samples, args.second_order)
+    _study_cost(scenario, args.replications, total, args, f"{args.method} analysis")
     print(f"{args.method} sensitivity of {scenario.name}: {len(params)} parameters, {total} points "
           f"× {args.replications:,} replications (seed {args.seed}) on {backend.name}")
     with _interruptible(out), _progress(total, disable=args.quiet, unit="point") as bar:
@@ -606,10 +610,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
                                  seed=args.seed, samples=samples, engine=args.engine,
                                  backend=backend, out=out, resume=args.resume,
                                  progress=bar.update, force=args.force, langs=args.lang,
+                                 second_order=args.second_order,
                                  inputs=[args.scenario, *[p for p in args.params
                                                           if Path(p).is_file()]])
     print((out / "sensitivity.md").read_text(encoding="utf-8"))
-    print(f"wrote {result.folder}/ (indices.csv, sensitivity.md, charts/)")
+    written = "indices.csv, indices_s2.csv" if result.pairs is not None else "indices.csv"
+    print(f"wrote {result.folder}/ ({written}, sensitivity.md, charts/)")
     return 0
 
 

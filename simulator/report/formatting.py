@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["num", "pct", "pct_range"]
+__all__ = ["num", "pct", "pct_range", "sig"]
 
 _MAX_DECIMALS = 4  # 0.0001 % — the resolution of 10⁶ replications and more
 
@@ -43,3 +43,12 @@ def num(x: float, decimals: int = 2) -> str:
     """``x`` to ``decimals`` places, never ``-0.00`` (a rounding artefact, not a sign)."""
     text = f"{float(x):.{decimals}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def sig(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant digits in plain decimals (``0.0034``, ``0.51``, ``120``,
+    ``0``): a small but real index is not "0.00", and no exponent reaches a reader."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return num(x, 0) if x == 0 else str(x)
+    return num(x, max(0, digits - 1 - math.floor(math.log10(abs(x)))))

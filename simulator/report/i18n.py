@@ -379,6 +379,60 @@ _TEXT: dict[str, tuple[str, str]] = {
                              "对 {target} 而言，{param} 影响最大（{measure} {value}）。"),
     "sensitivity.none": ("No parameter measurably moves the km² counted toward {target}.",
                          "没有参数明显改变计入 {target} 的面积。"),
+    "sensitivity.noise_headline": (
+        "The km² counted toward {target} has no measurable effect: its variance over the "
+        "design is within Monte Carlo noise.",
+        "计入 {target} 的面积无可测影响：其在设计点间的方差处于蒙特卡罗噪声范围内。"),
+    "sensitivity.rule": (
+        "An output is measurable when its variance over the design exceeds {k} × the mean "
+        "Monte Carlo variance of a point (the 99th percentile of χ²/df for {m} points with "
+        "independent noise; common random numbers make the test conservative); an effect is "
+        "stated only when its 95 % interval clears zero and the Monte Carlo noise floor.",
+        "当某输出在设计点间的方差超过单点平均蒙特卡罗方差的 {k} 倍（{m} 个点、独立噪声下 χ²/自由度的"
+        "第 99 百分位；共同随机数使该检验偏保守）时，视为可测；仅当某影响的 95% 区间既不含零、"
+        "也高于蒙特卡罗噪声下限时，才予以陈述。"),
+    "sensitivity.findings": ("Findings", "结论"),
+    "sensitivity.col_target": ("target", "目标"),
+    "sensitivity.col_output": ("output", "输出"),
+    "sensitivity.col_finding": ("finding", "结论"),
+    "sensitivity.pairs": ("Second-order Sobol indices (pairs)", "二阶 Sobol 指数（参数对）"),
+    "sens.what_probability": ("probability of meeting it", "实现该目标的概率"),
+    "sens.what_km2": ("mean km² it counts", "计入该目标的平均面积"),
+    "sens.no_effect": ("no measurable effect (variance over the design within Monte Carlo "
+                       "noise).", "无可测影响（设计点间的方差处于蒙特卡罗噪声范围内）。"),
+    "sens.nothing": ("nothing measurably moves it over these ranges (no effect's 95 % interval "
+                     "clears zero and the Monte Carlo noise floor).",
+                     "在这些范围内没有参数可测地改变它（没有任何影响的 95% 区间同时高于零和蒙特卡罗"
+                     "噪声下限）。"),
+    "sens.most": ("most sensitive to {parts}{rest}.", "最敏感的参数：{parts}{rest}。"),
+    "sens.then": ("; then ", "；其次 "),
+    "sens.rest_one": (" (1 other parameter with no measurable effect)",
+                      "（另有 1 个参数无可测影响）"),
+    "sens.rest_many": (" ({n} other parameters with no measurable effect)",
+                       "（另有 {n} 个参数无可测影响）"),
+    "sens.oat_part": ("{param} ({low_delta} at {low}, {high_delta} at {high} {unit}; swing "
+                      "{swing} ± {conf})",
+                      "{param}（取 {low} 时 {low_delta}，取 {high} 时 {high_delta} {unit}；"
+                      "变幅 {swing} ± {conf}）"),
+    "sens.morris_part": ("{param} (μ* {mu} ± {conf} {unit}, σ {sigma})",
+                         "{param}（μ* {mu} ± {conf} {unit}，σ {sigma}）"),
+    "sens.sobol_part": ("{param} (ST {st} ± {conf}, S1 {s1})",
+                        "{param}（ST {st} ± {conf}，S1 {s1}）"),
+    "sens.unresolved": ("The order of {a} and {b} is not resolved (their ST intervals overlap).",
+                        "{a} 与 {b} 的先后次序无法确定（两者的 ST 区间重叠）。"),
+    "sens.not_converged": ("Indices not converged at N = {n}: {reasons}; N = {better} would "
+                           "narrow the ST intervals to about ±{target} (the bootstrap half-width "
+                           "falls as 1/√N).",
+                           "N = {n} 时指数未收敛：{reasons}；N = {better} 可将 ST 区间半宽缩至约 "
+                           "±{target}（自助法半宽随 1/√N 减小）。"),
+    "sens.reasons_join": ("; ", "；"),
+    "sens.reason_s1": ("S1 exceeds ST beyond their intervals for {params}",
+                       "{params} 的 S1 超出 ST，且超出两者区间"),
+    "sens.reason_wide": ("ST intervals up to ±{width}", "ST 区间半宽达 ±{width}"),
+    "sens.reason_moved": ("ST moved by up to {change} from N = {half}",
+                          "与 N = {half} 相比 ST 最多变化 {change}"),
+    "sens.interactions": ("Interactions: {parts}.", "交互作用：{parts}。"),
+    "sens.s2_part": ("{a} × {b} (S2 {s2} ± {conf})", "{a} × {b}（S2 {s2} ± {conf}）"),
     # scenario discovery
     "discover.title": ("Which combinations of assumptions make {target} fail",
                        "哪些假设组合使{target}难以实现"),

@@ -125,20 +125,17 @@ def chart_name(method: str, output: str) -> str:
 
 
 def draw_sensitivity_charts(result, folder: str | Path, *, lang: str = "en") -> list[ChartFile]:
-    """One chart per output that varies, as PNG (200 dpi) and SVG: a page-sized figure each,
-    labelled in ``lang``. Files are named ``<method chart>-<target>-<probability|km2>``.
+    """One chart per measurable output (its variance over the design beyond Monte Carlo
+    noise: bars of noise are not drawn), as PNG (200 dpi) and SVG: a page-sized figure
+    each, labelled in ``lang``. Files are named ``<method chart>-<target>-<probability|km2>``.
 
     Raises ``ReportError`` for ``zh`` without a CJK font.
     """
     folder = Path(folder)
     indices = result.indices
     draw = {"oat": tornado, "sobol": sobol_chart, "morris": morris_chart}[result.method]
-    if result.method == "oat":
-        outputs = [o for o in dict.fromkeys(indices.output)
-                   if indices[indices.output == o].swing.max() > 1e-9]
-    else:
-        outputs = [o for o in dict.fromkeys(indices.output)
-                   if indices[indices.output == o].varies.any()]
+    outputs = [o for o in dict.fromkeys(indices.output)
+               if indices[indices.output == o].output_measurable.any()]
     title = t(f"senschart.title_{result.method}", lang)
     caption = t("senschart.caption", lang, name=result.scenario.name, n=len(result.points),
                 reps=f"{result.manifest['replications_per_point']:,}",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from simulator.run.backends import Backend
@@ -41,6 +42,7 @@ from simulator.inputs.scenario import Scenario
 
 __all__ = [
     "PointStore",
+    "achieved_sd",
     "StudyFolder",
     "evaluate_point",
     "point_metrics",
@@ -52,20 +54,40 @@ __all__ = [
 def point_metrics(result: SimulationResult) -> dict[str, float]:
     """What a point records, as a flat mapping.
 
-    Each target's probability, 95 % interval and mean km², and the mean cumulative km²
-    at each target year.
+    Each target's probability, 95 % interval, mean km² and the standard deviation of its
+    km² over the replications (``sd_km2``: a study's Monte Carlo error of the mean is
+    ``sd_km2 / √replications``), and the mean cumulative km² at each target year.
     """
     out: dict[str, float] = {}
     odds = result.target_odds()
-    for name, row in odds.iterrows():
+    sd = achieved_sd(result.tally)
+    for i, (name, row) in enumerate(odds.iterrows()):
         out[f"{name}.probability"] = float(row["probability"])
         out[f"{name}.ci95_low"] = float(row["ci95_low"])
         out[f"{name}.ci95_high"] = float(row["ci95_high"])
         out[f"{name}.mean_km2"] = float(row["mean_km2"])
+        out[f"{name}.sd_km2"] = float(sd[i])
     mean = result.cumulative_mean()
     for year in sorted({t.by for t in result.scenario.targets}):
         out[f"cumulative_mean.{year}"] = float(mean[result.years.index(year)])
     return out
+
+
+def achieved_sd(tally) -> np.ndarray:
+    """(T,) standard deviation (km², n − 1 in the denominator) of each target's counted km²
+    over the replications of ``tally``; 0 with fewer than two replications.
+
+    Exact, from the histogram the tally already keeps for quantiles: its bins store each
+    bin's count, mean and sum of squared deviations, so the total sum of squares is the
+    within-bin sums plus each bin's count × (bin mean − overall mean)².
+    """
+    view = tally.achieved_hist.view(flow=True)
+    count, mean = view["count"], view["value"]
+    n = count.sum(axis=1)
+    grand = np.divide((count * mean).sum(axis=1), n, out=np.zeros(len(n)), where=n > 0)
+    squares = (view["_sum_of_deltas_squared"].sum(axis=1)
+               + (count * (mean - grand[:, None]) ** 2).sum(axis=1))
+    return np.sqrt(np.divide(squares, n - 1, out=np.zeros(len(n)), where=n > 1))
 
 
 @dataclass(frozen=True)

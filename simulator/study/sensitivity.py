@@ -6,20 +6,23 @@ and the mean km² it counts — the second still varies when a probability sits 
 
 * ``oat``: each parameter at its low and high value, the others at base: the change in
   each output in native units (percentage points, km²) — a tornado chart.
-* ``morris``: SALib's elementary effects: μ* (overall influence), σ (interactions or
-  non-linearity), with a bootstrap interval for μ*.
+* ``morris``: elementary effects on SALib's Morris trajectories: μ* (overall influence),
+  σ (interactions or non-linearity), with a bootstrap interval for μ*; computed here from
+  the values actually run, so an integer parameter's μ* is in its units too.
 * ``sobol``: SALib's Saltelli design and Sobol indices: S1 (alone), ST (with
-  interactions), with bootstrap intervals.
+  interactions), with bootstrap intervals, a convergence check and, on request, S2.
+
+An output whose variance over the design is within Monte Carlo noise is not ranked, and an
+effect is stated only when its interval excludes zero and the noise floor
+(:mod:`simulator.study.sensitivity_analysis`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import contextlib
+import dataclasses
 import json
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,17 +31,27 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import RunConfigError
-from simulator.inputs.yamlsource import read_yaml
 from simulator.inputs.params import ParameterError, get_value
-from simulator.study.points import StudyFolder, run_points, study_digest
 from simulator.inputs.scenario import Scenario
+from simulator.inputs.yamlsource import read_yaml
+from simulator.run.backends import Backend, LocalBackend
+from simulator.study.points import StudyFolder, run_points, study_digest
+from simulator.study.sensitivity_analysis import (
+    MORRIS_LEVELS,
+    NOISE_LEVEL,
+    analyse_output,
+    mean_variance,
+    probability_variance,
+    unsettled_samples,
+)
 
-__all__ = ["METHODS", "ParamRange", "SensitivityResult", "parse_params", "run_sensitivity"]
+__all__ = ["METHODS", "ParamRange", "SensitivityResult", "build_design", "design_size",
+           "parse_params", "run_sensitivity"]
 
 METHODS = ("oat", "morris", "sobol")
 DEFAULT_SPREAD = 0.2  # ±20 % around the base value when no range is given
+RANK_KEY = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}
 
 
 @dataclass(frozen=True)
@@ -114,8 +127,21 @@ def _problem(params: list[ParamRange]) -> dict:
             "bounds": [[p.low, p.high] for p in params]}
 
 
-def build_design(params: list[ParamRange], method: str, samples: int, seed: int) -> pd.DataFrame:
-    """The points a method evaluates (columns: key paths)."""
+def design_size(method: str, parameters: int, samples: int, second_order: bool = False) -> int:
+    """Points a method evaluates for ``parameters`` parameters: OAT 2D + 1; Morris
+    ``samples`` trajectories of D + 1; Sobol N × (D + 2), or N × (2D + 2) with second-order
+    indices. Raises ``ValueError`` for an unknown method."""
+    d = parameters
+    sizes = {"oat": 2 * d + 1, "morris": samples * (d + 1),
+             "sobol": samples * ((2 * d + 2) if second_order else (d + 2))}
+    if method not in sizes:
+        raise ValueError(f"unknown method {method!r}")
+    return sizes[method]
+
+
+def build_design(params: list[ParamRange], method: str, samples: int, seed: int,
+                 second_order: bool = False) -> pd.DataFrame:
+    """The points a method evaluates (columns: key paths); integer parameters rounded."""
     if method == "oat":
         rows = [{p.path: p.base for p in params}]
         for q in params:
@@ -126,11 +152,12 @@ def build_design(params: list[ParamRange], method: str, samples: int, seed: int)
         if method == "morris":
             from SALib.sample import morris as sampler
 
-            x = sampler.sample(_problem(params), samples, num_levels=4, seed=seed)
+            x = sampler.sample(_problem(params), samples, num_levels=MORRIS_LEVELS, seed=seed)
         else:
             from SALib.sample import sobol as sampler
 
-            x = sampler.sample(_problem(params), samples, calc_second_order=False, seed=seed)
+            x = sampler.sample(_problem(params), samples, calc_second_order=second_order,
+                               seed=seed)
         frame = pd.DataFrame(x, columns=[p.path for p in params])
     for p in params:
         frame[p.path] = p.clip(frame[p.path].to_numpy())
@@ -148,12 +175,19 @@ class SensitivityResult:
     points: pd.DataFrame
     folder: Path | None
     manifest: dict
+    pairs: pd.DataFrame | None = None  # Sobol second-order indices, one row per pair
 
     def ranking(self, output: str) -> pd.DataFrame:
-        """Parameters ordered by influence on ``output`` (most influential first)."""
+        """Parameters ordered by influence on ``output``: measurable effects first, most
+        influential first. Empty when the output itself has no measurable effect (its
+        variance over the design is within Monte Carlo noise): noise is never ranked."""
         rows = self.indices[self.indices.output == output]
-        key = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}[self.method]
-        return rows.sort_values(key, ascending=False, key=lambda s: s.abs())
+        if not rows.output_measurable.any():
+            return rows.iloc[0:0]
+        key = RANK_KEY[self.method]
+        order = rows.assign(_size=rows[key].abs()).sort_values(
+            ["measurable", "_size"], ascending=False, kind="stable")
+        return order.drop(columns="_size")
 
 
 def run_sensitivity(
@@ -172,13 +206,16 @@ def run_sensitivity(
     force: bool = False,
     inputs: Sequence[str | Path] = (),
     langs: Sequence[str] = ("en",),
+    second_order: bool = False,
 ) -> SensitivityResult:
     """Run a sensitivity analysis of ``scenario`` over ``params``; write it to ``out``.
 
     ``samples``: Morris trajectories (default 10) or the Sobol base sample N (default
-    64, a power of two; N × (parameters + 2) points). Raises ``RunConfigError`` for an
-    unknown method, too few parameters, a bad sample size, an ``out`` that may not be
-    written or is in use by another study, or ``resume`` over points of another study.
+    64, a power of two; N × (parameters + 2) points, N × (2 × parameters + 2) with
+    ``second_order``, which adds the Sobol S2 of every pair). Raises ``RunConfigError``
+    for an unknown method, too few parameters, a bad sample size, ``second_order`` with
+    another method than Sobol, an ``out`` that may not be written or is in use by another
+    study, or ``resume`` over points of another study.
     """
     if method not in METHODS:
         raise RunConfigError(f"unknown method '{method}'; choose from {', '.join(METHODS)}")
@@ -189,12 +226,15 @@ def run_sensitivity(
     samples = samples or {"oat": 1, "morris": 10, "sobol": 64}[method]
     if method == "sobol" and samples & (samples - 1):
         raise RunConfigError(f"sobol needs a power of two for --samples (got {samples})")
-    design = build_design(params, method, samples, seed)
+    if second_order and method != "sobol":
+        raise RunConfigError(f"second-order indices are Sobol's; {method} has none "
+                             "(drop --second-order or use --method sobol)")
+    design = build_design(params, method, samples, seed, second_order)
     backend = backend or LocalBackend(1)
     digest = study_digest(kind="sensitivity", scenario=scenario.digest(), method=method,
                           samples=samples, seed=seed, replications=replications, engine=engine,
                           params=[(p.path, p.low, p.high) for p in params],
-                          design=design.to_dict("split"))
+                          design=design.to_dict("split"))  # second order: another design
     study = (StudyFolder(out, digest, resume=resume, force=force, inputs=inputs)
              if out is not None else contextlib.nullcontext())
     with study:
@@ -204,12 +244,14 @@ def run_sensitivity(
                                 engine=engine, backend=backend,
                                 store=study.store() if out is not None else None,
                                 progress=progress, origin=f"sensitivity ({method})")
-        outputs = _outputs(scenario)
-        indices = _analyse(method, params, design, points, outputs, seed)
+        indices, pairs = _analyse(method, params, design, points, _outputs(scenario),
+                                  replications, seed, second_order)
         manifest = _manifest(scenario, method, params, len(design), replications, seed,
-                             samples, backend, time.perf_counter() - started)
+                             samples, backend, time.perf_counter() - started, indices,
+                             second_order)
         folder = study.out if out is not None else None
-        result = SensitivityResult(scenario, method, params, indices, points, folder, manifest)
+        result = SensitivityResult(scenario, method, params, indices, points, folder, manifest,
+                                   pairs)
         if out is not None:
             _write(result, study.path, langs)
             study.finish()
@@ -225,166 +267,102 @@ def _outputs(scenario: Scenario) -> list[tuple[str, str, str]]:
     return out
 
 
-def _analyse(method, params, design, points, outputs, seed) -> pd.DataFrame:
-    rows = []
+def _analyse(method: str, params: list[ParamRange], design: pd.DataFrame,
+             points: pd.DataFrame, outputs: list[tuple[str, str, str]], replications: int,
+             seed: int, second_order: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Indices of every output (one row per output × parameter) and, with
+    ``second_order``, the S2 of every output × pair; probabilities in percentage points."""
+    rows, pairs = [], []
+    x = design.to_numpy(dtype=float)
     for output, column, unit in outputs:
-        y = points[column].to_numpy(dtype=float)
         scale = 100.0 if unit == "pp" else 1.0
+        y = points[column].to_numpy(dtype=float) * scale
+        v = _mc_variance(points, column, replications) * scale**2
         target, measure = output.rsplit(" ", 1)
         common = {"output": output, "target": target, "measure": measure, "unit": unit}
-        if method == "oat":
-            base = y[0]
-            for k, p in enumerate(params):
-                low, high = y[1 + 2 * k], y[2 + 2 * k]
-                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
-                             "base": p.base, "value_base": base * scale,
-                             "value_low": low * scale, "value_high": high * scale,
-                             "delta_low": (low - base) * scale, "delta_high": (high - base) * scale,
-                             "swing": abs(high - low) * scale})
-            continue
-        varies = np.ptp(y) > 1e-12
-        if method == "morris":
-            from SALib.analyze import morris
-
-            res = (morris.analyze(_problem(params), design.to_numpy(dtype=float), y,
-                                  num_levels=4, seed=seed) if varies else None)
-            for k, p in enumerate(params):
-                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
-                             "mu_star": float(res["mu_star"][k]) * scale if varies else 0.0,
-                             "mu_star_conf": (float(res["mu_star_conf"][k]) * scale
-                                              if varies else 0.0),
-                             "sigma": float(res["sigma"][k]) * scale if varies else 0.0,
-                             "mu": float(res["mu"][k]) * scale if varies else 0.0,
-                             "varies": bool(varies)})
-        else:
-            from SALib.analyze import sobol
-
-            with warnings.catch_warnings():
-                # constant sub-samples are expected when a probability sits at 0 or 1
-                warnings.simplefilter("ignore", UserWarning)
-                res = (sobol.analyze(_problem(params), y, calc_second_order=False, seed=seed)
-                       if varies else None)
-            for k, p in enumerate(params):
-                rows.append({**common, "parameter": p.path, "low": p.low, "high": p.high,
-                             "S1": float(res["S1"][k]) if varies else np.nan,
-                             "S1_conf": float(res["S1_conf"][k]) if varies else np.nan,
-                             "ST": float(res["ST"][k]) if varies else np.nan,
-                             "ST_conf": float(res["ST_conf"][k]) if varies else np.nan,
-                             "varies": bool(varies)})
-    return pd.DataFrame(rows)
+        found = analyse_output(method, params, x, y, v, seed=seed, second_order=second_order)
+        rows.append(found.rows.assign(**common)[[*common, *found.rows.columns]])
+        if found.pairs is not None:
+            pairs.append(found.pairs.assign(**common)[[*common, *found.pairs.columns]])
+    return (pd.concat(rows, ignore_index=True),
+            pd.concat(pairs, ignore_index=True) if pairs else None)
 
 
-def _manifest(scenario, method, params, n_points, replications, seed, samples, backend, wall):
+def _mc_variance(points: pd.DataFrame, column: str, replications: int) -> np.ndarray:
+    """Each point's Monte Carlo variance of ``column`` (``<target>.probability``: from its
+    Wilson interval; ``<target>.mean_km2``: sd²/n). NaN where the points do not record it
+    (points of a study saved before ``sd_km2`` existed, resumed)."""
+    target, what = column.rsplit(".", 1)
+    if what == "probability":
+        return probability_variance(points[f"{target}.ci95_low"], points[f"{target}.ci95_high"])
+    sd = points.get(f"{target}.sd_km2")
+    if sd is None:
+        return np.full(len(points), np.nan)
+    return mean_variance(sd.to_numpy(dtype=float), replications)
+
+
+def _manifest(scenario, method, params, n_points, replications, seed, samples, backend, wall,
+              indices, second_order):
     from simulator import __version__
 
+    outputs = indices.drop_duplicates("output")
+    suggested = None
+    if method == "sobol":  # the N at which every measurable output's ST would be ±0.05
+        wanted = [n for _, rows in indices[indices.output_measurable].groupby("output")
+                  if (n := unsettled_samples(rows, samples)) is not None]
+        suggested = max(wanted, default=None)
     return {"format_version": 1, "landsim_version": __version__, "scenario": scenario.name,
             "scenario_sha256": scenario.digest(), "method": method, "samples": samples,
+            "second_order": second_order,
             "parameters": [{"path": p.path, "low": p.low, "high": p.high, "base": p.base}
                            for p in params],
             "points": n_points, "replications_per_point": replications, "seed": seed,
             "common_random_numbers": True, "backend": backend.name,
+            "noise_level": NOISE_LEVEL,
+            "measurable_outputs": outputs.output[outputs.output_measurable].tolist(),
+            "suggested_samples": suggested,
             "wall_seconds": round(wall, 3)}
 
 
 def _write(result: SensitivityResult, folder: Path, langs: Sequence[str] = ("en",)) -> None:
     from simulator.report.sensitivity_charts import draw_sensitivity_charts
+    from simulator.report.sensitivity_text import describe
+    from simulator.report.study_report import charts_by_language
 
     result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
+    if result.pairs is not None:
+        result.pairs.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
     result.points.to_csv(folder / "points.csv", index_label="point", float_format="%.10g")
     (folder / "sensitivity.json").write_text(json.dumps(result.manifest, indent=2) + "\n",
                                              encoding="utf-8")
     (folder / "sensitivity.md").write_text(describe(result), encoding="utf-8")
-    from simulator.report.study_report import charts_by_language
-
     drawn = charts_by_language(
         lambda where, lang: draw_sensitivity_charts(result, where, lang=lang), folder, langs)
     for lang in langs:
         _report(result, folder, lang, drawn[lang])
 
 
-def headline(result: SensitivityResult, lang: str = "en") -> tuple[str, float | None]:
-    """The analysis's finding in a sentence: what matters most for the headline target's km²."""
-    from simulator.report.i18n import t
-
-    target = result.scenario.headline or result.scenario.targets[0].name
-    ranked = result.ranking(f"{target} km²")
-    measurable = ranked[_measurable(ranked, result.method)]
-    if measurable.empty:
-        return t("sensitivity.none", lang, target=target), None
-    top = measurable.iloc[0]
-    key = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}[result.method]
-    unit = "" if result.method == "sobol" else " km²"
-    return (t("sensitivity.headline", lang, target=target, param=top["parameter"], measure=key,
-              value=f"{top[key]:.3g}{unit}"), float(top[key]))
-
-
 def _report(result: SensitivityResult, folder: Path, lang: str, charts: list) -> None:
-    """The analysis's report.html / report.zh.html on the study-report machinery."""
+    """The analysis's report.html / report.zh.html on the study-report machinery: the
+    design and the noise rule, the headline, the findings in words (the sentences of
+    sensitivity.md), the indices (and S2), the charts and the manifest."""
     from simulator.report.i18n import t
+    from simulator.report.sensitivity_text import findings, headline, noise_rule
     from simulator.report.study_report import StudyPage, write_study_report
 
     ranges = "; ".join(f"{p.path} {p.low:g}–{p.high:g}" for p in result.params)
     design = t("sensitivity.design", lang, base=result.scenario.name, method=result.method,
                n=len(result.points), ranges=ranges,
                reps=f"{result.manifest['replications_per_point']:,}",
-               seed=result.manifest["seed"])
+               seed=result.manifest["seed"]) + " " + noise_rule(result, lang)
     sentence, value = headline(result, lang)
     caption = t("sensitivity.caption", lang, base=result.scenario.name, method=result.method)
+    tables = [(t("sensitivity.findings", lang), findings(result, lang)),
+              (t("sensitivity.indices", lang), result.indices)]
+    if result.pairs is not None:
+        tables.append((t("sensitivity.pairs", lang), result.pairs))
     page = StudyPage(t("sensitivity.title", lang, base=result.scenario.name,
-                       method=result.method), design, sentence, value,
-                     [(t("sensitivity.indices", lang), result.indices)],
+                       method=result.method), design, sentence, value, tables,
                      [dataclasses.replace(c, caption=caption) for c in charts],
                      {k: str(v) for k, v in result.manifest.items()})
     write_study_report(folder, page, lang)
-
-
-def _measurable(ranked: pd.DataFrame, method: str) -> pd.Series:
-    """Rows whose effect is distinguishable from none (beyond its 95 % interval)."""
-    if method == "oat":  # common random numbers: any change at all is the parameter's
-        return ranked["swing"] > 1e-9
-    if method == "morris":
-        return ranked["varies"] & (ranked["mu_star"] - ranked["mu_star_conf"] > 1e-9)
-    return ranked["varies"] & (ranked["ST"] - ranked["ST_conf"] > 1e-9)
-
-
-def describe(result: SensitivityResult) -> str:
-    """A short text saying which parameters matter most for each target."""
-    method = result.method
-    measure_name = {"oat": "swing between low and high", "morris": "Morris μ*",
-                    "sobol": "total Sobol index ST"}[method]
-    lines = [f"# Sensitivity of {result.scenario.name} ({method})", "",
-             f"{len(result.params)} parameters, {len(result.points)} points × "
-             f"{result.manifest['replications_per_point']:,} replications (seed "
-             f"{result.manifest['seed']}, common random numbers). Ranked by the {measure_name}.",
-             ""]
-    for target in dict.fromkeys(result.indices.target):
-        lines.append(f"## {target}")
-        for output in (f"{target} probability", f"{target} km²"):
-            ranked = result.ranking(output)
-            unit = "percentage points" if output.endswith("probability") else "km²"
-            what = ("probability of meeting it" if output.endswith("probability")
-                    else "mean km² it counts")
-            measurable = ranked[_measurable(ranked, method)]
-            if measurable.empty:
-                lines.append(f"- **{what}**: nothing measurably moves it over these ranges "
-                             + ("(the same at every parameter's low and high value)."
-                                if method == "oat" else
-                                "(every effect is zero within its 95 % interval)."))
-                continue
-            parts = []
-            for _, row in measurable.head(3).iterrows():
-                if method == "oat":
-                    parts.append(f"`{row.parameter}` ({row.delta_low:+.1f} at {row.low:g}, "
-                                 f"{row.delta_high:+.1f} at {row.high:g} {unit})")
-                elif method == "morris":
-                    parts.append(f"`{row.parameter}` (μ* {row.mu_star:.2g} ± "
-                                 f"{row.mu_star_conf:.2g} {unit}, σ {row.sigma:.2g})")
-                else:  # two significant digits: a small but real index is not "0.00"
-                    parts.append(f"`{row.parameter}` (ST {row.ST:.2g} ± {row.ST_conf:.2g}, "
-                                 f"S1 {row.S1:.2g})")
-            rest = len(ranked) - len(measurable)
-            tail = (f" ({rest} other parameter{'s' if rest > 1 else ''} with no measurable "
-                    "effect)" if rest else "")
-            lines.append(f"- **{what}**: most sensitive to " + "; then ".join(parts) + tail + ".")
-        lines.append("")
-    return "\n".join(lines)
