@@ -12,7 +12,7 @@ from SALib.test_functions import Ishigami
 
 import simulator.cli as cli
 from simulator import load_scenario
-from simulator.report.sensitivity_text import describe
+from simulator.study.sensitivity_text import describe
 from simulator.run.backends import LocalBackend
 from simulator.run.montecarlo import simulate
 from simulator.run.stats import wilson_interval

@@ -326,7 +326,7 @@ def _manifest(scenario, method, params, n_points, replications, seed, samples, b
 
 def _write(result: SensitivityResult, folder: Path, langs: Sequence[str] = ("en",)) -> None:
     from simulator.report.sensitivity_charts import draw_sensitivity_charts
-    from simulator.report.sensitivity_text import describe
+    from simulator.study.sensitivity_text import describe
     from simulator.report.study_report import charts_by_language
 
     result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
@@ -347,7 +347,7 @@ def _report(result: SensitivityResult, folder: Path, lang: str, charts: list) ->
     design and the noise rule, the headline, the findings in words (the sentences of
     sensitivity.md), the indices (and S2), the charts and the manifest."""
     from simulator.report.i18n import t
-    from simulator.report.sensitivity_text import findings, headline, noise_rule
+    from simulator.study.sensitivity_text import findings, headline, noise_rule
     from simulator.report.study_report import StudyPage, write_study_report
 
     ranges = "; ".join(f"{p.path} {p.low:g}–{p.high:g}" for p in result.params)
