@@ -329,8 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("scenario", type=Path,
                      help="scenario YAML file with uncertain: and observed: blocks")
     cal.add_argument("-n", "--replications", type=_count, default=100_000,
-                     help="prior draws, one replication each (default 100,000)")
+                     help="draws of the parameters, one replication each (default 100,000)")
     cal.add_argument("--seed", type=_seed_value, default=0)
+    cal.add_argument("--method", choices=("auto", "smc", "importance"), default="auto",
+                     help="smc: generations of proposals fitted to the draws so far; "
+                          "importance: every draw from the prior; auto (default): smc "
+                          "where every prior is continuous (docs/calibration.md)")
     cal.add_argument("--forecast", type=Path, action="append", default=[], metavar="SCENARIO",
                      help="also give this scenario's target odds under the posterior (it must "
                           "share uncertain parameters, with the same priors); repeatable")
@@ -744,9 +748,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, data_dirs=args.data)
     forecasts = [load_scenario(path, data_dirs=args.data) for path in args.forecast]
     from simulator.run.backends import make_backend
-    from simulator.study.calibrate import calibrate_to_folder, check_calibratable, sentence
+    from simulator.study.calibrate import (
+        calibrate_to_folder,
+        check_calibratable,
+        resolve_method,
+        sentence,
+    )
 
     check_calibratable(scenario, forecasts)  # before the font check and the banner
+    method = resolve_method(scenario, args.method)
     if "zh" in args.lang:
         from simulator.report.style import cjk_font
 
@@ -754,15 +764,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / "calibrate" / scenario.name
     backend = make_backend(args.workers, args.dask)
     print(f"calibrate {scenario.name}: {len(scenario.uncertain)} uncertain parameters against "
-          f"{len(scenario.observed.cells())} observed figures · {args.replications:,} prior "
-          f"draws · seed {args.seed} · {backend.name}")
+          f"{len(scenario.observed.cells())} observed figures · {args.replications:,} "
+          f"draws ({'sequential proposals' if method == 'smc' else 'from the prior'}) · "
+          f"seed {args.seed} · {backend.name}")
     started = time.perf_counter()
     with _interruptible(out), _progress(args.replications, disable=args.quiet) as bar:
         found = calibrate_to_folder(
             scenario, out, replications=args.replications, seed=args.seed,
             forecasts=forecasts, backend=backend, resume=args.resume, force=args.force,
             langs=tuple(args.lang), progress=bar.update,
-            inputs=[args.scenario, *args.forecast], command=args.argv)
+            inputs=[args.scenario, *args.forecast], command=args.argv, method=method)
     print(sentence(found))
     for note in found.advice():
         print(f"note: {note}")

@@ -84,15 +84,16 @@ def test_simulation_based_calibration_covers_the_truth_80_percent_of_the_time():
 
 def test_any_worker_count_and_a_resumed_run_give_the_same_posterior(tmp_path):
     s = with_observed(scenario(CAP), {2022: {"a": 3.0}}, {"relative": 0.1})
-    one = calibrate(s, replications=25_000, seed=3, backend=LocalBackend(1))
+    one = calibrate(s, replications=25_000, seed=3, backend=LocalBackend(1),
+                    method="importance")
     two = calibrate(s, replications=25_000, seed=3, backend=LocalBackend(2),
-                    store_folder=tmp_path / "blocks")
+                    store_folder=tmp_path / "blocks", method="importance")
     np.testing.assert_array_equal(one.params, two.params)
     np.testing.assert_array_equal(one.weight, two.weight)
     (tmp_path / "blocks" / "000001.npz").unlink()  # as if interrupted before block 1 ended
     done = []
     again = calibrate(s, replications=25_000, seed=3, store_folder=tmp_path / "blocks",
-                      progress=done.append)
+                      progress=done.append, method="importance")
     np.testing.assert_array_equal(one.weight, again.weight)
     assert sorted(done) == [5000, 10_000, 10_000]  # two blocks loaded, one run
 

@@ -55,8 +55,8 @@ def write_scenario(folder: Path, text: str = CAP) -> Path:
 
 
 def calibrate_cli(scn: Path, out: Path, *extra: str) -> int:
-    return cli.main(["calibrate", str(scn), "-n", str(N), "--seed", "5", "--workers", "1",
-                     "--out", str(out), "-q", *extra])
+    return cli.main(["calibrate", str(scn), "-n", str(N), "--seed", "5", "--method",
+                     "importance", "--workers", "1", "--out", str(out), "-q", *extra])
 
 
 @pytest.fixture(scope="module")
@@ -196,12 +196,13 @@ def test_blocks_that_verify_are_used_without_a_word(tmp_path, monkeypatch, capsy
 
 def test_the_python_api_recomputes_a_block_of_another_index(tmp_path):
     s = load_scenario(write_scenario(tmp_path))
-    one = calibrate(s, replications=N, seed=5)
+    one = calibrate(s, replications=N, seed=5, method="importance")
     notes: list[str] = []
-    calibrate(s, replications=N, seed=5, store_folder=tmp_path / "blocks")
+    calibrate(s, replications=N, seed=5, store_folder=tmp_path / "blocks",
+              method="importance")
     shutil.copy(tmp_path / "blocks" / "000002.npz", tmp_path / "blocks" / "000000.npz")
     again = calibrate(s, replications=N, seed=5, store_folder=tmp_path / "blocks",
-                      notice=notes.append)
+                      notice=notes.append, method="importance")
     assert len(notes) == 1 and "block 0" in notes[0] and "it holds block 2" in notes[0]
     np.testing.assert_array_equal(one.params, again.params)
     np.testing.assert_array_equal(one.weight, again.weight)

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from simulator.inputs.distributions import SHAPE_PARAMETERS, Distribution
 from simulator.inputs.keypath import format_path, lookup, parse_path
@@ -93,22 +101,51 @@ class _Model(BaseModel):
 
 
 class ObservationError(_Model):
-    """Observation error of an observed release: ``relative`` (× value) or ``sd`` (km²)."""
+    """Observation error of an observed release: ``relative`` (× value, at least ``floor``
+    km²) or ``sd`` (km²)."""
 
     relative: float | None = Field(None, gt=0, le=10, description="sd as a share of the value")
     sd: float | None = Field(None, gt=0, le=1e6, description="sd in km²")
+    floor: float | None = Field(
+        None, gt=0, le=1e6,
+        description="smallest sd in km² of a relative error: what an observed 0 (or a "
+                    "figure too small for its share to mean anything) is uncertain by")
 
     @model_validator(mode="after")
     def _one(self):
         if (self.relative is None) == (self.sd is None):
             raise ValueError("give exactly one of relative (e.g. 0.10) or sd (km²)")
+        if self.floor is not None and self.sd is not None:
+            raise ValueError("floor goes with a relative error; an absolute sd needs none")
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_unset_floor(self, handler):
+        # an unset floor is left out, so scenarios written before it existed keep their
+        # digest (a calibration's posterior file records the digest it came from)
+        data = handler(self)
+        if data.get("floor") is None:
+            data.pop("floor", None)
+        return data
+
+    def defined_for(self, value: float) -> bool:
+        """Whether the error has a spread at ``value``: not a relative error of a 0 without
+        a ``floor`` (which would pin the simulated release to exactly 0)."""
+        return self.sd is not None or self.floor is not None or value != 0
+
     def sd_of(self, value: float) -> float:
-        """The error's standard deviation for an observed ``value`` (km²)."""
+        """The error's standard deviation for an observed ``value`` (km²); raises
+        ``ValueError`` where it is not :meth:`defined_for` the value."""
         if self.sd is not None:
             return float(self.sd)
-        return max(float(self.relative) * abs(value), 1e-6)
+        if not self.defined_for(value):
+            raise ValueError(UNDEFINED_ERROR)
+        return max(float(self.relative) * abs(value), self.floor or 0.0, 1e-6)
+
+
+UNDEFINED_ERROR = ("is 0 km², and a relative error of 0 is no error (it would demand a "
+                   "simulated release of exactly 0); add error.floor, the smallest sd in km² "
+                   "(e.g. floor: 0.05), or give an absolute error.sd")
 
 
 class Observed(_Model):
@@ -117,6 +154,14 @@ class Observed(_Model):
     release: dict[int, dict[str, Annotated[float, Field(ge=0, le=1e6)]]] = Field(
         min_length=1, max_length=200)
     error: ObservationError = Field(description="Observation error of every figure.")
+
+    @model_validator(mode="after")
+    def _spread(self):
+        for y, row in self.release.items():
+            for name, v in row.items():
+                if not self.error.defined_for(v):
+                    raise ValueError(f"release {y} {name} {UNDEFINED_ERROR}")
+        return self
 
     def cells(self) -> list[tuple[int, str, float]]:
         """(year, pathway or 'total', km²) of every observed figure, in a stable order."""

@@ -98,10 +98,14 @@ def _stream(seed: int, chunk: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
-def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
+def draw_chunk(layout: Layout, seed: int, chunk: int, size: int,
+               theta: np.ndarray | None = None) -> Draws:
     """Draw the inputs of replications ``chunk*CHUNK_SIZE …`` (``size`` of them).
 
-    Raises ``ValueError`` if ``size`` is not in 1..CHUNK_SIZE.
+    ``theta`` (size, K): the uncertain parameters' values to use instead of drawing them
+    from their priors (what a sequential calibration proposes); every other input is drawn
+    as usual. Raises ``ValueError`` if ``size`` is not in 1..CHUNK_SIZE or ``theta`` has
+    another shape.
     """
     if not 1 <= size <= CHUNK_SIZE:
         raise ValueError(f"chunk size must be 1..{CHUNK_SIZE}, got {size}")
@@ -112,7 +116,13 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int) -> Draws:
     def rng(name: str) -> np.random.Generator:
         return _stream(seed, chunk, name)
 
-    theta = draw_values(layout.uncertain, rng, R) if layout.uncertain else None
+    if theta is not None:
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (R, len(layout.uncertain)):
+            raise ValueError(f"theta must have shape ({R}, {len(layout.uncertain)}), "
+                             f"got {theta.shape}")
+    elif layout.uncertain:
+        theta = draw_values(layout.uncertain, rng, R)
     scale = _Scales(layout, theta)
 
     sizes = np.empty((R, N))

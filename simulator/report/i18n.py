@@ -257,6 +257,39 @@ _TEXT: dict[str, tuple[str, str]] = {
     "calibrate.odds": ("Target odds under the prior and the posterior",
                        "先验与后验下的目标实现概率"),
     "calibrate.forecast": ("Forecast {name} under the posterior", "后验下的预测：{name}"),
+    "calibrate.design_smc": (
+        "Scenario {scenario}: {k} uncertain parameters calibrated against {c} observed figures "
+        "(observation error {error}); {n} draws, one replication each, seed {seed}, in {g} "
+        "generations: the first from the prior, each later one from a proposal fitted to the "
+        "draws before it; every draw weighted by prior / proposal × a Gaussian kernel on the "
+        "observation error, the generations pooled by effective sample size.",
+        "情景 {scenario}：以 {c} 个观测值（观测误差 {error}）校准 {k} 个不确定参数；共抽样 {n} 次，"
+        "每次一次模拟，随机种子 {seed}，分 {g} 代：第一代取自先验，其后每一代取自按此前抽样拟合的建议分布；"
+        "每次抽样的权重为先验与建议分布之比乘以观测误差上的高斯核，各代按有效样本量合并。"),
+    "calibrate.piles": (
+        "The posterior of {path} piles at the {end} end of its prior ({share} of it within the "
+        "prior's outer 5% there, against 5% under the prior): the observations push it toward "
+        "{bound}. Widen the prior there if values beyond are plausible; keep it if the bound is "
+        "physical.",
+        "{path} 的后验堆积在其先验的{end}端（{share} 的后验概率落在该端最外侧 5% 的先验范围内，而先验下"
+        "仅为 5%）：观测数据将其推向 {bound}。若超出此界的取值合理，请在该端放宽先验；若该界限有实际含义，"
+        "可保留。"),
+    "calibrate.end_low": ("lower", "下"),
+    "calibrate.end_high": ("upper", "上"),
+    "calibrate.check": (
+        "Posterior predictive check: each observed figure against new simulations under the "
+        "posterior (fresh random inputs, plus the observation error)",
+        "后验预测检验：以后验下的新模拟（新的随机输入，加上观测误差）检验每个观测值"),
+    "calibrate.check_ok": (
+        "Every observed figure lies inside the central 95% of its posterior predictive "
+        "distribution ({n} new simulations).",
+        "每个观测值都落在其后验预测分布的中间 95% 范围内（新模拟 {n} 次）。"),
+    "calibrate.check_bad": (
+        "{count} of {total} observed figures lie outside the central 95% of their posterior "
+        "predictive distribution ({cells}): the model, even calibrated, does not reproduce "
+        "them well.",
+        "{total} 个观测值中有 {count} 个落在其后验预测分布的中间 95% 范围之外（{cells}）："
+        "即使经过校准，模型也不能很好地再现这些观测值。"),
     "calibrate.prior": ("Prior", "先验"),
     "calibrate.posterior_label": ("Posterior", "后验"),
     "calibrate.marginals_title": ("Prior and posterior of each uncertain parameter",

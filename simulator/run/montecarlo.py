@@ -59,9 +59,12 @@ def resolve_engine(engine: str) -> str:
     return engine
 
 
-def run_chunk(layout: Layout, seed: int, chunk: int, size: int, engine: str) -> ChunkOutcome:
-    """Draw and simulate one chunk (``size`` replications starting at chunk·CHUNK_SIZE)."""
-    draws = draw_chunk(layout, seed, chunk, size)
+def run_chunk(layout: Layout, seed: int, chunk: int, size: int, engine: str,
+              theta: np.ndarray | None = None) -> ChunkOutcome:
+    """Draw and simulate one chunk (``size`` replications starting at chunk·CHUNK_SIZE);
+    ``theta``: the uncertain parameters' values instead of prior draws (see
+    :func:`~simulator.model.sampling.draw_chunk`)."""
+    draws = draw_chunk(layout, seed, chunk, size, theta)
     outcome = get_engine(engine)(layout, draws)
     if draws.params is None:
         return outcome

@@ -30,12 +30,12 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.inputs.distributions import DistributionSpec
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario, validate_document
-from simulator.inputs.uncertain import ObservationError
+from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
 from simulator.inputs.yamlsource import read_yaml
 
 __all__ = ["Backtest", "CaseResult", "CasesFile", "Loo", "load_cases", "run_backtest",
@@ -99,6 +99,14 @@ class CasesFile(_Model):
                                  "of its own (results, related: and loo.csv are keyed by it)")
             seen.add(case.name)
         return cases
+
+    @model_validator(mode="after")
+    def _error_spread(self):
+        if self.priors:  # the error is used only by --loo, which needs the priors
+            for case in self.cases:
+                if not self.error.defined_for(case.observed):
+                    raise ValueError(f"case {case.name}: observed {UNDEFINED_ERROR}")
+        return self
 
 
 @dataclass(frozen=True)
