@@ -18,7 +18,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_serializer,
+)
 
 from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError
@@ -236,12 +244,30 @@ class Pathway(_Model):
 
 
 class Lever(_Model):
-    """A policy lever: a key path, the range worth considering, and what it means."""
+    """A policy lever: a key path, the range worth considering, what it means, and what
+    moving it costs (``cost`` per unit above ``min``, in ``cost_unit``)."""
 
     path: str = Field(max_length=200, description="Key path of a numeric value.")
     min: float
     max: float
     description: str = Field(max_length=300, description="One line, 'English | zh: 中文'.")
+    cost: float | None = Field(
+        None, ge=0, le=1e12,
+        description="Cost per unit of the lever above min (a programme at every lever's min "
+                    "costs 0), in cost_unit; used by landsim optimize.")
+    cost_unit: str | None = Field(
+        None, min_length=1, max_length=60,
+        description="What cost is counted in, e.g. 'million CNY' (the same for every lever).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_cost(self, handler):
+        # unset costs are left out, so scenarios written before costs existed keep their
+        # digest (study folders and posterior files record it)
+        data = handler(self)
+        for key in ("cost", "cost_unit"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Correlation(_Model):
@@ -595,6 +621,15 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
         problem = _lever_path_problem(s, lever.path)
         if problem:
             out.append((here + ("path",), problem))
+        if lever.cost_unit is not None and lever.cost is None:
+            out.append((here + ("cost",), "a cost_unit needs a cost (per unit above min)"))
+    units = {lever.cost_unit for lever in s.levers if lever.cost is not None}
+    if len(units) > 1:
+        i = next(i for i, lever in enumerate(s.levers) if lever.cost is not None
+                 and lever.cost_unit != sorted(units, key=str)[0])
+        out.append((("levers", i, "cost_unit"),
+                    "every lever's cost must be in one unit; found "
+                    + ", ".join(sorted(repr(u) for u in units))))
     for key, text in s.provenance.items():
         if text.split(":")[0].strip() not in ("sourced", "derived", "assumption"):
             out.append(

@@ -40,7 +40,9 @@ def marginals_chart(found, *, lang: str = "en") -> Axes:
         if hi - lo < 1e-12:
             lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, 31)
-        ax.hist(x, bins=edges, density=True, color=GREYS[4],
+        # the prior's histogram from the plain prior draws only (an smc calibration's
+        # later generations come from its proposals)
+        ax.hist(x[:found.prior_count], bins=edges, density=True, color=GREYS[4],
                 label=t("calibrate.prior", lang))
         ax.hist(x, bins=edges, weights=w, density=True, histtype="step", color=ACCENT,
                 linewidth=1.6, label=t("calibrate.posterior_label", lang))
@@ -65,9 +67,10 @@ def pairs_chart(found, *, lang: str = "en") -> Axes:
     fig = Figure(figsize=(7.0, 0.4 + 2.4 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     rng = np.random.default_rng(found.seed)
-    n = min(2000, len(found.params))
-    prior_rows = rng.choice(len(found.params), n, replace=False)
-    post_rows = rng.choice(len(found.params), n, replace=True, p=found.weight)
+    n = min(2000, found.prior_count)
+    prior_rows = rng.choice(found.prior_count, n, replace=False)
+    post_rows = rng.choice(len(found.params), min(2000, len(found.params)), replace=True,
+                           p=found.weight)
     for ax, (a, b) in zip(axes, pairs, strict=False):
         ka, kb = found.paths.index(a), found.paths.index(b)
         ax.scatter(found.params[prior_rows, ka], found.params[prior_rows, kb], s=3,

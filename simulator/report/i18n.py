@@ -257,6 +257,48 @@ _TEXT: dict[str, tuple[str, str]] = {
     "calibrate.odds": ("Target odds under the prior and the posterior",
                        "先验与后验下的目标实现概率"),
     "calibrate.forecast": ("Forecast {name} under the posterior", "后验下的预测：{name}"),
+    # optimize
+    "optimize.title": ("Programme design for {name}", "{name} 的方案优化"),
+    "optimize.design": (
+        "Scenario {scenario}: {k} levers searched by NSGA-II (pymoo) for the programmes no "
+        "other beats on every objective — {objectives}; constraints: {constraints}. "
+        "{evaluations} distinct candidates, {r} replications each with common random numbers "
+        "(seed {seed}; odds over the uncertain values, robustness: {robustness}); the "
+        "non-dominated set re-evaluated at {final} replications with 95% intervals, and each "
+        "member's odds across {draws} draws of the uncertain values (10th percentile, regret).",
+        "情景 {scenario}：以 NSGA-II（pymoo）在 {k} 项政策抓手上搜索在各目标上均不被其他方案全面超越的方案——"
+        "{objectives}；约束：{constraints}。共评估 {evaluations} 个不同候选方案，每个模拟 {r} 次，"
+        "采用共同随机数（随机种子 {seed}；概率对不确定参数取平均，稳健性：{robustness}）；非劣方案以 "
+        "{final} 次模拟重新评估并给出 95%置信区间，并计算各方案在不确定参数 {draws} 组取值下的概率"
+        "（第10百分位数、遗憾值）。"),
+    "optimize.headline": (
+        "The cheapest programme found that reaches {p} (95% interval {interval}) for {target}: "
+        "{programme} — at a cost of {cost}.",
+        "已找到的、使 {target} 的实现概率达到 {p}（95%置信区间 {interval}）的最低成本方案：{programme}"
+        "——成本为 {cost}。"),
+    "optimize.out_of_reach": (
+        "No programme found reaches {level} for {target}; the front's best is {best} "
+        "({programme}, at a cost of {cost}).",
+        "未找到使 {target} 的实现概率达到 {level} 的方案；前沿上的最佳为 {best}（{programme}，成本为 "
+        "{cost}）。"),
+    "optimize.no_front": ("No candidate meets the constraints: no front.",
+                          "没有候选方案满足约束条件：无前沿。"),
+    "optimize.front_size": ("{n} programmes on the front.", "前沿上共有 {n} 个方案。"),
+    "optimize.all_minimum": ("every lever at its minimum", "各项政策抓手均取最小值"),
+    "optimize.cost_units": ("cost units", "成本单位"),
+    "optimize.front": ("The front, re-evaluated (odds with 95% intervals; p10 and regret "
+                       "across the uncertain draws)",
+                       "重新评估后的前沿（概率附 95%置信区间；不确定参数各组取值下的第10百分位数与遗憾值）"),
+    "optimize.convergence": ("Convergence: hypervolume of the front found by generation",
+                             "收敛情况：各代所得前沿的超体积"),
+    "optimize.front_chart": ("The front: {y} against {x}", "前沿：{y} 与 {x}"),
+    "optimize.parallel_chart": ("Lever values along the front (share of each lever's range)",
+                                "前沿各方案的政策抓手取值（占各抓手取值范围的比例）"),
+    "optimize.parallel_axis": ("share of the lever's range (0 = min, 1 = max)",
+                               "占取值范围的比例（0为最小值，1为最大值）"),
+    "optimize.staircase": ("the highest {y} at each cost", "各成本下最高的 {y}"),
+    "optimize.evaluated": ("candidates evaluated", "已评估的候选方案"),
+    "optimize.on_front": ("front (re-evaluated, 95% intervals)", "前沿（重新评估，95%置信区间）"),
     "calibrate.design_smc": (
         "Scenario {scenario}: {k} uncertain parameters calibrated against {c} observed figures "
         "(observation error {error}); {n} draws, one replication each, seed {seed}, in {g} "

@@ -1,0 +1,108 @@
+"""Charts of a programme search: the front in two objectives, and the levers along it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simulator.report.charts import ChartFile, chart_job, draw_all
+from simulator.report.i18n import t
+from simulator.report.style import ACCENT, GREYS
+
+__all__ = ["draw_optimize_charts", "front_chart", "parallel_chart"]
+
+
+def _axes_pair(found) -> tuple[str, str]:
+    """(x, y): cost (or the last objective) across, the first probability up."""
+    names = [o.name for o in found.objectives]
+    y = next((o.name for o in found.objectives if o.kind == "P"), names[0])
+    x = "cost" if "cost" in names and y != "cost" else next(n for n in names if n != y)
+    return x, y
+
+
+def front_chart(found, *, lang: str = "en") -> Axes:
+    """Every candidate evaluated (grey) and the re-evaluated front (with 95 % intervals)."""
+    x, y = _axes_pair(found)
+    fig = Figure(figsize=(6.3, 4.4), layout="constrained")
+    ax = fig.subplots()
+    every = found.evaluations
+    ax.scatter(every[x], every[y], s=8, color=GREYS[4], label=t("optimize.evaluated", lang),
+               rasterized=True)
+    front = found.front.sort_values(x) if not found.front.empty else found.front
+    if not front.empty:
+        err = None
+        if f"{y}_low" in front:
+            err = np.vstack([front[y] - front[f"{y}_low"], front[f"{y}_high"] - front[y]])
+        ax.errorbar(front[x], front[y], yerr=err, fmt="o", color=ACCENT, markersize=4,
+                    linewidth=1.0, capsize=2, label=t("optimize.on_front", lang))
+        # with more than two objectives the members trade off others too; the staircase
+        # is what is best in these two alone (the highest odds at each cost)
+        best = front[front[y] >= front[y].cummax()] if x == "cost" else front.iloc[:0]
+        if len(best) > 1:
+            ax.step(best[x], best[y], where="post", color=ACCENT, linewidth=1.2, alpha=0.8,
+                    label=t("optimize.staircase", lang, y=y))
+    if y.startswith("P("):
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    unit = found.settings.get("cost_unit") or ""
+    ax.set_xlabel(f"{x} ({unit})" if x == "cost" and unit else x)
+    ax.set_ylabel(y)
+    # below the axes: a legend never covers a candidate
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+              frameon=False)
+    ax.set_title(t("optimize.front_chart", lang, x=x, y=y), loc="left", fontsize=10)
+    return ax
+
+
+def _label(scenario, path: str, lang: str) -> str:
+    """A lever's short label: its description (the language's half), wrapped."""
+    import textwrap
+
+    lever = next((lv for lv in scenario.levers if lv.path == path), None)
+    text = path if lever is None else lever.description
+    half = text.split("| zh:")
+    words = (half[1] if lang == "zh" and len(half) > 1 else half[0]).strip() or path
+    return "\n".join(textwrap.wrap(words, 10 if lang == "zh" else 20)[:4])
+
+
+def parallel_chart(found, *, lang: str = "en") -> Axes:
+    """One line per front member across the levers, each on its range (0 = min, 1 = max),
+    coloured by the first probability objective."""
+    fig = Figure(figsize=(6.3, 3.6), layout="constrained")
+    ax = fig.subplots()
+    levers = found.levers
+    xs = np.arange(len(levers))
+    _, y = _axes_pair(found)
+    front = found.front
+    if not front.empty:
+        colour = front[y].to_numpy(dtype=float)
+        span = max(float(colour.max() - colour.min()), 1e-12)
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        norm = Normalize(float(colour.min()), float(colour.min()) + span)
+        for _, row in front.sort_values(y).iterrows():  # the best drawn last, on top
+            ys = [(row[lv.path] - lv.low) / (lv.high - lv.low) for lv in levers]
+            ax.plot(xs, ys, "-o", color=colormaps["viridis"](norm(row[y])), markersize=3,
+                    linewidth=1.0)
+        bar = fig.colorbar(ScalarMappable(norm, "viridis"), ax=ax, pad=0.01)
+        bar.set_label(y, fontsize=8)
+        if y.startswith("P("):
+            bar.formatter = lambda v, _: f"{v:.0%}"
+            bar.update_ticks()
+    ax.set_xticks(xs, [_label(found.scenario, lv.path, lang) for lv in levers], fontsize=7)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel(t("optimize.parallel_axis", lang), fontsize=8)
+    ax.set_title(t("optimize.parallel_chart", lang), loc="left", fontsize=10)
+    return ax
+
+
+def draw_optimize_charts(found, folder: Path, *, lang: str = "en") -> list[ChartFile]:
+    """Draw the front and parallel-coordinates charts into ``folder``; returns them."""
+    caption = f"{found.scenario.name} · seed {found.settings['seed']}"
+    jobs = [chart_job(front_chart, found, folder, "front", caption, lang=lang),
+            chart_job(parallel_chart, found, folder, "parallel", caption, lang=lang)]
+    return draw_all(jobs, lang=lang)
