@@ -340,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="candidate programmes the search may evaluate (default 480)")
     opt.add_argument("--final-replications", type=_count, default=None,
                      help="replications of the front's re-evaluation (default 4 × -n)")
+    opt.add_argument("--posterior", type=Path, metavar="FILE",
+                     help="a calibration's posterior.parquet: the front is also re-evaluated "
+                          "with it in place of the priors it shares (odds under the prior and "
+                          "under the posterior)")
     opt.add_argument("--level", type=float, default=0.8,
                      help="the odds the headline's cheapest programme must reach (default 0.8)")
     _add_sampling(opt, 1000, "candidate")
@@ -778,11 +782,13 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         optimize_to_folder,
         parse_constraint,
         parse_objective,
+        under_posterior,
     )
 
     scenario = load_scenario(args.scenario, data_dirs=args.data)
     objectives = [parse_objective(o, scenario) for o in args.objective]
     constraints = [parse_constraint(c, scenario) for c in args.constraint]
+    posterior = under_posterior(scenario, args.posterior) if args.posterior else None
     if len(objectives) < 2:
         raise LandsimError("optimize needs two or more --objective, e.g. --objective "
                            "'max P(plan-2035)' --objective 'min cost'")
@@ -810,7 +816,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             replications=args.replications, final_replications=final, seed=args.seed,
             robustness=args.robustness, backend=backend, resume=args.resume,
             force=args.force, langs=tuple(args.lang), progress=bar.update,
-            inputs=[args.scenario], command=args.argv, level=args.level)
+            inputs=[args.scenario, *([args.posterior] if args.posterior else [])],
+            command=args.argv, level=args.level, posterior=posterior)
     print(headline(found, args.level))
     if not found.front.empty:
         cols = [lv.path for lv in found.levers] + [c for c in found.front.columns

@@ -192,3 +192,45 @@ def test_the_cli_writes_the_front_and_a_report_in_both_languages(tmp_path, capsy
     assert len(summary["convergence"]) == 2
     assert (out / "report.html").is_file() and (out / "report.zh.html").is_file()
     assert not (out / "points").exists()
+
+
+def test_the_front_is_re_evaluated_under_a_calibrations_posterior(tmp_path):
+    from simulator.inputs.posterior import write_posterior
+    from simulator.study.optimize import under_posterior
+
+    data = yaml.safe_load(TWO)
+    data["uncertain"] = {"pathways.a.stages[0].dropout": {"dist": "uniform", "min": 0.1,
+                                                          "max": 0.5}}
+    s = scenario_from_dict(data)
+    file = tmp_path / "posterior.parquet"  # a posterior that pins a's drop-out at 0.1
+    write_posterior(file, np.full((50, 1), 0.1), ["pathways.a.stages[0].dropout"])
+    post = under_posterior(s, file)
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    found = optimize(s, objectives, evaluations=48, replications=400, final_replications=4000,
+                     seed=1, posterior=post)
+    front = found.front
+    assert {"P(t)_posterior", "P(t)_posterior_low", "P(t)_posterior_high"} <= set(front)
+    for _, row in front.iterrows():
+        na = round(10 * row["pathways.a.programme"]) if row["pathways.a.programme"] != 1 else 10
+        nb = round(10 * row["pathways.b.programme"]) if row["pathways.b.programme"] != 1 else 10
+        # successes: Binomial(na, 0.9) + Binomial(nb, 0.7) ≥ 20
+        pa = stats.binom.pmf(np.arange(na + 1), na, 0.9)
+        sb = stats.binom.sf(19 - np.arange(na + 1), nb, 0.7)
+        exact = float(np.sum(pa * sb))
+        se = math.sqrt(max(exact * (1 - exact), 1e-4) / 4000)
+        assert abs(row["P(t)_posterior"] - exact) < 4 * se + 1e-3, (row.to_dict(), exact)
+    with pytest.raises(RunConfigError, match="--posterior"):
+        under_posterior(s, tmp_path / "missing.parquet")
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_finds_the_same_front_as_one_process():
+    pytest.importorskip("distributed")
+    from simulator.run.backends import DaskBackend
+
+    s = two()
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    kw = dict(evaluations=48, replications=200, final_replications=400, seed=4)
+    one = optimize(s, objectives, backend=LocalBackend(1), **kw)
+    dask = optimize(s, objectives, backend=DaskBackend("local:2"), **kw)
+    assert one.front.equals(dask.front)

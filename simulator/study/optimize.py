@@ -53,6 +53,7 @@ from simulator.study.solve import LeverRange, lever_range
 
 __all__ = [
     "DRAWS",
+    "under_posterior",
     "Objective",
     "OptimizeResult",
     "Constraint",
@@ -364,13 +365,16 @@ def optimize(
     backend: Backend | None = None,
     store: PointStore | None = None,
     progress: Callable[[int], None] | None = None,
+    posterior: Scenario | None = None,
 ) -> OptimizeResult:
     """Search the scenario's levers for the non-dominated programmes (see the module).
 
     ``evaluations``: candidates the search may evaluate (rounded up to whole generations of
     :data:`POPULATION`); ``replications`` per candidate; ``final_replications`` (default
     4 × ``replications``) for the front's re-evaluation; ``store``: where finished
-    candidates are kept (resume). Results depend only on (scenario,
+    candidates are kept (resume); ``posterior``: the scenario under a calibration's
+    posterior (:func:`under_posterior`), under which the front is also re-evaluated
+    (``_posterior`` columns). Results depend only on (scenario,
     objectives, constraints, seed, replications, evaluations, robustness). Raises
     ``RunConfigError`` for fewer than two objectives, a scenario without levers, or a
     robustness other than mean, p10 or regret.
@@ -423,6 +427,9 @@ def optimize(
                                                        scale, objectives)
                             if feasible.any() else 0.0})
         front = _reevaluate(search, scale, final_replications or 4 * replications)
+        if posterior is not None and not front.empty:
+            front = _under_posterior(search, front, posterior,
+                                     final_replications or 4 * replications)
     frame = pd.DataFrame(list(search.rows.values()))
     F, G = search.arrays(list(search.rows.values()))
     frame["feasible"] = True if G is None else np.all(G <= 0, axis=1)
@@ -475,6 +482,40 @@ def _reevaluate(search: _Search, scale: np.ndarray, replications: int) -> pd.Dat
     order = ["cost"] if "cost" in frame else [o.name for o in search.objectives[:1]]
     frame = frame.sort_values(order + paths, kind="stable").reset_index(drop=True)
     return _robustness(search, frame, replications)
+
+
+def under_posterior(scenario: Scenario, file: str | Path) -> Scenario:
+    """``scenario`` with a calibration's posterior (``posterior.parquet``) in place of the
+    priors of the key paths they share. Raises ``RunConfigError`` for a file that is not a
+    usable posterior or shares no uncertain path with the scenario."""
+    from simulator.inputs.posterior import read_posterior
+    from simulator.study.calibrate import with_posterior
+
+    try:
+        paths, values, weights, metadata = read_posterior(Path(file))
+    except ValueError as exc:
+        raise RunConfigError(f"--posterior: {exc}") from None
+    if weights is not None:  # resample by weight: with_posterior takes equally likely rows
+        from simulator.study.calibrate import resample
+
+        values = values[resample(weights, len(weights), 0)]
+    return with_posterior(scenario, paths, values, file=str(file), metadata=metadata)
+
+
+def _under_posterior(search: _Search, front: pd.DataFrame, posterior: Scenario,
+                     replications: int) -> pd.DataFrame:
+    """The front's odds under the posterior scenario (same seed and replications), as
+    ``P(T)_posterior`` with ``_posterior_low``/``_posterior_high``; the plain columns stay
+    the odds under the scenario's own (prior) uncertainty."""
+    paths = [lv.path for lv in search.levers]
+    design = front[paths].reset_index(drop=True)
+    done = run_points(posterior, design, replications=replications, seed=search.seed,
+                      backend=search.backend, origin="optimize")
+    for target in [o.target for o in search.objectives if o.kind == "P"]:
+        front[f"P({target})_posterior"] = done[f"{target}.probability"].to_numpy()
+        front[f"P({target})_posterior_low"] = done[f"{target}.ci95_low"].to_numpy()
+        front[f"P({target})_posterior_high"] = done[f"{target}.ci95_high"].to_numpy()
+    return front
 
 
 def _robustness(search: _Search, front: pd.DataFrame, replications: int) -> pd.DataFrame:
@@ -587,9 +628,9 @@ def write_optimize(found: OptimizeResult, folder: Path, *, langs: Sequence[str] 
 
 
 def digest_of(scenario: Scenario, objectives, constraints, *, evaluations, replications,
-              final_replications, seed, robustness) -> str:
+              final_replications, seed, robustness, posterior: str | None = None) -> str:
     """The study digest a resumable optimize folder is keyed by."""
-    return study_digest(kind="optimize", scenario=scenario.digest(),
+    return study_digest(kind="optimize", scenario=scenario.digest(), posterior=posterior,
                         objectives=[f"{o.sense} {o.name}" for o in objectives],
                         constraints=[c.name for c in constraints], evaluations=evaluations,
                         replications=replications, final_replications=final_replications,
@@ -604,7 +645,8 @@ def optimize_to_folder(scenario: Scenario, objectives: Sequence[Objective], out:
                        langs: Sequence[str] = ("en",),
                        progress: Callable[[int], None] | None = None,
                        inputs: Sequence[str | Path] = (),
-                       command: list[str] | None = None, level: float = 0.8) -> OptimizeResult:
+                       command: list[str] | None = None, level: float = 0.8,
+                       posterior: Scenario | None = None) -> OptimizeResult:
     """:func:`optimize`, durably (``<out>.partial``; candidates kept as they finish, so
     ``resume`` continues the same study), then write ``out`` (see :func:`write_optimize`)."""
     from simulator import __version__
@@ -613,13 +655,15 @@ def optimize_to_folder(scenario: Scenario, objectives: Sequence[Objective], out:
     final = final_replications or 4 * replications
     digest = digest_of(scenario, objectives, constraints, evaluations=evaluations,
                        replications=replications, final_replications=final, seed=seed,
-                       robustness=robustness)
+                       robustness=robustness,
+                       posterior=posterior.digest() if posterior is not None else None)
     backend = backend or LocalBackend(1)
     with StudyFolder(out, digest, resume=resume, force=force, inputs=inputs) as study:
         found = optimize(scenario, objectives, constraints=constraints,
                          evaluations=evaluations, replications=replications,
                          final_replications=final, seed=seed, robustness=robustness,
-                         backend=backend, store=study.store(), progress=progress)
+                         backend=backend, store=study.store(), progress=progress,
+                         posterior=posterior)
         manifest = {"landsim_version": __version__, "backend": backend.name,
                     "scenario_sha256": scenario.digest(), "study_sha256": digest,
                     "command": " ".join(command or []) or "–"}
