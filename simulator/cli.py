@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -35,7 +36,6 @@ _MAIN_PID: int | None = None
 
 
 def _on_sigterm(signum, frame):  # noqa: ARG001 — signal handler signature
-    import os
 
     if os.getpid() != _MAIN_PID:
         # a worker forked before it could reset the handler: stop as SIGTERM stops
@@ -212,7 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "scenario's levers: a few seconds of extra runs)")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="only the results table and where it was written (no progress)")
+    run.add_argument("--discard-previous", action="store_true",
+                     help="replace a different earlier run in the output folder instead of "
+                          "keeping it beside as <folder>.<date>-<time>")
     _add_force(run)
     _add_data(run)
     run.set_defaults(func=_cmd_run)
@@ -295,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="change a value of the scenario first (repeatable)")
     _add_lang(solve)
     solve.add_argument("--out", type=Path,
-                       help="output folder (default outputs/solve/<scenario>-<target>-<p>)")
+                       help="output folder (default outputs/solve/<scenario>-<target>-<p>-<lever>)")
     _add_execution(solve, resume=False)  # a solve takes seconds: nothing to resume
     _add_data(solve)
     solve.set_defaults(func=_cmd_solve)
@@ -420,7 +424,6 @@ def console() -> None:
     """
     code = main()
     if code in (130, 143):
-        import os
 
         sys.stdout.flush()
         sys.stderr.flush()
@@ -435,7 +438,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = ["landsim", *argv]
     global _MAIN_PID
-    import os
 
     from simulator.run.backends import process_limit
     from simulator.run.output import command_locks
@@ -490,7 +492,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # input errors are reported above, before the run wing's imports (about a second)
     from simulator.run.backends import make_backend
     from simulator.run.montecarlo import fresh_seed, resolve_engine
-    from simulator.run.output import check_output, simulate_to_folder
+    from simulator.run.output import Previous, check_output, simulate_to_folder
 
     if not args.no_report and "zh" in args.lang:
         from simulator.report.style import cjk_font
@@ -525,33 +527,52 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
                                        backend=make_backend(args.workers), progress=lbar.update)
         if not args.quiet:
-            step = "files" if args.no_report else f"files, charts and report ({', '.join(args.lang)})"
+            step = ("files" if args.no_report
+                    else f"files, charts and report ({', '.join(args.lang)})")
             print(f"{step} …", file=sys.stderr)
         return None if args.no_report else _reporter(args.lang, levers, quiet=args.quiet)
 
+    previous = None if args.discard_previous else Previous()
     with bar:
         result, path, wall = simulate_to_folder(
             scenario, out, replications=total, parquet=args.parquet, command=args.argv,
-            force=args.force, inputs=[args.scenario], after=after, seed=seed,
+            force=args.force, inputs=[args.scenario], after=after, previous=previous, seed=seed,
             engine=args.engine, workers=args.workers,
             backend=make_backend(args.workers, args.dask) if args.dask else None,
             precision=args.precision, progress=bar.update)
     total = time.perf_counter() - started
-    if not args.quiet:
-        print(format_table(result))
-        if result.stopping is not None:
-            stop = result.stopping
-            verdict = "reached" if stop["reached"] else "NOT reached"
-            print(f"\nprecision ±{stop['precision']} {verdict} after {stop['replications']:,} "
-                  f"replications (at most {stop['max_replications']:,})")
-        names = ", ".join(str(path / _report_name(lang)) for lang in args.lang)
-        report = "" if args.no_report else f" (report: {names})"
-        spent = (f"{wall:.1f} s" if args.no_report else
-                 f"{wall:.1f} s simulation, {total - wall:.1f} s files, charts and report, "
-                 f"{total:.1f} s in all")
-        print(f"\n{spent} · engine {result.engine} · wrote {path}/{report} · "
-              f"rerun with --seed {seed} to reproduce")
+    print(format_table(result))  # the answer, also with --quiet
+    if result.stopping is not None:
+        stop = result.stopping
+        verdict = "reached" if stop["reached"] else "NOT reached"
+        print(f"\nprecision ±{stop['precision']} {verdict} after {stop['replications']:,} "
+              f"replications (at most {stop['max_replications']:,})")
+    names = ", ".join(str(path / _report_name(lang)) for lang in args.lang)
+    report = "" if args.no_report else f" (report: {names})"
+    spent = (f"{wall:.1f} s" if args.no_report else
+             f"{wall:.1f} s simulation, {total - wall:.1f} s files, charts and report, "
+             f"{total:.1f} s in all")
+    print(f"\n{spent} · engine {result.engine} · wrote {path}/{report} · "
+          f"rerun with --seed {seed} to reproduce")
+    for line in _previous_lines(previous, out):
+        print(line, file=sys.stderr)
     return 0
+
+
+def _previous_lines(previous, out: Path) -> list[str]:
+    """What a run did with what its folder held before (kept beside, or carried over)."""
+    if previous is None:
+        return []
+    lines = []
+    if previous.kept:
+        lines.append(f"kept from the earlier run with the same numbers: "
+                     f"{', '.join(previous.kept)}")
+    if previous.archived is not None:
+        where = os.path.relpath(previous.archived)
+        shown = where if not where.startswith("..") else str(previous.archived)
+        lines.append(f"the earlier run in {out} ({previous.described}) is kept as "
+                     f"{shown}/ (--discard-previous replaces it instead)")
+    return lines
 
 
 def _report_name(lang: str) -> str:
@@ -654,7 +675,6 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    import os
     import re
 
     from simulator.report.formatting import pct
@@ -688,8 +708,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         cjk_font()
     from simulator.run.backends import make_backend
     from simulator.run.output import check_output
-    from simulator.study.solve import (Evaluator, describe, evaluation_rows, frontier, solve,
-                                       text_table, write_solve)
+    from simulator.study.solve import (
+        Evaluator,
+        describe,
+        evaluation_rows,
+        frontier,
+        solve,
+        text_table,
+        write_solve,
+    )
 
     out = args.out or Path("outputs") / "solve" / (  # named for the levers too
         f"{scenario.name}-{args.target}-{round(args.probability * 100):g}-"
@@ -879,7 +906,6 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     import dataclasses
-    import os
 
     from simulator.inputs.errors import RunConfigError
     from simulator.run.output import check_output, replace_folder
@@ -1056,7 +1082,6 @@ def _design_size(spec) -> int:
 def _study_cost(scenario, replications: int, points: int, args, what: str) -> None:
     """Refuse a study whose estimated time on this machine is above the ceiling (unless
     --force) or whose design is too large to hold; say the estimate otherwise."""
-    import os
 
     from simulator.run.cost import STUDY_CEILING_SECONDS, estimate_run, format_seconds
 
@@ -1093,9 +1118,9 @@ def ceiling_lines(targets: list[dict]) -> list[str]:
 
 def status_lines(scenario) -> list[str]:
     """What a status date leaves to forecast, in a few printed lines."""
+    from simulator.inputs.status import status_provenance
     from simulator.model.status import status_plan
     from simulator.report.formatting import num
-    from simulator.inputs.status import status_provenance
     from simulator.report.i18n import as_of_text, t, until_text
 
     plan = status_plan(scenario)
@@ -1145,7 +1170,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _say_cost(scenario, replications: int, workers: int | None) -> None:
     """On stderr, the estimated time of a run when it is long enough to wait for."""
-    import os
 
     from simulator.run.cost import estimate_run, format_seconds
 
@@ -1157,7 +1181,6 @@ def _say_cost(scenario, replications: int, workers: int | None) -> None:
 
 def _cost_line(scenario, replications: int) -> str:
     """The estimated time of a run of ``replications`` on this machine, for validate."""
-    import os
 
     from simulator.run.cost import estimate_run, format_seconds
 

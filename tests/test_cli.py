@@ -117,9 +117,12 @@ def test_a_successful_run_replaces_the_previous_folder(tiny, tmp_path):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 10, "--out", out, "-q", "--no-report") == 0
     (out / "stale.txt").write_text("old")
-    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--seed", 3, "--no-report") == 0
+    assert run("run", tiny, "-n", 10, "--out", out, "-q", "--seed", 3, "--no-report",
+               "--discard-previous") == 0
     assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
     assert json.loads((out / "run.json").read_text())["seed"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "out", "tiny.yaml"]  # discarded: nothing kept beside it
 
 
 def test_debug_shows_the_traceback(tiny, tmp_path, monkeypatch):

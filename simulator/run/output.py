@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ from simulator.run.results import FORMAT_VERSION, SimulationResult
 __all__ = [
     "MARKER",
     "PARQUET_MAX_ROWS",
+    "Previous",
     "check_output",
     "command_locks",
     "install_folder",
@@ -54,6 +55,7 @@ __all__ = [
     "output_lock",
     "parquet_plan",
     "replace_folder",
+    "run_identity",
     "run_manifest",
     "simulate_to_folder",
     "staged_folder",
@@ -366,20 +368,126 @@ def _release(key: Path) -> None:
         os.close(held.fd)
 
 
-def install_folder(built: Path, final: Path) -> None:
-    """Move the complete folder ``built`` to ``final``, replacing what is there atomically."""
+def install_folder(built: Path, final: Path, *, archive: Path | None = None) -> None:
+    """Move the complete folder ``built`` to ``final``, replacing what is there atomically.
+
+    With ``archive``, the folder that stood at ``final`` is moved there instead of removed.
+    """
     if not final.exists():
         os.rename(built, final)
         return
     if _exchange(built, final):
-        shutil.rmtree(built, ignore_errors=True)  # now holds the previous folder
+        if archive is not None:
+            os.rename(built, archive)  # now holds the previous folder
+        else:
+            shutil.rmtree(built, ignore_errors=True)
         return
     # No atomic exchange (not Linux, or a file system without it): two renames, with a
     # moment where only the hidden old folder exists.
+    if archive is not None:
+        os.rename(final, archive)
+        os.rename(built, final)
+        return
     old = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final), dir=final.parent))
     os.rename(final, old / "old")
     os.rename(built, final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+_IDENTITY = ("format_version", "landsim_version", "git_commit", "scenario_sha256", "seed",
+             "replications", "engine")
+"""run.json fields that fix a run's numbers: two runs equal in them are the same run."""
+
+
+def run_identity(folder: str | Path) -> dict | None:
+    """The fields of ``folder``'s run.json that fix its numbers, or None when it has none.
+
+    Two run folders with the same identity hold the same numbers bit for bit (results
+    depend only on scenario, seed, replications and engine), so a report or levers file
+    of one is true of the other.
+    """
+    path = Path(folder) / "run.json"
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 1 << 20:
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("scenario_sha256") is None:
+        return None
+    return {key: record.get(key) for key in _IDENTITY}
+
+
+@dataclass
+class Previous:
+    """What became of the run that stood in a folder a new run was written to.
+
+    ``kept``: artefacts of an earlier run with the same numbers (same scenario, seed,
+    replications, engine, landsim) that the new run did not make and that were carried
+    into the new folder — a report in another language, levers.json; ``archived``: where
+    an earlier, different run was moved whole (``<folder>.<date>-<time>``), with
+    ``described`` saying which run it was.
+    """
+
+    kept: list[str] = field(default_factory=list)
+    archived: Path | None = None
+    described: str = ""
+
+
+def _carry_over(old: Path, new: Path) -> list[str]:
+    """Copy into ``new`` each artefact of ``old`` that ``new`` lacks; returns their names."""
+    kept = []
+    for entry in sorted(old.iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink() or (new / entry.name).exists():
+            continue  # markers and locks are the new run's; landsim writes no links
+        if entry.is_dir():
+            shutil.copytree(entry, new / entry.name, copy_function=_link_or_copy)
+            kept.append(entry.name + "/")
+        elif entry.is_file():
+            _link_or_copy(entry, new / entry.name)
+            kept.append(entry.name)
+    return kept
+
+
+def _link_or_copy(source, target) -> None:
+    # a hard link costs nothing and the old folder is removed right after the swap
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _archive_name(final: Path) -> Path:
+    """A free sibling name for the run at ``final``, stamped with when it was written."""
+    written = final / "run.json" if (final / "run.json").is_file() else final
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(written.stat().st_mtime))
+    path, n = final.parent / f"{final.name}.{stamp}", 1
+    while path.exists() or path.is_symlink():
+        n += 1
+        path = final.parent / f"{final.name}.{stamp}-{n}"
+    return path
+
+
+def _describe(identity: dict | None) -> str:
+    if identity is None:
+        return "not a run of this landsim"
+    return f"{identity['replications']:,} replications, seed {identity['seed']}"
+
+
+def _settle_previous(final: Path, built: Path, previous: Previous) -> Path | None:
+    """Carry over a same run's other artefacts, or choose where a different run goes.
+
+    Returns the archive path for :func:`install_folder` (None: nothing to keep aside).
+    """
+    if not final.is_dir() or not any(not p.name.startswith(".") for p in final.iterdir()):
+        return None
+    old = run_identity(final) if is_landsim_output(final) else None
+    if old is not None and old == run_identity(built):
+        previous.kept = _carry_over(final, built)
+        return None
+    previous.archived = _archive_name(final)
+    previous.described = _describe(old)
+    return previous.archived
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -404,7 +512,7 @@ def _exchange(a: Path, b: Path) -> bool:
 @contextlib.contextmanager
 def staged_folder(
     final: Path, *, kind: str | None = "run", force: bool = False,
-    inputs: Iterable[str | Path] = (),
+    inputs: Iterable[str | Path] = (), previous: Previous | None = None,
 ) -> Iterator[Path]:
     """A temporary folder next to ``final``, swapped into ``final`` when the block succeeds.
 
@@ -412,8 +520,12 @@ def staged_folder(
     when the block finished without an exception, and the swap is atomic; on an exception
     (Ctrl-C and SIGTERM included) the temporary folder is removed. ``kind`` names what the
     marker records (None: no marker, for a folder inside another landsim folder; no lock).
-    ``final`` is locked (:func:`output_lock`) from the check to the swap. Raises
-    ``RunConfigError`` when ``final`` may not be written or another process holds its lock.
+    ``final`` is locked (:func:`output_lock`) from the check to the swap. With
+    ``previous`` (runs), nothing the folder held is lost: an earlier run with the same
+    numbers gives the new folder the artefacts it did not make itself, and a different
+    earlier run is moved beside it whole; ``previous`` records which (:class:`Previous`).
+    Raises ``RunConfigError`` when ``final`` may not be written or another process holds
+    its lock.
     """
     final = check_output(final, force=force, inputs=inputs, lock=kind is not None)
     # a folder of its own is locked while it is built and swapped; one inside another
@@ -426,7 +538,8 @@ def staged_folder(
             yield tmp
             if kind is not None:
                 mark_folder(tmp, kind)
-            install_folder(tmp, final)
+            archive = _settle_previous(final, tmp, previous) if previous is not None else None
+            install_folder(tmp, final, archive=archive)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -434,11 +547,11 @@ def staged_folder(
 
 def replace_folder(
     final: Path, build: Callable[[Path], None], *, kind: str | None = "run", force: bool = False,
-    inputs: Iterable[str | Path] = (),
+    inputs: Iterable[str | Path] = (), previous: Previous | None = None,
 ) -> Path:
     """Call ``build(tmp)`` to fill a temporary folder, then swap it into ``final``
     (see :func:`staged_folder`); returns the folder written."""
-    with staged_folder(final, kind=kind, force=force, inputs=inputs) as tmp:
+    with staged_folder(final, kind=kind, force=force, inputs=inputs, previous=previous) as tmp:
         build(tmp)
     return Path(os.path.realpath(final))
 
@@ -586,12 +699,14 @@ def write_run(
     extra: Callable[[Path], None] | None = None,
     force: bool = False,
     inputs: Iterable[str | Path] = (),
+    previous: Previous | None = None,
 ) -> Path:
     """Write a run's files into ``out_dir``, replacing it atomically; returns the folder.
 
     The files of :func:`write_run_files`, and replications.parquet (and uncertain.parquet)
     from the kept arrays when ``parquet`` allows (see :func:`parquet_plan`; a run that
-    kept no arrays has none to write). Raises ``RunConfigError`` if ``out_dir`` may not be
+    kept no arrays has none to write). With ``previous``, what ``out_dir`` held is kept
+    (see :func:`staged_folder`). Raises ``RunConfigError`` if ``out_dir`` may not be
     written (see :func:`check_output`).
     """
     from simulator.model.sampling import CHUNK_SIZE
@@ -612,7 +727,8 @@ def write_run(
         write_run_files(result, tmp, command=command, wall_seconds=wall_seconds,
                         parquet_note=note, extra=extra)
 
-    return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs)
+    return replace_folder(Path(out_dir), build, kind="run", force=force, inputs=inputs,
+                          previous=previous)
 
 
 def simulate_to_folder(
@@ -625,6 +741,7 @@ def simulate_to_folder(
     force: bool = False,
     inputs: Iterable[str | Path] = (),
     after: Callable[[SimulationResult], Callable[[Path], None] | None] | None = None,
+    previous: Previous | None = None,
     **simulate_kw,
 ) -> tuple[SimulationResult, Path, float]:
     """Simulate ``scenario`` straight into the run folder ``out`` (what ``landsim run`` does).
@@ -633,7 +750,8 @@ def simulate_to_folder(
     chunks arrive, when :func:`parquet_plan` allows, so memory does not grow with
     ``replications``; then the files of :func:`write_run_files`, and the folder is swapped
     in atomically. ``after(result)``, if given, runs before the files are written (the
-    levers' analysis, say) and returns what adds a report to the folder, or None.
+    levers' analysis, say) and returns what adds a report to the folder, or None. With
+    ``previous``, what the folder held is kept (see :func:`staged_folder`).
     ``simulate_kw`` go to :func:`simulator.run.montecarlo.simulate`. Returns the result, the
     folder, and the seconds spent simulating and in ``after``. Raises ``RunConfigError`` as
     ``simulate`` and :func:`check_output` do.
@@ -643,7 +761,8 @@ def simulate_to_folder(
 
     started = time.perf_counter()
     note = parquet_plan(replications, scenario, parquet=parquet)
-    with staged_folder(Path(out), kind="run", force=force, inputs=inputs) as tmp:
+    with staged_folder(Path(out), kind="run", force=force, inputs=inputs,
+                       previous=previous) as tmp:
         writer = ReplicationsWriter(tmp, scenario) if note is None else None
         with writer or contextlib.nullcontext():
             result = simulate(scenario, replications=replications, keep_replications=False,
