@@ -608,9 +608,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from simulator.report import compare_runs
+    from simulator.report.compare import compare_text, odds_table
+    from simulator.report.rundata import RunData
 
     path = compare_runs(args.folders, args.out, lang=args.lang, force=args.force)
-    print(f"wrote {path / 'comparison.html'}")
+    runs = [RunData.load(f) for f in args.folders]  # checked by compare_runs already
+    print(compare_text(runs, odds_table(runs), lang=args.lang))
+    print(f"\nwrote {path / 'comparison.html'}")
     return 0
 
 

@@ -10,30 +10,36 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.formatting import num, pct, pct_range
-from simulator.run.output import check_output, replace_folder
 from simulator.report.charts import ChartFile, svg_text
+from simulator.report.formatting import num, pct, pct_range, signed, text_table
 from simulator.report.html import figure_html, render_page
 from simulator.report.i18n import LANGS, label_of_target, t
 from simulator.report.rundata import RunData
-from simulator.report.style import GREYS, LINESTYLES, MARKERS, ReportError, chart_style
+from simulator.report.style import GREYS, LINESTYLES, MARKERS, SERIES, ReportError, chart_style
+from simulator.run.output import check_output, replace_folder
 
-__all__ = ["compare_fan_chart", "compare_runs", "odds_table"]
+__all__ = ["compare_fan_chart", "compare_runs", "compare_text", "odds_table"]
 
 
 def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str = "en") -> Axes:
-    """Each run's median cumulative release (line) and middle 80 % (band), overlaid."""
+    """Each run's median cumulative release (line) and middle 80 % (band), overlaid; each
+    run in its own colour and line style, named at the end of its line."""
     if ax is None:
         ax = Figure(figsize=(7.0, 4.2), layout="constrained").add_subplot()
+    ends = []
     for i, run in enumerate(runs):
         data = run.all_pathways()
-        colour = GREYS[min(i, 3)]
+        colour = SERIES[i % len(SERIES)]
         ax.fill_between(data.index, data.cumulative_p10, data.cumulative_p90, color=colour,
-                        alpha=0.12, linewidth=0)
-        # line style, marker and grey level all differ, so runs stay apart in greyscale print
+                        alpha=0.13, linewidth=0)
+        for edge in (data.cumulative_p10, data.cumulative_p90):  # bands stay apart where
+            ax.plot(data.index, edge, color=colour, linewidth=0.6, alpha=0.7,  # they overlap
+                    linestyle=LINESTYLES[i % len(LINESTYLES)])
+        # colour, line style and marker all differ, so runs stay apart in greyscale print
         ax.plot(data.index, data.cumulative_p50, color=colour,
-                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6, label=run.name,
+                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6,
                 marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=2 + i % 2)
+        ends.append((float(data.cumulative_p50.iloc[-1]), run.name, colour))
     plan = runs[0].all_pathways()
     ax.step(plan.index, np.cumsum(plan.planned_km2), where="mid", color=GREYS[2],
             linewidth=0.9, linestyle=(0, (1, 2)), label=f"{t('plan', lang)} ({runs[0].name})")
@@ -41,22 +47,73 @@ def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str 
     ax.set_ylabel(t("fan.y", lang))
     ax.set_title(t("compare.fan", lang))
     ax.set_ylim(bottom=0)
+    ax.set_xlim(plan.index[0] - 0.3, plan.index[-1] + 0.3)
+    _label_line_ends(ax, ends, x=plan.index[-1])
     ax.legend(loc="upper left")
     return ax
 
 
+def _label_line_ends(ax: Axes, ends: list[tuple[float, str, str]], *, x: float) -> None:
+    """Name each line just right of the axes at its last value, pushed apart so that no two
+    names overlap (direct labels: no legend to decode)."""
+    low, high = ax.get_ylim()
+    gap = (high - low) * 0.075  # about a line of 8-point text on a 4-inch-high chart
+    placed: list[float] = []
+    for y, _name, _colour in sorted(ends):
+        placed.append(max(y, placed[-1] + gap) if placed else y)
+    for (_, name, colour), y in zip(sorted(ends), placed, strict=True):
+        ax.annotate(name, (x, y), xytext=(8, 0), textcoords="offset points",
+                    xycoords=("data", "data"), va="center", ha="left", fontsize=8,
+                    color=colour, fontweight="bold", annotation_clip=False)
+
+
 def odds_table(runs: list[RunData]) -> pd.DataFrame:
     """Each target in each run: probability, 95 % interval, mean km² counted and mean
-    shortfall (km²); targets matched by name."""
+    shortfall (km²), and the change against the first run (``change_pp``: percentage
+    points; ``change_mean_km2``); targets matched by name."""
     rows = []
+    first = {x["name"]: x for x in runs[0].targets}
     for run in runs:
         for x in run.targets:
+            base = first.get(x["name"]) if run is not runs[0] else None
             rows.append({"scenario": run.name, "target": x["name"], "km2": x["km2"],
                          "by": x["by"], "probability": x["probability"],
                          "ci95_low": x["ci95"][0], "ci95_high": x["ci95"][1],
                          "mean_km2": x["mean_km2"],
-                         "mean_shortfall_km2": x["mean_shortfall_km2"]})
+                         "mean_shortfall_km2": x["mean_shortfall_km2"],
+                         "change_pp": (None if base is None else
+                                       100 * (x["probability"] - base["probability"])),
+                         "change_mean_km2": (None if base is None else
+                                             x["mean_km2"] - base["mean_km2"])})
     return pd.DataFrame(rows)
+
+
+def change_text(row, lang: str = "en", first: str | None = None) -> str:
+    """A row's change against the first run: ``+3.2 pp, −1.4 km²`` ('' for the first run),
+    naming the first run when ``first`` is given."""
+    if row.change_pp is None or pd.isna(row.change_pp):
+        return ""
+    values = {"pp": signed(row.change_pp, 1, t("pp", lang)),
+              "km2": signed(row.change_mean_km2, 1, t("km2_unit", lang))}
+    if first is None:
+        return t("compare.change", lang, **values)
+    return t("compare.change_vs", lang, first=first, **values)
+
+
+def compare_text(runs: list[RunData], table: pd.DataFrame, lang: str = "en") -> str:
+    """The comparison as terminal lines: a row per target and scenario, with probability,
+    95 % interval, mean km² counted and the change against the first run."""
+    rows = []
+    for target in dict.fromkeys(table.target):
+        for i, (_, h) in enumerate(table[table.target == target].iterrows()):
+            rows.append({t("col.target", lang): target if i == 0 else "",
+                         t("col.scenario", lang): h.scenario,
+                         t("col.p_meet", lang): pct(h.probability),
+                         t("col.ci95", lang): pct_range(h.ci95_low, h.ci95_high),
+                         t("col.mean_counted", lang): num(h.mean_km2, 1),
+                         t("compare.change_col", lang, first=runs[0].name): change_text(h, lang)})
+    frame = pd.DataFrame(rows)
+    return text_table(frame) + "\n" + t("compare.note", lang, first=runs[0].name)
 
 
 def compare_runs(
@@ -113,9 +170,11 @@ def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str)
                 interval = pct_range(h.ci95_low, h.ci95_high)
                 km2 = t("compare.km2", lang, mean=num(h.mean_km2, 1),
                         short=num(h.mean_shortfall_km2, 1))
+                change = change_text(h, lang, first=runs[0].name)
+                change = f"<br><small>{escape(change)}</small>" if change else ""
                 cells.append(f'<td class="num" data-scenario="{escape(run.name)}">'
                              f"{pct(h.probability)}<br><small>{interval}</small>"
-                             f"<br><small>{escape(km2)}</small></td>")
+                             f"<br><small>{escape(km2)}</small>{change}</td>")
         label = label_of_target(runs[0].scenario, target, lang)
         rows.append(f"<tr><td>{escape(label)}</td>{''.join(cells)}</tr>")
     listing = "".join(
@@ -124,6 +183,7 @@ def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str)
         f"({r.replications:,} × seed {r.seed})</li>" for r in runs)
     body = (f"<h1>{escape(t('compare.title', lang))}</h1><ul>{listing}</ul>"
             f"<h2>{escape(t('compare.table', lang))}</h2>"
+            f"<p>{escape(t('compare.note', lang, first=runs[0].name))}</p>"
             f'<table id="comparison"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>" + figure_html(chart, lang))
     return render_page(t("compare.title", lang), body, lang)

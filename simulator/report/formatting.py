@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
-__all__ = ["num", "pct", "pct_range", "sig"]
+__all__ = ["num", "pct", "pct_range", "sig", "signed", "text_table"]
 
 _MAX_DECIMALS = 4  # 0.0001 % — the resolution of 10⁶ replications and more
 
@@ -33,10 +34,16 @@ def pct(p: float) -> str:
 
 
 def pct_range(lo: float, hi: float) -> str:
-    """A 95 % interval such as ``40.1–42.3%`` or ``0.0000–0.0037%``: both bounds shown to
-    the same number of decimals, enough for the narrower side, the unit written once."""
-    d = max(_decimals(float(lo)), _decimals(float(hi)))
-    return f"{num(float(lo) * 100, d)}–{num(float(hi) * 100, d)}%"
+    """A 95 % interval such as ``40.1–42.3%``, ``0.06–0.73%`` or ``0.0000–0.0037%``.
+
+    One rule everywhere: both bounds to the decimals that give two significant digits of
+    the bound farther from 0 % and 100 % (a bound of exactly 0 or 1 does not count), the
+    unit written once — so an interval never carries more digits than its estimate.
+    """
+    lo, hi = float(lo), float(hi)
+    inner = [_decimals(b) for b in (lo, hi) if 0 < b < 1]
+    d = min(inner) if inner else 1
+    return f"{num(lo * 100, d)}–{num(hi * 100, d)}%"
 
 
 def num(x: float, decimals: int = 2) -> str:
@@ -52,3 +59,35 @@ def sig(x: float, digits: int = 2) -> str:
     if x == 0 or not math.isfinite(x):
         return num(x, 0) if x == 0 else str(x)
     return num(x, max(0, digits - 1 - math.floor(math.log10(abs(x)))))
+
+
+def signed(x: float, decimals: int = 1, unit: str = "") -> str:
+    """A change with its sign: ``+3.2 pp``, ``−1.4 km²`` (a true minus sign), ``0.0 pp``
+    when it rounds to nothing."""
+    text = num(abs(float(x)), decimals)
+    sign = "" if float(text) == 0 else ("+" if x > 0 else "−")
+    return f"{sign}{text}{' ' + unit if unit else ''}"
+
+
+def text_table(frame) -> str:
+    """``frame`` (text cells) as terminal lines, two spaces between columns: a column of
+    numbers right-aligned under its header, a column of words (names) left-aligned; Chinese
+    characters count two columns, as terminals draw them."""
+    columns = [[str(c), *map(str, frame[c])] for c in frame.columns]
+    widths = [max(_width(x) for x in col) for col in columns]
+    words = [not any(cell[:1] and (cell[0].isdigit() or cell[0] in "+−-<>.") for cell in col[1:])
+             for col in columns]
+
+    def cell(text: str, width: int, left: bool) -> str:
+        pad = " " * (width - _width(text))
+        return text + pad if left else pad + text
+
+    return "\n".join(
+        "  ".join(cell(col[i], w, left) for col, w, left
+                  in zip(columns, widths, words, strict=True)).rstrip()
+        for i in range(len(frame) + 1))
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide East Asian characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

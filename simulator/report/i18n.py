@@ -666,6 +666,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "actual": ("Actual", "实际"),
     "status_date": ("Status date {as_of}", "状态日期 {as_of}"),
     "compare.km2": ("mean {mean} km², shortfall {short}", "均值{mean}平方公里，缺口{short}"),
+    "pp": ("pp", "个百分点"),
+    "km2_unit": ("km²", "平方公里"),
+    "col.p_meet": ("P(meet)", "实现概率"),
+    "compare.change": ("{pp}, {km2}", "{pp}，{km2}"),
+    "compare.change_vs": ("{pp}, {km2} against {first}", "较{first}{pp}，{km2}"),
+    "compare.change_col": ("Change against {first}", "较{first}的变化"),
+    "compare.note": ("Probabilities with their 95% intervals (Monte Carlo error of each run); "
+                     "changes are against the first run, {first}: percentage points (pp) of "
+                     "probability and km² of the mean counted.",
+                     "概率及其95%置信区间（各次运行的蒙特卡洛误差）；变化均相对第一个情景{first}："
+                     "概率以百分点计，计入释放均值以平方公里计。"),
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -16,11 +16,15 @@ __all__ = [
     "LINESTYLES",
     "MARKERS",
     "ReportError",
+    "SERIES",
     "chart_style",
     "cjk_font",
 ]
 
 GREYS = ["#1f1f1f", "#5a5a5a", "#8c8c8c", "#b5b5b5", "#d9d9d9", "#ececec"]
+SERIES = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
+"""Colours of runs or scenarios drawn side by side: Okabe & Ito's palette, told apart with
+colour-vision deficiencies, paired with line styles and markers for greyscale print."""
 ACCENT = "#a63d2a"  # targets; stays dark enough to read in greyscale
 HATCHES = ["", "///", "...", "xx", "\\\\\\", "++", "oo"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1))]

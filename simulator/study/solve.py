@@ -23,8 +23,8 @@ lever, and the estimate is a smooth (usually monotone) step function of it. The 
 
 "Out of reach" always says the highest probability found, where, and the resolution.
 A lever that moves in whole steps — a whole-number lever, or ``programme`` (which carries
-each plan year's projects × programme, rounded) — is reported as a step: the answer is the first step
-value that reaches the level, with the probability there and one step before it (``step``
+each plan year's projects × programme, rounded) — is reported as a step: the answer is the
+first step value that reaches the level, with the probability there and one step before it (``step``
 in solve.json), and a ``programme`` step with the projects it carries: a programme lever's
 values that carry the same projects are one simulation (the :class:`Evaluator` runs what the
 simulation sees once, so the k-section inside a step costs nothing).
@@ -48,7 +48,7 @@ import pandas as pd
 from simulator.inputs.errors import RunConfigError, ScenarioError
 from simulator.inputs.params import ParameterError, get_value, with_values
 from simulator.inputs.scenario import Scenario
-from simulator.report.formatting import pct, pct_range
+from simulator.report.formatting import pct, pct_range, text_table
 from simulator.run.backends import Backend, LocalBackend
 from simulator.study.points import run_points
 
@@ -742,15 +742,6 @@ def _distinct_labels(values: list) -> list[str]:
         if len(set(labels)) == len(set(values)):
             return labels
     return [repr(v) for v in values]
-
-
-def text_table(frame: pd.DataFrame) -> str:
-    """``frame`` (text cells, numbers mostly) as terminal lines: every column right-aligned
-    under its header, two spaces apart."""
-    columns = [[str(c), *map(str, frame[c])] for c in frame.columns]
-    widths = [max(len(x) for x in col) for col in columns]
-    return "\n".join("  ".join(col[i].rjust(w) for col, w in zip(columns, widths, strict=True))
-                     for i in range(len(frame) + 1))
 
 
 def _fmt(value, digits: int = 3) -> str:
