@@ -1151,6 +1151,11 @@ def status_lines(scenario) -> list[str]:
     return out
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 pathway``, ``5 pathways``, ``1,200 projects``: a count with its noun."""
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
@@ -1163,8 +1168,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             continue
         n = sum(p.projects.count for p in scenario.pathways.values())
         print(
-            f"ok  {path}: {scenario.name} · {len(scenario.pathways)} pathways · {n} projects · "
-            f"{scenario.planned_km2:.1f} km² planned · {len(scenario.targets)} targets"
+            f"ok  {path}: {scenario.name} · {counted(len(scenario.pathways), 'pathway')} · "
+            f"{counted(n, 'project')} · {scenario.planned_km2:.1f} km² planned · "
+            f"{counted(len(scenario.targets), 'target')}"
         )
         for line in _validate_ceilings(scenario):
             print(f"    {line}")

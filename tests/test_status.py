@@ -250,6 +250,11 @@ def test_a_csv_row_with_an_unknown_stage_points_into_the_csv(tmp_path):
     assert problem.path == "status.pipeline[2].stage"
 
 
+def test_a_csv_stage_name_typo_gets_a_did_you_mean(tmp_path):
+    problem = csv_problem(tmp_path, "pathway,stage,km2\np,sx,0.5\n")
+    assert "(did you mean 's'?)" in problem.message and problem.line == 2
+
+
 def test_a_bad_status_exits_2_with_the_key_path_and_leaves_nothing(tmp_path):
     import subprocess
     import sys

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["LandsimError", "Problem", "RunConfigError", "ScenarioError", "printable", "quote"]
+__all__ = ["LandsimError", "Problem", "RunConfigError", "ScenarioError", "did_you_mean",
+           "printable", "quote"]
 
 _UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
 """Unicode categories escaped in messages: C0/C1 controls, format characters (bidi overrides,
@@ -80,3 +81,11 @@ class ScenarioError(LandsimError, ValueError):
 
 class RunConfigError(LandsimError, ValueError):
     """Run settings (replications, seed, engine, output folder) are not usable."""
+
+
+def did_you_mean(word: str, options) -> str:
+    """`` (did you mean 'x'?)`` naming the option closest to ``word``, or '' when none is."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

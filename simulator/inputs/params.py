@@ -8,18 +8,16 @@ scenario is validated again; the change is recorded in its provenance.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
-
-from simulator.inputs.errors import LandsimError, Problem, ScenarioError
+from simulator.inputs.errors import LandsimError, Problem, ScenarioError, did_you_mean
 from simulator.inputs.keypath import format_path, parse_path
-from simulator.inputs.yamlsource import parse_yaml_value
 from simulator.inputs.scenario import MAX_NAME, Scenario, scenario_from_dict
+from simulator.inputs.yamlsource import parse_yaml_value
 
 __all__ = [
     "variant_of",
@@ -48,8 +46,7 @@ def _walk(data: Any, parts: tuple, text: str) -> tuple[Any, Any]:
         if isinstance(node, Mapping):
             if part not in node:
                 keys = [str(k) for k in node]
-                close = difflib.get_close_matches(str(part), keys, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(part, keys)
                 raise ParameterError(
                     f"{text}: '{part}' is not a key of {here}{hint}; keys there: "
                     f"{', '.join(keys) or 'none'}"

@@ -10,7 +10,6 @@ half-way through a file.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -29,7 +28,7 @@ from pydantic import (
 )
 
 from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
-from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
 from simulator.inputs.keypath import format_path
 from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
@@ -481,12 +480,12 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
     out += _too_large(s)
 
     def unknown_pathway(path: tuple, name: str) -> None:
-        out.append((path, f"'{name}' is not a pathway{_did_you_mean(name, names)}; {known}"))
+        out.append((path, f"'{name}' is not a pathway{did_you_mean(name, names)}; {known}"))
 
     target_names = [t.name for t in s.targets]
     if s.headline is not None and s.headline not in target_names:
         out.append((("headline",), f"'{s.headline}' is not a target"
-                    f"{_did_you_mean(s.headline, target_names)}; targets: "
+                    f"{did_you_mean(s.headline, target_names)}; targets: "
                     f"{', '.join(target_names)}"))
     seen_targets: set[str] = set()
     for i, t in enumerate(s.targets):
@@ -738,7 +737,7 @@ def _problem_from(err: dict, source: YamlSource, root: type[BaseModel] = None) -
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err["loc"][:-1], root)
         key = str(loc[-1])
-        message = f"unknown key '{key}'{_did_you_mean(key, allowed)}"
+        message = f"unknown key '{key}'{did_you_mean(key, allowed)}"
         if allowed:
             message += f"; allowed here: {', '.join(allowed)}"
     elif kind == "missing":
@@ -747,7 +746,7 @@ def _problem_from(err: dict, source: YamlSource, root: type[BaseModel] = None) -
         path = loc + ("dist",)
         tag = str(ctx.get("tag"))
         message = (
-            f"unknown distribution '{tag}'{_did_you_mean(tag, DIST_TYPES)}; "
+            f"unknown distribution '{tag}'{did_you_mean(tag, DIST_TYPES)}; "
             f"allowed: {', '.join(DIST_TYPES)}"
         )
     elif kind == "union_tag_not_found":
@@ -868,6 +867,3 @@ def _is_distribution(loc: tuple, root: type[BaseModel]) -> bool:
     return set(_unwrap(tp)) >= {Fixed}
 
 
-def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.inputs.errors import Problem, ScenarioError, quote
+from simulator.inputs.errors import Problem, ScenarioError, did_you_mean, quote
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "parse_pipeline_csv",
@@ -301,7 +301,8 @@ def check_status(scenario) -> list[tuple[tuple, str]]:
         stages = [st.name for st in pathway.stages]
         if row.stage not in stages:
             out.append((where + ("stage",), f"{quote(row.stage)} is not a stage of "
-                        f"'{row.pathway}'; its stages: {', '.join(stages)}"))
+                        f"'{row.pathway}'{did_you_mean(row.stage, stages)}; its stages: "
+                        f"{', '.join(stages)}"))
             continue
         if row.since is not None and row.since > s.as_of:
             out.append((where + ("since",), f"{_given(row.since)} is after the status date "
@@ -365,11 +366,8 @@ def _given(value: float) -> str:
 
 
 def _unknown(name: str, names: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"{quote(name, MAX_NAME)} is not a pathway{hint}; known pathways: {', '.join(names)}"
+    return (f"{quote(name, MAX_NAME)} is not a pathway{did_you_mean(name, names)}; known "
+            f"pathways: {', '.join(names)}")
 
 
 _WEAKEST = ("illustrative", "assumption", "derived", "sourced")

@@ -91,3 +91,4 @@ def text_table(frame) -> str:
 def _width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide East Asian characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+

@@ -5,19 +5,19 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from simulator.report.formatting import num, pct, pct_range
 from simulator.inputs.keypath import parse_path
 from simulator.report.ceiling_text import impossible_sentences
 from simulator.report.charts import ChartFile, odds_text
+from simulator.report.formatting import num, pct, pct_range
 from simulator.report.i18n import (
     as_of_text,
     bilingual,
     interval_text,
+    label_of_pathway,
+    label_of_target,
     notice_text,
     observed_qualifier,
     observed_text,
-    label_of_pathway,
-    label_of_target,
     t,
     term,
     until_text,
@@ -101,10 +101,12 @@ def _headline(run: RunData, lang: str) -> str:
     if target.get("observed"):
         first = f'<span hidden>{probability}</span>{first}'  # the number, for readers of data
     end = run.scenario.horizon.end
-    second = t("headline.joint", lang, n=len(run.targets),
+    second = t("headline.joint" if len(run.targets) > 1 else "headline.joint_one", lang,
+               n=len(run.targets),
                p=pct(run.summary["joint"]["probability"]),
                mean=f"{run.summary['cumulative'][str(end)]['mean']:.1f}",
                planned=f"{run.scenario.planned_km2:g}", end=end)
+    second += planned_note(run.scenario, lang)
     missed = run.summary["joint"].get("missed_observed")
     if missed:
         q = observed_qualifier(run.provenance, lang)
@@ -329,6 +331,37 @@ def _value_at(data, path: str):
         return None
 
 
+def _assumption_value(resolved: dict, path: str):
+    """The value a provenance label is about: ``uncertain:`` keys are key paths themselves
+    (``uncertain.pathways.renewal.annual_cap``), and ``uncertain.from`` names the posterior."""
+    if path == "uncertain.from":
+        posterior = resolved.get("posterior") or {}
+        return posterior.get("file")
+    if path.startswith("uncertain."):
+        return (resolved.get("uncertain") or {}).get(path[len("uncertain."):])
+    return _value_at(resolved, path)
+
+
+def _target_amount(target: dict, lang: str) -> str:
+    """A target as an amount: ``17 km² by the end of 2023``, ``15 km² in 2024–2025``."""
+    if target.get("from") is not None:
+        return t("target_window", lang, km2=f"{target['km2']:g}", first=target["from"],
+                 by=target["by"])
+    return t("target_by", lang, km2=f"{target['km2']:g}", by=target["by"])
+
+
+def planned_note(scenario, lang: str) -> str:
+    """A note when the pathways' plans add up to other than the largest target (59.2 km²
+    planned beside a 59 km² target reads as a typo otherwise); '' when they agree."""
+    if not scenario.targets:
+        return ""
+    largest = max(x.km2 for x in scenario.targets)
+    if abs(scenario.planned_km2 - largest) < 0.05:
+        return ""
+    return " " + t("planned_note", lang, planned=f"{scenario.planned_km2:g}",
+                   target=f"{largest:g}")
+
+
 def _show(value, lang: str = "en", run: RunData | None = None) -> str:
     sep = t("list_sep", lang)
     if isinstance(value, dict):
@@ -338,6 +371,12 @@ def _show(value, lang: str = "en", run: RunData | None = None) -> str:
                 continue
             if k == "dist":  # "lognormal, median 3" reads better than "dist lognormal, …"
                 shown.append(term(str(v), lang))
+                continue
+            if k == "km2" and isinstance(v, (int, float)):  # "1 km²", not "km2 1"
+                shown.append(f"{v:g} km²" if lang == "en" else f"{v:g}平方公里")
+                continue
+            if k == "pathway":  # the pathway's label says what it is
+                shown.append(_show(v, lang, run))
                 continue
             if run is not None and k in run.scenario.pathways:
                 key = label_of_pathway(run.scenario, k, lang)  # route weights name pathways
@@ -360,11 +399,17 @@ def _assumptions(run: RunData, lang: str) -> str:
     for path, text in run.scenario.provenance.items():
         label, _, note = text.partition(":")
         label = label.strip()
-        value = _value_at(resolved, path)
+        value = _assumption_value(resolved, path)
         if isinstance(value, dict) and {"path", "description"} <= set(value):  # a lever
             cell = (f"{escape(bilingual(value['description'], lang))}: "
                     f"{_show(value['min'])}–{_show(value['max'])} "
                     f"<code>{escape(value['path'])}</code>")
+        elif isinstance(value, dict) and {"km2", "by"} <= set(value):  # a target
+            cell = escape(_target_amount(value, lang))
+        elif value is None:
+            cell = escape(t("not_set", lang))
+        elif isinstance(value, dict) and value.get("dist") == "empirical":
+            cell = escape(t("empirical_draws", lang, n=f"{len(value.get('values', [])):,}"))
         else:
             cell = escape(_show(value, lang, run))
         rows.append(

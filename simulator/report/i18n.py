@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import math
-
 import re
 
 __all__ = [
@@ -78,8 +77,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "headline.joint": (
         "The chance of meeting all {n} targets together is {p}; on average {mean} km² of the "
         "planned {planned} km² is released by {end}.",
-        "同时实现全部 {n} 项目标的概率为{p}；平均而言，截至{end}年底释放{mean}平方公里"
+        "同时实现全部{n}项目标的概率为{p}；平均而言，截至{end}年底释放{mean}平方公里"
         "（规划{planned}平方公里）。",
+    ),
+    "headline.joint_one": (
+        "On average {mean} km² of the planned {planned} km² is released by {end}.",
+        "平均而言，截至{end}年底释放{mean}平方公里（规划{planned}平方公里）。",
     ),
     "headline.changed": ("With {changes} (changed from the scenario file):",
                          "参数修改后（{changes}）："),
@@ -580,7 +583,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "observed.missed_q": ("missed (observed, {q})", "未实现（实际，{q}）"),
     "joint.missed": (
         "All {n} targets together cannot be met: {label} was missed ({observed}).",
-        "全部 {n} 项目标已无法同时实现：{label}未实现（{observed}）。",
+        "全部{n}项目标已无法同时实现：{label}未实现（{observed}）。",
     ),
     "joint.observed": ("observed", "实际"),
     "joint.observed_q": ("observed, {q}", "实际，{q}"),
@@ -667,6 +670,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "status_date": ("Status date {as_of}", "状态日期 {as_of}"),
     "compare.km2": ("mean {mean} km², shortfall {short}", "均值{mean}平方公里，缺口{short}"),
     "pp": ("pp", "个百分点"),
+    "not_set": ("not set", "未设置"),
+    "empirical_draws": ("{n} draws of a calibration posterior", "校准后验的{n}个抽样值"),
+    "target_window": ("{km2} km² in {first}–{by}", "{first}—{by}年{km2}平方公里"),
+    "target_by": ("{km2} km² by the end of {by}", "{by}年底前累计{km2}平方公里"),
+    "planned_note": ("(The pathways' plans add up to {planned} km²; the largest target is "
+                     "{target} km².)",
+                     "（各路径规划合计{planned}平方公里，最大目标为{target}平方公里。）"),
     "km2_unit": ("km²", "平方公里"),
     "col.p_meet": ("P(meet)", "实现概率"),
     "compare.change": ("{pp}, {km2}", "{pp}，{km2}"),

@@ -1,0 +1,70 @@
+"""Words and numbers a report writer can paste (issue 27, items 7 and 8): no raw keys,
+"None" or "km2 17" in the assumptions, a note where the plan and the target differ, counts
+with their nouns, and Chinese that reads as the seed documents do."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from conftest import ROOT
+
+import simulator.cli as cli
+from simulator import load_scenario, simulate
+from simulator.report.html import render_report
+from simulator.report.rundata import RunData
+
+
+@pytest.fixture(scope="module")
+def plan_2024():
+    scenario = load_scenario(ROOT / "scenarios" / "plan-2024.yaml")
+    return RunData.from_result(simulate(scenario, replications=200, seed=0))
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S).group(1)
+    return [[re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", c))).strip()
+             for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_assumptions_table_shows_values_in_words(plan_2024, lang):
+    rows = {r[0]: r[1] for r in table_rows(render_report(plan_2024, [], lang=lang),
+                                           "assumptions")[1:]}
+    assert all(value not in ("None", "") and "None" not in value for value in rows.values())
+    assert not any(re.search(r"\bkm2\b", value) for value in rows.values())
+    if lang == "en":
+        assert rows["targets[0]"] == "17 km² by the end of 2023"
+        assert rows["targets[1]"] == "15 km² in 2024–2025"
+        assert rows["uncertain.pathways.renewal.annual_cap"] == "uniform, min 0.5, max 2"
+        assert rows["uncertain.from"] == "posteriors/city-2019-2021.parquet"
+        assert "calibration posterior" in rows["uncertain.pathways.consolidation.annual_cap"]
+    else:
+        assert rows["targets[1]"] == "2024—2025年15平方公里"
+        assert rows["targets[4]"] == "2035年底前累计59平方公里"
+
+
+def test_a_plan_that_adds_up_to_more_than_the_target_says_so(plan_2024):
+    html = unescape(render_report(plan_2024, [], lang="en"))
+    assert "planned 59.2 km²" in html
+    assert "The pathways' plans add up to 59.2 km²; the largest target is 59 km²." in html
+
+
+def test_validate_counts_with_nouns(write_yaml, capsys):
+    one = write_yaml("""\
+name: one
+horizon: {start: 2022, end: 2026}
+targets:
+  - {name: t, by: 2026, km2: 1}
+pathways:
+  c:
+    plan: {2025: 1.0}
+    projects: 1
+    stages:
+      - {name: a, duration: {dist: lognormal, median: 1.0, sigma: 0.5}}  # assumption: test
+""", "one.yaml")
+    assert cli.main(["validate", str(one)]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "1 pathway ·" in line and "1 project ·" in line and line.endswith("1 target")
