@@ -68,3 +68,35 @@ pathways:
     assert cli.main(["validate", str(one)]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert "1 pathway ·" in line and "1 project ·" in line and line.endswith("1 target")
+
+
+def visible(html: str) -> str:
+    html = re.sub(r"<(style|code)\b.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", "\n", html))
+
+
+@pytest.fixture(scope="module")
+def levers_run():
+    # the baseline with its levers' analysis, for the levers section's words
+    from simulator.study.levers import lever_effects
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    import dataclasses
+
+    run = RunData.from_result(simulate(scenario, replications=200, seed=0))
+    return dataclasses.replace(run, levers=lever_effects(scenario, replications=200, seed=0))
+
+
+def test_the_chinese_report_uses_the_seed_documents_words(plan_2024, levers_run):
+    for run in (plan_2024, levers_run):
+        text = visible(render_report(run, [], lang="zh"))
+        assert "杠杆" not in text and "有出处" not in text  # 政策抓手; 有据可查
+        assert "95%置信区间" in text and "95% 区间" not in text
+        assert not re.search(r"\d{4}–\d{4}", text), "zh year ranges take the 2024—2035 dash"
+        # no space beside a Chinese character ("约束性目标 的实现概率", "0.0% （95%")
+        spaced = re.findall(r"[\u4e00-\u9fff（）]\s+[^\s·]|[^\s·]\s+[\u4e00-\u9fff（）]", text)
+        assert [s for s in spaced if "\n" not in s] == []
+        assert "情景 baseline" not in text and "情景 plan-2024" not in text
+    text = visible(render_report(levers_run, [], lang="zh"))
+    assert "城市更新（工改工）" in text and "城市更新 工改工" not in text
+    assert "政策抓手" in text

@@ -116,7 +116,7 @@ def test_the_chinese_report_has_no_untranslated_words(chinese):
     words = re.findall(r"[A-Za-z][A-Za-z']+", text)
     untranslated = [w for w in words if w not in ALLOWED_LATIN and w != "baseline"]
     assert untranslated == [], sorted(set(untranslated))
-    assert "第一批（2022—2023年）" in text and "土地整备" in text and "有出处" in text
+    assert "第一批（2022—2023年）" in text and "土地整备" in text and "有据可查" in text
     assert "。" in text and ". " not in re.sub(r"\d\. ", "", text)
 
 
@@ -243,7 +243,7 @@ parameters:
     result = run_sweep(load_sweep(sweep_file), tmp_path / "sweep", langs=("en", "zh"))
     with chart_style("zh"):
         ax = sweep_figures(result, "zh")["heatmap"].axes[0]
-    assert ax.get_xlabel().startswith("整备年度上限") and "实现 batch-3 的概率" in ax.get_title("left")
+    assert ax.get_xlabel().startswith("整备年度上限") and "实现batch-3的概率" in ax.get_title("left")
     assert sorted(p.name for p in (tmp_path / "sweep" / "charts-zh").glob("*.png")) == [
         "heatmap-km2.png", "heatmap.png"]
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from simulator.run.output import replace_folder, write_text_atomically
 from simulator.report import charts
 from simulator.report.compare import compare_runs
 from simulator.report.html import render_report
 from simulator.report.i18n import LANGS
 from simulator.report.rundata import RunData
 from simulator.report.style import ReportError
+from simulator.run.output import replace_folder, write_text_atomically
 
 __all__ = [
     "LANGS",

@@ -25,9 +25,10 @@ from simulator.report.formatting import pct
 from simulator.report.i18n import (
     as_of_text,
     bilingual,
-    observed_text,
     label_of_pathway,
     label_of_target,
+    observed_text,
+    scenario_name,
     t,
     term,
 )
@@ -534,7 +535,7 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en",
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    caption = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
+    caption = t("caption", lang, name=scenario_name(run.scenario, lang), n=f"{run.replications:,}", seed=run.seed)
     names = [name for name, _draw in charts_for(run)]
     # the slowest chart first, so that the last to start are quick ones
     order = sorted(names, key=lambda n: n != "distributions")

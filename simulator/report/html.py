@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from simulator.inputs.keypath import parse_path
@@ -18,9 +19,11 @@ from simulator.report.i18n import (
     notice_text,
     observed_qualifier,
     observed_text,
+    scenario_name,
     t,
     term,
     until_text,
+    zh_tidy,
 )
 from simulator.report.rundata import RunData
 
@@ -49,7 +52,12 @@ table { border-collapse: collapse; width: 100%%; font-size: 0.9rem; margin: 0.6r
 th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: left;
          vertical-align: top; }
 th { background: #ececec; word-break: keep-all; }
+/* Chinese terms (在库储备, 土地整备) never split between two characters: cells break at
+   spaces and punctuation only; long notes wrap as running text */
+:lang(zh) td { word-break: keep-all; }
+:lang(zh) td.note { word-break: normal; }
 code { overflow-wrap: anywhere; }
+code.path { overflow-wrap: normal; word-break: normal; font-size: 0.78em; color: #5a5a5a; }
 td[class^="label-"] { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1.4rem 0; }
@@ -199,6 +207,13 @@ def _impossible_note(run: RunData, lang: str) -> str:
     return f'<p class="note">{escape(t("ceiling.note", lang))}</p>{listing}'
 
 
+def path_html(path: str) -> str:
+    """A key path in small type that breaks only between its parts
+    (``pathways.<wbr>consolidation.<wbr>annual_cap``), never inside a word."""
+    parts = re.split(r"(?<=\.)|(?=\[)", path)
+    return '<code class="path">' + "<wbr>".join(escape(p) for p in parts if p) + "</code>"
+
+
 def _levers_section(run: RunData, lang: str) -> str:
     """What would change the odds: each lever alone (levers.json), as a table."""
     data = run.levers
@@ -220,7 +235,7 @@ def _levers_section(run: RunData, lang: str) -> str:
         now = "–" if r["now"] is None else _show(r["now"])
         rows.append(
             f'<tr data-lever="{escape(r["path"])}"><td>{escape(bilingual(r["description"], lang))}'
-            f'<br><code>{escape(r["path"])}</code></td>'
+            f'<br>{path_html(r["path"])}</td>'
             f'<td>{_show(r["min"])}–{_show(r["max"])}</td><td class="num">{escape(now)}</td>'
             f'<td class="num">{pct(r["low"]["probability"])}</td>'
             f'<td class="num">{pct(r["high"]["probability"])}</td>'
@@ -249,7 +264,7 @@ def _uncertain_section(run: RunData, lang: str) -> str:
         s = rows_by_path[p["path"]]
         prior = ", ".join(f"{k} {_show(v)}" for k, v in p["prior"].items() if k != "dist")
         rows.append(
-            f'<tr data-parameter="{escape(p["path"])}"><td><code>{escape(p["path"])}</code>'
+            f'<tr data-parameter="{escape(p["path"])}"><td>{path_html(p["path"])}'
             f'</td><td>{escape(term(p["prior"]["dist"], lang))} <code>{escape(prior)}</code></td>'
             f'<td class="num">{_show(p["scenario_value"])}</td>'
             f'<td class="num">{num(s["first_order"], 2)}</td>'
@@ -403,7 +418,7 @@ def _assumptions(run: RunData, lang: str) -> str:
         if isinstance(value, dict) and {"path", "description"} <= set(value):  # a lever
             cell = (f"{escape(bilingual(value['description'], lang))}: "
                     f"{_show(value['min'])}–{_show(value['max'])} "
-                    f"<code>{escape(value['path'])}</code>")
+                    f"{path_html(value['path'])}")
         elif isinstance(value, dict) and {"km2", "by"} <= set(value):  # a target
             cell = escape(_target_amount(value, lang))
         elif value is None:
@@ -413,9 +428,9 @@ def _assumptions(run: RunData, lang: str) -> str:
         else:
             cell = escape(_show(value, lang, run))
         rows.append(
-            f"<tr><td><code>{escape(path)}</code></td><td>{cell}</td>"
+            f"<tr><td>{path_html(path)}</td><td>{cell}</td>"
             f'<td class="label-{escape(label)}">{escape(t("label." + label, lang))}</td>'
-            f"<td>{escape(bilingual(note.strip(), lang))}</td></tr>"
+            f'<td class="note">{escape(bilingual(note.strip(), lang))}</td></tr>'
         )
     head = "".join(f"<th>{escape(t(k, lang))}</th>" for k in
                    ("col.parameter", "col.value", "col.label", "col.note"))
@@ -449,9 +464,18 @@ def figure_html(chart: ChartFile, lang: str = "en") -> str:
             f"{escape(chart.caption)}</figcaption></figure>")
 
 
+def _tidy_text_nodes(body: str) -> str:
+    """:func:`zh_tidy` on the text between tags (never inside a tag, style or code)."""
+    parts = re.split(r"(<(?:style|code|pre)\b.*?</(?:style|code|pre)>|<[^>]*>)", body,
+                     flags=re.S)
+    return "".join(part if part.startswith("<") else zh_tidy(part) for part in parts)
+
+
 def render_page(title: str, body: str, lang: str) -> str:
     """A complete HTML page around ``body``, with the report stylesheet."""
     html_lang = "zh-Hans" if lang == "zh" else "en"
+    if lang == "zh":  # text put together outside t(): labels, notes, table cells
+        body = _tidy_text_nodes(body)
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -463,7 +487,7 @@ def render_page(title: str, body: str, lang: str) -> str:
 def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") -> str:
     """The report of one run as a self-contained HTML page."""
     title = (run.scenario.title_zh if lang == "zh" else "") or run.scenario.title or run.name
-    meta = t("caption", lang, name=run.name, n=f"{run.replications:,}", seed=run.seed)
+    meta = t("caption", lang, name=scenario_name(run.scenario, lang), n=f"{run.replications:,}", seed=run.seed)
     body = (
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
         f"{escape(meta)}</p>"

@@ -17,6 +17,8 @@ __all__ = [
     "t",
     "target_label",
     "term",
+    "zh_tidy",
+    "scenario_name",
 ]
 
 LANGS = ("en", "zh")
@@ -43,7 +45,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "window_target": ("Window target (rise needed from the median)",
                       "时段目标（自中位数起所需增量）"),
     "all_targets": ("All targets", "全部目标"),
-    "ci95": ("95% interval", "95% 区间"),
+    "ci95": ("95% interval", "95%置信区间"),
     "pathways.title": ("Annual release by pathway: simulated mean and plan",
                        "分路径年度释放规模：模拟均值与规划"),
     "pathways.y": ("Release (km² per year)", "释放规模（平方公里/年）"),
@@ -68,11 +70,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "headline.cumulative": (
         "The chance of releasing at least {km2} km² by the end of {by} is {p} "
         "(95% interval {ci}).",
-        "到{by}年底累计释放不少于{km2}平方公里的概率为{p}（95% 区间 {ci}）。",
+        "到{by}年底累计释放不少于{km2}平方公里的概率为{p}（95%置信区间 {ci}）。",
     ),
     "headline.window": (
         "The chance of releasing at least {km2} km² in {first}–{by} is {p} (95% interval {ci}).",
-        "{first}—{by}年释放不少于{km2}平方公里的概率为{p}（95% 区间 {ci}）。",
+        "{first}—{by}年释放不少于{km2}平方公里的概率为{p}（95%置信区间 {ci}）。",
     ),
     "headline.joint": (
         "The chance of meeting all {n} targets together is {p}; on average {mean} km² of the "
@@ -103,7 +105,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "可释放的面积，于模拟前计算。"),
     "col.pathways": ("Pathways", "路径"),
     "col.probability": ("Probability", "概率"),
-    "col.ci95": ("95% interval", "95% 区间"),
+    "col.ci95": ("95% interval", "95%置信区间"),
     "col.mean": ("Mean released (km²)", "平均释放（平方公里）"),
     "col.shortfall": ("Mean shortfall (km²)", "平均缺口（平方公里）"),
     "col.pathway": ("Pathway", "路径"),
@@ -117,7 +119,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.note": ("Note", "说明"),
     "all": ("all", "全部"),
     "list_sep": (", ", "，"),
-    "label.sourced": ("sourced", "有出处"),
+    "label.sourced": ("sourced", "有据可查"),
     "label.derived": ("derived", "推算"),
     "label.assumption": ("assumption", "假设"),
     "sources": ("Sources", "资料来源"),
@@ -133,27 +135,27 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "累计释放规模：各情景中位数与中间 80% 区间"),
     "compare.table": ("Each target by scenario: probability, 95% interval, mean km² counted "
                       "and mean shortfall",
-                      "各情景各项目标：概率、95% 区间、计入释放均值与平均缺口"),
+                      "各情景各项目标：概率、95%置信区间、计入释放均值与平均缺口"),
     "col.scenario": ("Scenario", "情景"),
     # goal-seeking and levers
-    "solve.estimate": ("Probability (95% interval)", "概率（95% 区间）"),
+    "solve.estimate": ("Probability (95% interval)", "概率（95%置信区间）"),
     "solve.level": ("Asked level {p}", "目标概率 {p}"),
-    "solve.interval": ("Answer's 95% interval", "解的 95% 区间"),
+    "solve.interval": ("Answer's 95% interval", "解的 95%置信区间"),
     "solve.answer": ("answer {value}", "解 {value}"),
     "solve.y": ("Probability of {target} (%)", "{target} 的实现概率（%）"),
     "solve.title": ("What it would take: {target}", "需要什么条件：{target}"),
     "solve.frontier": ("Pairs giving {p}", "达到 {p} 的组合"),
     "solve.out_of_reach": ("Out of reach in the range", "范围内无法达到"),
     "solve.frontier_title": ("Lever pairs that give {target} a {p} chance",
-                             "使 {target} 实现概率达到 {p} 的杠杆组合"),
+                             "使 {target} 实现概率达到 {p} 的政策抓手组合"),
     "solve.report_title": ("What it would take", "需要什么条件"),
     "solve.design": ("Scenario {scenario}; target {target} at {p}; lever {lever} in {low}–{high}; "
                      "{n} replications a point, seed {seed}, common random numbers.",
-                     "情景 {scenario}；目标 {target}，概率 {p}；杠杆 {lever}，范围 {low}–{high}；"
+                     "情景 {scenario}；目标 {target}，概率 {p}；政策抓手 {lever}，范围 {low}–{high}；"
                      "每点 {n} 次模拟，随机种子 {seed}，共同随机数。"),
     "solve.found": ("{target} reaches {p} at {lever} {rel} {value} (95% interval {interval}); "
                     "the probability there is {got}.",
-                    "当 {lever} {rel} {value} 时，{target} 的实现概率达到 {p}（95% 区间 {interval}）；"
+                    "当 {lever} {rel} {value} 时，{target} 的实现概率达到 {p}（95%置信区间 {interval}）；"
                     "该处概率为 {got}。"),
     "solve.unreachable": ("{target} does not reach {p} anywhere in {low}–{high} of {lever}: the "
                           "highest probability found is {best} at {value}.",
@@ -161,7 +163,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                           "最高为 {best}（取值 {value}）。"),
     "solve.not_monotone": ("The probability is not monotone in the lever over this range; the "
                            "answer is its first crossing.",
-                           "在此范围内概率并非随杠杆单调变化；所给解为首次达到处。"),
+                           "在此范围内概率并非随政策抓手单调变化；所给解为首次达到处。"),
     "solve.beyond": ("beyond the range", "超出范围"),
     "solve.scanned": ("Scanned every {r}, refined where the probability changed.",
                       "扫描间隔{r}，并在概率变化处加密扫描。"),
@@ -193,21 +195,21 @@ _TEXT: dict[str, tuple[str, str]] = {
     "solve.more": ("{k} projects more", "多{k}个项目"),
     "col.p_target": ("P(target)", "实现概率"),
     "col.mean_counted": ("Mean km² counted", "平均计入面积（平方公里）"),
-    "col.lever_value": ("Lever value", "杠杆取值"),
+    "col.lever_value": ("Lever value", "政策抓手取值"),
     "section.evaluations": ("Evaluations", "评估点"),
     "section.levers": ("What would change the odds", "哪些因素会改变概率"),
     "levers.intro": (
         "Each lever alone, moved across its range with everything else as in the scenario "
         "({n} replications a point, common random numbers): the change in the chance of {target} "
         "at its low and high end, and the value that would give {target} a 50% and an 80% chance.",
-        "每个杠杆单独在其范围内变动、其余条件不变（每点 {n} 次模拟，共同随机数）：{target} 的实现概率"
+        "每项政策抓手单独在其范围内变动、其余条件不变（每点 {n} 次模拟，共同随机数）：{target} 的实现概率"
         "在范围两端的变化，以及使 {target} 实现概率达到 50% 和 80% 所需的取值。"),
-    "levers.tornado": ("Each lever alone: effect on {target}", "各杠杆单独作用：对{target}的影响"),
+    "levers.tornado": ("Each lever alone: effect on {target}", "各项政策抓手单独作用：对{target}的影响"),
     "levers.tornado_x": ("Change in probability (percentage points)", "概率变化（百分点）"),
     "levers.km2_x": ("Change in mean km² counted", "平均计入面积变化（平方公里）"),
     "levers.low_end": ("Low end", "低端"),
     "levers.high_end": ("High end", "高端"),
-    "col.lever": ("Lever", "杠杆"),
+    "col.lever": ("Lever", "政策抓手"),
     "col.range": ("Range", "范围"),
     "col.now": ("Now", "当前"),
     "col.p_low": ("P at low end", "低端概率"),
@@ -380,7 +382,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "probability of meeting the target; in sample (calibrated on all cases): mean PIT "
         "{pit_in}.",
         "样本外（每个案例依据其余 {n} 个案例校准的后验进行预测）：平均 PIT 为 {pit}，{cov80} 的结果落在 80% "
-        "区间内（95% 区间 {lo}–{hi}），平均 CRPS 为 {crps} 平方公里（技巧评分 {skill}），完成目标概率的 "
+        "区间内（95%置信区间 {lo}–{hi}），平均 CRPS 为 {crps} 平方公里（技巧评分 {skill}），完成目标概率的 "
         "Brier 评分为 {brier}；样本内（依据全部案例校准）：平均 PIT 为 {pit_in}。"),
     "backtest.biased": (
         "The model is biased: its out-of-sample mean PIT of {pit} is outside 0.3–0.7 — "
@@ -444,7 +446,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "senschart.unit_km2": ("km²", "平方公里"),
     "senschart.title_oat": ("One at a time: change from base at each parameter's low and high",
                             "单因素分析：各参数取低值和高值时相对基准的变化"),
-    "senschart.title_sobol": ("Sobol indices with 95% intervals", "Sobol 指数及 95% 区间"),
+    "senschart.title_sobol": ("Sobol indices with 95% intervals", "Sobol 指数及 95%置信区间"),
     "senschart.title_morris": ("Morris screening: μ* (influence) and σ (interactions)",
                                "Morris 筛选：μ*（影响）与 σ（交互作用）"),
     "senschart.caption": ("Scenario {name} · {n} points × {reps} replications · seed {seed}",
@@ -467,7 +469,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "independent noise; common random numbers make the test conservative); an effect is "
         "stated only when its 95 % interval clears zero and the Monte Carlo noise floor.",
         "当某输出在设计点间的方差超过单点平均蒙特卡罗方差的 {k} 倍（{m} 个点、独立噪声下 χ²/自由度的"
-        "第 99 百分位；共同随机数使该检验偏保守）时，视为可测；仅当某影响的 95% 区间既不含零、"
+        "第 99 百分位；共同随机数使该检验偏保守）时，视为可测；仅当某影响的 95%置信区间既不含零、"
         "也高于蒙特卡罗噪声下限时，才予以陈述。"),
     "sensitivity.findings": ("Findings", "结论"),
     "sensitivity.col_target": ("target", "目标"),
@@ -480,7 +482,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                        "noise).", "无可测影响（设计点间的方差处于蒙特卡罗噪声范围内）。"),
     "sens.nothing": ("nothing measurably moves it over these ranges (no effect's 95 % interval "
                      "clears zero and the Monte Carlo noise floor).",
-                     "在这些范围内没有参数可测地改变它（没有任何影响的 95% 区间同时高于零和蒙特卡罗"
+                     "在这些范围内没有参数可测地改变它（没有任何影响的 95%置信区间同时高于零和蒙特卡罗"
                      "噪声下限）。"),
     "sens.most": ("most sensitive to {parts}{rest}.", "最敏感的参数：{parts}{rest}。"),
     "sens.then": ("; then ", "；其次 "),
@@ -591,27 +593,27 @@ _TEXT: dict[str, tuple[str, str]] = {
     "interval.fixed": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); every parameter "
         "is at its scenario value.",
-        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；所有参数均取情景设定值。",
+        "95%置信区间仅反映蒙特卡洛误差（{n} 次模拟）；所有参数均取情景设定值。",
     ),
     "interval.uncertain": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
         "integrate the uncertainty of {k} parameters, drawn from their priors in each "
         "replication.",
-        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "95%置信区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
         "（每次模拟从其先验分布抽取）。",
     ),
     "interval.posterior": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
         "integrate the uncertainty of {k} parameters, drawn in each replication from the "
         "calibrated posterior ({j} of them) and from their priors (the others).",
-        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "95%置信区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
         "（每次模拟中，其中 {j} 个从校准后验分布抽取，其余从先验分布抽取）。",
     ),
     "interval.posterior_all": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); the probabilities "
         "integrate the uncertainty of {k} parameters, drawn from the calibrated posterior in "
         "each replication.",
-        "95% 区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
+        "95%置信区间仅反映蒙特卡洛误差（{n} 次模拟）；概率已涵盖 {k} 个参数的不确定性"
         "（每次模拟从校准后验分布抽取）。",
     ),
     "until.end": ("the end of {year}", "{year}年底"),
@@ -620,14 +622,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "progress, the chance of releasing at least {km2} km² by the end of {by} is {p} "
         "(95% interval {ci}).",
         "截至{as_of}，根据{until}前的实际释放和在途项目，到{by}年底累计释放不少于{km2}平方公里"
-        "的概率为{p}（95% 区间 {ci}）。",
+        "的概率为{p}（95%置信区间 {ci}）。",
     ),
     "headline.status_window": (
         "As of {as_of}, given the releases up to {until} and the projects in "
         "progress, the chance of releasing at least {km2} km² in {first}–{by} is {p} "
         "(95% interval {ci}).",
         "截至{as_of}，根据{until}前的实际释放和在途项目，{first}—{by}年释放不少于{km2}平方公里"
-        "的概率为{p}（95% 区间 {ci}）。",
+        "的概率为{p}（95%置信区间 {ci}）。",
     ),
     "headline.observed_met": (
         "{label} was met: {got} km² released against {km2} km² (observed).",
@@ -693,9 +695,25 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def t(key: str, lang: str, **values) -> str:
-    """The text ``key`` in ``lang`` ("en" or "zh"), with ``values`` filled in."""
+    """The text ``key`` in ``lang`` ("en" or "zh"), with ``values`` filled in (Chinese
+    tidied by :func:`zh_tidy`)."""
     text = _TEXT[key][LANGS.index(lang)]
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return zh_tidy(text) if lang == "zh" else text
+
+
+_CJK_OR_PUNCT = "[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019]"
+_YEARS = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*[–-]\s*((?:19|20)\d\d)(?![\d.])")
+
+
+def zh_tidy(text: str) -> str:
+    """Chinese set as the seed documents set it: no space between a Chinese character or
+    full-width mark and what follows or precedes it ("约束性目标的实现概率", "0.0%（95%"), and
+    year ranges with the dash of "2024—2035年" (numbers and percentages keep "–")."""
+    text = re.sub(f"(?<={_CJK_OR_PUNCT})[ \u00a0]+", "", text)
+    text = re.sub(f"[ \u00a0]+(?={_CJK_OR_PUNCT})", "", text)
+    text = re.sub("[ \u00a0]*·[ \u00a0]*", " · ", text)  # separators of a caption, alike
+    return _YEARS.sub("\\1—\\2", text)
 
 
 ZH_MARK = " | zh: "
@@ -730,7 +748,10 @@ def pathway_label(name: str, label: str | None, lang: str, label_zh: str | None 
         return name
     match = re.match(r"^(.*?)\s*[（(]([^()（）]*)[)）]\s*$", label)
     if match and _CJK.search(match.group(2)) and not _CJK.search(match.group(1)):
-        return match.group(2).strip() if lang == "zh" else match.group(1).strip()
+        if lang != "zh":
+            return match.group(1).strip()
+        # "城市更新 工改工": the second word qualifies the first, as in "城市更新（工改工）"
+        return re.sub(r"^(\S+)\s+(\S+)$", "\\1（\\2）", match.group(2).strip())
     return label
 
 
@@ -841,6 +862,14 @@ def label_of_target(scenario, name: str, lang: str) -> str:
         if target.name == name:
             return target_label(target, lang)
     return name
+
+
+def scenario_name(scenario, lang: str) -> str:
+    """How a caption names ``scenario``: its id in English, its Chinese title in Chinese
+    (a Chinese reader does not read "baseline"), the id where it has none."""
+    if lang == "zh" and getattr(scenario, "title_zh", None):
+        return f"“{scenario.title_zh}”"
+    return scenario.name
 
 
 def label_of_pathway(scenario, name: str, lang: str) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.inputs.errors import ScenarioError
-from simulator.run.results import SimulationResult
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.report.run_folder import (
     check_probabilities,
@@ -17,6 +16,7 @@ from simulator.report.run_folder import (
     read_checked_json,
 )
 from simulator.report.style import ReportError
+from simulator.run.results import SimulationResult
 from simulator.run.summary_schema import LeversFile, RunManifest, RunSummary
 
 __all__ = ["RunData", "RUN_FILES"]

@@ -888,7 +888,7 @@ def _markdown(name: str, answer: str, table: pd.DataFrame, answers: list[SolveRe
 
 def _write_report(folder, scenario, data, table, frontier, answers, levers, lang):
     from simulator.report.charts import save_chart
-    from simulator.report.i18n import t
+    from simulator.report.i18n import scenario_name, t
     from simulator.report.solve_charts import frontier_chart, solve_chart
     from simulator.report.study_report import StudyPage, write_study_report
     from simulator.report.style import chart_style
@@ -896,7 +896,7 @@ def _write_report(folder, scenario, data, table, frontier, answers, levers, lang
     charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
     charts_dir.mkdir()
     level, target = data["probability_wanted"], data["target"]
-    caption = t("caption", lang, name=scenario.name, n=f"{data['replications']:,}",
+    caption = t("caption", lang, name=scenario_name(scenario, lang), n=f"{data['replications']:,}",
                 seed=data["seed"])
     lever = levers[-1]
     with chart_style(lang):
