@@ -512,10 +512,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     bar = _progress(total, disable=args.quiet)
 
+    spent_on_levers = [0.0]
+
     def after(result):
         """The levers' analysis, then what writes the reports (None with --no-report)."""
         bar.close()
         levers = None
+        began = time.perf_counter()
         if scenario.levers and not args.no_report and not args.no_levers:
             from simulator.study.levers import LEVER_REPLICATIONS, lever_effects
 
@@ -526,6 +529,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             with _progress(len(scenario.levers), disable=args.quiet, unit="lever") as lbar:
                 levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
                                        backend=make_backend(args.workers), progress=lbar.update)
+        spent_on_levers[0] = time.perf_counter() - began
         if not args.quiet:
             step = ("files" if args.no_report
                     else f"files, charts and report ({', '.join(args.lang)})")
@@ -549,9 +553,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"replications (at most {stop['max_replications']:,})")
     names = ", ".join(str(path / _report_name(lang)) for lang in args.lang)
     report = "" if args.no_report else f" (report: {names})"
+    simulating, lever_s = wall - spent_on_levers[0], spent_on_levers[0]
     spent = (f"{wall:.1f} s" if args.no_report else
-             f"{wall:.1f} s simulation, {total - wall:.1f} s files, charts and report, "
-             f"{total:.1f} s in all")
+             f"{simulating:.1f} s simulation"
+             + (f", {lever_s:.1f} s levers (--no-levers skips them)" if lever_s > 0 else "")
+             + f", {total - wall:.1f} s files, charts and report, {total:.1f} s in all")
     print(f"\n{spent} · engine {result.engine} · wrote {path}/{report} · "
           f"rerun with --seed {seed} to reproduce")
     for line in _previous_lines(previous, out):

@@ -101,7 +101,7 @@ ALLOWED_LATIN = {"landsim", "SHA", "Git", "P50", "P80", "PERT", "docs", "evidenc
 
 def visible_text(page: str) -> str:
     body = page[page.index("<body"):]
-    body = re.sub(r"<code>.*?</code>", " ", body, flags=re.S)  # key paths and commands
+    body = re.sub(r"<code\b.*?</code>", " ", body, flags=re.S)  # key paths and commands
     body = re.sub(r"<img[^>]*>", " ", body)
     return unescape(re.sub(r"<[^>]+>", " ", body))
 
