@@ -120,7 +120,9 @@ def with_values(
 ) -> Scenario:
     """A copy of ``scenario`` with the value at each path replaced, validated again.
 
-    Whole numbers are accepted for integer fields (``25.0`` for a capacity). Raises
+    A path that is ``uncertain:`` becomes fixed at the value (the other uncertain values
+    keep their joint draws). Whole numbers are accepted for integer fields (``25.0`` for a
+    capacity). Raises
     ``ParameterError`` for a path that does not exist or a value of the wrong kind, and
     ``ScenarioError`` if the changed scenario is not valid.
     """
@@ -140,7 +142,18 @@ def with_values(
                 value = int(value)
         container[key] = value
         note = f"assumption: set to {value!r} by {origin} (was {old!r})"
-        provenance[format_path(_parts(path))] = note
+        canonical = format_path(_parts(path))
+        if canonical in (data.get("uncertain") or {}):
+            # a value set on purpose is the question asked ("what if the cap were 12?"):
+            # it replaces the path's uncertainty, which would otherwise overwrite it in
+            # every replication; the other uncertain values keep their joint draws
+            del data["uncertain"][canonical]
+            provenance.pop(f"uncertain.{canonical}", None)
+            posterior = data.get("posterior")
+            if posterior and canonical in posterior.get("paths", []):
+                posterior["paths"] = [p for p in posterior["paths"] if p != canonical]
+            note += "; no longer uncertain"
+        provenance[canonical] = note
     data["provenance"] = provenance
     try:
         changed = scenario_from_dict(data, file=scenario.file)
