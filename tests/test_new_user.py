@@ -175,7 +175,7 @@ def test_fan_chart_shows_window_targets():
     run_data = RunData.from_result(simulate(scenario, replications=300))
     with chart_style("en"):
         ax = charts.fan_chart(run_data)
-    texts = [t.get_text() for t in ax.texts]
+    texts = [t.get_text().replace("\n", " ") for t in ax.texts]
     assert any(t.startswith("Batch 2 (2024–2025): +15 km²") for t in texts)
     assert any(t.startswith("Batch 3 (2026–2035): +27 km²") for t in texts)
 

@@ -2,7 +2,9 @@
 
 All areas are km². Functions take a :class:`RunData`, so they work the same on a run
 loaded from its folder and on a result in memory; :func:`draw_charts` saves them all
-(six, and a status chart for a run with a status date) as PNG (200 dpi) and SVG with a caption naming the scenario, replications and seed.
+(six, and a status chart for a run with a status date) as PNG (200 dpi) and SVG with a
+caption naming the scenario, replications and seed. Labels sit where no line or legend is:
+targets named in the right margin, legends under the plot, the status date at the top.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import offset_copy
 
-from simulator.report.formatting import pct
+from simulator.report.formatting import pct, signed
 from simulator.report.i18n import (
     as_of_text,
     bilingual,
@@ -29,8 +32,8 @@ from simulator.report.i18n import (
     label_of_target,
     observed_text,
     scenario_name,
+    stage_label,
     t,
-    term,
 )
 from simulator.report.rundata import RunData
 from simulator.report.style import ACCENT, GREYS, HATCHES, LINESTYLES, MARKERS, chart_style
@@ -68,6 +71,11 @@ def wrap_label(text: str, width: int = 12) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
+def _at_colon(text: str) -> str:
+    """"Batch 3 (2026–2035):\n+27 km², 15.3%": a label over two lines at its colon."""
+    return re.sub(r"(: |：)", lambda m: m.group(1).strip() + "\n", text, count=1)
+
+
 def _cumulative_targets(run: RunData) -> list[dict]:
     return [x for x in run.targets if x["from"] == run.scenario.horizon.start
             and x["pathways"] == "all"]
@@ -100,15 +108,48 @@ def odds_text(target: dict, lang: str, provenance: dict | None = None) -> str:
 
 
 def mark_status_date(ax: Axes, run: RunData, lang: str, *, offset: float) -> None:
-    """A dotted line at the status date (x = as_of + offset), labelled, if the run has one."""
+    """A dotted line at the status date (x = as_of + offset), labelled with the date at the
+    top of the axes (where the legend no longer is), if the run has one."""
     if run.status is None:
         return
     as_of = run.status["as_of"]
     ax.axvline(as_of + offset, color=GREYS[2], linewidth=0.8, linestyle=":")
-    ax.annotate(t("status_date", lang, as_of=f"{as_of:g}"), (as_of + offset, 0),
-                xycoords=("data", "axes fraction"), xytext=(3, 3),
+    ax.annotate(t("status_date", lang, as_of=as_of_text(as_of, lang)), (as_of + offset, 1),
+                xycoords=("data", "axes fraction"), xytext=(3, -3), va="top",
                 textcoords="offset points", fontsize=7, color=GREYS[1], zorder=5,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+
+
+def legend_below(ax: Axes, ncols: int = 3) -> None:
+    """The legend under the plot, outside the data: a legend inside the axes always ends up
+    on some scenario's line or bars."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        # anchored to the axes (so the constrained layout makes room for it), below the
+        # tick labels and the axis label
+        below = offset_copy(ax.transAxes, fig=ax.figure, y=-34 if ax.get_xlabel() else -20,
+                            units="points")  # tick labels and the axis label are above
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0),
+                  bbox_transform=below, ncols=ncols, fontsize=8, frameon=False)
+
+
+def label_at_right(ax: Axes, items: list[tuple[float, str, str]], *, x: float) -> None:
+    """Direct labels in the right margin, each at the height of what it names (y, data
+    units) and pushed apart so that none overlaps another; never on a line in the plot."""
+    if not items:
+        return
+    low, high = ax.get_ylim()
+    lines = max(text.count("\n") + 1 for _y, text, _c in items)
+    gap = (high - low) * (0.06 * lines + 0.02)  # a label's height on a 4-inch chart
+    placed: list[float] = []
+    for y, _text, _colour in sorted(items):
+        placed.append(max(y, placed[-1] + gap) if placed else y)
+    over = placed[-1] - (high - gap / 2)
+    if over > 0:  # pushed above the plot: move the whole column down, not below the axis
+        placed = [max(low + gap / 2 + k * gap, p - over) for k, p in enumerate(placed)]
+    for (y, text, colour), at in zip(sorted(items), placed, strict=True):
+        ax.annotate(text, (x, at), xytext=(6, 0), textcoords="offset points", va="center",
+                    ha="left", fontsize=7.5, color=colour, annotation_clip=False)
 
 
 def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
@@ -135,17 +176,13 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
     mark_status_date(ax, run, lang, offset=-1.0)
     ax.step(years, np.cumsum(data.planned_km2), where="mid", color=GREYS[1], linestyle="--",
             linewidth=1.0, label=t("plan", lang))
-    middle = (years[0] + years[-1]) / 2
+    labels = []
     for i, target in enumerate(_cumulative_targets(run)):
         ax.plot([target["by"]], [target["km2"]], marker="D", color=ACCENT, markersize=5,
                 linestyle="none", label=t("target", lang) if i == 0 else None)
-        left = target["by"] < middle  # label on the side with room
         label = label_of_target(run.scenario, target["name"], lang)
-        ax.annotate(t("target_pct", lang, label=label,
-                      p=odds_text(target, lang, run.provenance)),
-                    (target["by"], target["km2"]), textcoords="offset points",
-                    xytext=(7, -3) if left else (-7, 5), ha="left" if left else "right",
-                    va="top" if left else "bottom", fontsize=8, color=ACCENT)
+        labels.append((target["km2"], _at_colon(t("target_pct", lang, label=label,
+                       p=odds_text(target, lang, run.provenance))), ACCENT))
     # A window target (km² released in from–by) needs the cumulative release to rise by km²
     # over its window: drawn from the median at the window's start.
     median = dict(zip(years, data.cumulative_p50, strict=True))
@@ -154,19 +191,19 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
         ax.plot([target["from"] - 1, target["by"]], [base, base + target["km2"]], color=ACCENT,
                 linestyle=(0, (2, 2)), linewidth=1.0, marker="^", markersize=4,
                 label=t("window_target", lang) if j == 0 else None)
-        left = target["by"] < middle
-        ax.annotate(t("window_pct", lang, km2=f"{target['km2']:g}",
-                      p=odds_text(target, lang, run.provenance),
-                      label=label_of_target(run.scenario, target["name"], lang)),
-                    (target["by"], base + target["km2"]), textcoords="offset points",
-                    xytext=(7, -6) if left else (-7, 5), ha="left" if left else "right",
-                    va="top" if left else "bottom", fontsize=8, color=ACCENT)
+        labels.append((base + target["km2"], _at_colon(t(
+            "window_pct", lang, km2=f"{target['km2']:g}",
+            p=odds_text(target, lang, run.provenance),
+            label=label_of_target(run.scenario, target["name"], lang))), ACCENT))
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("fan.y", lang))
     ax.set_title(t("fan.title", lang))
     ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left")
+    # each target named in the right margin, joined to its marker: labels inside the plot
+    # crossed the plan and median lines
+    label_at_right(ax, labels, x=years[-1] + 0.5)
+    legend_below(ax)
     return ax
 
 
@@ -196,9 +233,9 @@ def target_odds_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en")
     high = [max(0.0, 100 * (c[1] - p)) for p, c in zip(probs, cis, strict=True)]
     ax.errorbar(x, np.array(probs) * 100, yerr=[low, high], fmt="none", ecolor=GREYS[0],
                 capsize=3, linewidth=0.9, label=t("ci95", lang))
-    for bar, p in zip(bars, probs, strict=True):
-        ax.annotate(pct(p), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    for bar, p, c in zip(bars, probs, cis, strict=True):  # above the interval's top
+        ax.annotate(pct(p), (bar.get_x() + bar.get_width() / 2, max(p, c[1]) * 100),
+                    textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_xticks(x, names, rotation=0)
     ax.set_ylim(0, 105)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
@@ -263,10 +300,12 @@ def pathway_release_chart(run: RunData, ax: Axes | None = None, *, lang: str = "
     ax.step(years, run.all_pathways().planned_km2, where="mid", color=ACCENT, linewidth=1.2,
             linestyle="--", label=t("planned", lang))
     mark_status_date(ax, run, lang, offset=-0.5)  # bars are centred on their year
+    top = max(bottom.max(), run.all_pathways().planned_km2.max())
+    ax.set_ylim(0, top * 1.12)  # room at the top for the status date's label
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("pathways.y", lang))
     ax.set_title(t("pathways.title", lang))
-    ax.legend(loc="upper right", ncols=2)
+    legend_below(ax)
     return ax
 
 
@@ -303,21 +342,26 @@ def p_years(run: RunData, target: str, level: float) -> int | None:
 
 
 def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes:
-    """P(target's km² reached by year X) for X across the horizon, P50 and P80 marked."""
+    """P(target's km² reached by year X) for X across the horizon; the P50 and P80 years
+    marked on each curve and named in its legend entry (labels on the curves collided with
+    each other and with the legend)."""
     ax = _axes(ax)
     for i, target in enumerate(_forecast_targets(run)):
         rows = run.s_curve[run.s_curve.target == target["name"]]
-        ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
-                linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=3.5, linewidth=1.3,
-                label=f"{label_of_target(run.scenario, target['name'], lang)} ({target['km2']:g} km²)")
+        reached = []
         for level, marker in ((0.5, "s"), (0.8, "^")):
             year = p_years(run, target["name"], level)
             if year is not None:
                 p = float(rows[rows.year == year].probability.iloc[0]) * 100
                 ax.plot([year], [p], marker=marker, color=ACCENT, markersize=6, linestyle="none")
-                ax.annotate(f"P{int(level * 100)} {year}", (year, p), textcoords="offset points",
-                            xytext=(4, -10), fontsize=7, color=ACCENT)
+                reached.append(f"P{int(level * 100)} {year}")
+        name = label_of_target(run.scenario, target["name"], lang)
+        label = t("scurve.entry", lang, label=name, km2=f"{target['km2']:g}",
+                  reached=t("list_sep", lang).join(reached) if reached
+                  else t("scurve.not_reached", lang))
+        ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
+                linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
+                markersize=3.5, linewidth=1.3, label=label)
     for level in (50, 80):
         ax.axhline(level, color=GREYS[3], linewidth=0.7, linestyle=":")
     mark_status_date(ax, run, lang, offset=-1.0)  # points are "by the end of year X"
@@ -326,7 +370,7 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("scurve.y", lang))
     ax.set_title(t("scurve.title", lang))
-    ax.legend(loc="upper left")
+    legend_below(ax, ncols=2)
     return ax
 
 
@@ -386,7 +430,7 @@ def status_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> A
                             if r["pathway"] == n and r["stage"] == stage) for n in names])
         ax.barh(y, km2, left=left, color=GREYS[1 + k % 3], hatch=HATCHES[k % len(HATCHES)],
                 edgecolor="white", linewidth=0.4, height=0.6,
-                label=t("in_stage", lang, stage=term(stage, lang)))
+                label=t("in_stage", lang, stage=stage_label(stage, lang)))
         left = left + km2
     rest = np.array([accounts[n]["not_started_km2"] for n in names], dtype=float)
     ax.barh(y, rest, left=left, color="white", edgecolor=GREYS[1], linewidth=0.8, height=0.6,
@@ -454,8 +498,8 @@ def levers_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
         axes = list(fig.subplots(1, 2, sharey=True))
     fig = axes[0].figure
     y = np.arange(len(rows))[::-1]
-    names = [textwrap.fill(bilingual(r["description"], lang), 26 if lang == "en" else 13)
-             for r in rows]
+    # Chinese wraps at its bracket (never between two characters of a word)
+    names = [wrap_label(bilingual(r["description"], lang), 24) for r in rows]
     target = label_of_target(run.scenario, data["target"], lang)
     for ax, key, scale, xlabel in ((axes[0], "probability", 100, t("levers.tornado_x", lang)),
                                    (axes[1], "mean_km2", 1, t("levers.km2_x", lang))):
@@ -469,7 +513,7 @@ def levers_chart(run: RunData, axes=None, *, lang: str = "en") -> list[Axes]:
         ax.axvline(0, color=GREYS[0], linewidth=0.8)
         for yy, lo, hi in zip(y, low, high, strict=True):
             for value, dy in ((lo, 0.18), (hi, -0.18)):
-                ax.annotate(f"{value:+.1f}", (value, yy + dy), textcoords="offset points",
+                ax.annotate(signed(value, 1), (value, yy + dy), textcoords="offset points",
                             xytext=(3 if value >= 0 else -3, 0), ha="left" if value >= 0
                             else "right", va="center", fontsize=7)
         span = max(np.abs(np.r_[low, high]).max(), 0.5 if key == "probability" else 0.05)
@@ -535,7 +579,8 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en",
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    caption = t("caption", lang, name=scenario_name(run.scenario, lang), n=f"{run.replications:,}", seed=run.seed)
+    caption = t("caption", lang, name=scenario_name(run.scenario, lang),
+                n=f"{run.replications:,}", seed=run.seed)
     names = [name for name, _draw in charts_for(run)]
     # the slowest chart first, so that the last to start are quick ones
     order = sorted(names, key=lambda n: n != "distributions")
@@ -624,8 +669,8 @@ def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
     for axes in fig.axes:  # users' long labels (up to 120 characters) over lines
         legend = axes.get_legend()
         for item in legend.get_texts() if legend is not None else []:
-            if len(item.get_text()) > 40 and "\n" not in item.get_text():
-                item.set_text(textwrap.fill(item.get_text(), 40))
+            if len(item.get_text()) > 56 and "\n" not in item.get_text():
+                item.set_text(textwrap.fill(item.get_text(), 56))
     with warnings.catch_warnings():
         # a layout that cannot fit is drawn as it is; the warning would reach users' stderr
         warnings.filterwarnings("ignore", message="constrained_layout not applied")

@@ -20,6 +20,7 @@ from simulator.report.i18n import (
     observed_qualifier,
     observed_text,
     scenario_name,
+    stage_label,
     t,
     term,
     until_text,
@@ -308,7 +309,7 @@ def _status_section(run: RunData, lang: str) -> str:
         ("col.projects", ' class="num"')])
     pipe_rows = "".join(
         f"<tr><td>{escape(label_of_pathway(run.scenario, r['pathway'], lang))}</td>"
-        f"<td>{escape(term(r['stage'], lang))}</td><td class=\"num\">{num(r['km2'], 2)}</td>"
+        f"<td>{escape(stage_label(r['stage'], lang))}</td><td class=\"num\">{num(r['km2'], 2)}</td>"
         f"<td class=\"num\">{r['projects']}</td></tr>" for r in status["pipeline"])
     pipeline = (f"<h3>{escape(t('status.pipeline', lang))}</h3>"
                 f'<table id="pipeline"><thead><tr>{pipe_head}</tr></thead>'

@@ -19,6 +19,7 @@ __all__ = [
     "term",
     "zh_tidy",
     "scenario_name",
+    "stage_label",
 ]
 
 LANGS = ("en", "zh")
@@ -55,9 +56,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "各目标年份分路径规划与释放面积"),
     "shortfall.y": ("Cumulative area (km²)", "累计面积（平方公里）"),
     "by_end": ("by end of {year}", "截至{year}年底"),
-    "scurve.title": ("Probability of having reached each target, by year",
-                     "逐年达到各目标规模的概率"),
-    "scurve.y": ("Probability of having reached the target (%)", "达到目标规模的概率（%）"),
+    "scurve.title": ("Probability of having reached each target, by year\n"
+                     "(■ P50, ▲ P80: the first year at 50% and at 80%)",
+                     "逐年达到各目标规模的概率（■ P50、▲ P80：概率首次达到50%、80%的年份）"),
+    "scurve.y": ("Probability reached", "达到目标的概率"),
     "p50": ("P50", "P50"),
     "p80": ("P80", "P80"),
     "dist.title": ("Distribution of the release each target counts", "各目标计入释放规模的分布"),
@@ -669,7 +671,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "in_stage": ("In progress: {stage}", "在途：{stage}"),
     "not_started": ("Not yet started", "尚未启动"),
     "actual": ("Actual", "实际"),
-    "status_date": ("Status date {as_of}", "状态日期 {as_of}"),
+    "status_date": ("Status: {as_of}", "现状：{as_of}"),
+    "scurve.entry": ("{label}, {km2} km²: {reached}", "{label}，{km2}平方公里：{reached}"),
+    "scurve.not_reached": ("below 50% throughout", "始终低于50%"),
     "compare.km2": ("mean {mean} km², shortfall {short}", "均值{mean}平方公里，缺口{short}"),
     "pp": ("pp", "个百分点"),
     "not_set": ("not set", "未设置"),
@@ -854,6 +858,13 @@ def interval_text(replications: int, uncertain: int, posterior: int, lang: str) 
 def term(word: str, lang: str) -> str:
     """A scenario key or keyword (``median``, ``lognormal``) in ``lang``."""
     return _TERMS_ZH.get(word, word) if lang == "zh" else word
+
+
+def stage_label(name: str, lang: str) -> str:
+    """A stage's key as words: ``unit-plan`` → "unit plan" (单元规划 in Chinese)."""
+    if lang == "zh" and name in _TERMS_ZH:
+        return _TERMS_ZH[name]
+    return re.sub(r"[-_]+", " ", name)
 
 
 def label_of_target(scenario, name: str, lang: str) -> str:
