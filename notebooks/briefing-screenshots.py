@@ -26,7 +26,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                 f"--window-size={A4_WIDTH},1400", "--force-device-scale-factor=1.5"):
+                 f"--window-size={A4_WIDTH},1400", "--force-device-scale-factor=1"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 

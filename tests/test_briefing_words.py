@@ -23,6 +23,7 @@ def plan_2024():
 
 
 def table_rows(html: str, table_id: str) -> list[list[str]]:
+    html = html.replace("<wbr>", "")
     body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S).group(1)
     return [[re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", c))).strip()
              for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
@@ -71,6 +72,7 @@ pathways:
 
 
 def visible(html: str) -> str:
+    html = html.replace("<wbr>", "")  # a break opportunity, no text
     html = re.sub(r"<(style|code)\b.*?</\1>", " ", html, flags=re.S)
     return unescape(re.sub(r"<[^>]+>", "\n", html))
 

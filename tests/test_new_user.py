@@ -100,7 +100,7 @@ ALLOWED_LATIN = {"landsim", "SHA", "Git", "P50", "P80", "PERT", "docs", "evidenc
 
 
 def visible_text(page: str) -> str:
-    body = page[page.index("<body"):]
+    body = page[page.index("<body"):].replace("<wbr>", "")  # a break opportunity, no text
     body = re.sub(r"<code\b.*?</code>", " ", body, flags=re.S)  # key paths and commands
     body = re.sub(r"<img[^>]*>", " ", body)
     return unescape(re.sub(r"<[^>]+>", " ", body))

@@ -327,3 +327,19 @@ def test_key_paths_break_only_between_their_parts(browser, run_folder, page):
         assert first and all(name and "." not in name.split(",")[0] for name in first)
     finally:
         browser.set_window_size(1100, 1600)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["report.html", "report.zh.html"])
+def test_the_report_fits_an_a4_page_width(browser, run_folder, page):
+    # terms that never break (keep-all) must not push a table past the page's edge
+    browser.set_window_size(794, 1600)
+    try:
+        open_page(browser, run_folder / page)
+        wide = browser.execute_script(
+            "const w = document.documentElement.clientWidth;"
+            "return [...document.querySelectorAll('table')]"
+            ".filter(t => t.getBoundingClientRect().right > w + 1).map(t => t.id);")
+        assert wide == []
+    finally:
+        browser.set_window_size(1100, 1600)

@@ -49,8 +49,8 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid #bbb; padding-bottom: 0.2rem;
 .notice { border: 2px solid #a63d2a; color: #a63d2a; font-weight: bold;
           padding: 0.5rem 0.9rem; }
 .coverage { font-size: 0.9rem; }
-table { border-collapse: collapse; width: 100%%; font-size: 0.9rem; margin: 0.6rem 0; }
-th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.45rem; text-align: left;
+table { border-collapse: collapse; width: 100%%; font-size: 0.85rem; margin: 0.6rem 0; }
+th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.35rem; text-align: left;
          vertical-align: top; }
 th { background: #ececec; word-break: keep-all; }
 /* Chinese terms (在库储备, 土地整备) never split between two characters: cells break at
@@ -58,9 +58,11 @@ th { background: #ececec; word-break: keep-all; }
 :lang(zh) td { word-break: keep-all; }
 :lang(zh) td.note { word-break: normal; }
 code { overflow-wrap: anywhere; }
+#levers td:first-child { width: 34%%; }
 code.path { overflow-wrap: normal; word-break: normal; font-size: 0.78em; color: #5a5a5a; }
 td[class^="label-"] { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { white-space: normal; }  /* headers wrap, numbers never: tables fit an A4 width */
 figure { margin: 1.4rem 0; }
 figure img { width: 100%%; height: auto; border: 1px solid #ececec; }
 figcaption { font-size: 0.85rem; color: #5a5a5a; }
@@ -237,7 +239,8 @@ def _levers_section(run: RunData, lang: str) -> str:
         rows.append(
             f'<tr data-lever="{escape(r["path"])}"><td>{escape(bilingual(r["description"], lang))}'
             f'<br>{path_html(r["path"])}</td>'
-            f'<td>{_show(r["min"])}–{_show(r["max"])}</td><td class="num">{escape(now)}</td>'
+            f'<td class="num">{_show(r["min"])}–{_show(r["max"])}</td>'
+            f'<td class="num">{escape(now)}</td>'
             f'<td class="num">{pct(r["low"]["probability"])}</td>'
             f'<td class="num">{pct(r["high"]["probability"])}</td>'
             f'<td class="num">{num(r["low"]["mean_km2"], 1)} / {num(r["high"]["mean_km2"], 1)}'
@@ -466,10 +469,24 @@ def figure_html(chart: ChartFile, lang: str = "en") -> str:
 
 
 def _tidy_text_nodes(body: str) -> str:
-    """:func:`zh_tidy` on the text between tags (never inside a tag, style or code)."""
+    """:func:`zh_tidy` on the text between tags (never inside a tag, style or code), and
+    a break opportunity before each opening bracket."""
     parts = re.split(r"(<(?:style|code|pre)\b.*?</(?:style|code|pre)>|<[^>]*>)", body,
                      flags=re.S)
-    return "".join(part if part.startswith("<") else zh_tidy(part) for part in parts)
+    # a line may break before an opening bracket and between two words of a unit, as in
+    # "平均缺口<wbr>（平方<wbr>公里）": cells keep their terms whole (keep-all) and still fit
+    # an A4 page
+    body = "".join(part if part.startswith("<") else zh_tidy(part) for part in parts)
+    return re.sub(r"(<t[hd]\b[^>]*>)(.*?)(</t[hd]>)",
+                  lambda m: m.group(1) + _cell_breaks(m.group(2)) + m.group(3), body, flags=re.S)
+
+
+def _cell_breaks(cell: str) -> str:
+    """Break opportunities in a Chinese table cell's text (not in its tags or code)."""
+    parts = re.split(r"(<code\b.*?</code>|<[^>]*>)", cell, flags=re.S)
+    return "".join(part if part.startswith("<") else
+                   re.sub(r"(?<=\S)（", "<wbr>（", part).replace("平方公里", "平方<wbr>公里")
+                   for part in parts)
 
 
 def render_page(title: str, body: str, lang: str) -> str:

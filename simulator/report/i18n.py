@@ -216,10 +216,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.now": ("Now", "当前"),
     "col.p_low": ("P at low end", "低端概率"),
     "col.p_high": ("P at high end", "高端概率"),
-    "col.km2_low_high": ("Mean km², low / high", "平均释放，低端／高端"),
+    "col.km2_low_high": ("Mean km², low / high", "平均释放（平方公里），低端／高端"),
     "col.for50": ("Value for 50%", "达到 50% 所需"),
     "col.for80": ("Value for 80%", "达到 80% 所需"),
-    "levers.out_of_reach": ("out of reach", "范围内无法达到"),
+    "levers.out_of_reach": ("out of reach", "无法达到"),
     "section.uncertain": ("What the odds depend on: uncertain parameters",
                           "概率取决于什么：不确定参数"),
     "uncertain.intro": (
