@@ -158,7 +158,8 @@ def _changes(run: RunData) -> str:
 def _targets_table(run: RunData, lang: str) -> str:
     head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
         ("col.target", ""), ("col.years", ""), ("col.km2", ' class="num"'),
-        ("col.ceiling", ' class="num"'), ("col.pathways", ""), ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
+        ("col.ceiling", ' class="num"'), ("col.pathways", ""),
+        ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
         ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')])
     rows = []
     for x in run.targets:
@@ -505,7 +506,8 @@ def render_page(title: str, body: str, lang: str) -> str:
 def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") -> str:
     """The report of one run as a self-contained HTML page."""
     title = (run.scenario.title_zh if lang == "zh" else "") or run.scenario.title or run.name
-    meta = t("caption", lang, name=scenario_name(run.scenario, lang), n=f"{run.replications:,}", seed=run.seed)
+    meta = t("caption", lang, name=scenario_name(run.scenario, lang),
+             n=f"{run.replications:,}", seed=run.seed)
     body = (
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
         f"{escape(meta)}</p>"
