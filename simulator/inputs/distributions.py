@@ -17,6 +17,7 @@ consume their streams exactly as the scalar methods do, so equal values give equ
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
@@ -66,6 +67,8 @@ _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_n
 
 
 _EQUILIBRIUM: dict = {}
+_FROZEN: OrderedDict = OrderedDict()  # id → (distribution, its frozen scipy distribution)
+_FROZEN_MAX = 256
 """Distribution → (grid, equilibrium CDF) for :meth:`_Base.equilibrium_residual`."""
 
 
@@ -192,8 +195,17 @@ class _Base(BaseModel):
         return float(lo), float(hi)
 
     def to_scipy(self) -> Any:
-        """The equivalent frozen ``scipy.stats`` distribution."""
-        return self._scipy(**self._params())
+        """The equivalent frozen ``scipy.stats`` distribution (built once per object: an
+        empirical one of a posterior's 4,000 draws takes tens of milliseconds)."""
+        held = _FROZEN.get(id(self))
+        if held is not None and held[0] is self:
+            _FROZEN.move_to_end(id(self))
+            return held[1]
+        frozen = self._scipy(**self._params())
+        _FROZEN[id(self)] = (self, frozen)  # holding self keeps its id from being reused
+        if len(_FROZEN) > _FROZEN_MAX:
+            _FROZEN.popitem(last=False)
+        return frozen
 
     def residual(self, u: np.ndarray, elapsed: float | np.ndarray) -> np.ndarray:
         """Remaining years of a duration that has already lasted ``elapsed`` years.

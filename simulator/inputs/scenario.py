@@ -664,7 +664,12 @@ def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
             for k, v in value.items():
                 walk(v, path + (k,))
         elif isinstance(value, list):
-            for i, v in enumerate(value):
+            if len(value) > 64 and all(type(v) is float for v in value):
+                # a posterior's draws: thousands of numbers, checked without recursion
+                big = [i for i, v in enumerate(value) if abs(v) > MAX_NUMBER]
+            else:
+                big = None
+            for i, v in enumerate(value) if big is None else ((i, value[i]) for i in big):
                 walk(v, path + (i,))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if abs(value) > MAX_NUMBER:

@@ -37,12 +37,15 @@ def pct_range(lo: float, hi: float) -> str:
     """A 95 % interval such as ``40.1–42.3%``, ``0.06–0.73%`` or ``0.0000–0.0037%``.
 
     One rule everywhere: both bounds to the decimals that give two significant digits of
-    the bound farther from 0 % and 100 % (a bound of exactly 0 or 1 does not count), the
-    unit written once — so an interval never carries more digits than its estimate.
+    the bound farther from 0 % and 100 % (a bound of exactly 0 or 1 does not count), or of
+    the middle of the interval if that needs more (so ``0.96%`` has ``0.79–1.17%``), the
+    unit written once.
     """
     lo, hi = float(lo), float(hi)
     inner = [_decimals(b) for b in (lo, hi) if 0 < b < 1]
     d = min(inner) if inner else 1
+    if 0 < lo and hi < 1:  # as many decimals as the estimate inside it shows (pct)
+        d = max(d, _decimals((lo + hi) / 2))
     return f"{num(lo * 100, d)}–{num(hi * 100, d)}%"
 
 
