@@ -30,6 +30,7 @@ def siblings(folder):
                   if p.name.startswith(folder.name) and p != folder)
 
 
+@pytest.mark.slow  # charts and reports: make test runs it
 def test_a_chinese_run_keeps_the_english_report(tiny, tmp_path, capsys):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 200, "--out", out, "-q") == 0
@@ -45,6 +46,7 @@ def test_a_chinese_run_keeps_the_english_report(tiny, tmp_path, capsys):
     assert siblings(out) == []  # the same run: nothing moved aside
 
 
+@pytest.mark.slow  # charts and reports: make test runs it
 def test_no_report_keeps_the_reports_of_the_same_run(tiny, tmp_path):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 200, "--seed", 2, "--out", out, "-q",
@@ -75,6 +77,7 @@ def test_a_different_run_keeps_the_earlier_one_beside_it(tiny, tmp_path, capsys)
     assert len(siblings(out)) == 2
 
 
+@pytest.mark.slow  # charts and reports: make test runs it
 def test_precision_runs_are_kept_like_any_other(tiny, tmp_path):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 200, "--out", out, "-q") == 0

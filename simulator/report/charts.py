@@ -43,6 +43,7 @@ __all__ = [
     "chart_job",
     "charts_for",
     "levers_chart",
+    "finish_chart",
     "save_chart",
     "status_chart",
     "svg_text",
@@ -655,6 +656,19 @@ def _draw_and_save(draw, data, folder: Path, name: str, caption: str, lang: str)
         return save_chart(drawn[0] if isinstance(drawn, list) else drawn, folder, name, caption)
 
 
+def finish_chart(ax: Axes, caption: str) -> None:
+    """What every saved chart has: the caption under it, room for it, long legend entries
+    over lines. The layout itself is settled when the figure is drawn."""
+    fig = ax.figure
+    fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+    fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
+    for axes in fig.axes:  # users' long labels (up to 120 characters) over lines
+        legend = axes.get_legend()
+        for item in legend.get_texts() if legend is not None else []:
+            if len(item.get_text()) > 56 and "\n" not in item.get_text():
+                item.set_text(textwrap.fill(item.get_text(), 56))
+
+
 def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
     """Save ``ax``'s figure as ``<name>.png`` (200 dpi) and ``<name>.svg`` with ``caption``.
 
@@ -664,13 +678,7 @@ def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
     folder.mkdir(parents=True, exist_ok=True)
     title = (fig._suptitle.get_text() if fig._suptitle is not None
              else ax.get_title(loc="left") or ax.get_title())
-    fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
-    fig.text(0.01, 0.01, caption, fontsize=7, color=GREYS[2], ha="left", va="bottom")
-    for axes in fig.axes:  # users' long labels (up to 120 characters) over lines
-        legend = axes.get_legend()
-        for item in legend.get_texts() if legend is not None else []:
-            if len(item.get_text()) > 56 and "\n" not in item.get_text():
-                item.set_text(textwrap.fill(item.get_text(), 56))
+    finish_chart(ax, caption)
     with warnings.catch_warnings():
         # a layout that cannot fit is drawn as it is; the warning would reach users' stderr
         warnings.filterwarnings("ignore", message="constrained_layout not applied")
