@@ -83,6 +83,8 @@ def shrink(command: str) -> str:
                          lambda m: f"{m.group(1)} {min(int(m.group(2)), 300)}", command)
     if re.search(r"landsim optimize\b", command) and "--evaluations" not in command:
         command = re.sub(r"(landsim optimize \S+)", r"\1 --evaluations 48 -n 200", command)
+    if re.search(r"landsim backtest\b", command) and " -n " not in command:
+        command = re.sub(r"(landsim backtest \S+)", r"\1 -n 300", command)  # file's: 4,000
     if re.search(r"landsim sweep\b", command) and " -n " not in command:
         command = re.sub(r"(landsim sweep \S+)", r"\1 -n 200", command)
     if re.search(r"landsim sensitivity\b", command) and " -n " not in command:
