@@ -70,7 +70,7 @@ def workdir(tmp_path_factory):
 
 def shrink(command: str) -> str:
     command = re.sub(r"(-n|--replications) (\d[\d_,]*)",
-                     lambda m: f"{m.group(1)} {min(int(m.group(2).replace('_', '').replace(',', '')), 2000)}",
+                     lambda m: f"{m.group(1)} {min(int(m.group(2).replace('_', '').replace(',', '')), 1000)}",
                      command)
     # --precision runs until an interval is narrow: a coarser one shows the same behaviour
     command = re.sub(r"--precision (\d*\.\d+)",
@@ -86,11 +86,14 @@ def shrink(command: str) -> str:
     if re.search(r"landsim backtest\b", command) and " -n " not in command:
         command = re.sub(r"(landsim backtest \S+)", r"\1 -n 300", command)  # file's: 4,000
     if re.search(r"landsim sweep\b", command) and " -n " not in command:
-        command = re.sub(r"(landsim sweep \S+)", r"\1 -n 200", command)
+        command = re.sub(r"(landsim sweep \S+)", r"\1 -n 100", command)
     if re.search(r"landsim sensitivity\b", command) and " -n " not in command:
-        command = re.sub(r"(landsim sensitivity \S+)", r"\1 -n 200", command)
+        command = re.sub(r"(landsim sensitivity \S+)", r"\1 -n 100", command)
     if re.search(r"landsim run\b", command) and "--lang" not in command and "--no-report" not in command:
         command = re.sub(r"(landsim run \S+)", r"\1 --no-report", command)
+    if re.search(r"landsim run\b", command) and not re.search(r" (-n|--replications|--precision) ",
+                                                              command):
+        command = re.sub(r"(landsim run \S+)", r"\1 -n 1000", command)  # the default: 2,000
     if re.search(r"landsim run\b", command) and "--no-levers" not in command:
         command = re.sub(r"(landsim run \S+)", r"\1 --no-levers", command)  # tested elsewhere
     return command
