@@ -59,6 +59,7 @@ def test_posterior_concentrates_as_observations_are_added():
     assert sds[0] > sds[1] > sds[2]
 
 
+@pytest.mark.slow  # statistical: make test runs it
 def test_simulation_based_calibration_covers_the_truth_80_percent_of_the_time():
     base = scenario(CAP.replace("stages: [{name: s, duration: 0.5}]",
                                 "stages: [{name: s, duration: {dist: lognormal, median: 1, "

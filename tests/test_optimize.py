@@ -64,6 +64,7 @@ def closed_form_best(cost: float) -> float:
     return best
 
 
+@pytest.mark.slow  # statistical: make test runs it
 def test_the_front_matches_its_closed_form_within_monte_carlo_error():
     s = two()
     objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]

@@ -93,6 +93,7 @@ def test_set_on_the_command_line(tmp_path, capsys):
     assert "'x' is not a key of pathways" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # two runs of plan-2024: make test runs it
 def test_a_value_set_on_an_uncertain_path_replaces_its_uncertainty():
     # plan-2024 draws the consolidation cap from a calibration posterior: a lever or --set
     # on it used to be overwritten in every replication, so the report's lever table

@@ -90,6 +90,7 @@ def test_english_report_loads_offline_and_every_image_decodes(browser, run_folde
         assert ImageStat.Stat(image.convert("L")).stddev[0] > 10  # not a blank page
 
 
+@pytest.mark.slow  # a browser and a bilingual run: make test runs it
 def test_headline_probability_is_the_summarys(browser, run_folder):
     open_page(browser, run_folder / "report.html")
     summary = json.loads((run_folder / "summary.json").read_text())

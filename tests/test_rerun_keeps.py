@@ -57,6 +57,7 @@ def test_no_report_keeps_the_reports_of_the_same_run(tiny, tmp_path):
     assert RunData.load(out).summary["replications"] == 200
 
 
+@pytest.mark.slow  # charts and reports: make test runs it
 def test_a_different_run_keeps_the_earlier_one_beside_it(tiny, tmp_path, capsys):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 300, "--seed", 1, "--out", out, "-q") == 0
