@@ -40,6 +40,7 @@ from simulator.study.points import StudyFolder, run_points, study_digest
 from simulator.study.sensitivity_analysis import (
     MORRIS_LEVELS,
     NOISE_LEVEL,
+    RANK_KEY,
     analyse_output,
     mean_variance,
     probability_variance,
@@ -51,7 +52,6 @@ __all__ = ["METHODS", "ParamRange", "SensitivityResult", "build_design", "design
 
 METHODS = ("oat", "morris", "sobol")
 DEFAULT_SPREAD = 0.2  # ±20 % around the base value when no range is given
-RANK_KEY = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}
 
 
 @dataclass(frozen=True)
@@ -326,8 +326,8 @@ def _manifest(scenario, method, params, n_points, replications, seed, samples, b
 
 def _write(result: SensitivityResult, folder: Path, langs: Sequence[str] = ("en",)) -> None:
     from simulator.report.sensitivity_charts import draw_sensitivity_charts
-    from simulator.study.sensitivity_text import describe
     from simulator.report.study_report import charts_by_language
+    from simulator.study.sensitivity_text import describe
 
     result.indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
     if result.pairs is not None:
@@ -347,8 +347,8 @@ def _report(result: SensitivityResult, folder: Path, lang: str, charts: list) ->
     design and the noise rule, the headline, the findings in words (the sentences of
     sensitivity.md), the indices (and S2), the charts and the manifest."""
     from simulator.report.i18n import t
-    from simulator.study.sensitivity_text import findings, headline, noise_rule
     from simulator.report.study_report import StudyPage, write_study_report
+    from simulator.study.sensitivity_text import findings, headline, noise_rule
 
     ranges = "; ".join(f"{p.path} {p.low:g}–{p.high:g}" for p in result.params)
     design = t("sensitivity.design", lang, base=result.scenario.name, method=result.method,

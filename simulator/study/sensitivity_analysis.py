@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "RANK_KEY",
     "CONVERGED_HALF_WIDTH",
     "NOISE_LEVEL",
     "TARGET_HALF_WIDTH",
@@ -51,6 +52,9 @@ __all__ = [
     "suggested_samples",
     "unsettled_samples",
 ]
+
+RANK_KEY = {"oat": "swing", "morris": "mu_star", "sobol": "ST"}
+"""The index each method ranks parameters by."""
 
 NOISE_LEVEL = 0.01
 """The level of the output test: an output with no parameter effect is called measurable

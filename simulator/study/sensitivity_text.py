@@ -15,9 +15,9 @@ import pandas as pd
 
 from simulator.report.formatting import sig
 from simulator.report.i18n import t
-from simulator.study.sensitivity import RANK_KEY
 from simulator.study.sensitivity_analysis import (
     CONVERGED_HALF_WIDTH,
+    RANK_KEY,
     TARGET_HALF_WIDTH,
     noise_threshold,
     unsettled_samples,
