@@ -4,6 +4,7 @@ Needs Debian's chromium and chromium-driver (installed by `make test` and .ci/ru
 Outside CI the tests skip if they are missing; in CI (CI=true) they fail instead.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -249,6 +250,16 @@ def test_study_reports_load_offline_decode_and_state_the_json_number(browser, st
     assert glyphs["distinct"] and glyphs["inkA"] > 100
 
 
+@contextlib.contextmanager
+def a4_width(driver):
+    """The window at A4 width (794 CSS pixels: 210 mm at 96 dpi), as a report is pasted."""
+    driver.set_window_size(794, 1600)
+    try:
+        yield
+    finally:
+        driver.set_window_size(1100, 1600)
+
+
 _BROKEN_WORDS = """
 const CJK = /[\\u3400-\\u9fff]/;
 const broken = [];
@@ -278,13 +289,10 @@ def test_chinese_table_cells_never_break_inside_a_word(browser, run_folder):
     # A4 at 96 dpi is 794 CSS pixels wide: the width a report writer pastes at. The
     # reviewer saw "在库储/备" and "土地整/备": a line break between two Chinese characters
     # of one term. Cells of terms and numbers break only at spaces and punctuation.
-    browser.set_window_size(794, 1600)
-    try:
+    with a4_width(browser):
         open_page(browser, run_folder / "report.zh.html")
         assert browser.execute_script("return document.querySelectorAll('td').length") > 50
         assert browser.execute_script(_BROKEN_WORDS) == []
-    finally:
-        browser.set_window_size(1100, 1600)
 
 
 _PATH_BREAKS = """
@@ -316,8 +324,7 @@ return [document.querySelectorAll('code.path').length, bad];
 @pytest.mark.parametrize("page", ["report.html", "report.zh.html"])
 def test_key_paths_break_only_between_their_parts(browser, run_folder, page):
     # "pathways.consolidat / ion.annual_cap" in the lever table: a path breaks at its dots
-    browser.set_window_size(794, 1600)
-    try:
+    with a4_width(browser):
         open_page(browser, run_folder / page)
         count, bad = browser.execute_script(_PATH_BREAKS)
         assert count > 20 and bad == []
@@ -326,21 +333,16 @@ def test_key_paths_break_only_between_their_parts(browser, run_folder, page):
             "return [...document.querySelectorAll('#levers tbody td:first-child')]"
             ".map(td => td.firstChild.textContent)")
         assert first and all(name and "." not in name.split(",")[0] for name in first)
-    finally:
-        browser.set_window_size(1100, 1600)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", ["report.html", "report.zh.html"])
 def test_the_report_fits_an_a4_page_width(browser, run_folder, page):
     # terms that never break (keep-all) must not push a table past the page's edge
-    browser.set_window_size(794, 1600)
-    try:
+    with a4_width(browser):
         open_page(browser, run_folder / page)
         wide = browser.execute_script(
             "const w = document.documentElement.clientWidth;"
             "return [...document.querySelectorAll('table')]"
             ".filter(t => t.getBoundingClientRect().right > w + 1).map(t => t.id);")
         assert wide == []
-    finally:
-        browser.set_window_size(1100, 1600)

@@ -100,9 +100,11 @@ def change_text(row, lang: str = "en", first: str | None = None) -> str:
     return t("compare.change_vs", lang, first=first, **values)
 
 
-def compare_text(runs: list[RunData], table: pd.DataFrame, lang: str = "en") -> str:
-    """The comparison as terminal lines: a row per target and scenario, with probability,
-    95 % interval, mean km² counted and the change against the first run."""
+def compare_text(table: pd.DataFrame, lang: str = "en") -> str:
+    """The comparison (:func:`odds_table`, or comparison.csv read back) as terminal lines: a
+    row per target and scenario, with probability, 95 % interval, mean km² counted and the
+    change against the first run."""
+    first = table.scenario.iloc[0]
     rows = []
     for target in dict.fromkeys(table.target):
         for i, (_, h) in enumerate(table[table.target == target].iterrows()):
@@ -111,9 +113,9 @@ def compare_text(runs: list[RunData], table: pd.DataFrame, lang: str = "en") -> 
                          t("col.p_meet", lang): pct(h.probability),
                          t("col.ci95", lang): pct_range(h.ci95_low, h.ci95_high),
                          t("col.mean_counted", lang): num(h.mean_km2, 1),
-                         t("compare.change_col", lang, first=runs[0].name): change_text(h, lang)})
+                         t("compare.change_col", lang, first=first): change_text(h, lang)})
     frame = pd.DataFrame(rows)
-    return text_table(frame) + "\n" + t("compare.note", lang, first=runs[0].name)
+    return text_table(frame) + "\n" + t("compare.note", lang, first=first)
 
 
 def compare_runs(
