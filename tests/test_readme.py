@@ -12,6 +12,7 @@ commands print.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,24 @@ def shrink_python(code: str) -> str:
     return re.sub(r"(load_sweep\([^)]*\))", r"\1.with_run(replications=200)", code)
 
 
+def serve_check(command: str) -> str:
+    """`landsim serve` runs until stopped: start it on a free port, fetch its page, stop it
+    with SIGTERM (its exit status then is 143, as every landsim command's)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # a fresh interpreter, not the warm one's client: the signal must reach the server
+    command = re.sub(r"#.*", "", command).strip()
+    command = re.sub(r"\S*landsim serve", ".venv/bin/python -m simulator serve", command)
+    fetch = (f".venv/bin/python -c \"import urllib.request; print(urllib.request.urlopen("
+             f"'http://127.0.0.1:{port}/', timeout=5).read().decode()[:2000])\"")
+    return (f"{command} --port {port} > serve.out & pid=$!\n"
+            "trap 'kill -TERM $pid 2>/dev/null || true' EXIT\n"
+            "for i in $(seq 600); do grep -q 'open http' serve.out && break; sleep 0.1; done\n"
+            f"{fetch} | grep -q shiny\n"
+            "kill -TERM $pid; status=0; wait $pid || status=$?; test $status = 143\n")
+
+
 def sh(workdir: Path, script: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=workdir,
                           capture_output=True, text=True, timeout=600,
@@ -124,6 +143,8 @@ def test_shell_blocks_run(workdir, kind, code, line):
     if code.lstrip().startswith("make demo"):
         pytest.skip("the set-up commands themselves: CI runs `make test` from a fresh clone")
     script = shrink(code.replace("\\\n", " "))
+    if re.search(r"landsim serve\b", script):
+        script = serve_check(script)
     done = sh(workdir, script)
     assert done.returncode == 0, f"README.md:{line}\n{script}\n{done.stderr[-3000:]}"
 

@@ -99,7 +99,7 @@ def test_the_cost_estimate_counts_scan_refinement_and_k_section(tmp_path, monkey
         asked.append(points)
         raise SystemExit(0)  # the estimate is all this test wants
 
-    monkeypatch.setattr("simulator.cli._study_cost", cost)
+    monkeypatch.setattr("simulator.cli.solve.study_cost", cost)
     with pytest.raises(SystemExit):
         run_solve(tmp_path, cap_scenario(), "--target", "six", "--probability", "0.8",
                   "--lever", "pathways.p.annual_cap=0.5:5", "--resolution", "1/8")

@@ -116,13 +116,15 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def with_values(
-    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set"
+    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set",
+    label: str | None = None,
 ) -> Scenario:
     """A copy of ``scenario`` with the value at each path replaced, validated again.
 
     A path that is ``uncertain:`` becomes fixed at the value (the other uncertain values
     keep their joint draws). Whole numbers are accepted for integer fields (``25.0`` for a
-    capacity). Raises
+    capacity). Each changed path's provenance reads "assumption: set to V by ORIGIN (was
+    X)", or "LABEL (set to V, was X)" when ``label`` is given. Raises
     ``ParameterError`` for a path that does not exist or a value of the wrong kind, and
     ``ScenarioError`` if the changed scenario is not valid.
     """
@@ -141,7 +143,8 @@ def with_values(
                     raise ParameterError(f"{path}: needs a whole number, got {value!r}")
                 value = int(value)
         container[key] = value
-        note = f"assumption: set to {value!r} by {origin} (was {old!r})"
+        note = (f"assumption: set to {value!r} by {origin} (was {old!r})" if label is None
+                else f"{label} (set to {value!r}, was {old!r})")
         canonical = format_path(_parts(path))
         if canonical in (data.get("uncertain") or {}):
             # a value set on purpose is the question asked ("what if the cap were 12?"):
@@ -167,7 +170,8 @@ def with_values(
 
 
 def variant_of(
-    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set"
+    scenario: Scenario, values: Mapping[str, Any], *, origin: str = "--set",
+    label: str | None = None,
 ) -> Scenario:
     """``with_values``, renamed so that the variant never overwrites its base's outputs.
 
@@ -176,7 +180,7 @@ def variant_of(
     """
     if not values:
         return scenario
-    changed = with_values(scenario, values, origin=origin)
+    changed = with_values(scenario, values, origin=origin, label=label)
     listing = ", ".join(f"{path} = {_plain_value(changed, path)}" for path in values)
     key = hashlib.sha256(json.dumps(
         {p: _plain_value(changed, p) for p in sorted(values)}, sort_keys=True, default=str

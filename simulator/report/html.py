@@ -86,7 +86,9 @@ def headline_target(run: RunData) -> dict:
     return next(t for t in run.targets if t["name"] == wanted)
 
 
-def _headline(run: RunData, lang: str) -> str:
+def headline_html(run: RunData, lang: str) -> str:
+    """The report's headline paragraphs: the headline target's odds, all targets together,
+    what changed from the scenario file, and what the intervals cover."""
     target = headline_target(run)
     start = run.scenario.horizon.start
     key = "headline.cumulative" if target["from"] == start else "headline.window"
@@ -151,16 +153,21 @@ def _notice(run: RunData, lang: str, *, top: bool = True) -> str:
 def _changes(run: RunData) -> str:
     """``path = value`` of every value a ``--set`` changed, for the headline ('' if none)."""
     resolved = run.scenario.resolved()
-    changed = [path for path, note in run.scenario.provenance.items() if " by --set " in note]
+    changed = [path for path, note in run.scenario.provenance.items()
+               if " by --set " in note or "(set to " in note]
     return ", ".join(f"{p} = {_show(_value_at(resolved, p))}" for p in changed)
 
 
-def _targets_table(run: RunData, lang: str) -> str:
-    head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
-        ("col.target", ""), ("col.years", ""), ("col.km2", ' class="num"'),
-        ("col.ceiling", ' class="num"'), ("col.pathways", ""),
-        ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
-        ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')])
+def targets_table(run: RunData, lang: str, changes: dict[str, str] | None = None) -> str:
+    """The report's table of targets: odds, 95 % intervals, mean and shortfall km², and
+    the ceiling notes; with ``changes`` (target name → text), a column of them."""
+    columns = [("col.target", ""), ("col.years", ""), ("col.km2", ' class="num"'),
+               ("col.ceiling", ' class="num"'), ("col.pathways", ""),
+               ("col.probability", ' class="num"'), ("col.ci95", ' class="num"'),
+               ("col.mean", ' class="num"'), ("col.shortfall", ' class="num"')]
+    if changes is not None:
+        columns.append(("col.change_shipped", ' class="num"'))
+    head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in columns)
     rows = []
     for x in run.targets:
         scope = t("all", lang) if x["pathways"] == "all" else t("list_sep", lang).join(
@@ -176,7 +183,10 @@ def _targets_table(run: RunData, lang: str) -> str:
                f'<td class="num">{pct(x["probability"])}</td>'
                f'<td class="num">{pct_range(*x["ci95"])}</td>')
             + f'<td class="num">{num(x["mean_km2"], 1)}</td>'
-            f'<td class="num">{num(x["mean_shortfall_km2"], 2)}</td></tr>'
+            f'<td class="num">{num(x["mean_shortfall_km2"], 2)}</td>'
+            + ("" if changes is None else
+               f'<td class="num change">{escape(changes.get(x["name"], ""))}</td>')
+            + "</tr>"
         )
     joint = run.summary["joint"]
     odds = (f'<td class="num" colspan="2">'
@@ -186,7 +196,10 @@ def _targets_table(run: RunData, lang: str) -> str:
             f'<td class="num">{pct_range(*joint["ci95"])}</td>')
     rows.append(
         f'<tr data-target="all"><td><em>{escape(t("all_targets", lang))}</em></td><td></td>'
-        f"<td></td><td></td><td></td>{odds}<td></td><td></td></tr>"
+        f"<td></td><td></td><td></td>{odds}<td></td><td></td>"
+        + ("" if changes is None else
+           f'<td class="num change">{escape(changes.get("all", ""))}</td>')
+        + "</tr>"
     )
     body = "".join(rows)
     table = f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -218,7 +231,7 @@ def path_html(path: str) -> str:
     return '<code class="path">' + "<wbr>".join(escape(p) for p in parts if p) + "</code>"
 
 
-def _levers_section(run: RunData, lang: str) -> str:
+def levers_section(run: RunData, lang: str) -> str:
     """What would change the odds: each lever alone (levers.json), as a table."""
     data = run.levers
     if not data:
@@ -512,11 +525,11 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
         f"{escape(meta)}</p>"
         + _notice(run, lang)
-        + _headline(run, lang)
-        + f"<h2>{escape(t('section.targets', lang))}</h2>" + _targets_table(run, lang)
+        + headline_html(run, lang)
+        + f"<h2>{escape(t('section.targets', lang))}</h2>" + targets_table(run, lang)
         + f"<h2>{escape(t('section.charts', lang))}</h2>"
         + "".join(figure_html(c, lang) for c in charts)
-        + _levers_section(run, lang)
+        + levers_section(run, lang)
         + _uncertain_section(run, lang)
         + _status_section(run, lang)
         + f"<h2>{escape(t('section.pathways', lang))}</h2>" + _pathways_table(run, lang)

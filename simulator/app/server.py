@@ -1,0 +1,84 @@
+"""``landsim serve``'s process: the pool, the web server, and a clean stop.
+
+Ctrl-C or SIGTERM stops the web server (uvicorn's own handlers), then the pool's workers
+and the worker threads; uploads are removed. Nothing is left running.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from simulator.app.catalogue import MAX_UPLOAD_BYTES, Catalogue
+from simulator.app.estimates import SharedPool
+from simulator.app.explorer import Explorer
+from simulator.inputs.errors import LandsimError
+
+__all__ = ["serve"]
+
+
+def _limit_uploads(app, most: int):
+    """Refuse a request body larger than ``most`` bytes (413) before it is read: an upload
+    cannot fill the disk or the memory."""
+
+    async def limited(scope, receive, send):
+        if scope["type"] == "http":
+            size = dict(scope.get("headers") or []).get(b"content-length")
+            if size is not None and size.isdigit() and int(size) > most:
+                await send({"type": "http.response.start", "status": 413,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body",
+                            "body": f"larger than {most:,} bytes\n".encode()})
+                return
+        await app(scope, receive, send)
+
+    return limited
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise LandsimError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                               "(another program has the port? try --port)") from None
+
+
+def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
+          workers: int | None = None, seed: int = 0, replications: int = 20_000,
+          ready: Callable[[str], None] | None = None) -> None:
+    """Run the explorer until Ctrl-C or SIGTERM. ``ready(address)`` is called when it
+    listens. Raises ``LandsimError`` for a scenario file that is not there or a port that
+    is taken (before anything starts)."""
+    catalogue = Catalogue.of(scenarios)
+    for key in catalogue.files:  # a broken file is said now, not in the page
+        catalogue.load(key)
+    _check_port(host, port)
+    pool = SharedPool(workers)  # before any thread: its workers are forked
+    explorer = Explorer(catalogue, pool, seed=seed, replications=replications)
+    try:
+        explorer.prepare()
+        import uvicorn
+
+        from simulator.app.page import make_app
+
+        app = _limit_uploads(make_app(explorer), MAX_UPLOAD_BYTES + 64 * 1024)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                timeout_graceful_shutdown=2, lifespan="off")
+        server = uvicorn.Server(config)
+        shown = f"[{host}]" if ":" in host else host
+        address = f"http://{shown}:{port}/"
+
+        original = server.startup
+
+        async def startup(sockets=None):
+            await original(sockets=sockets)
+            if ready is not None and server.started:
+                ready(address)
+
+        server.startup = startup
+        server.run()
+    finally:
+        explorer.close()

@@ -1,0 +1,105 @@
+"""The plain-text answers a run prints: its target table, status and ceiling lines."""
+
+from __future__ import annotations
+
+import math
+
+
+def format_table(result) -> str:
+    """The target table printed after a run (of a ``SimulationResult``): a line on what the
+    status figures are when they are illustrative or assumed, the table, what the
+    intervals cover, and why a target cannot be met."""
+    from simulator.inputs.status import status_provenance
+    from simulator.report.formatting import num, pct, pct_range
+    from simulator.report.i18n import interval_text, notice_text, observed_text
+
+    scenario = result.scenario
+    provenance = status_provenance(scenario) if scenario.status is not None else None
+    odds = result.target_odds()
+    joint = result.joint()
+    width = max(17, *(len(observed_text(met, provenance, "en").partition(" ")[2])
+                      for met in (True, False)))
+    lines = [
+        "",
+        f"{'target':<16} {'years':<11} {'km²':>6} {'ceiling':>7} {'P(meet)':>8}  "
+        f"{'95% interval':<{width}} {'mean km²':>9} {'shortfall':>9}",
+    ]
+    for name, row in odds.iterrows():
+        years = f"{row['from']}–{row['by']}"
+        scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
+        interval = pct_range(row["ci95_low"], row["ci95_high"])
+        shown = pct(row["probability"])
+        if row["observed"]:  # history: no probability about it
+            shown, _, interval = observed_text(row["probability"] >= 1, provenance,
+                                               "en").partition(" ")
+        elif row["impossible"]:  # no replication can meet it: the sentence below says why
+            interval = "(impossible)"
+        lines.append(
+            f"{name:<16} {years:<11} {row['km2']:>6.1f} {row['ceiling_km2']:>7.1f} {shown:>8}  "
+            f"{interval:<{width}} {num(row['mean_km2'], 1):>9} "
+            f"{num(row['mean_shortfall_km2'], 2):>9}{scope}"
+        )
+    lo, hi = joint["ci95"]
+    shown, interval = pct(joint["probability"]), pct_range(lo, hi)
+    if joint["missed_observed"]:  # an observed target was missed: so were all together
+        shown, _, interval = observed_text(False, provenance, "en").partition(" ")
+    lines.append(f"{'all targets':<16} {'':<11} {'':>6} {'':>7} {shown:>8}  {interval}")
+    lines += ["", interval_text(result.replications, len(scenario.uncertain),
+                                posterior_count(scenario), "en")]
+    lines += ceiling_lines(result.summary()["targets"])
+    if scenario.status is not None:
+        notice = notice_text(provenance, "en")
+        lines[1:1] = status_lines(scenario) + ([notice, ""] if notice else [])
+    return "\n".join(lines)
+
+
+def posterior_count(scenario) -> int:
+    """How many of the scenario's uncertain parameters come from a calibrated posterior."""
+    return len(scenario.posterior.paths) if scenario.posterior is not None else 0
+
+
+def ceiling_lines(targets: list[dict]) -> list[str]:
+    """The printed note on targets that no replication can meet (summary.json's targets)."""
+    from simulator.report.ceiling_text import impossible_sentences
+
+    said = impossible_sentences({"targets": targets})
+    if not said:
+        return []
+    return ["", "ceiling: the most km² the scenario can release in a target's window in the "
+                "best case (no drop-out, shortest durations)", *said]
+
+
+def status_lines(scenario) -> list[str]:
+    """What a status date leaves to forecast, in a few printed lines."""
+    from simulator.inputs.status import status_provenance
+    from simulator.model.status import status_plan
+    from simulator.report.formatting import num
+    from simulator.report.i18n import as_of_text, t, until_text
+
+    plan = status_plan(scenario)
+    label = status_provenance(scenario)["released"]
+    kind = {"illustrative": "illustrative", "assumption": "assumed",
+            "derived": "derived"}.get(label, "actual")
+    total = {k: sum(getattr(a, k) for a in plan.accounts)
+             for k in ("released_km2", "pipeline_km2", "pipeline_projects", "not_started_km2",
+                       "late_start_km2", "excess_km2")}
+    out = [f"as of {as_of_text(plan.as_of, 'en')}: forecast from the status date, given the "
+           f"releases up to {until_text(plan.as_of, 'en')} and the projects in progress",
+           f"  released {num(total['released_km2'], 2)} km² ({kind}) · in progress "
+           f"{num(total['pipeline_km2'], 2)} km² ({total['pipeline_projects']} projects) · not "
+           f"yet started {num(total['not_started_km2'], 2)} km²"
+           + (f", of which {num(total['late_start_km2'], 2)} km² late already"
+              if total["late_start_km2"] > 0 else "")
+           + (f" · {num(total['excess_km2'], 2)} km² beyond the plan"
+              if total["excess_km2"] > 0 else ""),
+           ""]
+    year = math.floor(plan.as_of)
+    if plan.as_of > year and year in scenario.years and not scenario.status.released.get(year):
+        out[-1:-1] = ["  " + t("status.zero_so_far", "en", year=year,
+                               date=as_of_text(plan.as_of, "en"))]
+    return out
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 pathway``, ``5 pathways``, ``1,200 projects``: a count with its noun."""
+    return f"{n:,} {noun if n == 1 else noun + 's'}"

@@ -1,0 +1,285 @@
+"""The explorer's parts without a browser: its controls, the uncertainty switch, uploads,
+its numbers against `landsim run --set`, the saved YAML, cancellation, and `landsim serve`'s
+refusals."""
+
+import asyncio
+import json
+import socket
+
+import numpy as np
+import pytest
+import yaml
+from conftest import ROOT
+
+import simulator.cli as cli
+from simulator import load_scenario, scenario_from_dict
+from simulator.app.catalogue import MAX_UPLOAD_BYTES, Catalogue
+from simulator.app.controls import changed_values, controls_for, set_arguments
+from simulator.app.estimates import Cancelled, SharedPool, Ticket, estimate, stages_for
+from simulator.app.explorer import EXPLORER_LABEL, Explorer, Request
+from simulator.app.server import _limit_uploads
+from simulator.app.views import changes_against
+from simulator.inputs.errors import LandsimError, ScenarioError
+from simulator.inputs.params import get_value
+from simulator.inputs.uncertainty_mode import modes_of, with_uncertainty
+from simulator.report.rundata import RunData
+
+PLAN = ROOT / "scenarios" / "plan-2024.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    pool = SharedPool(2)
+    found = Explorer(Catalogue.of([BASELINE]), pool, seed=0, replications=2000)
+    yield found
+    found.close()
+
+
+def test_controls_cover_levers_office_caps_capacities_and_dropouts():
+    scenario = load_scenario(PLAN)
+    shown = controls_for(scenario)
+    paths = [c.path for c in shown]
+    assert paths[:len(scenario.levers)] == [lv.path for lv in scenario.levers]
+    for path in ("management.pool_km2", "management.review", "management.trigger",
+                 "pathways.renewal.annual_cap", "pathways.consolidation.stages[0].capacity",
+                 "pathways.renewal.stages[1].dropout"):
+        assert path in paths
+    assert len(set(c.id for c in shown)) == len(shown)  # one HTML id each
+    for c in shown:
+        assert c.low <= c.value <= c.high, c
+        assert c.value == pytest.approx(float(get_value(scenario, c.path)))
+    capacity = next(c for c in shown if c.path.endswith("capacity"))
+    assert capacity.integer and capacity.step == 1
+
+
+def test_only_moved_controls_are_changes_and_they_read_as_set_arguments():
+    shown = controls_for(load_scenario(PLAN))
+    values = {c.id: c.value for c in shown}
+    assert changed_values(shown, values) == {}
+    cap = next(c for c in shown if c.path == "pathways.consolidation.annual_cap")
+    capacity = next(c for c in shown if c.path.endswith("stages[0].capacity"))
+    values[cap.id], values[capacity.id] = 6.0, 30.4
+    changed = changed_values(shown, values)
+    assert changed == {cap.path: 6.0, capacity.path: 30}
+    assert isinstance(changed[capacity.path], int)
+    assert set_arguments(changed) == ["pathways.consolidation.annual_cap=6.0",
+                                      "pathways.consolidation.stages[0].capacity=30"]
+
+
+def test_uncertainty_modes_posterior_prior_fixed():
+    scenario = load_scenario(PLAN)
+    name, priors = Catalogue.of([]).calibration_priors(scenario)
+    assert name == "city-2019-2021"
+    assert modes_of(scenario, priors) == ["posterior", "prior", "fixed"]
+    assert modes_of(scenario, {}) == ["posterior", "fixed"]  # no prior to be found
+    assert modes_of(load_scenario(BASELINE)) == []
+    assert with_uncertainty(scenario, "posterior") is scenario
+    fixed = with_uncertainty(scenario, "fixed")
+    assert fixed.uncertain == {} and fixed.posterior is None
+    prior = with_uncertainty(scenario, "prior", priors, name)
+    assert prior.posterior is None
+    assert set(prior.uncertain) == set(scenario.uncertain)
+    cap = "pathways.consolidation.annual_cap"
+    assert prior.uncertain[cap].model_dump() == load_scenario(
+        ROOT / "scenarios/history/city-2019-2021.yaml").uncertain[cap].model_dump()
+    assert prior.provenance[f"uncertain.{cap}"].startswith("assumption: the prior of city-")
+    with pytest.raises(LandsimError, match="no prior"):
+        with_uncertainty(scenario, "prior", {}, name)
+    with pytest.raises(LandsimError, match="unknown uncertainty mode"):
+        with_uncertainty(scenario, "maybe")
+
+
+def test_a_broken_upload_gets_the_lines_validate_gives(tmp_path):
+    catalogue = Catalogue.of([BASELINE])
+    text = BASELINE.read_text(encoding="utf-8").replace("dropout: 0.35", "dropout: 1.35", 1)
+    with pytest.raises(ScenarioError) as caught:
+        catalogue.load_upload("broken.yaml", text.encode())
+    shown = [str(p) for p in caught.value.problems]
+    (tmp_path / "broken.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as direct:
+        load_scenario(tmp_path / "broken.yaml")
+    assert shown == [str(p).replace(str(tmp_path / "broken.yaml"), "broken.yaml")
+                     for p in direct.value.problems]
+    assert any(s.startswith("broken.yaml:") and "stages[0].dropout" in s for s in shown)
+    catalogue.close()
+
+
+def test_an_upload_can_name_no_file_outside_its_own_folder_and_is_size_limited():
+    catalogue = Catalogue.of([BASELINE])
+    text = PLAN.read_text(encoding="utf-8")  # names posteriors/city-2019-2021.parquet
+    with pytest.raises(ScenarioError, match="posterior"):
+        catalogue.load_upload("plan.yaml", text.encode())
+    with pytest.raises(LandsimError, match="at most"):
+        catalogue.load_upload("big.yaml", b"#" * (MAX_UPLOAD_BYTES + 1))
+    folder = catalogue.uploads
+    catalogue.close()
+    assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_the_explorers_numbers_are_landsim_run_set(explorer, tmp_path):
+    base = explorer.load("baseline")
+    values = (("pathways.consolidation.annual_cap", 6.0),)
+    request = Request("baseline", base, None, values, "en")
+    n = explorer.stages(request)[0]
+    found = explorer.answer_stage(request, n, Ticket(), quick=True)
+    out = tmp_path / "run"
+    assert cli.main(["run", str(BASELINE), "--set", "pathways.consolidation.annual_cap=6.0",
+                     "-n", str(n), "--seed", "0", "--no-report", "-q", "--out",
+                     str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    shown = found.view.odds
+    assert {x["name"]: x["probability"] for x in summary["targets"]} == shown
+    # and the change is against the scenario as shipped at the same seed and replications
+    shipped = {x["name"]: x["probability"] for x in found.shipped.result.summary()["targets"]}
+    assert shipped != shown
+    assert "pathways.consolidation.annual_cap=6.0" in " ".join(explorer.command(found))
+
+
+@pytest.mark.slow
+def test_changes_are_against_the_shipped_run_in_pp_and_km2(explorer):
+    base = explorer.load("baseline")
+    one = explorer.answer_stage(Request("baseline", base, None, (), "en"), 2000, Ticket(),
+                                charts=False)
+    run = RunData.from_result(one.estimate.result)
+    assert set(changes_against(run, run, "en").values()) == {"0.0 pp, 0.0 km²", "0.0 pp"}
+    more = explorer.answer_stage(
+        Request("baseline", base, None, (("pathways.consolidation.annual_cap", 8.0),), "en"),
+        2000, Ticket(), charts=False)
+    after = RunData.from_result(more.estimate.result)
+    moved = changes_against(after, run, "en")
+    was = {x["name"]: x for x in run.targets}
+    for x in after.targets:
+        pp = 100 * (x["probability"] - was[x["name"]]["probability"])
+        km2 = x["mean_km2"] - was[x["name"]]["mean_km2"]
+        sign = lambda v: "" if round(abs(v), 1) == 0 else ("+" if v > 0 else "−")  # noqa: E731
+        assert moved[x["name"]] == (f"{sign(pp)}{abs(pp):.1f} pp, "
+                                    f"{sign(km2)}{abs(km2):.1f} km²"), x["name"]
+    assert moved["batch-1"].startswith("+1")  # a higher cap in the years it binds
+
+
+def test_saved_yaml_loads_back_to_the_same_scenario_labelled_as_set_in_the_explorer(explorer):
+    base = explorer.load("baseline")
+    request = Request("baseline", base, None, (("pathways.renewal.annual_cap", 1.2),), "en")
+    _shipped, changed = explorer.scenario_of(request)
+    text = explorer.scenario_yaml(changed)
+    back = scenario_from_dict(yaml.safe_load(text))
+    assert back.digest() == changed.digest()
+    note = back.provenance["pathways.renewal.annual_cap"]
+    assert note.startswith(EXPLORER_LABEL) and "1.2" in note and "0.8" in note
+
+
+def test_a_cancelled_estimate_stops_at_a_chunk_boundary(explorer):
+    scenario = explorer.load("baseline")
+    ticket = Ticket()
+    ticket.cancel()
+    with pytest.raises(Cancelled):
+        estimate(scenario, 5000, 0, explorer.pool.refine, ticket)
+    seen = []
+
+    class Once(Ticket):
+        def check(self, *args):
+            seen.append(args)
+            if len(seen) > 1:  # after the first chunk
+                raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        estimate(scenario, 50_000, 0, explorer.pool.refine, Once())
+    assert len(seen) == 2  # not the fifty chunks of the whole run
+
+
+@pytest.mark.slow
+def test_answers_come_in_stages_numbers_then_charts(explorer):
+    base = explorer.load("baseline")
+    request = Request("baseline", base, None, (), "zh")
+
+    async def collect():
+        return [a async for a in explorer.answers(request, Ticket())]
+
+    got = asyncio.run(collect())
+    stages = explorer.stages(request)
+    assert [a.estimate.replications for a in got] == [n for n in stages for _ in (0, 1)]
+    assert [bool(a.view.fan) for a in got] == [False, True] * len(stages)
+    assert got[-1].final and not got[0].final or len(stages) == 1
+    assert "data:image/png;base64," in got[-1].view.fan and "chart-pathways" in got[-1].view.pathways
+
+
+def test_stages_start_quick_and_end_at_the_precision_asked():
+    plan, base = load_scenario(PLAN), load_scenario(BASELINE)
+    assert stages_for(base, 20_000, 2)[-1] == 20_000
+    assert stages_for(plan, 20_000, 2)[0] < stages_for(base, 20_000, 2)[0]
+    assert stages_for(plan, 100, 2) == [100]
+
+
+def test_uploads_above_the_limit_are_refused_before_they_are_read():
+    sent = []
+
+    async def app(scope, receive, send):
+        sent.append("app")
+
+    async def send(message):
+        sent.append(message)
+
+    limited = _limit_uploads(app, 1000)
+    scope = {"type": "http", "headers": [(b"content-length", b"5000")]}
+    asyncio.run(limited(scope, None, send))
+    assert sent[0]["status"] == 413 and "app" not in sent
+    sent.clear()
+    asyncio.run(limited({"type": "http", "headers": [(b"content-length", b"10")]}, None, send))
+    assert sent == ["app"]
+
+
+def test_serve_refuses_a_taken_port_and_a_missing_file(capsys, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port), str(BASELINE)]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+    assert cli.main(["serve", str(tmp_path / "missing.yaml")]) == 2
+    assert "not a file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad:
+        cli.main(["serve", "--port", "70000"])
+    assert bad.value.code == 2
+
+
+@pytest.mark.slow
+def test_the_quick_stage_is_within_its_interval_of_the_final_one(explorer):
+    # the first answer is an estimate of the same number as the refined one: they agree
+    # within the first's Monte Carlo error (4 standard errors)
+    base = explorer.load("baseline")
+    request = Request("baseline", base, None, (("programme", 1.3),), "en")
+    quick = explorer.answer_stage(request, 500, Ticket(), charts=False)
+    final = explorer.answer_stage(request, 2000, Ticket(), charts=False)
+    for name, p in final.view.odds.items():
+        q = quick.view.odds[name]
+        assert abs(q - p) <= 4 * np.sqrt(max(p * (1 - p), 1e-4) / 500), name
+
+
+@pytest.mark.slow
+def test_what_it_would_take_is_the_run_reports_lever_analysis(explorer):
+    from simulator.run.backends import LocalBackend
+    from simulator.study.levers import lever_effects
+
+    base = explorer.load("baseline")
+    request = Request("baseline", base, None, (("pathways.renewal.annual_cap", 1.2),), "zh")
+    found = explorer.answer_stage(request, 2000, Ticket(), charts=False)
+    levers, html = asyncio.run(explorer.what_it_would_take(found, Ticket()))
+    direct = lever_effects(found.scenario, replications=1000, seed=0, backend=LocalBackend(1))
+    assert levers == direct
+    assert html.count("<tr data-lever=") == len(base.levers)
+    assert "哪些因素会改变概率" in html  # in the page's language
+
+
+@pytest.mark.slow
+def test_the_downloaded_report_is_the_run_report_of_the_answer(explorer):
+    base = explorer.load("baseline")
+    request = Request("baseline", base, None, (("programme", 1.2),), "en")
+    found = explorer.answer_stage(request, 2000, Ticket(), charts=False)
+    page = asyncio.run(explorer.report_html(found, "en", None))
+    p = found.view.odds[found.scenario.headline or found.scenario.targets[0].name]
+    assert f'data-probability="{p!r}"' in page
+    assert "landsim run" in page and "--set programme=1.2 -n 2000 --seed 0" in page
+    assert page.count('<figure id="chart-') >= 5  # every chart of a run report
+    assert "With programme = 1.2 (changed from the scenario file)" in page
