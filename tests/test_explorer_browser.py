@@ -42,14 +42,6 @@ def start_server(*args: str) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}/"
 
 
-@pytest.fixture(scope="module")
-def server():
-    proc, url = start_server("--workers", "2", "-n", "4000")
-    yield url
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
-
-
 def meta(driver) -> dict:
     got = driver.execute_script(
         "const m = document.getElementById('answer-meta');"
@@ -85,79 +77,72 @@ def requested_urls(driver, page: str) -> list[str]:
             and e["params"].get("documentURL", "").startswith(page)]
 
 
-def test_the_page_loads_offline_answers_and_shows_a_broken_uploads_error_lines(server,
-                                                                                  tmp_path):
+def test_a_policy_teams_session(tmp_path):
+    """One server, as a meeting uses it: the page loads with no external request and
+    answers; a broken upload shows its error lines; a slider changes the headline to what
+    `landsim run --set` gives at the same seed and replications; a second session at the
+    same time gets its own answers; SIGTERM then stops the server and every worker. (One
+    test, not five: each server and browser start costs seconds of the suite.)"""
+    proc, server = start_server("--workers", "2", "-n", "3000")
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert len(children) >= 2  # the quick lane and the refining lane
     broken = tmp_path / "broken.yaml"
     broken.write_text(BASELINE.read_text(encoding="utf-8").replace(
         "dropout: 0.35", "dropout: 1.35", 1), encoding="utf-8")
-    with chromium() as driver:
-        driver.get(server)
-        got = wait_for(driver, lambda m: m.get("charts") == "1" and m.get("p"))
-        urls = requested_urls(driver, server)
-        assert len(urls) > 10 and all(u.startswith((server, "data:")) for u in urls), [
-            u for u in urls if not u.startswith((server, "data:"))]
-        assert got["values"] == ""
-        assert driver.find_element("id", "headline").text.startswith("The chance of")
-        assert driver.find_element("id", "chart-fan") and driver.find_element(
-            "id", "chart-pathways")
-        # an upload that is not a valid scenario: its lines, as validate gives them
-        driver.find_element("css selector", "input#upload").send_keys(str(broken))
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            found = driver.find_elements("id", "upload-problems")
-            if found and found[0].text:
-                break
-            time.sleep(0.05)
-        lines = driver.find_element("id", "upload-problems").text.splitlines()
-        assert lines and lines[0].startswith("broken.yaml:")
-        assert "pathways.renewal.stages[0].dropout" in lines[0]
-        assert meta(driver)["p"] == got["p"]  # the answer shown before stays
-
-
-def test_a_slider_changes_the_headline_to_what_landsim_run_set_gives(server, tmp_path):
-    with chromium() as driver:
-        driver.get(server)
-        before = wait_for(driver, lambda m: m.get("state") == "final" and m.get("p"))
-        move(driver, CAP, 8)
-        after = wait_for(driver, lambda m: "annual_cap=8.0" in (m.get("values") or "")
-                         and m.get("state") == "final")
-        assert after["p"] != before["p"]
-        text = driver.find_element("id", "reproduce").text
-        assert "--set pathways.consolidation.annual_cap=8.0 -n 4000 --seed 0" in text
-        out = tmp_path / "run"
-        assert cli.main(["run", str(BASELINE), "--set", "pathways.consolidation.annual_cap=8.0",
-                         "-n", after["n"], "--seed", "0", "--no-report", "-q",
-                         "--out", str(out)]) == 0
-        summary = json.loads((out / "summary.json").read_text())
-        ran = next(x for x in summary["targets"] if x["name"] == after["target"])
-        assert float(after["p"]) == ran["probability"]
-
-
-def test_two_sessions_at_once_both_get_their_answers(server):
-    with chromium() as one, chromium() as two:
-        for driver in (one, two):
+    try:
+        with chromium() as driver, chromium() as other:
             driver.get(server)
-        for driver in (one, two):
-            wait_for(driver, lambda m: m.get("p"))
-        move(one, CAP, 6)
-        move(two, "c_pathways_renewal_annual_cap", 1.6)
-        a = wait_for(one, lambda m: m.get("values") == "pathways.consolidation.annual_cap=6.0"
-                     and m.get("charts") == "1")
-        b = wait_for(two, lambda m: m.get("values") == "pathways.renewal.annual_cap=1.6"
-                     and m.get("charts") == "1")
-        assert a["p"] and b["p"]
+            got = wait_for(driver, lambda m: m.get("charts") == "1" and m.get("p"))
+            urls = requested_urls(driver, server)
+            assert len(urls) > 10 and all(u.startswith((server, "data:")) for u in urls), [
+                u for u in urls if not u.startswith((server, "data:"))]
+            assert got["values"] == ""
+            assert driver.find_element("id", "headline").text.startswith("The chance of")
+            assert driver.find_element("id", "chart-fan") and driver.find_element(
+                "id", "chart-pathways")
 
+            # an upload that is not a valid scenario: its lines, as validate gives them
+            driver.find_element("css selector", "input#upload").send_keys(str(broken))
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                found = driver.find_elements("id", "upload-problems")
+                if found and found[0].text:
+                    break
+                time.sleep(0.05)
+            lines = driver.find_element("id", "upload-problems").text.splitlines()
+            assert lines and lines[0].startswith("broken.yaml:")
+            assert "pathways.renewal.stages[0].dropout" in lines[0]
+            assert meta(driver)["p"] == got["p"]  # the answer shown before stays
 
-def test_sigterm_stops_the_server_and_every_worker():
-    proc, url = start_server("--workers", "2", "-n", "2000")
-    children = psutil.Process(proc.pid).children(recursive=True)
-    assert len(children) >= 2  # the quick lane and the refining lane
-    with chromium() as driver:
-        driver.get(url)
-        wait_for(driver, lambda m: m.get("p"))
-        move(driver, CAP, 7)  # work in progress when the signal comes
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 143  # as every landsim command on SIGTERM
-    gone, alive = psutil.wait_procs(children, timeout=10)
-    assert alive == []
-    assert "terminated" in proc.stderr.read()
+            # a slider, and at the same time a second session moving another
+            before = wait_for(driver, lambda m: m.get("state") == "final" and m.get("p"))
+            other.get(server)
+            wait_for(other, lambda m: m.get("p"))
+            move(driver, CAP, 8)
+            move(other, "c_pathways_renewal_annual_cap", 1.6)
+            after = wait_for(driver, lambda m: m.get("values")
+                             == "pathways.consolidation.annual_cap=8.0"
+                             and m.get("state") == "final")
+            mine = wait_for(other, lambda m: m.get("values") == "pathways.renewal.annual_cap=1.6"
+                            and m.get("charts") == "1")
+            assert after["p"] != before["p"] and mine["p"]
+            text = driver.find_element("id", "reproduce").text
+            assert "--set pathways.consolidation.annual_cap=8.0 -n 3000 --seed 0" in text
+            out = tmp_path / "run"
+            assert cli.main(["run", str(BASELINE), "--set",
+                             "pathways.consolidation.annual_cap=8.0", "-n", after["n"],
+                             "--seed", "0", "--no-report", "-q", "--out", str(out)]) == 0
+            summary = json.loads((out / "summary.json").read_text())
+            ran = next(x for x in summary["targets"] if x["name"] == after["target"])
+            assert float(after["p"]) == ran["probability"]
+
+            # work in progress when the signal comes
+            move(driver, CAP, 7)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 143  # as every landsim command on SIGTERM
+        _gone, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == []
+        assert "terminated" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

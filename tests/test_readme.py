@@ -116,12 +116,12 @@ def serve_check(command: str) -> str:
     # a fresh interpreter, not the warm one's client: the signal must reach the server
     command = re.sub(r"#.*", "", command).strip()
     command = re.sub(r"\S*landsim serve", ".venv/bin/python -m simulator serve", command)
-    fetch = (f".venv/bin/python -c \"import urllib.request; print(urllib.request.urlopen("
-             f"'http://127.0.0.1:{port}/', timeout=5).read().decode()[:2000])\"")
+    fetch = (f".venv/bin/python -c \"import urllib.request; assert 'shiny' in urllib.request."
+             f"urlopen('http://127.0.0.1:{port}/', timeout=30).read().decode()\"")
     return (f"{command} --port {port} > serve.out & pid=$!\n"
             "trap 'kill -TERM $pid 2>/dev/null || true' EXIT\n"
             "for i in $(seq 600); do grep -q 'open http' serve.out && break; sleep 0.1; done\n"
-            f"{fetch} | grep -q shiny\n"
+            f"{fetch}\n"
             "kill -TERM $pid; status=0; wait $pid || status=$?; test $status = 143\n")
 
 

@@ -103,13 +103,16 @@ class SharedPool:
         """The distinct lanes."""
         return [self.quick] if self.refine is self.quick else [self.quick, self.refine]
 
-    def warm(self, scenario: Scenario | None = None) -> None:
+    def warm(self, scenario: Scenario | None = None, *, wait: bool = True) -> list:
         """Start every worker now and import the engine there (with ``scenario``: simulate
-        it briefly, so that the first answer is not the one that pays for warming up)."""
-        for lane in self.lanes:
-            futures = [lane.pool.submit(_warm, scenario) for _ in range(lane.workers)]
+        it briefly, so that the first answer is not the one that pays for warming up).
+        ``wait=False`` returns the futures instead of waiting for them."""
+        futures = [lane.pool.submit(_warm, scenario)
+                   for lane in self.lanes for _ in range(lane.workers)]
+        if wait:
             for future in futures:
                 future.result()
+        return futures
 
     def close(self, *, interrupted: bool = True) -> None:
         """Stop the workers (at once by default: pending estimates are abandoned)."""
