@@ -116,6 +116,8 @@ def serve_check(command: str) -> str:
     # a fresh interpreter, not the warm one's client: the signal must reach the server
     command = re.sub(r"#.*", "", command).strip()
     command = re.sub(r"\S*landsim serve", ".venv/bin/python -m simulator serve", command)
+    if command.endswith(" serve"):  # the baseline first: a quicker warm-up than plan-2024's
+        command += " scenarios/baseline.yaml"
     fetch = (f".venv/bin/python -c \"import urllib.request; assert 'shiny' in urllib.request."
              f"urlopen('http://127.0.0.1:{port}/', timeout=30).read().decode()\"")
     return (f"{command} --port {port} > serve.out & pid=$!\n"
