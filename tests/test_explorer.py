@@ -283,3 +283,24 @@ def test_the_downloaded_report_is_the_run_report_of_the_answer(explorer):
     assert "landsim run" in page and "--set programme=1.2 -n 2000 --seed 0" in page
     assert page.count('<figure id="chart-') >= 5  # every chart of a run report
     assert "With programme = 1.2 (changed from the scenario file)" in page
+
+
+def test_an_unexpected_failure_is_one_line_in_the_page_and_on_stderr(capsys):
+    from concurrent.futures.process import BrokenProcessPool
+    from types import SimpleNamespace
+
+    from simulator.app.page import make_internal
+
+    state = SimpleNamespace(closing=False)
+    internal = make_internal(state)
+    shown = internal(ValueError("x went wrong"))
+    assert shown == '<pre class="problems" id="value-problems">internal error: ValueError: ' \
+                    "x went wrong</pre>"
+    assert "restart landsim serve" in internal(BrokenProcessPool("gone"))
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["landsim explorer: internal error: ValueError: x went wrong",
+                   "landsim explorer: a simulation worker was stopped from outside (a signal "
+                   "to the process group, or out of memory); restart landsim serve"]
+    state.closing = True  # stopping: the pool went away under the work, nothing to say
+    assert internal(BrokenProcessPool("gone")) is None
+    assert capsys.readouterr().err == ""

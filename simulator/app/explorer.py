@@ -100,6 +100,7 @@ class Explorer:
         self._priors: dict[str, tuple[str | None, dict]] = {}
         self._variants: dict[tuple, tuple[Scenario, Scenario]] = {}
         self._digests: dict[int, tuple[Scenario, str]] = {}
+        self.closing = False
 
     @property
     def default_key(self) -> str:
@@ -317,7 +318,9 @@ class Explorer:
             future.result()
 
     def close(self) -> None:
-        """Stop the threads and the pool's workers; remove uploads."""
+        """Stop the threads and the pool's workers; remove uploads. Work still under way
+        then fails quietly (:attr:`closing`)."""
+        self.closing = True
         self.threads.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
         self.catalogue.close()

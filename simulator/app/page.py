@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 import shlex
+import sys
+import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from html import escape
 from pathlib import Path
 
@@ -51,6 +53,26 @@ h2 { font-size: 1.1rem; margin-top: 1rem; }
 """
 
 
+def make_internal(explorer: Explorer):
+    """What an unexpected failure of a request shows in the page and says on stderr, in
+    one line each and with no traceback (None while the explorer is stopping, or when its
+    workers were stopped with it: nothing to say then)."""
+
+    def internal(exc: BaseException) -> str | None:
+        if explorer.closing:
+            return None
+        if isinstance(exc, BrokenProcessPool):
+            text = ("a simulation worker was stopped from outside (a signal to the process "
+                    "group, or out of memory); restart landsim serve")
+        else:
+            text = f"internal error: {type(exc).__name__}: {exc}"
+        _log.debug("explorer request failed", exc_info=exc)
+        print(f"landsim explorer: {text}", file=sys.stderr)
+        return f'<pre class="problems" id="value-problems">{escape(text)}</pre>'
+
+    return internal
+
+
 def make_app(explorer: Explorer) -> App:
     """The Shiny app over ``explorer`` (its catalogue, pool and caches)."""
     keys = list(explorer.catalogue.files)
@@ -75,6 +97,8 @@ def make_app(explorer: Explorer) -> App:
         title="landsim",
         fillable=False,
     )
+
+    _internal = make_internal(explorer)
 
     def server(input, output, session):  # noqa: A002 — Shiny's signature
         chosen = reactive.value(explorer.default_key)
@@ -243,6 +267,13 @@ def make_app(explorer: Explorer) -> App:
                     await reactive.flush()
             except explorer.Cancelled:
                 return
+            except Exception as exc:  # noqa: BLE001 — the page says so; the server goes on
+                said = _internal(exc)
+                if said is None:
+                    return
+                async with reactive.lock():
+                    failure.set(said)
+                    await reactive.flush()
 
         @render.ui
         def answer_meta():
@@ -324,8 +355,13 @@ def make_app(explorer: Explorer) -> App:
                     levers, html = await explorer.what_it_would_take(found, ticket)
                 except explorer.Cancelled:
                     return
+                except Exception as exc:  # noqa: BLE001 — said in the page, as above
+                    html, levers = _internal(exc), None
+                    if html is None:
+                        return
                 async with reactive.lock():
-                    take.set(("done", html, levers))
+                    take.set(("done", html, levers) if levers is not None
+                             else ("failed", html))
                     await reactive.flush()
 
             asyncio.create_task(work())
@@ -335,6 +371,8 @@ def make_app(explorer: Explorer) -> App:
             got = take()
             if got is None:
                 return None
+            if got[0] == "failed":
+                return ui.HTML(got[1])
             if got[0] == "working":
                 n = f"{explorer.lever_replications(got[1]):,}"
                 return ui.HTML(f'<p class="meta" id="take-working">'
