@@ -33,7 +33,7 @@ from simulator.app.estimates import (
     estimate,
     stages_for,
 )
-from simulator.app.views import CHARTS, View, chart_html, view_of
+from simulator.app.views import CHART_LOCK, CHARTS, View, chart_html, view_of
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.params import variant_of
 from simulator.inputs.scenario import Scenario
@@ -243,7 +243,7 @@ class Explorer:
             yield await loop.run_in_executor(self.threads, self.with_charts, found, ticket,
                                              i == 0)
 
-    def lever_replications(self, answer: Answer) -> int:
+    def lever_replications(self) -> int:
         """Replications a point of the levers' analysis (as the run report's)."""
         from simulator.study.levers import LEVER_REPLICATIONS
 
@@ -256,7 +256,7 @@ class Explorer:
         from simulator.study.levers import lever_effects
 
         def work():
-            levers = lever_effects(answer.scenario, replications=self.lever_replications(answer),
+            levers = lever_effects(answer.scenario, replications=self.lever_replications(),
                                    seed=self.seed, backend=self.pool.refine,
                                    progress=ticket.check)
             run = dataclasses.replace(RunData.from_result(answer.estimate.result),
@@ -297,8 +297,6 @@ class Explorer:
                 result, command=self.command(answer)))
             if levers is not None:
                 run = dataclasses.replace(run, levers=levers)
-            from simulator.app.views import CHART_LOCK
-
             with tempfile.TemporaryDirectory(prefix="landsim-report-") as folder, CHART_LOCK:
                 charts = draw_charts(run, Path(folder), lang=lang, workers=1)
                 return render_report(run, charts, lang=lang)

@@ -374,7 +374,7 @@ def make_app(explorer: Explorer) -> App:
             if got[0] == "failed":
                 return ui.HTML(got[1])
             if got[0] == "working":
-                n = f"{explorer.lever_replications(got[1]):,}"
+                n = f"{explorer.lever_replications():,}"
                 return ui.HTML(f'<p class="meta" id="take-working">'
                                f'{escape(t("app.take_wait", lang(), n=n))}</p>')
             return ui.HTML(f'<div id="take">{got[1]}</div>')

@@ -4,21 +4,20 @@ chart and the release by pathway."""
 
 from __future__ import annotations
 
-import base64
 import io
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 
 from simulator.report.charts import (
+    chart_title,
     fan_chart,
     finish_chart,
     pathway_release_chart,
 )
 from simulator.report.formatting import signed
-from simulator.report.html import headline_html, targets_table
+from simulator.report.html import figure_tag, headline_html, targets_table
 from simulator.report.i18n import scenario_name, t
 from simulator.report.rundata import RunData
 from simulator.report.style import chart_style
@@ -83,14 +82,8 @@ def chart_html(name: str, run: RunData, lang: str) -> str:
         buffer = io.BytesIO()
         ax.figure.savefig(buffer, format="png", dpi=SCREEN_DPI,
                           pil_kwargs={"compress_level": 1})
-        fig = ax.figure  # the title as save_chart finds it
-        title = (fig._suptitle.get_text() if fig._suptitle is not None
-                 else ax.get_title(loc="left") or ax.get_title())
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    stop = "。" if lang == "zh" else ". "
-    return (f'<figure id="chart-{name}"><img alt="{escape(title)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{escape(title)}{stop}'
-            f"{escape(caption)}</figcaption></figure>")
+        title = chart_title(ax)
+    return figure_tag(name, title, caption, "image/png", buffer.getvalue(), lang)
 
 
 def view_of(result: SimulationResult, shipped: SimulationResult | None, lang: str,

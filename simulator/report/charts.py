@@ -48,6 +48,7 @@ __all__ = [
     "status_chart",
     "svg_text",
     "ChartFile",
+    "chart_title",
     "distributions_chart",
     "draw_all",
     "draw_charts",
@@ -656,6 +657,13 @@ def _draw_and_save(draw, data, folder: Path, name: str, caption: str, lang: str)
         return save_chart(drawn[0] if isinstance(drawn, list) else drawn, folder, name, caption)
 
 
+def chart_title(ax: Axes) -> str:
+    """A chart's title: its figure's suptitle, else the axes' (left, then centre) title."""
+    fig = ax.figure
+    return (fig._suptitle.get_text() if fig._suptitle is not None
+            else ax.get_title(loc="left") or ax.get_title())
+
+
 def finish_chart(ax: Axes, caption: str) -> None:
     """What every saved chart has: the caption under it, room for it, long legend entries
     over lines. The layout itself is settled when the figure is drawn."""
@@ -676,8 +684,7 @@ def save_chart(ax: Axes, folder: Path, name: str, caption: str) -> ChartFile:
     """
     fig = ax.figure
     folder.mkdir(parents=True, exist_ok=True)
-    title = (fig._suptitle.get_text() if fig._suptitle is not None
-             else ax.get_title(loc="left") or ax.get_title())
+    title = chart_title(ax)
     finish_chart(ax, caption)
     with warnings.catch_warnings():
         # a layout that cannot fit is drawn as it is; the warning would reach users' stderr

@@ -475,11 +475,19 @@ def _manifest(run: RunData, lang: str) -> str:
 
 def figure_html(chart: ChartFile, lang: str = "en") -> str:
     """A chart as an inline SVG image with its caption (punctuated for ``lang``)."""
-    data = base64.b64encode(chart.svg_text.encode("utf-8")).decode("ascii")
+    return figure_tag(chart.name, chart.title, chart.caption, "image/svg+xml",
+                      chart.svg_text.encode("utf-8"), lang)
+
+
+def figure_tag(name: str, title: str, caption: str, mime: str, data: bytes,
+               lang: str = "en") -> str:
+    """``<figure id="chart-NAME">``: an inline image (``data`` of type ``mime``) with its
+    title and caption (punctuated for ``lang``)."""
+    encoded = base64.b64encode(data).decode("ascii")
     stop = "。" if lang == "zh" else ". "
-    return (f'<figure id="chart-{chart.name}"><img alt="{escape(chart.title)}" '
-            f'src="data:image/svg+xml;base64,{data}"><figcaption>{escape(chart.title)}{stop}'
-            f"{escape(chart.caption)}</figcaption></figure>")
+    return (f'<figure id="chart-{name}"><img alt="{escape(title)}" '
+            f'src="data:{mime};base64,{encoded}"><figcaption>{escape(title)}{stop}'
+            f"{escape(caption)}</figcaption></figure>")
 
 
 def _tidy_text_nodes(body: str) -> str:
