@@ -79,16 +79,25 @@ def planned_by_year(scn) -> np.ndarray:
     )
 
 
-def carried_km2(scenario) -> "np.ndarray":
+def carried_km2(scenario, seed: int | None = None, replications: int = 1) -> "np.ndarray":
     """(P,) km² each pathway carries: its layout's projects (over-programming included) plus
-    the status date's actuals — what released + late + dropped + yield loss must add up to."""
+    the status date's actuals — what released + late + dropped + yield loss must add up to.
+    A drawn programme carries what each replication drew: then (R, P) for the first
+    ``replications`` (≤ 1000) of ``seed``."""
     import numpy as np
 
     from simulator.model.layout import build_layout
+    from simulator.model.sampling import draw_chunk
 
     layout = build_layout(scenario)
     pool = (np.zeros(layout.n_projects, dtype=bool) if layout.managed is None
             else layout.managed >= 0)  # what an office may start is not carried until it does
+    if layout.drawn and seed is not None:
+        draws = draw_chunk(layout, seed, 0, replications)
+        carried = np.stack([draws.size[:, layout.projects_of(p)[
+            layout.originals[layout.projects_of(p)]]].sum(axis=1)
+            for p in range(len(layout.pathways))], axis=1)
+        return carried + (layout.actual.sum(axis=0) if layout.actual is not None else 0.0)
     carried = np.array([
         layout.group_area[np.unique(layout.group[layout.projects_of(p)[
             ~pool[layout.projects_of(p)]]])].sum()

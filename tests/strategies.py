@@ -158,7 +158,11 @@ def levers(draw) -> dict:
                else {}),
         }
     if draw(st.booleans()):
-        out["programme"] = draw(st.sampled_from([0.5, 1.3, 2.0]))
+        # a fixed multiple, or a ratio of pipeline to plan drawn per replication
+        out["programme"] = draw(st.sampled_from([
+            0.5, 1.3, 2.0, {"dist": "uniform", "min": 0.4, "max": 2.2},
+            {"dist": "lognormal", "median": 1.3, "sigma": 0.3},
+            {"dist": "empirical", "values": [0.6, 1.0, 1.7]}]))
     if draw(st.booleans()):
         out["schedule"] = {"quantile": draw(st.sampled_from([0.2, 0.5, 0.9]))}
     return out
@@ -253,6 +257,16 @@ def uncertains(draw, pathways: dict, events: list, office: dict | None = None) -
                                                               "max": 3}
         if draw(st.booleans()):
             out[f"pathways.{name}.projects.size_cv"] = {"dist": "uniform", "min": 0, "max": 1.5}
+        programme = p.get("programme")
+        if isinstance(programme, float) and "route" not in p and draw(st.booleans()):
+            out[f"pathways.{name}.programme"] = {"dist": "uniform", "min": 0.3, "max": 2.5}
+        elif isinstance(programme, dict) and programme["dist"] == "lognormal":
+            if draw(st.booleans()):
+                out[f"pathways.{name}.programme.median"] = {"dist": "uniform", "min": 0.8,
+                                                            "max": 2.0}
+            if draw(st.booleans()):
+                out[f"pathways.{name}.programme.sigma"] = {"dist": "uniform", "min": 0.05,
+                                                           "max": 0.6}
     blocks = [(f"pathways.{name}.management", p["management"]) for name, p in pathways.items()
               if "management" in p]
     blocks += [("management", office)] if office is not None else []

@@ -53,11 +53,17 @@ def test_shipped_history_backtest_writes_scores_that_agree_with_its_cases(tmp_pa
     data = json.loads((out / "backtest.json").read_text())
     cases = data["cases"]
     assert data["n_cases"] == len(cases) >= 6
-    crps = np.mean([c["crps"] for c in cases])
-    ref = np.mean([c["crps_reference"] for c in cases])
+    # a censored outcome (published only as exceeded) has no PIT, interval or CRPS
+    point = [c for c in cases if not c["censored"]]
+    assert data["n_censored"] == len(cases) - len(point) == 1
+    assert all(c["crps"] is None and c["pit"] is None for c in cases if c["censored"])
+    crps = np.mean([c["crps"] for c in point])
+    ref = np.mean([c["crps_reference"] for c in point])
     assert abs(data["skill"] - (1 - crps / ref)) < 1e-12
-    assert abs(data["coverage"]["80"] - np.mean([c["in80"] for c in cases])) < 1e-12
-    assert sum(data["pit_histogram"]["counts"]) == len(cases)
+    outside = np.mean([c["crps_reference_class"] for c in point])
+    assert abs(data["skill_reference_class"] - (1 - crps / outside)) < 1e-12
+    assert abs(data["coverage"]["80"] - np.mean([c["in80"] for c in point])) < 1e-12
+    assert sum(data["pit_histogram"]["counts"]) == len(point)
     # the naive reference is the plan for the quantity: renewal 2019's target
     assert next(c for c in cases if c["case"] == "renewal-2019")["reference"] == 2.45
     assert "skill" in capsys.readouterr().out

@@ -36,6 +36,12 @@ def add(sub) -> None:
                            "min(4000, replications))")
     back.add_argument("--forecast-replications", type=replication_count,
                       help="with --loo: replications of each held-out forecast (default: -n)")
+    back.add_argument("--particles", type=replication_count, default=None,
+                      help="with --loo: parameter draws proposed per generation (default 1000)")
+    back.add_argument("--min-ess", type=float, default=None,
+                      help="with --loo: effective posterior draws a held-out case needs to be "
+                           "scored; generations are added until every case has them "
+                           "(default 100)")
     back.add_argument("--workers", type=worker_count, default=None,
                       help="local processes (default: all cores)")
     back.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -62,16 +68,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     workers = args.workers or (os.cpu_count() or 1)
     print(f"backtest {spec.name}: {len(spec.cases)} cases × {n:,} replications · seed {args.seed}"
           + (" · leave-one-out" if args.loo else ""))
-    steps = len(spec.cases) * (3 if args.loo else 1)
+    steps = len(spec.cases) * (2 if args.loo else 1) + (3 if args.loo else 0)  # + generations
     with progress_bar(steps, disable=args.quiet, unit="case") as bar:
         found = run_backtest(spec, scenarios, seed=args.seed, replications=args.replications,
                              progress=bar.update)
         if args.loo:
-            from simulator.study.backtest import run_loo
+            from simulator.study.loo import run_loo
 
+            extra = {k: v for k, v in (("particles", args.particles),
+                                        ("min_ess", args.min_ess)) if v is not None}
             loo = run_loo(spec, scenarios, seed=args.seed, replications=args.replications,
                           forecast_replications=args.forecast_replications, draws=args.draws,
-                          workers=workers, progress=bar.update)
+                          workers=workers, progress=bar.update, **extra)
             found = dataclasses.replace(found, loo=loo)
 
     manifest = {"landsim_version": __version__, "command": " ".join(args.argv)}

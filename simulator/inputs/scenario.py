@@ -27,9 +27,10 @@ from pydantic import (
     model_serializer,
 )
 
-from simulator.inputs.distributions import DIST_TYPES, DistributionSpec, Fixed
+from simulator.inputs.distributions import DIST_TYPES, Distribution, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
 from simulator.inputs.keypath import format_path
+from simulator.inputs.programme import programme_most
 from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
 from simulator.inputs.uncertain import (
@@ -94,6 +95,11 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 Probability = Annotated[float, Field(ge=0, le=1)]
+
+ProgrammeSpec = Union[Annotated[float, Field(gt=0, le=MAX_PROGRAMME)], Distribution]  # noqa: UP007
+"""``programme``: a number (the layout carries round(n × m) of a year's n projects) or a
+distribution of the ratio of pipeline to plan, drawn per replication and pathway
+(:mod:`simulator.model.programme`)."""
 
 
 class _Model(BaseModel):
@@ -226,10 +232,12 @@ class Pathway(_Model):
     )
     annual_cap: float | None = Field(None, gt=0, description="Most km² handed over a year.")
     replacement: Replacement | None = Field(None, description="Replace projects that drop out.")
-    programme: float | None = Field(
-        None, gt=0, le=MAX_PROGRAMME,
-        description="Over-programming: carry this multiple of the plan's projects "
-                    "(default: the scenario's programme).",
+    programme: ProgrammeSpec | None = Field(
+        None,
+        description="Over-programming: carry this multiple of the plan's projects (a "
+                    "number), or a ratio of pipeline to plan drawn per replication (a "
+                    "distribution: ⌈r·n⌉ of each plan year's n projects); default: the "
+                    "scenario's programme.",
     )
     schedule: Schedule | None = Field(None, description="Start projects with a time buffer.")
     management: Management | None = Field(
@@ -310,8 +318,9 @@ class Scenario(_Model):
         default_factory=dict,
         description="Key path → 'sourced|derived|assumption: note'. Filled from comments too.",
     )
-    programme: float = Field(1.0, gt=0, le=MAX_PROGRAMME,
-                             description="Over-programming of every pathway (default 1).")
+    programme: ProgrammeSpec = Field(
+        1.0, description="Over-programming of every pathway without its own (default 1): a "
+                         "number, or a distribution drawn per replication and pathway.")
     levers: list[Lever] = Field(default_factory=list, max_length=MAX_LEVERS,
                                 description="Policy levers the report explores.")
     management: Management | None = Field(
@@ -580,9 +589,9 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
     if s.status is not None:
         total_projects += sum(row.projects for row in s.status.pipeline)
     columns = sum(
-        math.ceil(p.projects.count * (p.programme or s.programme))
+        math.ceil(p.projects.count * programme_most(s, name))
         * (1 + (p.replacement.max if p.replacement is not None else 0))
-        for p in s.pathways.values())
+        for name, p in s.pathways.items())
     for name, p in s.pathways.items():  # an office's pool: one column a possible project
         office = p.management or (s.management if p.route is None else None)
         if office is not None and p.planned_km2 > 0:
@@ -605,6 +614,10 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
                 unknown_pathway(("events", i, "pathways", j), name)
     if s.management is not None:
         out += _check_duration(("management", "lead"), s.management.lead, allow_zero=True)
+    out += _check_programme(("programme",), s.programme)
+    for name, p in s.pathways.items():
+        if p.programme is not None:
+            out += _check_programme(("pathways", name, "programme"), p.programme)
     out += check_status(s)
     if s.uncertain or s.observed is not None:
         data = s.model_dump(mode="python", by_alias=True)
@@ -679,6 +692,18 @@ def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
     data = s.model_dump(mode="python", by_alias=True, exclude={"provenance", "horizon"})
     walk(data, ())
     return out
+
+
+def _check_programme(path: tuple, spec) -> list[tuple[tuple, str]]:
+    """A drawn programme is a ratio of pipeline to plan: never below 0."""
+    if isinstance(spec, (int, float)):
+        return []
+    lo, hi = spec.support()
+    if lo < 0 or hi <= 0:
+        return [(path, f"a ratio of pipeline to plan is at least 0 and somewhere above it "
+                       f"(this one ranges {lo:g}–{hi:g}); use lognormal, gamma, uniform, "
+                       "triangular, pert or empirical")]
+    return []
 
 
 def _check_duration(path: tuple, dist, allow_zero: bool = False) -> list[tuple[tuple, str]]:
@@ -800,12 +825,34 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+_BRANCHES = ("constrained-float", "float")
+"""Location parts pydantic gives the number branch of a number-or-distribution union."""
+
+
+def _branch_errors(errors: list[dict]) -> list[dict]:
+    """Of a number-or-distribution union's errors, those of the branch the input chose: the
+    number's for a number, the distribution's for a mapping."""
+    def wrong_branch(err: dict) -> bool:
+        parts = [p for p in err["loc"] if isinstance(p, str)]
+        number_branch = any(p in _BRANCHES for p in parts)
+        dist_branch = any(p.startswith("tagged-union[") for p in parts)
+        if not (number_branch or dist_branch):
+            return False
+        value = err.get("input")
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (number_branch and isinstance(value, Mapping)) or (dist_branch and is_number)
+
+    kept = [e for e in errors if not wrong_branch(e)]
+    return kept or errors
+
+
 def _clean_loc(loc: tuple, data: Any) -> tuple[tuple, type | None]:
     """Drop the union-tag parts pydantic inserts into locations (``duration.lognormal.sigma``)."""
     out, node, tag_class = [], data, None
     for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
+        if isinstance(part, str) and (part.startswith(("function-", "tagged-union["))
+                                      or part in _BRANCHES):
+            continue  # a branch of a union (``programme``: a number or a distribution)
         if isinstance(node, Mapping) and part in node:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -851,8 +898,9 @@ def _descend(tp: Any, part: Any) -> Any:
 def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
     tp: Any = root
     for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
+        if isinstance(part, str) and (part.startswith(("function-", "tagged-union["))
+                                      or part in _BRANCHES):
+            continue  # a branch of a union (``programme``: a number or a distribution)
         tp = _descend(tp, part)
         if tp is None:
             return []

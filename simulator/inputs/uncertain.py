@@ -61,6 +61,8 @@ KINDS = {
     "shape": "the other parameters of those distributions (lognormal sigma; gamma sd; "
              "uniform min, max; triangular and pert min, mode, max; beta mean, sd)",
     "pool": "management.pool_km2 or pathways.NAME.management.pool_km2 (km²; a bounded prior)",
+    "programme": "programme or pathways.NAME.programme (the ratio of pipeline to plan, drawn "
+                 "per replication), or a drawn programme's <median|mean|value>",
     "trigger": "management.trigger or pathways.NAME.management.trigger (km²)",
     "lead": "management.lead.<median|mean|value> (or a pathway's management.lead…)",
     "global_sigma": "correlation.global_factor_sigma",
@@ -85,6 +87,7 @@ _BOUNDS = {  # the support a prior must stay inside: (low, high, low is open)
     "replacement_delay": (0.0, float("inf"), True),
     "yield": (0.0, float("inf"), True),
     "pool": (0.0, 1_000_000.0, False),
+    "programme": (0.0, 5.0, True),
     "trigger": (0.0, 1_000_000.0, False),
     "lead": (0.0, float("inf"), True),
     "global_sigma": (0.0, 5.0, False),
@@ -250,6 +253,18 @@ def uncertain_key(data: dict, path: str) -> UncertainKey:
                    "be uncertain (the review interval sets the review times, fixed within a "
                    "run: sweep it instead)")
 
+    if head == "programme" or (head == "pathways" and len(parts) >= 3
+                               and parts[2] == "programme"):
+        own = head == "pathways"
+        rest = parts[3:] if own else parts[1:]
+        spec = data["pathways"][parts[1]]["programme"] if own else data["programme"]
+        name = parts[1] if own else None
+        if not rest and not isinstance(spec, dict):
+            return UncertainKey(canonical, "programme", name, base=base)
+        if len(rest) == 1 and isinstance(spec, dict):
+            return of_distribution("programme", name, None, spec)
+        raise fail("a drawn programme's own parameters may be uncertain, or a programme "
+                   "number itself")
     if head == "management" and len(parts) >= 2:
         return of_office(None, parts[1:], data["management"])
     if head == "pathways" and len(parts) >= 4 and parts[2] == "management":
@@ -377,6 +392,8 @@ def _invalid(node: dict, values: dict, kind: str) -> str | None:
         return f"a yield would range {lo:g}–{hi:g}, outside [0, 1]"
     if kind in ("duration", "route_delay") and (lo < 0 or hi <= 0):
         return f"a duration would range {lo:g}–{hi:g}; durations are positive years"
+    if kind == "programme" and (lo < 0 or hi <= 0):
+        return f"a ratio of pipeline to plan would range {lo:g}–{hi:g}; it is at least 0"
     if kind == "replacement_delay" and lo < 0:
         return f"a delay would range {lo:g}–{hi:g}; delays are years ≥ 0"
     return None

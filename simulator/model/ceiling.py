@@ -83,12 +83,16 @@ def _upper(dist_or_none, default: float) -> float:
 
 
 def best_case_scenario(scenario: Scenario) -> Scenario:
-    """``scenario`` with each uncertain cap, capacity and pool at the top of its prior, and
-    no uncertain block: the fixed inputs of the best case."""
-    if not scenario.uncertain:
-        return scenario
+    """``scenario`` with each uncertain cap, capacity and pool at the top of its prior, each
+    drawn programme at its largest ratio, and no uncertain block: the fixed inputs of the
+    best case."""
     from simulator.inputs.params import with_values
+    from simulator.inputs.programme import programme_draw
     from simulator.inputs.scenario import scenario_from_dict
+
+    drawn = {name: programme_draw(scenario, name) for name in scenario.pathways}
+    if not scenario.uncertain and not any(drawn.values()):
+        return scenario
 
     values = {}
     for path, prior in scenario.uncertain.items():
@@ -103,10 +107,26 @@ def best_case_scenario(scenario: Scenario) -> Scenario:
             elif leaf == "capacity":
                 values[path] = float(MAX_CAPACITY)
             # an unbounded pool prior: the layout's columns bound it (see management)
+        elif (leaf in ("value", "median", "mean", "min") and support is not None
+              and (".duration." in path or ".delay." in path or ".lead." in path)):
+            # a duration's scale or lower end at the bottom of its prior: the shortest it can be
+            lo = float(support()[0])
+            values[path] = max(lo, 1e-9) if leaf != "min" else max(lo, 0.0)
+        elif leaf == "size_cv" and support is not None:
+            values[path] = max(float(support()[1]), 1e-6) if math.isfinite(
+                float(support()[1])) else 10.0  # sizes that may differ (see _best_draws)
+        elif leaf in ("global_factor_sigma", "pathway_factor_sigma") and support is not None:
+            # a slip whose σ may be above 0 has a best case of no delay at all (factor 0)
+            hi = float(support()[1])
+            if hi > 0:
+                values[path] = hi if math.isfinite(hi) else 1.0
     data = scenario.resolved()
     data["uncertain"] = {}
     data["observed"] = None
     data["posterior"] = None  # its draws sit in the uncertain block just emptied
+    for name, draw in drawn.items():
+        if draw is not None:  # every project of the largest pipeline takes part
+            data["pathways"][name]["programme"] = {"dist": "fixed", "value": draw.most}
     bare = scenario_from_dict(data, file=scenario.file)
     return with_values(bare, values, origin="the best case") if values else bare
 
@@ -172,6 +192,18 @@ def _best_draws(layout: Layout, *, routed: bool, capacities: bool, caps: bool):
         # as many places as projects: nobody ever waits (0 would mean no place at all)
         capacity = np.full((1, len(layout.pathways), max(layout.max_stages, 1)), max(N, 1),
                            dtype=np.int64)
+    else:
+        # where project sizes differ, a queue may serve the largest first: the best case of
+        # a pathway with a capacity and uneven sizes is one with no queue at all
+        uneven = [p for p, name in enumerate(layout.pathways)
+                  if scn.pathways[name].projects.size_cv > 0]
+        if uneven and any(s.capacity is not None for p in uneven for s in layout.stages[p]):
+            capacity = np.zeros((1, len(layout.pathways), max(layout.max_stages, 1)),
+                                dtype=np.int64)
+            for p, stages in enumerate(layout.stages):
+                for k, stage in enumerate(stages):
+                    capacity[0, p, k] = (max(N, 1) if p in uneven
+                                         else (stage.capacity or 0))
     return replace(
         d, size=size, yield_=yields, owner=owner, start=start, route_delay=route_delay,
         route_dropout_u=np.ones_like(d.route_dropout_u), duration=duration,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.inputs.programme import ProgrammeDraw, fixed_multiple, programme_draw
 from simulator.inputs.scenario import Scenario
 from simulator.model.management import Office, offices
 from simulator.model.programme import lifecycle_years, split_projects
@@ -84,6 +85,12 @@ class Layout:
     # programme offices (default: none): columns an office may start, by office index
     offices: tuple[Office, ...] = ()
     managed: np.ndarray | None = None  # (N,) office of a pool column; -1 for the others
+    # drawn programmes (default: none): per pathway how it draws r, and per column its rank
+    # in its group (a reserve column's rank is ≥ the group's count) and each group's count
+    drawn: tuple[ProgrammeDraw | None, ...] = ()
+    rank: np.ndarray | None = None  # (N,) rank within its group; -1 outside drawn groups
+    group_count: np.ndarray | None = None  # (G,) the plan's (or pipeline row's) projects
+    reserve: np.ndarray | None = None  # (N,) bool: held in reserve for a drawn programme
 
     @property
     def as_of(self) -> float | None:
@@ -199,34 +206,53 @@ def build_layout(scenario: Scenario) -> Layout:
     pathway, planned, group, area, group_area = [], [], [], [], []
     first_stage, elapsed, in_pipeline = [], [], []
     replaces_map: dict[int, int] = {}
+    drawn = tuple(programme_draw(scenario, name) for name in names)
+    rank: list[int] = []
+    group_count: dict[int, int] = {}  # the plan's (or a pipeline row's) projects by group
+    reserve: list[bool] = []
+
+    def add(i: int, n: int, year: int, km2: float, stage: int, since: float, pipe: bool,
+            g: int, first_rank: int = 0, spare: bool = False) -> None:
+        pathway.extend([i] * n)
+        planned.extend([year] * n)
+        group.extend([g] * n)
+        area.extend([km2] * n)
+        first_stage.extend([stage] * n)
+        elapsed.extend([since] * n)
+        in_pipeline.extend([pipe] * n)
+        rank.extend(range(first_rank, first_rank + n) if drawn[i] is not None else [-1] * n)
+        reserve.extend([spare] * n)
+
     for i, (name, p) in enumerate(scenario.pathways.items()):
         rows = [r for r in status.pipeline if r.pathway == name] if status else []
         stage_index = {s.name: k for k, s in enumerate(p.stages)}
+        groups: list[tuple] = []  # (g, n, year, km² a project, stage, elapsed, pipeline)
         for r in rows:  # first: at the status date they hold their places ahead of new arrivals
             n, g = r.projects, len(group_area)
             group_area.append(r.km2)
-            pathway += [i] * n
-            planned += [math.floor(status.as_of)] * n
-            group += [g] * n
-            area += [r.km2 / n] * n
-            first_stage += [stage_index[r.stage]] * n
-            elapsed += [status.as_of - r.since if r.since is not None else np.nan] * n
-            in_pipeline += [True] * n
+            group_count[g] = n
+            since = status.as_of - r.since if r.since is not None else np.nan
+            groups.append((g, n, math.floor(status.as_of), r.km2 / n, stage_index[r.stage],
+                           since, True))
+            add(i, n, math.floor(status.as_of), r.km2 / n, stage_index[r.stage], since, True, g)
         account = plan.account(name)
-        m = p.programme if p.programme is not None else scenario.programme
+        m = fixed_multiple(scenario, name)
         for year in sorted(account.remaining):
             n = account.counts[year]
             # over-programming: m times the projects, each of the plan's size
             carried = max(1, round(n * m)) if m != 1 else n
             g = len(group_area)
             group_area.append(account.remaining[year] / n * carried)
-            pathway += [i] * carried
-            planned += [year] * carried
-            group += [g] * carried
-            area += [account.remaining[year] / n] * carried
-            first_stage += [0] * carried
-            elapsed += [0.0] * carried
-            in_pipeline += [False] * carried
+            group_count[g] = n
+            groups.append((g, n, year, account.remaining[year] / n, 0, 0.0, False))
+            add(i, carried, year, account.remaining[year] / n, 0, 0.0, False, g)
+        if drawn[i] is not None:
+            # a drawn programme's reserve, after the pathway's own projects (so FIFO ties go
+            # to the plan's first): enough for the largest ratio, activated per replication
+            for g, n, year, km2, stage, since, pipe in groups:
+                extra = math.ceil(drawn[i].most * n - 1e-9) - n
+                if extra > 0:
+                    add(i, extra, year, km2, stage, since, pipe, g, first_rank=n, spare=True)
         if p.replacement is not None and p.replacement.max > 0:
             # replacement k of column j: after all originals, generation by generation,
             # so that within a pathway the FIFO tie order is originals first
@@ -237,6 +263,8 @@ def build_layout(scenario: Scenario) -> Layout:
                 made = []
                 for j in previous:
                     made.append(len(pathway))
+                    rank.append(rank[j])
+                    reserve.append(reserve[j])
                     pathway.append(i)
                     planned.append(planned[j])
                     group.append(group[j])
@@ -253,6 +281,8 @@ def build_layout(scenario: Scenario) -> Layout:
             g = len(group_area)
             group_area.append(m.mean_km2 * m.slots)
             n = m.slots
+            rank.extend([-1] * n)
+            reserve.extend([False] * n)
             pathway += [i] * n
             planned += [scenario.horizon.end] * n
             group += [g] * n
@@ -303,4 +333,9 @@ def build_layout(scenario: Scenario) -> Layout:
         offices=offices(scenario) if office_of else (),
         managed=(np.array(managed + [-1] * (len(pathway) - len(managed)), dtype=np.int64)
                  if office_of else None),
+        drawn=drawn if any(d is not None for d in drawn) else (),
+        rank=np.array(rank, dtype=np.int64) if any(d is not None for d in drawn) else None,
+        group_count=(np.array([group_count.get(g, 0) for g in range(len(group_area))],
+                              dtype=np.int64) if any(d is not None for d in drawn) else None),
+        reserve=np.array(reserve, dtype=bool) if any(d is not None for d in drawn) else None,
     )

@@ -62,6 +62,7 @@ class Draws:
     capacity: np.ndarray | None = None  # (R, P, S) int places of each owner's stage, 0: none
     pool: np.ndarray | None = None  # (R, O) km² each programme office may start
     trigger: np.ndarray | None = None  # (R, O) km² of shortfall an office lets pass
+    programme: np.ndarray | None = None  # (R, P) drawn ratio of pipeline to plan; NaN: fixed
 
     @property
     def replications(self) -> int:
@@ -139,27 +140,26 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int,
         spec = scn.pathways[name]
         every = layout.projects_of(p)
         cols = every[layout.originals[every]]  # replacements draw from streams of their own
+        if layout.reserve is not None:
+            spare = cols[layout.reserve[cols]]
+            cols = cols[~layout.reserve[cols]]
+            if spare.size:  # a drawn programme's reserve: streams of its own, the plan's sizes
+                cv = scale.value("size_cv", p, default=spec.projects.size_cv)
+                sizes[:, spare] = _spare_sizes(layout, spare, cv, rng(f"programme-size:{name}"), R)
+                _own_stages(layout, spec, name, p, spare, rng, scale, yields, owner, start,
+                            duration, dropout_u, prefix="programme-")
         if cols.size == 0:
             continue  # a statused pathway with nothing in progress and nothing left to start
         lo, hi = cols[0], cols[-1] + 1
         cv = scale.value("size_cv", p, default=spec.projects.size_cv)
         sizes[:, lo:hi] = _sizes(layout, cols, cv, rng(f"size:{name}"), R)
+        if spec.route is None:
+            _own_stages(layout, spec, name, p, cols, rng, scale, yields, owner, start,
+                        duration, dropout_u)
+            continue
         yields[:, lo:hi] = np.clip(scale.draw(
             spec.yield_, rng(f"yield:{name}"), (R, cols.size), "yield", p), 0, 1)
         nominal_release = layout.planned_year[cols] + 0.5
-
-        if spec.route is None:
-            owner[:, lo:hi] = p
-            start[:, lo:hi] = nominal_release - layout.lifecycle[p]
-            for k, stage in enumerate(spec.stages):
-                duration[:, k, lo:hi] = scale.draw(
-                    stage.duration, rng(f"duration:{name}:{stage.name}"), (R, cols.size),
-                    "duration", p, k)
-                dropout_u[:, k, lo:hi] = rng(f"dropout:{name}:{stage.name}").random((R, cols.size))
-            if layout.as_of is not None:
-                _continue_pipeline(layout, spec, cols, rng(f"status:{name}"), start, duration,
-                                   dropout_u, scale, p)
-            continue
 
         route = spec.route
         targets = layout.routes(p)
@@ -183,6 +183,8 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int,
                 v = rng(f"dropout:{stream}").random((R, cols.size))
                 np.copyto(duration[:, k, lo:hi], d, where=chosen)
                 np.copyto(dropout_u[:, k, lo:hi], v, where=chosen)
+
+    ratio = _programmes(layout, rng, scale, sizes, start, R) if layout.drawn else None
 
     if layout.replaces is not None:
         for p, name in enumerate(layout.pathways):
@@ -247,7 +249,62 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int,
         cap=scale.per_item("cap", layout.annual_cap),
         pool=scale.per_office("pool", lambda office: office.pool_km2),
         trigger=scale.per_office("trigger", lambda office: office.spec.trigger),
+        programme=ratio,
     )
+
+
+def _own_stages(layout, spec, name, p, cols, rng, scale, yields, owner, start, duration,
+                dropout_u, prefix: str = "") -> None:
+    """Yields, starts, stage durations and drop-out uniforms of a pathway's own projects at
+    ``cols`` (contiguous), from the streams ``<prefix>yield:<name>`` …; projects in progress
+    at a status date resume where they are."""
+    R, n = start.shape[0], cols.size
+    lo, hi = cols[0], cols[-1] + 1
+    yields[:, lo:hi] = np.clip(scale.draw(
+        spec.yield_, rng(f"{prefix}yield:{name}"), (R, n), "yield", p), 0, 1)
+    owner[:, lo:hi] = p
+    start[:, lo:hi] = layout.planned_year[cols] + 0.5 - layout.lifecycle[p]
+    for k, stage in enumerate(spec.stages):
+        duration[:, k, lo:hi] = scale.draw(
+            stage.duration, rng(f"{prefix}duration:{name}:{stage.name}"), (R, n),
+            "duration", p, k)
+        dropout_u[:, k, lo:hi] = rng(f"{prefix}dropout:{name}:{stage.name}").random((R, n))
+    if layout.as_of is not None:
+        _continue_pipeline(layout, spec, cols, rng(f"{prefix}status:{name}"), start, duration,
+                           dropout_u, scale, p)
+
+
+def _spare_sizes(layout: Layout, cols: np.ndarray, cv, rng: np.random.Generator, R: int):
+    """(R, n) sizes (km²) of a drawn programme's reserve projects: the plan's project size
+    times lognormal weights of coefficient of variation ``cv`` and mean 1."""
+    nominal = np.broadcast_to(layout.area[cols], (R, cols.size))
+    if np.ndim(cv) == 0 and cv == 0:
+        return nominal.copy()
+    s = np.reshape(np.sqrt(np.log1p(np.square(cv))), (-1, 1))
+    return nominal * np.exp(s * rng.standard_normal((R, cols.size)) - 0.5 * s * s)
+
+
+def _programmes(layout: Layout, rng, scale: _Scales, sizes, start, R: int) -> np.ndarray:
+    """(R, P) each replication's ratio of pipeline to plan (NaN where it is fixed), drawn
+    from ``programme:<pathway>``; of each group's n projects the first ⌈r·n⌉ (the plan's,
+    then its reserve) take part, the others are no project at all (size 0, never start)."""
+    ratio = np.full((R, len(layout.pathways)), np.nan)
+    count = np.zeros((R, layout.group_count.size), dtype=np.int64)
+    for p, draw in enumerate(layout.drawn):
+        if draw is None:
+            continue
+        key = p if draw.own else None
+        r = scale.draw(draw.dist, rng(f"programme:{layout.pathways[p]}"), (R, 1),
+                       "programme", key)[:, 0]
+        ratio[:, p] = np.clip(r, 0.0, draw.most)
+        mine = np.unique(layout.group[(layout.pathway == p) & (layout.rank >= 0)])
+        # 1e-9: a ratio that makes a whole number of projects (1.5 × 8) makes exactly that many
+        count[:, mine] = np.ceil(ratio[:, p, None] * layout.group_count[mine] - 1e-9)
+    cols = np.flatnonzero((layout.rank >= 0) & layout.originals)
+    idle = layout.rank[cols][None, :] >= count[:, layout.group[cols]]
+    sizes[:, cols] = np.where(idle, 0.0, sizes[:, cols])
+    start[:, cols] = np.where(idle, np.inf, start[:, cols])
+    return ratio
 
 
 def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,

@@ -32,7 +32,7 @@ def intervals_chart(found, *, lang: str = "en", which: str = "defaults") -> Axes
                     else None)
         ax.plot([np.median(r.forecast) / scale] * 2, [yy - 0.25, yy + 0.25], color="white",
                 linewidth=1.5)
-        ax.plot(r.case.observed / scale, yy, "o", color=ACCENT, markersize=7,
+        ax.plot(r.case.value / scale, yy, "o", color=ACCENT, markersize=7,
                 label=t("backtest.observed", lang) if yy == y[0] else None)
     ax.axvline(1.0, color=GREYS[2], linewidth=1, linestyle="--",
                label=t("backtest.plan", lang))

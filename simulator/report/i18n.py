@@ -387,10 +387,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Over {n} known outcomes, {cov80} fell inside the forecasts' 80% intervals (a "
         "calibrated forecaster: 80%); the mean PIT is {pit} (0.5 if unbiased, near 1 when "
         "outcomes beat the forecasts); mean CRPS {crps} km² against {ref} km² for \"the plan "
-        "is met exactly\" (skill {skill}).",
+        "is met exactly\" (skill {skill}) and {refclass} km² for the reference class, the "
+        "other cases' outcome ÷ plan (skill {skill_class}).",
         "在 {n} 个已知结果中，{cov80} 落在预测的 80% 区间内（校准良好的预测应为 80%）；平均 PIT 为 {pit}"
         "（无偏时为 0.5，结果普遍好于预测时接近 1）；平均 CRPS 为 {crps} 平方公里，"
-        "“规划恰好完成”的参照预测为 {ref} 平方公里（技巧评分 {skill}）。"),
+        "“规划恰好完成”的参照预测为 {ref} 平方公里（技巧评分 {skill}），参照类预测（其余案例的实际÷规划）"
+        "为 {refclass} 平方公里（技巧评分 {skill_class}）。"),
+    "backtest.censored": (
+        "{n} more outcome(s) were published only as reaching their figure (超额完成, "
+        "censored): they enter the calibration as such and the Brier score, not PIT or CRPS.",
+        "另有 {n} 个结果仅公布为“超额完成”（删失观测）：在校准中按删失处理，只计入 Brier 评分，不计入 PIT 与 CRPS。"),
     "backtest.scores": ("Scores over all cases", "全部案例的评分"),
     "backtest.cases": ("Cases", "案例"),
     "backtest.interval": ("{level} interval", "{level} 区间"),
@@ -407,23 +413,25 @@ _TEXT: dict[str, tuple[str, str]] = {
                          "回测 {name}：{n} 个案例，每个 {reps} 次模拟，随机种子 {seed}"),
     "backtest.loo_sentence": (
         "Out of sample (each case forecast from a posterior calibrated on the other {n} "
-        "cases): mean PIT {pit}, {cov80} of outcomes inside the 80% intervals (95% interval "
-        "{lo}–{hi}), mean CRPS {crps} km² (skill {skill}), Brier score {brier} for the "
-        "probability of meeting the target; in sample (calibrated on all cases): mean PIT "
-        "{pit_in}.",
-        "样本外（每个案例依据其余 {n} 个案例校准的后验进行预测）：平均 PIT 为 {pit}，{cov80} 的结果落在 80% "
-        "区间内（95%置信区间 {lo}–{hi}），平均 CRPS 为 {crps} 平方公里（技巧评分 {skill}），完成目标概率的 "
-        "Brier 评分为 {brier}；样本内（依据全部案例校准）：平均 PIT 为 {pit_in}。"),
+        "cases, every posterior at {ess} effective draws or more): mean PIT {pit}, {cov80} of "
+        "outcomes inside the 80% intervals (95% interval {lo}–{hi}), mean CRPS {crps} km² "
+        "(skill {skill} against \"the plan is met exactly\", {skill_class} against the "
+        "reference class), Brier score {brier} for the probability of meeting the target "
+        "({brier_ref} for \"met for sure\", {brier_class} for the reference class); in "
+        "sample (calibrated on all cases): mean PIT {pit_in}.",
+        "样本外（每个案例依据其余 {n} 个案例校准的后验进行预测，每个后验的有效抽样数不少于 {ess}）：平均 PIT 为 "
+        "{pit}，{cov80} 的结果落在 80% 区间内（95%置信区间 {lo}–{hi}），平均 CRPS 为 {crps} 平方公里"
+        "（相对“规划恰好完成”的技巧评分 {skill}，相对参照类预测 {skill_class}），完成目标概率的 Brier 评分为 "
+        "{brier}（“必定完成”为 {brier_ref}，参照类预测为 {brier_class}）；样本内（依据全部案例校准）：平均 PIT 为 {pit_in}。"),
+    "backtest.refused": (
+        "Not scored out of sample: {cases} — {why}.",
+        "未作样本外评分：{cases}——{why}。"),
     "backtest.biased": (
         "The model is biased: its out-of-sample mean PIT of {pit} is outside 0.3–0.7 — "
         "outcomes keep landing in the {tail} tail of its forecasts, even after calibration.",
         "模型存在偏差：样本外平均 PIT 为 {pit}，超出 0.3–0.7 —— 即使经过校准，实际结果仍总是落在预测的{tail}尾部。"),
     "backtest.tail_upper": ("upper", "上"),
     "backtest.tail_lower": ("lower", "下"),
-    "backtest.thin": (
-        "The posteriors rest on few draws (effective sample size {ess} at the least): the "
-        "cases, with their observation error, are hard to reproduce together.",
-        "后验仅依赖少数抽样（有效样本量最少为 {ess}）：在其观测误差下，这些案例难以同时被复现。"),
     "backtest.loo_scores": ("Scores: defaults, calibrated in sample, leave-one-out",
                             "评分：默认值、样本内校准、留一法"),
     "backtest.loo_cases": ("Leave-one-out forecasts", "留一法预测"),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.inputs.programme import programme_most
 from simulator.inputs.scenario import Scenario
 
 __all__ = ["STUDY_CEILING_SECONDS", "Estimate", "estimate_run", "format_seconds",
@@ -79,7 +80,7 @@ def estimate_run(scenario: Scenario, replications: int, workers: int = 1) -> Est
 
     steps = queue = queue_seconds = 0.0
     for name, p in scenario.pathways.items():
-        n = math.ceil(p.projects.count * (p.programme or scenario.programme))
+        n = math.ceil(p.projects.count * programme_most(scenario, name))
         stages = p.stages or []
         steps += n * max(len(stages), 1)
         events = sum(1 for e in scenario.events if name in e.pathways)

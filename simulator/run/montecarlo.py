@@ -18,6 +18,7 @@ from simulator.run.backends import Backend, LocalBackend, default_processes, who
 from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
 from simulator.model.layout import Layout, build_layout
+from simulator.model.layout_cache import LAYOUTS
 from simulator.run.results import SimulationResult
 from simulator.run.tally import Tally
 from simulator.model.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
@@ -133,7 +134,7 @@ def simulate(
         pooled = len(sizes) > 1 and replications >= POOL_MIN_REPLICATIONS[engine]
         backend = LocalBackend(min(workers, len(sizes)) if pooled else 1)
     job = _Job(scenario, secrets.token_hex(8), seed, engine)
-    _LAYOUTS.put(job.token, layout)  # the calling process need not build it again
+    LAYOUTS.put(job.token, layout)  # the calling process need not build it again
     tally = Tally(scenario, annual_quantiles=annual_quantiles)
     parts: list[ChunkOutcome] = []
     stopping = None
@@ -200,29 +201,6 @@ class _Job:
     engine: str
 
 
-class _LayoutCache:
-    """The layouts of the last few runs, per process: built once per worker, not per chunk."""
-
-    def __init__(self, size: int = 4):
-        self.size = size
-        self.items: dict[str, Layout] = {}
-
-    def put(self, token: str, layout: Layout) -> None:
-        self.items[token] = layout
-        while len(self.items) > self.size:
-            self.items.pop(next(iter(self.items)))
-
-    def get(self, job: _Job) -> Layout:
-        layout = self.items.get(job.token)
-        if layout is None:
-            layout = build_layout(job.scenario)
-            self.put(job.token, layout)
-        return layout
-
-
-_LAYOUTS = _LayoutCache()
-
-
 def _run_task(job: _Job, item: tuple[int, int]) -> ChunkOutcome:
     chunk, size = item
-    return run_chunk(_LAYOUTS.get(job), job.seed, chunk, size, job.engine)
+    return run_chunk(LAYOUTS.layout(job.scenario, job.token), job.seed, chunk, size, job.engine)

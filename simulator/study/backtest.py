@@ -23,10 +23,11 @@ P(the target is met) — are scored with the Brier score and a reliability table
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
@@ -38,8 +39,11 @@ from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario, vali
 from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
 from simulator.inputs.yamlsource import read_yaml
 
-__all__ = ["Backtest", "CaseResult", "CasesFile", "Loo", "load_cases", "run_backtest",
-           "run_loo", "write_backtest"]
+if TYPE_CHECKING:
+    from simulator.study.loo import Loo
+
+__all__ = ["AtLeast", "Backtest", "CaseResult", "CasesFile", "load_cases", "run_backtest",
+           "with_reference_class", "write_backtest"]
 
 LEVELS = (0.5, 0.8, 0.95)
 RELIABILITY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -58,13 +62,22 @@ class Quantity(_Model):
     pathways: list[str] | None = Field(None, min_length=1)
 
 
+class AtLeast(_Model):
+    """An outcome published only as met, exceeded or "at least x" (超额完成): a censored
+    observation, the true value ≥ ``at_least`` km²."""
+
+    at_least: float = Field(ge=0, le=1e6, description="The value the outcome is known to reach, km².")
+
+
 class Case(_Model):
     """One forecast and the value observed later."""
 
     name: str = Field(pattern=KEY_PATTERN, max_length=64)
     scenario: str = Field(max_length=300, description="Scenario file, relative to the cases file.")
     quantity: Quantity
-    observed: float = Field(ge=0, le=1e6, description="The value observed, km².")
+    observed: Annotated[float, Field(ge=0, le=1e6)] | AtLeast = Field(
+        description="The value observed, km²; or {at_least: x} for an outcome published only "
+                    "as reaching x (censored).")
     reference: float | None = Field(
         None, ge=0, description="Naive forecast (default: the plan for the quantity, km²).")
     related: dict[Annotated[str, Field(pattern=KEY_PATTERN, max_length=64)],
@@ -73,6 +86,16 @@ class Case(_Model):
         description="Cases this one is not independent of, and why (same year, one a subset "
                     "of the other); the key own-outcome: its target was back-calculated from "
                     "its own outcome.")
+
+    @property
+    def censored(self) -> bool:
+        """Whether the outcome is known only to reach a value (``observed: {at_least: x}``)."""
+        return isinstance(self.observed, AtLeast)
+
+    @property
+    def value(self) -> float:
+        """The observed km², or for a censored outcome the km² it is known to reach."""
+        return self.observed.at_least if self.censored else float(self.observed)
 
 
 class CasesFile(_Model):
@@ -104,7 +127,7 @@ class CasesFile(_Model):
     def _error_spread(self):
         if self.priors:  # the error is used only by --loo, which needs the priors
             for case in self.cases:
-                if not self.error.defined_for(case.observed):
+                if not self.error.defined_for(case.value):
                     raise ValueError(f"case {case.name}: observed {UNDEFINED_ERROR}")
         return self
 
@@ -117,11 +140,16 @@ class CaseResult:
     scenario: Scenario
     forecast: np.ndarray  # (R,) km²
     reference: float
+    # the reference-class (outside-view) forecast: other cases' outcome ÷ plan × this plan
+    outside: np.ndarray | None = None
 
     @property
     def pit(self) -> float:
-        """Mid-rank PIT of the observed value in the forecast (0 … 1)."""
-        x, y = self.forecast, self.case.observed
+        """Mid-rank PIT of the observed value in the forecast (0 … 1); NaN for a censored
+        outcome (only its lower end is known)."""
+        if self.case.censored:
+            return math.nan
+        x, y = self.forecast, self.case.value
         return float((np.sum(x < y) + 0.5 * np.sum(x == y)) / x.size)
 
     def interval(self, level: float) -> tuple[float, float]:
@@ -130,17 +158,21 @@ class CaseResult:
         lo, hi = np.quantile(self.forecast, [a, 1 - a])
         return float(lo), float(hi)
 
-    def covered(self, level: float) -> bool:
-        """Whether the observed value fell in the central ``level`` interval."""
+    def covered(self, level: float) -> bool | None:
+        """Whether the observed value fell in the central ``level`` interval (None: censored)."""
+        if self.case.censored:
+            return None
         lo, hi = self.interval(level)
-        return lo <= self.case.observed <= hi
+        return lo <= self.case.value <= hi
 
     @property
     def crps(self) -> float:
-        """CRPS of the forecast ensemble at the observed value, km²."""
+        """CRPS of the forecast ensemble at the observed value, km² (NaN: censored)."""
         import scoringrules
 
-        return float(scoringrules.crps_ensemble(self.case.observed, self.forecast))
+        if self.case.censored:
+            return math.nan
+        return float(scoringrules.crps_ensemble(self.case.value, self.forecast))
 
     @property
     def target(self) -> float:
@@ -155,12 +187,42 @@ class CaseResult:
     @property
     def met(self) -> bool:
         """Whether the outcome met the target."""
-        return bool(self.case.observed >= self.target - 1e-9)
+        return bool(self.case.value >= self.target - 1e-9)
 
     @property
     def crps_reference(self) -> float:
-        """CRPS of the naive point forecast, |reference − observed|, km²."""
-        return abs(self.reference - self.case.observed)
+        """CRPS of the naive point forecast, |reference − observed|, km² (NaN: censored)."""
+        return math.nan if self.case.censored else abs(self.reference - self.case.value)
+
+    @property
+    def crps_reference_class(self) -> float:
+        """CRPS of the reference-class forecast, km² (NaN: censored, or no class)."""
+        import scoringrules
+
+        if self.case.censored or self.outside is None or self.outside.size == 0:
+            return math.nan
+        return float(scoringrules.crps_ensemble(self.case.value, self.outside))
+
+    @property
+    def pit_reference_class(self) -> float:
+        """Mid-rank PIT of the outcome in the reference-class forecast (NaN: censored)."""
+        if self.case.censored or self.outside is None or self.outside.size == 0:
+            return math.nan
+        x, y = self.outside, self.case.value
+        return float((np.sum(x < y) + 0.5 * np.sum(x == y)) / x.size)
+
+    @property
+    def probability_reference_class(self) -> float:
+        """The reference class's probability that the target is met (NaN: no class)."""
+        if self.outside is None or self.outside.size == 0:
+            return math.nan
+        return float(np.mean(self.outside >= self.target - 1e-9))
+
+    @property
+    def known_met(self) -> bool:
+        """Whether we know if the target was met: always for a point outcome; for a censored
+        one only when what it is known to reach meets the target."""
+        return not self.case.censored or self.met
 
     def row(self) -> dict:
         """cases.csv's row."""
@@ -168,7 +230,9 @@ class CaseResult:
         out = {"case": self.case.name, "scenario": self.scenario.name,
                "years": " ".join(map(str, self.case.quantity.years)),
                "pathways": " ".join(self.case.quantity.pathways or ["all"]),
-               "observed": self.case.observed, "reference": self.reference,
+               "observed": self.case.value,
+               "censored": "at least" if self.case.censored else "",
+               "reference": self.reference,
                "forecast_mean": float(self.forecast.mean()), "forecast_p05": q[0],
                "forecast_p10": q[1], "forecast_p50": q[2], "forecast_p90": q[3],
                "forecast_p95": q[4], "pit": self.pit}
@@ -176,7 +240,10 @@ class CaseResult:
             out[f"in{round(level * 100)}"] = self.covered(level)
         out["crps"] = self.crps
         out["crps_reference"] = self.crps_reference
+        out["crps_reference_class"] = self.crps_reference_class
+        out["pit_reference_class"] = self.pit_reference_class
         out["probability_met"] = self.probability
+        out["probability_met_reference_class"] = self.probability_reference_class
         out["met"] = self.met
         out["related"] = "; ".join(f"{k}: {v}" for k, v in self.case.related.items())
         return out
@@ -207,59 +274,109 @@ class Backtest:
         return [r for r in scores(results)["reliability"] if r["cases"]]
 
     def summary(self) -> dict:
-        """backtest.json: coverage by level, PIT histogram, mean CRPS and skill."""
+        """backtest.json: coverage by level, PIT histogram, mean CRPS and skill against both
+        references ("the plan is met exactly" and the reference class), Brier scores."""
         table = self.table()
-        crps, ref = float(table.crps.mean()), float(table.crps_reference.mean())
-        counts, _ = np.histogram(table.pit, bins=5, range=(0, 1))
+        block = scores(self.results)
         return {
-            "name": self.spec.name, "cases": table.to_dict(orient="records"),
-            "n_cases": len(table), "seed": self.seed,
+            "name": self.spec.name, "cases": _records(table),
+            "n_cases": len(table), "n_censored": block["n_censored"], "seed": self.seed,
             "replications": self.spec.replications,
-            "coverage": {f"{round(level * 100)}": float(table[f"in{round(level * 100)}"].mean())
+            "coverage": {f"{round(level * 100)}": block[f"coverage{round(level * 100)}"]
                          for level in LEVELS},
             "pit_histogram": {"edges": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
-                              "counts": counts.tolist()},
-            "mean_pit": float(table.pit.mean()),
-            "mean_crps": crps, "mean_crps_reference": ref,
-            "skill": (1 - crps / ref) if ref > 0 else None,
+                              "counts": block["pit_histogram"]},
+            "mean_pit": block["mean_pit"],
+            "mean_crps": block["crps"], "mean_crps_reference": block["crps_reference"],
+            "skill": block["skill"],
             "reference": "the plan is met exactly (a point forecast at the planned km²)",
-            "brier": scores(self.results)["brier"],
+            "mean_crps_reference_class": block["crps_reference_class"],
+            "skill_reference_class": block["skill_reference_class"],
+            "reference_class": "the other cases' outcome ÷ plan, times this case's plan "
+                               "(out of sample)",
+            "brier": block["brier"], "brier_reference": block["brier_reference"],
+            "brier_reference_class": block["brier_reference_class"],
             "independence": independence(self.spec),
             **({"in_sample": self.loo.summary("in_sample"), "loo": self.loo.summary("loo")}
                if self.loo is not None else {}),
         }
 
 
+def _records(table: pd.DataFrame) -> list[dict]:
+    """A table's rows for JSON: NaN (no score: a censored outcome) as null."""
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
+
+
+def with_reference_class(results: Sequence[CaseResult], *, own: bool = False,
+                         pool: Sequence[CaseResult] | None = None) -> list[CaseResult]:
+    """``results`` with each case's reference-class (outside-view) forecast: the outcome ÷
+    plan of the *other* point-observed cases of ``pool`` (default ``results``; ``own``: all
+    of them, in sample) times this case's plan (Flyvbjerg's reference-class forecasting)."""
+    import dataclasses
+
+    pool = results if pool is None else pool
+    ratios = {r.case.name: r.case.value / r.reference for r in pool
+              if not r.case.censored and r.reference > 0}
+    return [dataclasses.replace(r, outside=np.array(
+        [v for name, v in ratios.items() if own or name != r.case.name]) * r.reference)
+        for r in results]
+
+
+def _mean(values) -> float | None:
+    values = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    return float(values.mean()) if values.size else None
+
+
+def _skill(crps: float | None, ref: float | None) -> float | None:
+    return (1 - crps / ref) if crps is not None and ref is not None and ref > 0 else None
+
+
 def scores(results: Sequence[CaseResult]) -> dict:
     """Scores over ``results``: mean PIT, coverage with 95 % Wilson intervals, CRPS and skill,
-    Brier score of P(target met) (and of the reference, which says it is met for sure), and
-    a reliability table (forecast probability bins against the frequency met)."""
-    from simulator.study.calibrate import wilson
+    Brier score of P(target met) — of landsim and of the two references, "the plan is met
+    exactly" (which says the target is met for sure) and the reference class — and a
+    reliability table (forecast probability bins against the frequency met).
+
+    A censored outcome (``at_least``) has no PIT, interval or CRPS: it counts in the Brier
+    scores where it tells whether the target was met.
+    """
+    from simulator.study.weighted import wilson
 
     n = len(results)
-    pits = np.array([r.pit for r in results])
-    crps = float(np.mean([r.crps for r in results]))
-    ref = float(np.mean([r.crps_reference for r in results]))
-    p = np.array([r.probability for r in results])
-    o = np.array([r.met for r in results], dtype=float)
-    out: dict = {"n": n, "mean_pit": float(pits.mean()),
+    point = [r for r in results if not r.case.censored]
+    pits = np.array([r.pit for r in point])
+    crps = _mean(r.crps for r in point)
+    ref = _mean(r.crps_reference for r in point)
+    outside = _mean(r.crps_reference_class for r in point)
+    known = [r for r in results if r.known_met]
+    p = np.array([r.probability for r in known])
+    o = np.array([r.met for r in known], dtype=float)
+    po = np.array([r.probability_reference_class for r in known])
+    out: dict = {"n": n, "n_point": len(point), "n_censored": n - len(point),
+                 "mean_pit": float(pits.mean()) if pits.size else None,
                  "pit_histogram": np.histogram(pits, bins=5, range=(0, 1))[0].tolist()}
     for level in LEVELS:
-        k = sum(r.covered(level) for r in results)
+        k = sum(bool(r.covered(level)) for r in point)
         key = f"coverage{round(level * 100)}"
-        out[key] = k / n
-        out[f"{key}_ci95"] = list(wilson(k / n, n))
+        out[key] = k / len(point) if point else None
+        out[f"{key}_ci95"] = list(wilson(k / len(point), len(point))) if point else None
     out.update({"crps": crps, "crps_reference": ref,
-                "skill": (1 - crps / ref) if ref > 0 else None,
-                "brier": float(np.mean((p - o) ** 2)),
-                "brier_reference": float(np.mean((1.0 - o) ** 2)),
+                "skill": _skill(crps, ref),
+                "crps_reference_class": outside,
+                "skill_reference_class": _skill(crps, outside),
+                "mean_pit_reference_class": _mean(r.pit_reference_class for r in point),
+                "brier": float(np.mean((p - o) ** 2)) if known else None,
+                "brier_reference": float(np.mean((1.0 - o) ** 2)) if known else None,
+                "brier_reference_class": (float(np.nanmean((po - o) ** 2))
+                                          if known and np.isfinite(po).any() else None),
                 "reliability": [
                     {"bin": [lo, hi], "cases": int(m.sum()),
                      "mean_probability": float(p[m].mean()) if m.any() else None,
                      "frequency_met": float(o[m].mean()) if m.any() else None}
                     for lo, hi in zip(RELIABILITY_EDGES[:-1], RELIABILITY_EDGES[1:], strict=True)
                     for m in [(p >= lo) & ((p < hi) if hi < 1 else (p <= hi))]],
-                "biased": not 0.3 <= float(pits.mean()) <= 0.7})
+                "biased": bool(pits.size) and not 0.3 <= float(pits.mean()) <= 0.7})
     return out
 
 
@@ -362,7 +479,7 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
         results.append(CaseResult(case, scenario, forecast, reference))
         if progress is not None:
             progress(1)
-    return Backtest(spec, results, seed)
+    return Backtest(spec, with_reference_class(results), seed)
 
 
 def independence(spec: CasesFile) -> dict:
@@ -378,110 +495,8 @@ def independence(spec: CasesFile) -> dict:
                                   if c.name not in linked and OWN_OUTCOME not in c.related]}
 
 
-@dataclass(frozen=True)
-class Loo:
-    """Calibrated backtests: each case forecast under the posterior of the other cases
-    (``loo``), and, for comparison, under the posterior of all cases (``in_sample``)."""
-
-    loo: list[CaseResult]
-    in_sample: list[CaseResult]
-    ess: dict[str, float]  # held-out case (or "all") → effective sample size of its posterior
-    replications: int
-    forecast_replications: int
-    draws: int
-    paths: list[str]
-    informative: list[str]  # cases whose likelihood depends on θ
-
-    def summary(self, which: str) -> dict:
-        """backtest.json's ``loo`` (or ``in_sample``) block."""
-        results = self.loo if which == "loo" else self.in_sample
-        out = scores(results)
-        out.update({
-            "replications": self.replications,
-            "forecast_replications": self.forecast_replications,
-            "posterior_draws": self.draws, "parameters": self.paths,
-            "informative_cases": self.informative,
-            "cases": [{**r.row(), "ess": self.ess[r.case.name if which == "loo" else "all"]}
-                      for r in results]})
-        return out
-
-
-def run_loo(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 0,
-            replications: int | None = None, forecast_replications: int | None = None,
-            draws: int | None = None, workers: int = 1,
-            progress: Callable[[int], None] | None = None) -> Loo:
-    """Leave-one-out (and in-sample) calibrated backtests of every case.
-
-    ``replications`` prior draws (default the file's) simulate every case once; for each
-    held-out case the others' likelihood weights them, ``draws`` rows (default
-    min(4000, replications)) are resampled, and the held-out case is simulated under them
-    with fresh random inputs (seed :func:`~simulator.study.calibrate.forecast_seed`,
-    ``forecast_replications`` each, default ``replications``). Raises ``RunConfigError``
-    without ``priors`` in the cases file or with fewer than two cases.
-    """
-    from simulator.run.montecarlo import simulate
-    from simulator.study.calibrate import POSTERIOR_DRAWS, forecast_seed, resample, with_posterior
-
-    if not spec.priors:
-        raise RunConfigError(f"{spec.name}: --loo needs priors: in the cases file (key path: "
-                             "prior), put on every case scenario that has the path")
-    if len(spec.cases) < 2:
-        raise RunConfigError("--loo needs at least two cases")
-    n = replications or spec.replications
-    nf = forecast_replications or n
-    m = draws or min(POSTERIOR_DRAWS, n)
-    primed = [with_priors(s, spec.priors) for s in scenarios]
-    paths = [p for p in spec.priors if any(p in s.uncertain for s in primed)]
-    theta = np.full((n, len(paths)), np.nan)
-    loglik = np.zeros((len(primed), n))
-    informative = np.zeros(len(primed), dtype=bool)
-    for j, (case, scn) in enumerate(zip(spec.cases, primed, strict=True)):
-        result = simulate(scn, replications=n, seed=seed, engine="fast", workers=workers,
-                          keep_replications=True)
-        q = _quantity(scn, case.quantity, result.annual)
-        sd = spec.error.sd_of(case.observed)
-        loglik[j] = -0.5 * ((q - case.observed) / sd) ** 2
-        own = list(scn.uncertain)
-        for k, p in enumerate(paths):
-            if p in own:
-                informative[j] = True
-                theta[:, k] = result.params[:, own.index(p)]
-        if progress is not None:
-            progress(1)
-
-    def forecast(i: int, others: np.ndarray) -> tuple[CaseResult, float]:
-        lw = loglik[others & informative].sum(axis=0)
-        w = np.exp(lw - lw.max())
-        w /= w.sum()
-        ess = float(1.0 / np.sum(w * w))
-        case, base = spec.cases[i], scenarios[i]
-        shared = [k for k, p in enumerate(paths) if p in primed[i].uncertain]
-        scn = base
-        if shared:
-            picked = theta[resample(w, m, seed)][:, shared]
-            scn = with_posterior(primed[i], [paths[k] for k in shared], picked,
-                                 file="(leave-one-out posterior)",
-                                 metadata={"cases": spec.name, "seed": seed, "ess": ess})
-        result = simulate(scn, replications=nf, seed=forecast_seed(seed), engine="fast",
-                          workers=workers, keep_replications=True)
-        reference = case.reference if case.reference is not None else _planned(
-            base, case.quantity)
-        return CaseResult(case, base, _quantity(base, case.quantity, result.annual),
-                          reference), ess
-
-    every = np.ones(len(primed), dtype=bool)
-    loo, inside, ess = [], [], {}
-    for i in range(len(primed)):
-        others = every.copy()
-        others[i] = False
-        r, ess[spec.cases[i].name] = forecast(i, others)
-        loo.append(r)
-        r, ess["all"] = forecast(i, every)
-        inside.append(r)
-        if progress is not None:
-            progress(1)
-    return Loo(loo, inside, ess, n, nf, m, paths,
-               [c.name for c, inf in zip(spec.cases, informative, strict=True) if inf])
+def _fmt(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
 
 
 def sentence(found: Backtest, lang: str = "en") -> str:
@@ -489,11 +504,15 @@ def sentence(found: Backtest, lang: str = "en") -> str:
     from simulator.report.i18n import t
 
     s = found.summary()
-    skill = s["skill"]
-    return t("backtest.sentence", lang, n=s["n_cases"], cov80=f"{s['coverage']['80']:.0%}",
-             pit=f"{s['mean_pit']:.2f}", crps=f"{s['mean_crps']:.2f}",
-             ref=f"{s['mean_crps_reference']:.2f}",
-             skill="–" if skill is None else f"{skill:+.2f}")
+    text = t("backtest.sentence", lang, n=s["n_cases"] - s["n_censored"],
+             cov80=_fmt(s["coverage"]["80"], ".0%"), pit=_fmt(s["mean_pit"], ".2f"),
+             crps=_fmt(s["mean_crps"], ".2f"), ref=_fmt(s["mean_crps_reference"], ".2f"),
+             skill=_fmt(s["skill"], "+.2f"),
+             refclass=_fmt(s["mean_crps_reference_class"], ".2f"),
+             skill_class=_fmt(s["skill_reference_class"], "+.2f"))
+    if s["n_censored"]:
+        text += " " + t("backtest.censored", lang, n=s["n_censored"])
+    return text
 
 
 def loo_sentence(found: Backtest, lang: str = "en") -> str:
@@ -501,18 +520,23 @@ def loo_sentence(found: Backtest, lang: str = "en") -> str:
     from simulator.report.i18n import t
 
     loo, inside = found.loo.summary("loo"), found.loo.summary("in_sample")
-    lo, hi = loo["coverage80_ci95"]
-    skill = loo["skill"]
-    text = t("backtest.loo_sentence", lang, n=loo["n"] - 1, pit=f"{loo['mean_pit']:.2f}",
-             cov80=f"{loo['coverage80']:.0%}", lo=f"{lo:.0%}", hi=f"{hi:.0%}",
-             crps=f"{loo['crps']:.2f}", skill="–" if skill is None else f"{skill:+.2f}",
-             brier=f"{loo['brier']:.2f}", pit_in=f"{inside['mean_pit']:.2f}")
+    lo, hi = loo["coverage80_ci95"] or (None, None)
+    scored = [r.case.name for r in found.loo.loo]
+    least = min((found.loo.ess[name] for name in scored), default=0.0)
+    text = t("backtest.loo_sentence", lang, n=len(found.spec.cases) - 1,
+             ess=f"{least:.0f}", pit=_fmt(loo["mean_pit"], ".2f"),
+             cov80=_fmt(loo["coverage80"], ".0%"), lo=_fmt(lo, ".0%"), hi=_fmt(hi, ".0%"),
+             crps=_fmt(loo["crps"], ".2f"), skill=_fmt(loo["skill"], "+.2f"),
+             skill_class=_fmt(loo["skill_reference_class"], "+.2f"),
+             brier=_fmt(loo["brier"], ".2f"), brier_ref=_fmt(loo["brier_reference"], ".2f"),
+             brier_class=_fmt(loo["brier_reference_class"], ".2f"),
+             pit_in=_fmt(inside["mean_pit"], ".2f"))
     if loo["biased"]:
         tail = t("backtest.tail_upper" if loo["mean_pit"] > 0.5 else "backtest.tail_lower", lang)
         text += " " + t("backtest.biased", lang, pit=f"{loo['mean_pit']:.2f}", tail=tail)
-    least = min(found.loo.ess.values())
-    if least < 50:
-        text += " " + t("backtest.thin", lang, ess=f"{least:.1f}")
+    if found.loo.refused:
+        text += " " + t("backtest.refused", lang, cases=", ".join(found.loo.refused),
+                        why="; ".join(found.loo.refused.values()))
     return text
 
 
@@ -564,18 +588,23 @@ def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en
 def _loo_tables(found: Backtest, summary: dict, lang: str) -> list[tuple[str, pd.DataFrame]]:
     from simulator.report.i18n import t
 
+    def cover(block: dict, lv: int) -> str:
+        ci = block[f"coverage{lv}_ci95"]
+        return "–" if ci is None else (f"{block[f'coverage{lv}']:.2f} "
+                                       f"({ci[0]:.2f}–{ci[1]:.2f})")
+
     rows = []
     for name, block in (("defaults", scores(found.results)), ("in sample", summary["in_sample"]),
                         ("leave-one-out", summary["loo"])):
         rows.append({"forecasts": name, "mean_pit": block["mean_pit"],
-                     **{f"coverage_{lv}": f"{block[f'coverage{lv}']:.2f} "
-                                          f"({block[f'coverage{lv}_ci95'][0]:.2f}–"
-                                          f"{block[f'coverage{lv}_ci95'][1]:.2f})"
-                        for lv in (50, 80, 95)},
-                     "crps": block["crps"], "skill": block["skill"], "brier": block["brier"],
-                     "brier_reference": block["brier_reference"]})
-    cases = pd.DataFrame(summary["loo"]["cases"])[
-        ["case", "observed", "reference", "forecast_p10", "forecast_p50", "forecast_p90", "pit",
-         "in80", "crps", "probability_met", "met", "ess"]]
+                     **{f"coverage_{lv}": cover(block, lv) for lv in (50, 80, 95)},
+                     "crps": block["crps"], "skill": block["skill"],
+                     "skill_reference_class": block["skill_reference_class"],
+                     "brier": block["brier"], "brier_reference": block["brier_reference"],
+                     "brier_reference_class": block["brier_reference_class"]})
+    columns = ["case", "observed", "censored", "reference", "forecast_p10", "forecast_p50",
+               "forecast_p90", "pit", "in80", "crps", "crps_reference_class",
+               "probability_met", "met", "ess"]
+    cases = pd.DataFrame(summary["loo"]["cases"], columns=columns)
     return [(t("backtest.loo_scores", lang), pd.DataFrame(rows).round(3)),
             (t("backtest.loo_cases", lang), cases.round(3))]

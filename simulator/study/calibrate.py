@@ -58,6 +58,7 @@ import pandas as pd
 
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.scenario import Scenario
+from simulator.model.layout_cache import LAYOUTS
 from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
 from simulator.run.montecarlo import MAX_REPLICATIONS, run_chunk
@@ -74,6 +75,8 @@ from simulator.study.calibrate_smc import (
     to_z,
 )
 from simulator.study.points import StudyFolder, study_digest
+from simulator.study.weighted import ess as effective_size
+from simulator.study.weighted import resample, weighted_quantile, wilson
 
 __all__ = [
     "BLOCK_CHUNKS",
@@ -131,41 +134,6 @@ def observed_cells(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
     return out
 
 
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """Quantiles ``q`` of ``x`` under weights ``w`` (inverse of the weighted step CDF)."""
-    order = np.argsort(x, kind="stable")
-    cw = np.cumsum(w[order])
-    cw /= cw[-1]
-    idx = np.searchsorted(cw, np.asarray(q, dtype=float), side="left")
-    return x[order][np.minimum(idx, x.size - 1)]
-
-
-def wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``p`` from ``n`` (possibly effective, non-whole)
-    trials: inside [0, 1], and not [0, 0] when p = 0 (unlike the Wald interval)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = min(max(float(p), 0.0), 1.0)
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    lo = 0.0 if p == 0 else max(0.0, min(p, centre - half))
-    hi = 1.0 if p == 1 else min(1.0, max(p, centre + half))
-    return lo, hi
-
-
-def resample(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """(size,) row indices drawn by weight: systematic resampling (one uniform offset), the
-    lowest-variance of the standard schemes; deterministic in ``seed``."""
-    w = np.asarray(weights, dtype=float)
-    cumulative = np.cumsum(w / w.sum())
-    cumulative[-1] = 1.0
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x52455341])))
-    points = (rng.random() + np.arange(size)) / size
-    rows = np.minimum(np.searchsorted(cumulative, points, side="right"), w.size - 1)
-    return rng.permutation(rows)  # systematic picks come sorted; the file need not be
-
-
 def forecast_seed(seed: int) -> int:
     """The seed of a forecast under a calibration's posterior: another stream than the
     calibration's ``seed``, so the forecast's random inputs are fresh."""
@@ -220,26 +188,12 @@ class _Job:
     replications: int
 
 
-_LAYOUTS: dict = {}
-
-
 def _layout(scenario: Scenario):
-    from simulator.model.layout import build_layout
-
-    key = scenario.digest()
-    if key not in _LAYOUTS:
-        _LAYOUTS.clear()  # one study at a time per process
-        _LAYOUTS[key] = build_layout(scenario)
-    return _LAYOUTS[key]
+    return LAYOUTS.layout(scenario)
 
 
 def _priors(scenario: Scenario) -> list:
-    """The uncertain parameters' priors as frozen scipy distributions, in θ's column order
-    (kept with the layout: freezing one costs a millisecond, and every chunk needs them)."""
-    layout = _layout(scenario)
-    if "priors" not in _LAYOUTS:
-        _LAYOUTS["priors"] = [scenario.uncertain[u.path].to_scipy() for u in layout.uncertain]
-    return _LAYOUTS["priors"]
+    return LAYOUTS.priors(scenario)
 
 
 def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
@@ -510,8 +464,7 @@ class Calibration:
     @property
     def ess(self) -> float:
         """Effective sample size (Σw)² / Σw²."""
-        w = self.weight
-        return float(1.0 / np.sum(w * w))
+        return effective_size(self.weight)
 
     @property
     def consistent(self) -> bool:
@@ -947,7 +900,7 @@ def _calibrate_smc(scenario, replications, seed, forecasts, backend, store_folde
             own = generation == g
             w = combine_generations(ratio[own] - 0.5 * distance[own], generation[own])
             history.append({"generation": g, "draws": int(own.sum()),
-                            "ess": float(1.0 / np.sum(w * w)) if w.sum() > 0 else 0.0,
+                            "ess": effective_size(w),
                             "fitted_at_temperature": lam})
             if g + 1 < len(gens):
                 proposal, lam = fit_proposal(np.concatenate(zs), ratio, distance, generation)

@@ -59,6 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, ndtr, ndtri
 
+from simulator.study.weighted import ess, normalised
+
 __all__ = [
     "DF",
     "FIT_ESS",
@@ -181,15 +183,6 @@ class Proposal:
         return np.clip(np.where(from_prior[:, None], normal, t), -Z_LIMIT, Z_LIMIT)
 
 
-def normalised(log_w: np.ndarray) -> np.ndarray:
-    """exp(log_w) scaled to sum 1 (all zero if every entry is −∞)."""
-    top = np.max(log_w)
-    if not np.isfinite(top):
-        return np.zeros_like(log_w)
-    w = np.exp(log_w - top)
-    return w / w.sum()
-
-
 def combine_generations(log_w: np.ndarray, generation: np.ndarray) -> np.ndarray:
     """(n,) pooled weights (sum 1): each generation's normalised weights × its effective
     sample size / the total, so the pooled ESS is the sum of the generations'."""
@@ -200,31 +193,25 @@ def combine_generations(log_w: np.ndarray, generation: np.ndarray) -> np.ndarray
         w = normalised(log_w[rows])
         if w.sum() == 0:
             continue
-        ess = 1.0 / np.sum(w * w)
-        out[rows] = w * ess
-        total += ess
+        size = ess(w)
+        out[rows] = w * size
+        total += size
     return out / total if total > 0 else out
-
-
-def _ess(w: np.ndarray) -> float:
-    s = w.sum()
-    return 0.0 if s <= 0 else float(s * s / np.sum(w * w))
 
 
 def fit_temperature(log_ratio: np.ndarray, distance: np.ndarray, generation: np.ndarray,
                     target: float = FIT_ESS) -> float:
     """The largest λ ≤ 1 at which the pooled draws (weights π/q · K^λ) have an effective
     size of at least ``target`` (1 if they have it at the full kernel; bisection, 40 steps)."""
-    def ess(lam: float) -> float:
-        w = combine_generations(log_ratio - 0.5 * lam * distance, generation)
-        return _ess(w) if w.sum() > 0 else 0.0
+    def ess_at(lam: float) -> float:
+        return ess(combine_generations(log_ratio - 0.5 * lam * distance, generation))
 
-    if ess(1.0) >= target:
+    if ess_at(1.0) >= target:
         return 1.0
     lo, hi = 0.0, 1.0
     for _ in range(40):
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if ess(mid) >= target else (lo, mid)
+        lo, hi = (mid, hi) if ess_at(mid) >= target else (lo, mid)
     return lo
 
 

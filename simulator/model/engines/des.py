@@ -153,7 +153,8 @@ class LandReleaseModel:
         """Simulate to the end (every project released, late or abandoned)."""
         originals = self.layout.originals.tolist()
         for j in range(self.layout.n_projects):
-            if originals[j]:
+            # an original that never starts is no project (a drawn programme's idle reserve)
+            if originals[j] and math.isfinite(self.d.start[j]):
                 self.env.process(self._project(j))
         for p in self.pending:
             self.env.process(self._ledger(p))
