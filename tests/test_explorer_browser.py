@@ -97,7 +97,9 @@ def test_a_policy_teams_session(tmp_path):
             assert len(urls) > 10 and all(u.startswith((server, "data:")) for u in urls), [
                 u for u in urls if not u.startswith((server, "data:"))]
             assert got["values"] == ""
-            assert driver.find_element("id", "headline").text.startswith("The chance of")
+            # the headline leads with the km² the window releases, then the odds
+            head = driver.find_element("id", "headline").text
+            assert head.startswith("Release by the end of") and "The chance of" in head
             assert driver.find_element("id", "chart-fan") and driver.find_element(
                 "id", "chart-pathways")
 

@@ -44,6 +44,7 @@ def format_table(result) -> str:
     if joint["missed_observed"]:  # an observed target was missed: so were all together
         shown, _, interval = observed_text(False, provenance, "en").partition(" ")
     lines.append(f"{'all targets':<16} {'':<11} {'':>6} {'':>7} {shown:>8}  {interval}")
+    lines += wording_lines(odds, result.replications)
     lines += ["", interval_text(result.replications, len(scenario.uncertain),
                                 posterior_count(scenario), "en")]
     lines += ceiling_lines(result.summary()["targets"])
@@ -51,6 +52,32 @@ def format_table(result) -> str:
         notice = notice_text(provenance, "en")
         lines[1:1] = status_lines(scenario) + ([notice, ""] if notice else [])
     return "\n".join(lines)
+
+
+def wording_lines(odds, replications: int) -> list[str]:
+    """What the plan's wording adds: each open target's release p10–p90, and for an about
+    (约) target with a tolerance the odds of at least km2 − tolerance."""
+    from simulator.report.formatting import num, pct, pct_range
+    from simulator.run.stats import wilson_interval
+
+    out = []
+    for name, row in odds.iterrows():
+        if row["observed"]:
+            continue
+        words = {"about": "about (约)", "strive": "strive for (力争)"}.get(row["kind"],
+                                                                         "at least (不低于)")
+        line = (f"  {name}: {num(row['p10_km2'], 1)}–{num(row['p90_km2'], 1)} km² released "
+                f"in {row['from']}–{row['by']} (p10–p90); the plan says {words} "
+                f"{row['km2']:g} km²")
+        tol = row["tolerance"]
+        if row["kind"] == "about" and tol is not None and not math.isnan(tol):
+            p = row["probability_within"]
+            lo, hi = wilson_interval(round(p * replications), replications)
+            line += (f"; within {tol:g} km² of it (a tolerance assumed here): P(≥ "
+                     f"{row['km2'] - tol:g} km²) {pct(p)} ({pct_range(lo, hi)})")
+        out.append(line)
+    return ["", "release in each target's years, and what the plan's words allow:", *out] \
+        if out else []
 
 
 def posterior_count(scenario) -> int:

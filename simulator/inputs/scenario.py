@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -127,6 +127,27 @@ class Target(_Model):
     )
     label: str | None = Field(None, max_length=120, description="Name shown in reports.")
     label_zh: str | None = Field(None, max_length=120, description="Name in Chinese reports.")
+    kind: Literal["floor", "about", "strive"] | None = Field(
+        None, description="How the plan words it: floor (不少于, at least: the default), about "
+                          "(约) or strive (力争). The odds are always of at least km2.")
+    tolerance: float | None = Field(
+        None, gt=0, le=MAX_NUMBER,
+        description="An about target's tolerance, km² (an assumption: the plan gives none): "
+                    "the report adds the odds of at least km2 − tolerance.")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_kind(self, handler):
+        # unset, so scenarios written before kinds existed keep their digest
+        data = handler(self)
+        for key in ("kind", "tolerance"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+    @property
+    def floor_km2(self) -> float:
+        """The least km² that counts as meeting it within its tolerance (km2 − tolerance)."""
+        return self.km2 - (self.tolerance or 0.0)
 
 
 class Stage(_Model):
@@ -499,6 +520,12 @@ def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
     seen_targets: set[str] = set()
     for i, t in enumerate(s.targets):
         here = ("targets", i)
+        if t.tolerance is not None and t.kind != "about":
+            out.append((here + ("tolerance",), "only an about (约) target has a tolerance; "
+                        "add kind: about, or drop the tolerance"))
+        elif t.tolerance is not None and t.tolerance >= t.km2:
+            out.append((here + ("tolerance",), f"a tolerance of {t.tolerance:g} km² leaves "
+                        f"nothing of the {t.km2:g} km² target; keep it below km2"))
         if t.name in seen_targets:
             out.append((here + ("name",), f"duplicate target name '{t.name}'"))
         seen_targets.add(t.name)

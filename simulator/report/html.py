@@ -111,6 +111,8 @@ def headline_html(run: RunData, lang: str) -> str:
     first = t(key, lang, km2=f"{target['km2']:g}", by=target["by"], first=target["from"],
               p="\x00", ci=pct_range(*target["ci95"]), **values)
     first = escape(first).replace("\x00", probability)
+    if not target.get("observed"):
+        first = escape(_range_words(target, start, lang)) + " " + first + _kind_words(target, lang)
     if target.get("observed"):
         first = f'<span hidden>{probability}</span>{first}'  # the number, for readers of data
     end = run.scenario.horizon.end
@@ -131,6 +133,27 @@ def headline_html(run: RunData, lang: str) -> str:
     lead = (escape(t("headline.changed", lang, changes=changed)) + " ") if changed else ""
     return (f'<p class="headline" id="headline">{lead}{first} {escape(second)}</p>'
             f'<p class="coverage" id="coverage">{escape(_coverage(run, lang))}</p>')
+
+
+def _range_words(target: dict, start: int, lang: str) -> str:
+    """The headline's lead: the km² the target's window releases, p10–p90."""
+    if "p10_km2" not in target:  # a run folder written before the range was recorded
+        return ""
+    key = "headline.range_cumulative" if target["from"] == start else "headline.range_window"
+    return t(key, lang, by=target["by"], first=target["from"],
+             lo=num(target["p10_km2"], 1), hi=num(target["p90_km2"], 1))
+
+
+def _kind_words(target: dict, lang: str) -> str:
+    """What an about (约) or strive (力争) target's wording adds to its odds."""
+    within = target.get("within_tolerance")
+    if target.get("kind") == "about" and within is not None:
+        return " " + escape(t("headline.about", lang, km2=f"{target['km2']:g}",
+                              tol=f"{target['tolerance_km2']:g}", floor=f"{within['km2']:g}",
+                              p=pct(within["probability"]), ci=pct_range(*within["ci95"])))
+    if target.get("kind") == "strive":
+        return " " + escape(t("headline.strive", lang, km2=f"{target['km2']:g}"))
+    return ""
 
 
 def _coverage(run: RunData, lang: str) -> str:

@@ -88,6 +88,20 @@ _TEXT: dict[str, tuple[str, str]] = {
         "On average {mean} km² of the planned {planned} km² is released by {end}.",
         "平均而言，截至{end}年底释放{mean}平方公里（规划{planned}平方公里）。",
     ),
+    "headline.range_cumulative": (
+        "Release by the end of {by}: {lo}–{hi} km² (the middle 80% of the replications).",
+        "到{by}年底的累计释放量：{lo}—{hi}平方公里（80%的模拟结果落在此区间）。"),
+    "headline.range_window": (
+        "Release in {first}–{by}: {lo}–{hi} km² (the middle 80% of the replications).",
+        "{first}—{by}年的释放量：{lo}—{hi}平方公里（80%的模拟结果落在此区间）。"),
+    "headline.about": (
+        "The plan says about {km2} km² (约); allowing {tol} km² below it (a tolerance assumed "
+        "here, not the plan's), the chance of at least {floor} km² is {p} (95% interval {ci}).",
+        "规划表述为约{km2}平方公里；若允许低于规划{tol}平方公里（此容差为本报告假设，并非规划所定），"
+        "释放不少于{floor}平方公里的概率为{p}（95%置信区间 {ci}）。"),
+    "headline.strive": (
+        "The plan words {km2} km² as a target to strive for (力争), not a floor.",
+        "规划将{km2}平方公里表述为“力争”目标，而非下限。"),
     "headline.changed": ("With {changes} (changed from the scenario file):",
                          "参数修改后（{changes}）："),
     "section.targets": ("Targets", "目标"),

@@ -82,6 +82,16 @@ def status_summary(scenario: Scenario) -> dict:
     return out
 
 
+def _within(row, n: int) -> dict:
+    """summary.json's ``within_tolerance`` of an about target: the odds of at least
+    km2 − tolerance, with a Wilson 95 % interval."""
+    p = float(row["probability_within"])
+    lo, hi = wilson_interval(round(p * n), n)
+    return {"tolerance_km2": float(row["tolerance"]),
+            "within_tolerance": {"km2": float(row["km2"] - row["tolerance"]),
+                                 "probability": p, "ci95": [lo, hi]}}
+
+
 def _binding(ceiling) -> dict:
     """What keeps an impossible target's ceiling below it, by kind (pathway names)."""
     return {"caps": list(ceiling.binding_caps), "capacity": list(ceiling.binding_capacity),
@@ -229,6 +239,10 @@ class SimulationResult:
                     "observed": bool(observed[i]),
                     "ceiling_km2": ceilings[i].ceiling_km2,
                     "impossible": ceilings[i].impossible and not observed[i],
+                    "kind": t.kind or "floor",
+                    "tolerance": t.tolerance,
+                    "probability_within": (int(tally.hits_within[i]) / n
+                                           if t.tolerance is not None else None),
                 }
             )
         return pd.DataFrame(rows).set_index("target")
@@ -369,6 +383,11 @@ class SimulationResult:
                 "ceiling_km2": round(float(row["ceiling_km2"]), 6),
                 "impossible": bool(row["impossible"]),
                 **({"binding": _binding(c)} if row["impossible"] else {}),
+                "kind": row["kind"],
+                "p10_km2": float(row["p10_km2"]),
+                "p90_km2": float(row["p90_km2"]),
+                **(_within(row, self.replications) if row["tolerance"] is not None
+                   and not pd.isna(row["tolerance"]) else {}),
             }
             for (name, row), c in zip(odds.iterrows(), self.ceilings, strict=True)
         ]

@@ -130,6 +130,9 @@ class Tally:
         span = scenario.planned_km2 * _SPAN  # the axes grow past it if they must
         self.n = 0
         self.hits = np.zeros(T, dtype=np.int64)
+        # replications reaching each target less its tolerance (an about target's; = hits else)
+        self.floor = np.array([t.floor_km2 for t in scenario.targets])
+        self.hits_within = np.zeros(T, dtype=np.int64)
         self.joint_hits = 0
         self.achieved_sum = np.zeros(T)
         self.shortfall_sum = np.zeros(T)
@@ -198,6 +201,7 @@ class Tally:
             self.reached[i, first:] += (running >= self.km2[i] - EPS).sum(axis=0)
         met = achieved >= self.km2 - EPS
         self.hits += met.sum(axis=0)
+        self.hits_within += (achieved >= self.floor - EPS).sum(axis=0)
         self.joint_hits += int(met.all(axis=1).sum())
         self.achieved_sum += achieved.sum(axis=0)
         self.shortfall_sum += np.maximum(self.km2 - achieved, 0).sum(axis=0)
