@@ -11,7 +11,7 @@ from simulator import load_scenario, scenario_from_dict, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("binding-2025", "batch-3", "plan-2035")
-PRIORS = {  # the evidence's ranges, before the calibration's posterior replaced four of them
+PRIORS = {  # the evidence's ranges, before the history cases' posterior
     "pathways.consolidation.annual_cap": {"dist": "uniform", "min": 3, "max": 8},
     "pathways.renewal.annual_cap": {"dist": "uniform", "min": 0.5, "max": 2.0},
     "pathways.reserve.annual_cap": {"dist": "uniform", "min": 1.5, "max": 3.5},
@@ -27,6 +27,10 @@ def steps(plan):
         data = plan.resolved()
         data["uncertain"] = uncertain
         data["posterior"] = None
+        data["programme"] = 1.0  # a programme of exactly the plan, as before issue 35
+        for name, lever in enumerate(data["levers"]):
+            if lever["path"].startswith("programme"):
+                data["levers"] = [v for v in data["levers"] if v is not lever]
         if not office:
             data["management"] = None
         return scenario_from_dict(data, file=plan.file)
@@ -38,7 +42,7 @@ def steps(plan):
         ("+ status 2024, the baseline's fixed caps", variant({}, False)),
         ("+ the evidence's ranges (priors)", variant(PRIORS, False)),
         ("+ a programme office (6 km² pool)", variant(PRIORS, True)),
-        ("+ the calibrated posterior (plan-2024.yaml)", plan),
+        ("+ the history cases' posterior: over-programming (plan-2024.yaml)", plan),
         ("plan-2024.yaml without the office", scenario_from_dict(no_office, file=plan.file)),
     ]
 

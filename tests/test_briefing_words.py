@@ -40,8 +40,8 @@ def test_the_assumptions_table_shows_values_in_words(plan_2024, lang):
         assert rows["targets[0]"] == "17 km² by the end of 2023"
         assert rows["targets[1]"] == "15 km² in 2024–2025"
         assert rows["uncertain.pathways.renewal.annual_cap"] == "uniform, min 0.5, max 2"
-        assert rows["uncertain.from"] == "posteriors/city-2019-2021.parquet"
-        assert "calibration posterior" in rows["uncertain.pathways.consolidation.annual_cap"]
+        assert rows["uncertain.from"] == "posteriors/history-2026.parquet"
+        assert "calibration posterior" in rows["uncertain.programme.median"]
     else:
         assert rows["targets[1]"] == "2024—2025年15平方公里"
         assert rows["targets[4]"] == "2035年底前累计59平方公里"

@@ -21,6 +21,7 @@ from simulator.app.server import _limit_uploads
 from simulator.app.views import changes_against
 from simulator.inputs.errors import LandsimError, ScenarioError
 from simulator.inputs.params import get_value
+from simulator.study.backtest import load_cases
 from simulator.inputs.uncertainty_mode import modes_of, with_uncertainty
 from simulator.report.rundata import RunData
 
@@ -70,7 +71,7 @@ def test_only_moved_controls_are_changes_and_they_read_as_set_arguments():
 def test_uncertainty_modes_posterior_prior_fixed():
     scenario = load_scenario(PLAN)
     name, priors = Catalogue.of([]).calibration_priors(scenario)
-    assert name == "city-2019-2021"
+    assert name == "history"  # the cases file the shipped posterior was calibrated on
     assert modes_of(scenario, priors) == ["posterior", "prior", "fixed"]
     assert modes_of(scenario, {}) == ["posterior", "fixed"]  # no prior to be found
     assert modes_of(load_scenario(BASELINE)) == []
@@ -80,10 +81,10 @@ def test_uncertainty_modes_posterior_prior_fixed():
     prior = with_uncertainty(scenario, "prior", priors, name)
     assert prior.posterior is None
     assert set(prior.uncertain) == set(scenario.uncertain)
-    cap = "pathways.consolidation.annual_cap"
-    assert prior.uncertain[cap].model_dump() == load_scenario(
-        ROOT / "scenarios/history/city-2019-2021.yaml").uncertain[cap].model_dump()
-    assert prior.provenance[f"uncertain.{cap}"].startswith("assumption: the prior of city-")
+    key = "programme.median"
+    assert prior.uncertain[key].model_dump() == load_cases(
+        ROOT / "scenarios/history/cases.yaml")[0].priors[key].model_dump()
+    assert prior.provenance[f"uncertain.{key}"].startswith("assumption: the prior of history")
     with pytest.raises(LandsimError, match="no prior"):
         with_uncertainty(scenario, "prior", {}, name)
     with pytest.raises(LandsimError, match="unknown uncertainty mode"):
@@ -107,7 +108,7 @@ def test_a_broken_upload_gets_the_lines_validate_gives(tmp_path):
 
 def test_an_upload_can_name_no_file_outside_its_own_folder_and_is_size_limited():
     catalogue = Catalogue.of([BASELINE])
-    text = PLAN.read_text(encoding="utf-8")  # names posteriors/city-2019-2021.parquet
+    text = PLAN.read_text(encoding="utf-8")  # names posteriors/history-2026.parquet
     with pytest.raises(ScenarioError, match="posterior"):
         catalogue.load_upload("plan.yaml", text.encode())
     with pytest.raises(LandsimError, match="at most"):

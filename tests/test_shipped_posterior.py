@@ -1,4 +1,5 @@
-"""The calibrated posterior plan-2024.yaml draws from is what its calibration gives."""
+"""The calibrated posterior plan-2024.yaml and status-2026.yaml draw from is what `make
+posterior` gives: the posterior of every history case (backtest --loo, seed 0)."""
 
 import json
 
@@ -9,30 +10,31 @@ from conftest import ROOT
 
 from simulator import load_scenario
 from simulator.cli import main
+from simulator.study.backtest import cases_digest, load_cases
 
-SHIPPED = ROOT / "scenarios" / "posteriors" / "city-2019-2021.parquet"
-CALIBRATION = ROOT / "scenarios" / "history" / "city-2019-2021.yaml"
+SHIPPED = ROOT / "scenarios" / "posteriors" / "history-2026.parquet"
+CASES = ROOT / "scenarios" / "history" / "cases.yaml"
 
 
 def _meta(path):
     return json.loads(pq.read_schema(path).metadata[b"landsim.posterior"])
 
 
-def test_the_shipped_posterior_belongs_to_its_calibration_scenario():
-    """Changing the calibration scenario without `make posterior` fails here."""
+def test_the_shipped_posterior_belongs_to_its_cases_file():
+    """Changing a case or the cases file without `make posterior` fails here."""
     meta = _meta(SHIPPED)
-    assert meta["scenario_sha256"] == load_scenario(CALIBRATION).digest()
-    assert (meta["seed"], meta["replications"]) == (0, 300_000)
-    plan = load_scenario(ROOT / "scenarios" / "plan-2024.yaml")
-    assert set(plan.posterior.paths) == set(pq.read_schema(SHIPPED).names)
+    assert meta["cases_sha256"] == cases_digest(*load_cases(CASES))
+    assert (meta["seed"], meta["particles"], meta["inner"]) == (0, 1000, 20)
+    assert meta["ess"] >= 100  # the posterior rests on real draws
+    for name in ("plan-2024", "status-2026"):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        assert set(scenario.posterior.paths) == set(pq.read_schema(SHIPPED).names)
 
 
 @pytest.mark.slow
 def test_make_posterior_rebuilds_the_same_draws(tmp_path):
-    out = tmp_path / "cal"
-    assert main(["calibrate", str(CALIBRATION), "-n", "300000", "--seed", "0",
-                 "--method", "importance", "--out",
-                 str(out), "-q"]) == 0
+    out = tmp_path / "bt"
+    assert main(["backtest", str(CASES), "--loo", "--seed", "0", "--out", str(out), "-q"]) == 0
     again, shipped = pq.read_table(out / "posterior.parquet"), pq.read_table(SHIPPED)
     assert again.column_names == shipped.column_names
     for name in shipped.column_names:

@@ -114,7 +114,7 @@ def test_variants_differ_from_the_baseline_only_where_they_say(variant, changed)
 def test_scenario_runs_and_conserves_area(path):
     scn = load_scenario(path)
     result = simulate(scn, replications=40, seed=0)
-    planned = carried_km2(scn)  # the plan, or more with over-programming
+    planned = carried_km2(scn, 0, 40)  # the plan, or more with (drawn) over-programming
     total = result.annual.sum(axis=1) + result.late + result.dropped + result.yield_loss
     layout = build_layout(scn)
     if not layout.offices:

@@ -91,6 +91,9 @@ class Catalogue:
         folder = shipped_folder()
         if post is None or folder is None:
             return None, {}
+        if post.calibration.get("cases"):  # a backtest's posterior: the cases file's priors
+            return _cases_priors(folder, str(post.calibration["cases"]),
+                                 post.calibration.get("cases_sha256"))
         name = str(post.calibration.get("scenario", ""))
         digest = post.calibration.get("scenario_sha256")
         for path in sorted(folder.rglob(f"{name}.yaml")) if name else []:
@@ -109,3 +112,24 @@ class Catalogue:
         if self.uploads is not None:
             shutil.rmtree(self.uploads, ignore_errors=True)
             self.uploads = None
+
+
+def _cases_priors(folder, name: str, digest) -> tuple[str | None, dict]:
+    """(name, key path → prior) of the shipped cases file ``name`` whose cases digest is
+    ``digest``; (None, {}) if none is."""
+    from simulator.study.backtest import cases_digest, load_cases
+
+    for path in sorted(folder.rglob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "\ncases:" not in text or f"name: {name}\n" not in text:
+            continue  # not a cases file, or not this one
+        try:
+            spec, scenarios = load_cases(path)
+        except (LandsimError, ValueError):
+            continue
+        if spec.name == name and cases_digest(spec, scenarios) == digest:
+            return name, {p: d.model_dump(mode="python") for p, d in spec.priors.items()}
+    return None, {}

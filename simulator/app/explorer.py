@@ -104,12 +104,12 @@ class Explorer:
 
     @property
     def default_key(self) -> str:
-        """The scenario shown first: the first named on the command line, else plan-2024
+        """The scenario shown first: the first named on the command line, else status-2026
         if on offer, else the first."""
         files = self.catalogue.files
         if self.catalogue.named:
             return self.catalogue.named[0]
-        return "plan-2024" if "plan-2024" in files else next(iter(files))
+        return "status-2026" if "status-2026" in files else next(iter(files))
 
     # ------------------------------------------------------------------ scenarios
 

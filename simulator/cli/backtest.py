@@ -94,5 +94,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         from simulator.study.backtest import loo_sentence
 
         print(loo_sentence(found))
-    print(f"wrote {path}/ (cases.csv, backtest.json, report.html)")
+    print(f"wrote {path}/ (cases.csv, backtest.json, report.html"
+          + (", loo.csv, posterior.parquet)" if found.loo is not None else ")"))
     return 0

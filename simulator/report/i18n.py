@@ -448,6 +448,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "backtest.tail_lower": ("lower", "下"),
     "backtest.loo_scores": ("Scores: defaults, calibrated in sample, leave-one-out",
                             "评分：默认值、样本内校准、留一法"),
+    "backtest.posterior": ("Posterior calibrated on all cases (posterior.parquet)",
+                           "依据全部案例校准的后验分布（posterior.parquet）"),
     "backtest.loo_cases": ("Leave-one-out forecasts", "留一法预测"),
     "backtest.independence": ("Cases that are not independent", "并非相互独立的案例"),
     "backtest.reliability_title": ("Reliability of P(target met)", "“完成目标”概率的可靠性"),

@@ -482,6 +482,16 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
     return Backtest(spec, with_reference_class(results), seed)
 
 
+def cases_digest(spec: CasesFile, scenarios: Sequence[Scenario]) -> str:
+    """SHA-256 of a cases file and every case scenario: identifies what a backtest's
+    posterior was calibrated on."""
+    import hashlib
+
+    text = json.dumps({"cases": spec.model_dump(mode="json"),
+                       "scenarios": [s.digest() for s in scenarios]}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def independence(spec: CasesFile) -> dict:
     """Which cases are not independent of which, and why (from the cases' ``related``)."""
     pairs = sorted({tuple(sorted((c.name, o))) for c in spec.cases for o in c.related
@@ -550,8 +560,13 @@ def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en
     table = found.table()
     table.to_csv(folder / "cases.csv", index=False, float_format="%.6g")
     if found.loo is not None:
+        from simulator.inputs.posterior import write_posterior
+
         pd.DataFrame(found.loo.summary("loo")["cases"]).to_csv(
             folder / "loo.csv", index=False, float_format="%.6g")
+        # the posterior of all cases, reusable with uncertain: {from: posterior.parquet}
+        write_posterior(folder / "posterior.parquet", found.loo.posterior, found.loo.paths,
+                        metadata=found.loo.metadata)
     summary = {**found.summary(), **({"manifest": manifest} if manifest else {})}
     (folder / "backtest.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
@@ -607,4 +622,5 @@ def _loo_tables(found: Backtest, summary: dict, lang: str) -> list[tuple[str, pd
                "probability_met", "met", "ess"]
     cases = pd.DataFrame(summary["loo"]["cases"], columns=columns)
     return [(t("backtest.loo_scores", lang), pd.DataFrame(rows).round(3)),
-            (t("backtest.loo_cases", lang), cases.round(3))]
+            (t("backtest.loo_cases", lang), cases.round(3)),
+            (t("backtest.posterior", lang), pd.DataFrame(found.loo.posterior_table()).round(3))]

@@ -181,6 +181,17 @@ class Loo:
     history: list[dict] = field(default_factory=list)  # each generation's figures
     inner: int = INNER
     min_ess: float = MIN_ESS
+    posterior: np.ndarray | None = None  # (draws, K) θ resampled under all cases' weights
+    metadata: dict = field(default_factory=dict)  # what posterior.parquet records
+
+    def posterior_table(self) -> list[dict]:
+        """Each parameter's posterior over all cases: mean and 10–90 % range (resampled)."""
+        if self.posterior is None:
+            return []
+        q = np.quantile(self.posterior, [0.1, 0.5, 0.9], axis=0)
+        return [{"parameter": path, "mean": float(self.posterior[:, k].mean()),
+                 "p10": float(q[0, k]), "p50": float(q[1, k]), "p90": float(q[2, k])}
+                for k, path in enumerate(self.paths)]
 
     def summary(self, which: str) -> dict:
         """backtest.json's ``loo`` (or ``in_sample``) block; cases not scored are listed in
@@ -196,6 +207,7 @@ class Loo:
                           "(pseudo-marginal)",
             "min_ess": self.min_ess, "generations": self.history,
             "refused": self.refused if which == "loo" else {},
+            **({"posterior": self.posterior_table()} if which == "in_sample" else {}),
             "cases": [{**{k: (None if isinstance(v, float) and math.isnan(v) else v)
                           for k, v in r.row().items()},
                        "ess": self.ess[r.case.name if which == "loo" else "all"]}
@@ -310,7 +322,18 @@ def run_loo(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 0,
         inside.append(forecast(i, None))
         if progress is not None:
             progress(1)
+    from simulator import __version__
+    from simulator.study.backtest import cases_digest
+
+    posterior = theta[resample(weights(None), POSTERIOR_DRAWS, seed)]
+    metadata = {"cases": spec.name, "cases_sha256": cases_digest(spec, scenarios),
+                "seed": seed, "particles": particles, "inner": inner,
+                "generations": len(history), "ess": sizes["all"],
+                "method": "systematic resampling of pooled sequential importance weights, "
+                          f"each θ's likelihood the mean kernel over {inner} simulations of "
+                          "every case (backtest --loo, all cases)",
+                "landsim_version": __version__}
     return Loo(with_reference_class(loo, pool=inside), with_reference_class(inside, own=True),
                sizes, n, nf,
                m, list(paths), [c.name for c, inf in zip(spec.cases, informative, strict=True)
-                                if inf], refused, history, inner, min_ess)
+                                if inf], refused, history, inner, min_ess, posterior, metadata)
