@@ -13,8 +13,15 @@ from scipy import stats
 from test_backtest import LOO_CASES, result
 
 from simulator import cli
-from simulator.study.backtest import AtLeast, Case, CaseResult, Quantity, load_cases, scores
-from simulator.study.backtest import with_reference_class
+from simulator.study.backtest import (
+    AtLeast,
+    Case,
+    CaseResult,
+    Quantity,
+    load_cases,
+    scores,
+    with_reference_class,
+)
 from simulator.study.loo import _loglik, _Target, case_seed, run_loo
 
 

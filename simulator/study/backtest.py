@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.inputs.distributions import DistributionSpec
-from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
+from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario, validate_document
 from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
 from simulator.inputs.yamlsource import read_yaml

@@ -44,10 +44,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -74,6 +71,8 @@ from simulator.study.calibrate_smc import (
     to_theta,
     to_z,
 )
+from simulator.study.block_store import BlockStore
+from simulator.study.block_store import block_checksum as _block_checksum  # noqa: F401 — tests
 from simulator.study.points import StudyFolder, study_digest
 from simulator.study.weighted import ess as effective_size
 from simulator.study.weighted import resample, weighted_quantile, wilson
@@ -175,8 +174,7 @@ def run_forecast_block(job: _ForecastJob, block: int) -> np.ndarray:
     sizes = chunk_sizes(job.replications)
     layout = _layout(job.scenario)
     parts = [targets_met(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
-             for c in range(block * BLOCK_CHUNKS,
-                            min((block + 1) * BLOCK_CHUNKS, len(sizes)))]
+             for c in block_chunks(block, len(sizes))]
     return np.concatenate(parts)
 
 
@@ -207,7 +205,7 @@ def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
     """
     sizes = chunk_sizes(job.replications)
     if chunks is None:
-        chunks = range(block * BLOCK_CHUNKS, min((block + 1) * BLOCK_CHUNKS, len(sizes)))
+        chunks = block_chunks(block, len(sizes))
     chunks = [(c, sizes[c]) for c in chunks]
     parts: dict[str, list] = {"params": [], "cells": [], "met": []}
     layout = _layout(job.scenario)
@@ -267,124 +265,15 @@ def run_smc_chunks(job: _SmcJob, chunks: tuple[int, ...]) -> dict[str, np.ndarra
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
-class _BlockStore:
-    """Finished blocks of one calibration, one .npz each, written durably (resumable).
-
-    Each block carries its index, its row count (the draws the design puts in it), the
-    study's digest and a SHA-256 checksum of all that and of its arrays (names, types,
-    shapes and bytes). A block is used only if every one of those verifies, its arrays are
-    the ones the design produces (names, types, shapes) and its parameters and simulated
-    figures are finite; otherwise it is computed again, and ``notice`` (default: a line on
-    standard error) names it.
-    """
-
-    _META = ("study", "index", "rows", "sha256")
-
-    def __init__(self, folder: Path, digest: str, *, columns: dict[str, tuple[str, int]],
-                 rows: Sequence[int], notice: Callable[[str], None] | None = None):
-        self.folder, self.digest = Path(folder), digest
-        self.columns = dict(columns)  # array name → (dtype, columns)
-        self.rows = list(rows)  # block → the draws it holds
-        self.notice = notice if notice is not None else _stderr
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, block: int) -> Path:
-        return self.folder / f"{block:06d}.npz"
-
-    def load(self, block: int) -> dict[str, np.ndarray] | None:
-        """A finished block that verifies, else None (absent, or said why and recomputed)."""
-        path = self._path(block)
-        if not os.path.lexists(path):
-            return None
-        problem, arrays = self._verify(block, path)
-        if problem is None:
-            return arrays
-        self.notice(f"landsim: calibration block {block} ({path}) does not verify "
-                    f"({problem}); computing it again")
-        return None
-
-    def _verify(self, block: int, path: Path) -> tuple[str | None, dict | None]:
-        import zipfile
-
-        rows = self.rows[block]
-        names = set(self.columns) | set(self._META)
-        try:
-            if not path.is_file():
-                return "not a regular file", None
-            with zipfile.ZipFile(path) as archive:  # sizes first: nothing big is inflated
-                members = {i.filename: i.file_size for i in archive.infolist()}
-            if set(members) != {f"{n}.npy" for n in names}:
-                return "not the arrays a block holds", None
-            for name, (dtype, cols) in self.columns.items():
-                if members[f"{name}.npy"] > rows * max(cols, 1) * np.dtype(dtype).itemsize + 4096:
-                    return f"{name} is larger than {rows:,} rows", None
-            if any(members[f"{n}.npy"] > 4096 + 64 * 4 for n in self._META):
-                return "its header is too large", None
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            return "unreadable", None
-        try:
-            study, index = str(arrays.pop("study")), int(arrays.pop("index"))
-            held, checksum = int(arrays.pop("rows")), str(arrays.pop("sha256"))
-        except (TypeError, ValueError):
-            return "its header is not a block's", None
-        if checksum != _block_checksum(study, index, held, arrays):
-            return "its checksum does not match its content", None
-        if study != self.digest:
-            return "it belongs to another calibration", None
-        if index != block:
-            return f"it holds block {index}", None
-        if held != rows:
-            return f"it holds {held:,} draws, the design puts {rows:,} in it", None
-        for name, (dtype, cols) in self.columns.items():
-            a = arrays[name]
-            if a.dtype != np.dtype(dtype) or a.shape != (rows, cols):
-                return (f"{name} is {a.dtype}{list(a.shape)}, the design makes "
-                        f"{np.dtype(dtype)}{[rows, cols]}"), None
-            if a.dtype.kind == "f" and not np.isfinite(a).all():
-                return f"{name} holds NaN or infinite values", None
-        return None, arrays
-
-    def save(self, block: int, arrays: dict[str, np.ndarray]) -> None:
-        """Write a block with its header: temporary file, fsync, rename, fsync the folder."""
-        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-        rows = int(next(iter(arrays.values())).shape[0]) if arrays else 0
-        header = {"study": np.array(self.digest), "index": np.array(block, dtype=np.int64),
-                  "rows": np.array(rows, dtype=np.int64),
-                  "sha256": np.array(_block_checksum(self.digest, block, rows, arrays))}
-        fd, tmp = tempfile.mkstemp(prefix=".block-", suffix=".npz", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **header, **arrays)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self._path(block))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        directory = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+def block_chunks(block: int, chunks: int) -> range:
+    """Chunk indices of work block ``block`` (of a study of ``chunks`` chunks)."""
+    return range(block * BLOCK_CHUNKS, min((block + 1) * BLOCK_CHUNKS, chunks))
 
 
-def _block_checksum(study: str, index: int, rows: int, arrays: dict[str, np.ndarray]) -> str:
-    """SHA-256 of a block's header and of each array's name, type, shape and bytes."""
-    import hashlib
-
-    digest = hashlib.sha256(json.dumps({"study": study, "index": index, "rows": rows},
-                                       sort_keys=True).encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        digest.update(json.dumps([name, a.dtype.str, list(a.shape)]).encode())
-        digest.update(a.tobytes())
-    return digest.hexdigest()
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def distance(cells: np.ndarray, observed: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """(R,) Σᵢ ((sᵢ − oᵢ)/σᵢ)² of each replication's simulated cells: the exponent of the
+    Gaussian kernel, −2 log K."""
+    return (((cells - observed) / sd) ** 2).sum(axis=1)
 
 
 def _block_rows(replications: int) -> list[int]:
@@ -442,7 +331,7 @@ class Calibration:
     @cached_property
     def distance(self) -> np.ndarray:
         """(R,) Σ ((s − o)/σ)² of each replication."""
-        return (((self.cells - self.observed) / self.sd) ** 2).sum(axis=1)
+        return distance(self.cells, self.observed, self.sd)
 
     @property
     def log_weight(self) -> np.ndarray:
@@ -710,7 +599,7 @@ def calibrate(
     ``forecasts``: scenarios whose target odds to give under the posterior (they must share
     uncertain paths, with the same priors); each is simulated again under the resampled
     posterior with fresh random inputs (``forecast_replications``, default
-    ``replications``). ``store_folder``: where finished blocks are kept (resume); a kept block is used only if it verifies (see :class:`_BlockStore`), else it
+    ``replications``). ``store_folder``: where finished blocks are kept (resume); a kept block is used only if it verifies (see :class:`~simulator.study.block_store.BlockStore`), else it
     is computed again and ``notice`` (default: a line on standard error) names it. The
     answer depends only on (scenario, seed, replications). Raises
     ``RunConfigError`` (see :func:`check_calibratable`, and for a replication count outside
@@ -753,7 +642,7 @@ def run_check_block(job: _ForecastJob, block: int) -> np.ndarray:
     layout = _layout(job.scenario)
     return np.concatenate([
         observed_cells(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
-        for c in range(block * BLOCK_CHUNKS, min((block + 1) * BLOCK_CHUNKS, len(sizes)))])
+        for c in block_chunks(block, len(sizes))])
 
 
 def predictive_check(found: Calibration, backend: Backend | None = None,
@@ -818,7 +707,7 @@ def _calibrate_importance(scenario, replications, seed, forecasts, backend, stor
                "cells": ("float64", len(scenario.observed.cells())),
                "met": ("bool", len(scenario.targets)),
                **{f"forecast{i}": ("bool", len(f.targets)) for i, f in enumerate(forecasts)}}
-    store = (_BlockStore(store_folder, digest, columns=columns, rows=rows, notice=notice)
+    store = (BlockStore(store_folder, digest, columns=columns, rows=rows, notice=notice)
              if store_folder is not None else None)
     results: dict[int, dict] = {}
     if store is not None:
@@ -857,10 +746,10 @@ def _calibrate_smc(scenario, replications, seed, forecasts, backend, store_folde
                "met": ("bool", len(scenario.targets)), "log_ratio": ("float64", 1)}
     store = prior_store = None
     if store_folder is not None:
-        store = _BlockStore(Path(store_folder) / "generations", digest, columns=columns,
+        store = BlockStore(Path(store_folder) / "generations", digest, columns=columns,
                             rows=rows, notice=notice)
         if forecasts:
-            prior_store = _BlockStore(
+            prior_store = BlockStore(
                 Path(store_folder) / "prior-forecasts", digest,
                 columns={f"forecast{i}": ("bool", len(f.targets))
                          for i, f in enumerate(forecasts)}, rows=rows[:1], notice=notice)
@@ -896,14 +785,14 @@ def _calibrate_smc(scenario, replications, seed, forecasts, backend, store_folde
             generation = np.concatenate([np.full(d["params"].shape[0], i, dtype=np.int64)
                                          for i, d in enumerate(done)])
             cells = np.concatenate([d["cells"] for d in done])
-            distance = (((cells - observed) / sd) ** 2).sum(axis=1)
+            dist = distance(cells, observed, sd)
             own = generation == g
-            w = combine_generations(ratio[own] - 0.5 * distance[own], generation[own])
+            w = combine_generations(ratio[own] - 0.5 * dist[own], generation[own])
             history.append({"generation": g, "draws": int(own.sum()),
                             "ess": effective_size(w),
                             "fitted_at_temperature": lam})
             if g + 1 < len(gens):
-                proposal, lam = fit_proposal(np.concatenate(zs), ratio, distance, generation)
+                proposal, lam = fit_proposal(np.concatenate(zs), ratio, dist, generation)
     joined = {k: np.concatenate([d[k] for d in done]) for k in ("params", "cells", "met")}
     forecast = {f.name: (f, done[0][f"forecast{i}"]) for i, f in enumerate(forecasts)}
     return Calibration(scenario, seed, joined["params"], joined["cells"], joined["met"],

@@ -48,8 +48,8 @@ from simulator.model.layout_cache import LAYOUTS
 from simulator.run.backends import LocalBackend
 from simulator.run.montecarlo import run_chunk
 from simulator.study.backtest import (
-    CasesFile,
     CaseResult,
+    CasesFile,
     _planned,
     _quantity,
     scores,
