@@ -95,26 +95,28 @@ def test_set_on_the_command_line(tmp_path, capsys):
 
 @pytest.mark.slow  # two runs of plan-2024: make test runs it
 def test_a_value_set_on_an_uncertain_path_replaces_its_uncertainty():
-    # plan-2024 draws the consolidation cap from a calibration posterior: a lever or --set
-    # on it used to be overwritten in every replication, so the report's lever table
-    # showed the same odds at both ends of the range
+    # plan-2024 draws its over-programming from a calibration posterior: a lever or --set on
+    # it used to be overwritten in every replication, so the report's lever table showed the
+    # same odds at both ends of the range
     import numpy as np
 
     from simulator import simulate
 
     base = load_scenario(ROOT / "scenarios" / "plan-2024.yaml")
-    path = "pathways.consolidation.annual_cap"
+    path = "programme.median"
     assert path in base.uncertain and path in base.posterior.paths
-    low, high = (with_values(base, {path: v}) for v in (2, 12))
+    low, high = (with_values(base, {path: v}) for v in (1.0, 2.5))
     for changed in (low, high):
         assert path not in changed.uncertain and path not in changed.posterior.paths
         assert set(changed.uncertain) == set(base.uncertain) - {path}
         assert "no longer uncertain" in changed.provenance[path]
-    runs = [simulate(s, replications=1000, seed=0, keep_replications=True) for s in (low, high)]
-    c = list(base.pathways).index("consolidation")
-    ahead = list(base.years).index(2024)  # 2022–2023 are history, released as recorded
-    # the cap holds in every replication and year ahead: at most 2 km² a year at the low end
-    assert np.all(runs[0].annual[:, ahead:, c] <= 2 + 1e-9)
-    assert runs[1].annual[:, ahead:, c].max() > 2 + 0.5  # and it is lifted at the high end
+    runs = [simulate(s, replications=1000, seed=0) for s in (low, high)]
     p = [r.target_odds().loc["binding-2025", "probability"] for r in runs]
     assert p[1] > p[0] + 4 * (p[1] * (1 - p[1]) / 1000) ** 0.5  # the lever now acts
+    # and a cap set on a path the scenario's own prior draws holds in every replication
+    cap = "pathways.consolidation.annual_cap"
+    capped = with_values(base, {cap: 2.0})
+    assert cap in base.uncertain and cap not in capped.uncertain
+    run = simulate(capped, replications=500, seed=0, keep_replications=True)
+    c, ahead = list(base.pathways).index("consolidation"), list(base.years).index(2024)
+    assert np.all(run.annual[:, ahead:, c] <= 2 + 1e-9)

@@ -203,13 +203,16 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     assert "missed (observed, illustrative)" in joint and "%" not in joint
     assert "All 5 targets together cannot be met: Batch 1 (2022–2023) was missed" in headline
     coverage = re.search(r'<p class="coverage".*?</p>', html).group(0)
-    assert "Monte Carlo error only (1,000 replications); every parameter is at its" in coverage
+    assert ("Monte Carlo error only (1,000 replications); the probabilities integrate the "
+            "uncertainty of 12 parameters, drawn in each replication from the calibrated "
+            "posterior (8 of them)") in coverage
     # the accounting, with the numbers of summary.json, and the status chart
     accounting = summary["status"]["accounting"]
     row = re.search(r'<tr data-pathway="consolidation">.*?</tr>', html).group(0)
     for key in ("released_km2", "pipeline_km2", "not_started_km2"):
         assert f">{accounting['consolidation'][key]:.2f}<" in row
-    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 7
+    # seven charts and the programme office's (status-2026 has an office)
+    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 8
     zh = (out / "report.zh.html").read_text(encoding="utf-8")
     assert "截至2026年初，根据2025年底前的实际释放和在途项目" in zh
     assert "未实现（实际，示意）" in zh and "当前进展" in zh

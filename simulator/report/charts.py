@@ -367,7 +367,9 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
     for level in (50, 80):
         ax.axhline(level, color=GREYS[3], linewidth=0.7, linestyle=":")
     mark_status_date(ax, run, lang, offset=-1.0)  # points are "by the end of year X"
-    ax.set_ylim(-2, 102)
+    # room above 100 % for the status date's label: curves that reach 100 % early ran under it
+    ax.set_ylim(-2, 114 if run.status is not None else 102)
+    ax.set_yticks(range(0, 101, 20))
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("scurve.y", lang))
