@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.report.charts import ChartFile, chart_job, draw_all
+from simulator.report.charts import ChartFile, chart_job, draw_all, legend_below
 from simulator.report.i18n import t
 from simulator.report.style import ACCENT, GREYS
 
@@ -22,6 +22,7 @@ def intervals_chart(found, *, lang: str = "en", which: str = "defaults") -> Axes
     results = found.results if which == "defaults" else found.loo.loo
     ax = Figure(figsize=(7.0, 1.2 + 0.45 * len(results)), layout="constrained").add_subplot()
     y = np.arange(len(results))[::-1]
+    labelled: set[str] = set()  # legend entries given (observed, censored)
     for yy, r in zip(y, results, strict=True):
         scale = r.reference or 1.0
         for level, shade, height in ((0.95, GREYS[4], 0.5), (0.8, GREYS[3], 0.5),
@@ -32,8 +33,11 @@ def intervals_chart(found, *, lang: str = "en", which: str = "defaults") -> Axes
                     else None)
         ax.plot([np.median(r.forecast) / scale] * 2, [yy - 0.25, yy + 0.25], color="white",
                 linewidth=1.5)
-        ax.plot(r.case.value / scale, yy, "o", color=ACCENT, markersize=7,
-                label=t("backtest.observed", lang) if yy == y[0] else None)
+        # a censored outcome (at least x) is drawn as an arrow from x to the right
+        key = "backtest.observed_at_least" if r.case.censored else "backtest.observed"
+        ax.plot(r.case.value / scale, yy, ">" if r.case.censored else "o", color=ACCENT,
+                markersize=7, label=None if key in labelled else t(key, lang))
+        labelled.add(key)
     ax.axvline(1.0, color=GREYS[2], linewidth=1, linestyle="--",
                label=t("backtest.plan", lang))
     ax.set_yticks(y, [r.case.name for r in results], fontsize=8)
@@ -41,7 +45,7 @@ def intervals_chart(found, *, lang: str = "en", which: str = "defaults") -> Axes
     ax.set_xlim(left=0)
     ax.set_title(t("backtest.intervals_title" if which == "defaults"
                    else "backtest.loo_intervals_title", lang), loc="left")
-    ax.legend(fontsize=7, loc="lower right")
+    legend_below(ax)
     return ax
 
 
@@ -93,7 +97,7 @@ def pit_chart(found, *, lang: str = "en") -> Axes:
 def draw_backtest_charts(found, folder: Path, *, lang: str = "en") -> list[ChartFile]:
     """Draw the intervals and PIT charts into ``folder`` (PNG and SVG); returns them."""
     caption = t("backtest.caption", lang, name=found.spec.name, n=len(found.results),
-                reps=f"{found.spec.replications:,}", seed=found.seed)
+                reps=f"{found.replications:,}", seed=found.seed)
     jobs = [chart_job(intervals_chart, found, folder, "intervals", caption, lang=lang),
             chart_job(pit_chart, found, folder, "pit", caption, lang=lang),
             chart_job(reliability_chart, found, folder, "reliability", caption, lang=lang)]

@@ -415,6 +415,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "backtest.cases": ("Cases", "案例"),
     "backtest.interval": ("{level} interval", "{level} 区间"),
     "backtest.observed": ("Observed", "实际观测"),
+    "backtest.observed_at_least": ("Observed: at least (censored)", "实际观测：不少于（删失）"),
     "backtest.plan": ("Plan (reference)", "规划（参照）"),
     "backtest.x": ("Release, multiples of the plan", "释放量（规划的倍数）"),
     "backtest.intervals_title": ("Forecast intervals and what happened",

@@ -257,6 +257,11 @@ class Backtest:
     results: list[CaseResult]
     seed: int
     loo: Loo | None = None
+    replications: int = 0  # of each case's forecast (0: the cases file's)
+
+    def __post_init__(self):
+        if not self.replications:
+            object.__setattr__(self, "replications", self.spec.replications)
 
     def table(self) -> pd.DataFrame:
         """One row per case (cases.csv)."""
@@ -281,7 +286,7 @@ class Backtest:
         return {
             "name": self.spec.name, "cases": _records(table),
             "n_cases": len(table), "n_censored": block["n_censored"], "seed": self.seed,
-            "replications": self.spec.replications,
+            "replications": self.replications,
             "coverage": {f"{round(level * 100)}": block[f"coverage{round(level * 100)}"]
                          for level in LEVELS},
             "pit_histogram": {"edges": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
@@ -479,7 +484,7 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
         results.append(CaseResult(case, scenario, forecast, reference))
         if progress is not None:
             progress(1)
-    return Backtest(spec, with_reference_class(results), seed)
+    return Backtest(spec, with_reference_class(results), seed, replications=n)
 
 
 def cases_digest(spec: CasesFile, scenarios: Sequence[Scenario]) -> str:
@@ -581,7 +586,7 @@ def write_backtest(found: Backtest, folder: Path, *, langs: Sequence[str] = ("en
         charts_dir.mkdir()
         charts = draw_backtest_charts(found, charts_dir, lang=lang)
         text = t("backtest.design", lang, name=found.spec.name, n=len(table),
-                 reps=f"{found.spec.replications:,}", seed=found.seed)
+                 reps=f"{found.replications:,}", seed=found.seed)
         headline = sentence(found, lang)
         tables = [(t("backtest.scores", lang), scores.round(3)),
                   (t("backtest.cases", lang), table.round(3))]
