@@ -143,9 +143,9 @@ def draw_chunk(layout: Layout, seed: int, chunk: int, size: int,
         if layout.reserve is not None:
             spare = cols[layout.reserve[cols]]
             cols = cols[~layout.reserve[cols]]
-            if spare.size:  # a drawn programme's reserve: streams of its own, the plan's sizes
-                cv = scale.value("size_cv", p, default=spec.projects.size_cv)
-                sizes[:, spare] = _spare_sizes(layout, spare, cv, rng(f"programme-size:{name}"), R)
+            if spare.size:  # a drawn programme's reserve: the plan's mean project size (so
+                # the best case bounds it), other inputs from streams of their own
+                sizes[:, spare] = layout.area[spare]
                 _own_stages(layout, spec, name, p, spare, rng, scale, yields, owner, start,
                             duration, dropout_u, prefix="programme-")
         if cols.size == 0:
@@ -272,16 +272,6 @@ def _own_stages(layout, spec, name, p, cols, rng, scale, yields, owner, start, d
     if layout.as_of is not None:
         _continue_pipeline(layout, spec, cols, rng(f"{prefix}status:{name}"), start, duration,
                            dropout_u, scale, p)
-
-
-def _spare_sizes(layout: Layout, cols: np.ndarray, cv, rng: np.random.Generator, R: int):
-    """(R, n) sizes (km²) of a drawn programme's reserve projects: the plan's project size
-    times lognormal weights of coefficient of variation ``cv`` and mean 1."""
-    nominal = np.broadcast_to(layout.area[cols], (R, cols.size))
-    if np.ndim(cv) == 0 and cv == 0:
-        return nominal.copy()
-    s = np.reshape(np.sqrt(np.log1p(np.square(cv))), (-1, 1))
-    return nominal * np.exp(s * rng.standard_normal((R, cols.size)) - 0.5 * s * s)
 
 
 def _programmes(layout: Layout, rng, scale: _Scales, sizes, start, R: int) -> np.ndarray:
