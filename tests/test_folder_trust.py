@@ -62,6 +62,16 @@ def _edit_summary(folder: Path, change) -> None:
     (lambda d: d.update(targets="oops"), "targets"),
     (lambda d: d.update(format_version=99), "format_version 99; this landsim reads format 1"),
     (lambda d: d.update(targets=[d["targets"][0]] * 100_000), "at most 20 items"),
+    # fields in range that contradict each other (issue 36, item 4)
+    (lambda d: d["targets"][3].update(probability=0.99), "outside its own 95% interval"),
+    (lambda d: d["targets"][3].update(impossible=True), "marked impossible by construction"),
+    (lambda d: d["targets"][3].update(mean_km2=d["targets"][3]["ceiling_km2"] + 5),
+     "above its ceiling"),
+    (lambda d: d["targets"][3].update(probability=d["targets"][3]["probability"] + 1e-4,
+                                      ci95=[0.0, 1.0]), "no share of 300 replications"),
+    (lambda d: d["joint"].update(probability=0.5, ci95=[0.4, 0.6]),
+     "more likely than one of them"),
+    (lambda d: next(iter(d["cumulative"].values())).update(p10=1e6), "quantiles out of order"),
 ])
 def test_a_damaged_summary_is_refused_with_one_line(run_folder, tmp_path, capsys, change, words):
     folder = _copy(run_folder, tmp_path)

@@ -192,6 +192,24 @@ def test_every_command_that_loads_a_scenario_takes_data():
             "calibrate"} <= takes
 
 
+def test_a_copied_scenario_finds_the_files_it_names_in_a_data_folder(tmp_path, capsys):
+    # a copy of plan-2024 outside scenarios/ names posteriors/history-2026.parquet: with
+    # --data scenarios it is found there, as the help says (issue 36, item 10)
+    from simulator import cli
+
+    copy = tmp_path / "copy.yaml"
+    copy.write_text((ROOT / "scenarios" / "plan-2024.yaml").read_text("utf-8"), "utf-8")
+    assert cli.main(["validate", str(copy)]) == 2
+    assert "no posterior file" in capsys.readouterr().err
+    assert cli.main(["validate", str(copy), "--data", str(ROOT / "scenarios")]) == 0
+    status = tmp_path / "status.yaml"  # and a pipeline_file the same way
+    status.write_text((ROOT / "scenarios" / "status-2026.yaml").read_text("utf-8"), "utf-8")
+    assert cli.main(["validate", str(status), "--data", str(ROOT / "scenarios")]) == 0
+    # a file beside the scenario still comes first, and nothing outside the folders is read
+    assert load_scenario(ROOT / "scenarios" / "plan-2024.yaml").posterior.file == (
+        load_scenario(copy, data_dirs=[ROOT / "scenarios"]).posterior.file)
+
+
 def test_a_posterior_outside_the_scenario_folder_is_refused_unless_data_names_it(tmp_path):
     import numpy as np
 

@@ -259,3 +259,48 @@ def test_a_bad_posterior_exits_2_with_file_line_and_key(tmp_path, capsys, case, 
     assert cli.main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err and f"{path}:12" in err and "uncertain" in err, err
+
+
+def test_weights_at_the_float_maximum_keep_their_proportions(tmp_path):
+    # every weight 1e308: their sum overflows to inf, which normalised them all to 0 and drew
+    # the last row in every replication (issue 36, item 1)
+    from simulator.inputs.posterior import read_posterior, write_posterior
+
+    values = np.arange(8.0).reshape(4, 2)
+    write_posterior(tmp_path / "p.parquet", values, ["x", "y"],
+                    weights=np.array([1e308, 1e308, 5e307, 0.0]))
+    _, got, w, _ = read_posterior(tmp_path / "p.parquet")
+    np.testing.assert_allclose(w, [0.4, 0.4, 0.2])
+    np.testing.assert_array_equal(got, values[:3])
+
+
+def test_a_compressed_bomb_is_refused_from_its_footer_before_it_is_inflated(tmp_path):
+    # millions of rows of a compressed constant: a small file, gigabytes once read; refused
+    # from the row count in the footer (issue 36, item 2)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simulator.inputs.posterior import MAX_POSTERIOR_ROWS, read_posterior
+
+    rows = 40 * MAX_POSTERIOR_ROWS
+    table = pa.table({"x": pa.repeat(pa.scalar(1.0), rows)})  # 32 MB, kept alive below
+    pq.write_table(table, tmp_path / "bomb.parquet", compression="zstd")
+    assert (tmp_path / "bomb.parquet").stat().st_size < 1 << 20
+    pool = pa.default_memory_pool()
+    peak = pool.max_memory()  # at least the table's 32 MB already
+    with pytest.raises(ValueError, match=f"{rows:,} rows"):
+        read_posterior(tmp_path / "bomb.parquet")
+    # nothing was inflated: reading it whole would have raised the pool's peak by 32 MB more
+    assert pool.max_memory() - peak < 8 << 20
+    assert table.num_rows == rows
+
+
+def test_a_posterior_column_that_is_not_a_number_is_refused_from_the_schema(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simulator.inputs.posterior import read_posterior
+
+    pq.write_table(pa.table({"x": ["a", "b"]}), tmp_path / "text.parquet")
+    with pytest.raises(ValueError, match="not numeric"):
+        read_posterior(tmp_path / "text.parquet")

@@ -35,6 +35,7 @@ from simulator.inputs.errors import Problem, ScenarioError, quote
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = [
+    "MAX_POSTERIOR_COLUMNS",
     "MAX_POSTERIOR_ROWS",
     "METADATA_KEY",
     "POSTERIOR_STREAM",
@@ -53,6 +54,9 @@ METADATA_KEY = b"landsim.posterior"
 MAX_POSTERIOR_ROWS = 100_000
 """Most draws a posterior file may hold (the draws travel inside the resolved scenario)."""
 MAX_POSTERIOR_BYTES = 64 << 20
+
+MAX_POSTERIOR_COLUMNS = 51
+"""Most columns of a posterior file: one per uncertain key path (at most 50) and a weight."""
 """Largest posterior file read (landsim calibrate writes a few hundred kB)."""
 
 
@@ -120,9 +124,29 @@ def read_posterior(path: Path, data: bytes | None = None
         except ValueError as exc:
             raise ValueError(f"{path} {exc}") from None
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        # the footer first: rows and column types are checked before any page is inflated
+        # (a few MB of a compressed constant can hold hundreds of millions of rows)
+        footer = pq.ParquetFile(pa.BufferReader(data))
+        rows, schema = footer.metadata.num_rows, footer.schema_arrow
     except Exception as exc:  # noqa: BLE001 — pyarrow raises several kinds for a bad file
         raise ValueError(f"cannot read {path} as a Parquet file ({str(exc)[:200]})") from None
+    if rows > MAX_POSTERIOR_ROWS:
+        raise ValueError(f"{path} has {rows:,} rows (at most {MAX_POSTERIOR_ROWS:,}); resample "
+                         "it — landsim calibrate writes posterior.parquet with a few thousand "
+                         "resampled draws")
+    if len(schema) > MAX_POSTERIOR_COLUMNS:
+        raise ValueError(f"{path} has {len(schema):,} columns (at most {MAX_POSTERIOR_COLUMNS}: "
+                         "one per uncertain key path, and optionally 'weight')")
+    for field in schema:
+        if not (pa.types.is_floating(field.type) or pa.types.is_integer(field.type)):
+            raise ValueError(f"column {quote(field.name, 200)} of {path} is not numeric "
+                             f"({str(field.type)[:40]})")
+    try:
+        table = footer.read()
+    except Exception as exc:  # noqa: BLE001 — pyarrow raises several kinds for a bad file
+        raise ValueError(f"cannot read {path} as a Parquet file ({str(exc)[:200]})") from None
+    if table.num_rows != rows:
+        raise ValueError(f"{path} holds {table.num_rows:,} rows where its footer says {rows:,}")
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     try:
         metadata = json.loads(raw) if raw else {}
@@ -154,10 +178,13 @@ def read_posterior(path: Path, data: bytes | None = None
             weights = np.asarray(table.column(WEIGHT).to_numpy(zero_copy_only=False), dtype=float)
         except (TypeError, ValueError):
             raise ValueError(f"column 'weight' of {path} is not numeric") from None
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not weights.max() > 0:
             raise ValueError(f"column 'weight' of {path} must be finite, ≥ 0 and not all 0")
         keep = weights > 0
-        values, weights = values[keep], weights[keep] / weights[keep].sum()
+        # scaled by the largest first: weights near the float maximum would overflow their
+        # sum to inf and normalise to all 0 (one row drawn every time)
+        scaled = weights[keep] / weights[keep].max()
+        values, weights = values[keep], scaled / scaled.sum()
     return columns, values, weights, metadata
 
 
@@ -216,7 +243,9 @@ def merge_posterior_file(data: dict, scenario_file: str | None, line_of,
                          "calibration": calibration}}
     provenance = data.get("provenance")
     if provenance is None or isinstance(provenance, dict):
-        what = calibration.get("scenario", "a calibration")
+        what = calibration.get("scenario") or (
+            f"the history cases {calibration['cases']}" if calibration.get("cases")
+            else "a calibration")
         label = (f"derived: posterior of the calibration of {what} ({name})"
                  f" | zh: 校准所得后验（{what}；{name}）")
         out["provenance"] = {**{f"uncertain.{p}": label for p in paths}, **(provenance or {})}

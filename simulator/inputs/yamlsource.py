@@ -127,8 +127,9 @@ def resolve_named_file(name: str, scenario_file: str | None,
 
 def read_named_file(name: str, scenario_file: str | None, data_dirs: tuple | list,
                     limit: int, missing) -> tuple[Path, bytes]:
-    """The path (as the scenario names it, joined to its folder) and the bytes of a file a
-    scenario names: :func:`resolve_named_file`, then :func:`read_regular_file`.
+    """The path (as the scenario names it, joined to its folder — or, when it is not there,
+    to the first ``--data`` folder that holds it) and the bytes of a file a scenario names:
+    :func:`resolve_named_file`, then :func:`read_regular_file`.
 
     Raises ``ValueError`` with one message for every way it can fail: ``missing(path)``
     for a file that does not exist, what is wrong and what is allowed otherwise.
@@ -138,6 +139,14 @@ def read_named_file(name: str, scenario_file: str | None, data_dirs: tuple | lis
     path = Path(name)
     if not path.is_absolute() and scenario_file:
         path = Path(scenario_file).parent / path
+    if not Path(name).is_absolute() and not os.path.lexists(path):
+        # not beside the scenario: the first --data folder that holds it (a copy of a
+        # shipped scenario finds posteriors/… with --data scenarios)
+        for folder in data_dirs:
+            if os.path.lexists(Path(folder) / name):
+                path = Path(os.path.abspath(Path(folder) / name))
+                name = str(path)
+                break
     real = resolve_named_file(name, scenario_file, data_dirs)
     try:
         return path, read_regular_file(real, limit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.inputs.scenario import MAX_TARGETS
 
@@ -23,6 +23,7 @@ SUMMARY_FORMATS = (1,)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Km2 = Annotated[float, Field(ge=0.0, le=1e7)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
+_EPS = 1e-9
 
 
 class _Model(BaseModel):
@@ -46,6 +47,24 @@ class TargetSummary(_Model):
     ceiling_km2: Km2 | None = None
     impossible: bool = False
 
+    @model_validator(mode="after")
+    def _agrees_with_itself(self):
+        # each field may be in range and still contradict another (issue 36, item 4)
+        lo, hi = self.ci95
+        if lo > hi + _EPS or not lo - _EPS <= self.probability <= hi + _EPS:
+            raise ValueError(f"target {self.name}: probability {self.probability:g} lies "
+                             f"outside its own 95% interval [{lo:g}, {hi:g}]")
+        if self.impossible and self.probability > 0:
+            raise ValueError(f"target {self.name}: marked impossible by construction, yet "
+                             f"its probability is {self.probability:g}")
+        if self.ceiling_km2 is not None and self.mean_km2 > self.ceiling_km2 + 1e-6:
+            raise ValueError(f"target {self.name}: a mean of {self.mean_km2:g} km² above its "
+                             f"ceiling of {self.ceiling_km2:g} km²")
+        if self.mean_shortfall_km2 > self.km2 + 1e-6:
+            raise ValueError(f"target {self.name}: a mean shortfall of "
+                             f"{self.mean_shortfall_km2:g} km² above the target's {self.km2:g}")
+        return self
+
 
 class JointSummary(_Model):
     """The probability of meeting every target in the same replication."""
@@ -53,6 +72,14 @@ class JointSummary(_Model):
     probability: Probability
     ci95: Annotated[list[Probability], Field(min_length=2, max_length=2)]
     missed_observed: list[str] = Field(default_factory=list, max_length=MAX_TARGETS)
+
+    @model_validator(mode="after")
+    def _within_its_interval(self):
+        lo, hi = self.ci95
+        if lo > hi + _EPS or not lo - _EPS <= self.probability <= hi + _EPS:
+            raise ValueError(f"all targets together: probability {self.probability:g} lies "
+                             f"outside its own 95% interval [{lo:g}, {hi:g}]")
+        return self
 
 
 class CumulativeYear(_Model):
@@ -75,6 +102,28 @@ class RunSummary(_Model):
     joint: JointSummary
     cumulative: dict[str, CumulativeYear] = Field(max_length=61)
     planned_km2: Km2
+
+    @model_validator(mode="after")
+    def _agrees_with_itself(self):
+        n = self.replications
+        for t in self.targets:
+            if abs(t.probability * n - round(t.probability * n)) > 1e-6 * max(n, 1) + 1e-9:
+                raise ValueError(f"target {t.name}: probability {t.probability:g} is no share "
+                                 f"of {n:,} replications")
+        least = min(t.probability for t in self.targets)
+        if self.joint.probability > least + _EPS:
+            raise ValueError(f"all targets together ({self.joint.probability:g}) more likely "
+                             f"than one of them ({least:g})")
+        years = sorted(self.cumulative, key=lambda y: int(y) if y.isdigit() else 0)
+        for y in years:
+            c = self.cumulative[y]
+            if not c.p10 - 1e-6 <= c.p50 <= c.p90 + 1e-6:
+                raise ValueError(f"cumulative {y}: quantiles out of order (p10 {c.p10:g}, "
+                                 f"p50 {c.p50:g}, p90 {c.p90:g})")
+        means = [self.cumulative[y].mean for y in years]
+        if any(b < a - 1e-6 for a, b in zip(means, means[1:], strict=False)):
+            raise ValueError("cumulative release falls from one year to the next")
+        return self
 
 
 class RunManifest(_Model):
