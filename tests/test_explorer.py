@@ -236,6 +236,39 @@ def test_uploads_above_the_limit_are_refused_before_they_are_read():
     assert sent == ["app"]
 
 
+def test_a_chunked_upload_above_the_limit_is_refused_before_the_app_sees_it():
+    # no Content-Length, Transfer-Encoding: chunked: the body is counted as it arrives and
+    # refused past the limit; the app (and so Shiny's upload file) never sees a byte
+    # (issue 36, item 3)
+    seen, sent = [], []
+
+    async def app(scope, receive, send):
+        while True:
+            message = await receive()
+            seen.append(message)
+            if not message.get("more_body"):
+                break
+
+    async def send(message):
+        sent.append(message)
+
+    def body(chunks):
+        queue = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                 for i, c in enumerate(chunks)]
+
+        async def receive():
+            return queue.pop(0)
+        return receive
+
+    limited = _limit_uploads(app, 1000)
+    scope = {"type": "http", "headers": [(b"transfer-encoding", b"chunked")]}
+    asyncio.run(limited(scope, body([b"x" * 600, b"x" * 600, b"x" * 600]), send))
+    assert sent[0]["status"] == 413 and seen == []
+    sent.clear()
+    asyncio.run(limited(scope, body([b"x" * 400, b"x" * 400]), send))
+    assert sent == [] and [len(m["body"]) for m in seen] == [400, 400]  # replayed whole
+
+
 def test_serve_refuses_a_taken_port_and_a_missing_file(capsys, tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -19,19 +19,49 @@ __all__ = ["serve"]
 
 
 def _limit_uploads(app, most: int):
-    """Refuse a request body larger than ``most`` bytes (413) before it is read: an upload
-    cannot fill the disk or the memory."""
+    """Refuse a request body larger than ``most`` bytes (413) before the app sees any of it,
+    whatever its framing: a stated Content-Length is refused at once; a body without one
+    (chunked transfer encoding) is read here, counting, and handed on only once it is known
+    to fit — so a refused upload writes nothing, and cannot fill the disk or the memory."""
+
+    async def refuse(send) -> None:
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+        await send({"type": "http.response.body",
+                    "body": f"larger than {most:,} bytes\n".encode()})
 
     async def limited(scope, receive, send):
-        if scope["type"] == "http":
-            size = dict(scope.get("headers") or []).get(b"content-length")
-            if size is not None and size.isdigit() and int(size) > most:
-                await send({"type": "http.response.start", "status": 413,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                await send({"type": "http.response.body",
-                            "body": f"larger than {most:,} bytes\n".encode()})
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        size = headers.get(b"content-length")
+        if size is not None and size.isdigit():
+            if int(size) > most:
+                await refuse(send)
                 return
-        await app(scope, receive, send)
+            await app(scope, receive, send)  # the server stops reading at its length
+            return
+        if b"transfer-encoding" not in headers:
+            await app(scope, receive, send)  # no body
+            return
+        held, total = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away: nothing was handed on
+            total += len(message.get("body", b""))
+            if total > most:
+                await refuse(send)
+                return
+            held.append(message)
+            if not message.get("more_body", False):
+                break
+
+        async def replay():
+            return held.pop(0) if held else await receive()
+
+        await app(scope, replay, send)
 
     return limited
 

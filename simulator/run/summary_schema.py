@@ -26,6 +26,14 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 _EPS = 1e-9
 
 
+def _check_within(probability: float, ci95: list[float], what: str) -> None:
+    """Raise ``ValueError`` unless ``probability`` lies inside its own interval ``ci95``."""
+    lo, hi = ci95
+    if lo > hi + _EPS or not lo - _EPS <= probability <= hi + _EPS:
+        raise ValueError(f"{what}: probability {probability:g} lies outside its own 95% "
+                         f"interval [{lo:g}, {hi:g}]")
+
+
 class _Model(BaseModel):
     # extra keys are tolerated (a later landsim may add some); the known ones are checked
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
@@ -50,10 +58,7 @@ class TargetSummary(_Model):
     @model_validator(mode="after")
     def _agrees_with_itself(self):
         # each field may be in range and still contradict another (issue 36, item 4)
-        lo, hi = self.ci95
-        if lo > hi + _EPS or not lo - _EPS <= self.probability <= hi + _EPS:
-            raise ValueError(f"target {self.name}: probability {self.probability:g} lies "
-                             f"outside its own 95% interval [{lo:g}, {hi:g}]")
+        _check_within(self.probability, self.ci95, f"target {self.name}")
         if self.impossible and self.probability > 0:
             raise ValueError(f"target {self.name}: marked impossible by construction, yet "
                              f"its probability is {self.probability:g}")
@@ -75,10 +80,7 @@ class JointSummary(_Model):
 
     @model_validator(mode="after")
     def _within_its_interval(self):
-        lo, hi = self.ci95
-        if lo > hi + _EPS or not lo - _EPS <= self.probability <= hi + _EPS:
-            raise ValueError(f"all targets together: probability {self.probability:g} lies "
-                             f"outside its own 95% interval [{lo:g}, {hi:g}]")
+        _check_within(self.probability, self.ci95, "all targets together")
         return self
 
 
