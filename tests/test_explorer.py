@@ -236,6 +236,18 @@ def test_uploads_above_the_limit_are_refused_before_they_are_read():
     assert sent == ["app"]
 
 
+@pytest.mark.parametrize("forged", ["abc", [1, 2], float("nan"), True, {"a": 1}])
+def test_a_forged_slider_value_is_refused_in_one_line(forged):
+    # a websocket message with a slider value that is not a number raised deep in the
+    # request and printed a traceback (issue 36, item 6): it is refused at the page's edge
+    shown = controls_for(load_scenario(PLAN), "en")
+    with pytest.raises(LandsimError) as caught:
+        changed_values(shown, {shown[0].id: forged})
+    message = str(caught.value)
+    assert shown[0].path in message and "is not a number" in message and "\n" not in message
+    assert changed_values(shown, {shown[0].id: shown[0].value}) == {}
+
+
 def test_a_chunked_upload_above_the_limit_is_refused_before_the_app_sees_it():
     # no Content-Length, Transfer-Encoding: chunked: the body is counted as it arrives and
     # refused past the limit; the app (and so Shiny's upload file) never sees a byte

@@ -63,6 +63,24 @@ def wait_for(driver, ok, timeout: float = 60.0) -> dict:
     raise AssertionError(f"no such answer within {timeout} s; last {meta(driver)}")
 
 
+def shown_text(driver, element: str, words: str, seconds: float = 30) -> str:
+    """The text of element ``element`` once it holds ``words`` (re-found while the page
+    re-renders it), or what it holds after ``seconds``."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    end, text = time.monotonic() + seconds, ""
+    while time.monotonic() < end:
+        try:
+            found = driver.find_elements("id", element)
+            text = found[0].text if found else ""
+        except StaleElementReferenceException:
+            continue
+        if words in text:
+            break
+        time.sleep(0.05)
+    return text
+
+
 def move(driver, control: str, value: float) -> None:
     driver.execute_script(
         f"$('#{control}').data('ionRangeSlider').update({{from: {value}}});"
@@ -115,6 +133,16 @@ def test_a_policy_teams_session(tmp_path):
             assert lines and lines[0].startswith("broken.yaml:")
             assert "pathways.renewal.stages[0].dropout" in lines[0]
             assert meta(driver)["p"] == got["p"]  # the answer shown before stays
+
+            # a forged message (a slider value that is no number, a scenario not on offer):
+            # refused in the page, the session goes on (issue 36, item 6)
+            driver.execute_script(
+                "Shiny.setInputValue(arguments[0], 'abc', {priority: 'event'})", CAP)
+            assert "is not a number" in shown_text(driver, "value-problems", "is not a number")
+            driver.execute_script(
+                "Shiny.setInputValue('scenario', 'no-such', {priority: 'event'})")
+            assert "'no-such'" in shown_text(driver, "value-problems", "no scenario")
+            move(driver, CAP, 6)  # a real move takes over again
 
             # a slider, and at the same time a second session moving another
             before = wait_for(driver, lambda m: m.get("state") == "final" and m.get("p"))

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from simulator.inputs.errors import LandsimError
 from simulator.inputs.params import get_value
 from simulator.inputs.scenario import Scenario
 from simulator.report.i18n import bilingual, stage_label
@@ -101,6 +102,10 @@ def changed_values(controls: list[Control], values: dict[str, float | None]
         v = values.get(c.id)
         if v is None:
             continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            # a slider sends numbers; anything else is a forged message
+            raise LandsimError(f"{c.path}: {str(v)[:40]!r} is not a number (a slider moves "
+                               f"from {c.low:g} to {c.high:g})")
         v = int(round(v)) if c.integer else round(float(v), 10)
         if not math.isclose(v, c.value, rel_tol=0, abs_tol=c.step / 1000):
             out[c.path] = v

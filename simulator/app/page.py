@@ -144,8 +144,12 @@ def make_app(explorer: Explorer) -> App:
         @reactive.effect
         @reactive.event(input.scenario)
         def _pick():
-            if input.scenario() != chosen():
-                chosen.set(input.scenario())
+            wanted = input.scenario()
+            if wanted not in keys and wanted not in uploads:  # a forged message: say so
+                refused(f"no scenario {str(wanted)[:80]!r} on offer")
+                return
+            if wanted != chosen():
+                chosen.set(wanted)
 
         @reactive.effect
         @reactive.event(input.upload)
@@ -218,17 +222,32 @@ def make_app(explorer: Explorer) -> App:
             for c in shown_controls():
                 ui.update_slider(c.id, value=c.value)
 
+        def refused(text: str) -> None:
+            """A message the page cannot take (a forged value or name): one line on stderr,
+            the refusal in the page, the session goes on."""
+            print(f"landsim explorer: refused: {text}", file=sys.stderr)
+            failure.set(f'<p>{escape(t("app.bad_value", lang()))}</p>'
+                        f'<pre class="problems" id="value-problems">{escape(text)}</pre>')
+
         @reactive.calc
         def request() -> Request | None:
             scenario, shown = base(), shown_controls()
             values = {c.id: input[c.id]() for c in shown if c.id in input}
             mode = input.mode() if "mode" in input and input.mode() in modes() else None
+            try:
+                changed = changed_values(shown, values)
+            except LandsimError as exc:
+                with reactive.isolate():
+                    refused(str(exc))
+                return None
             return Request(key=chosen(), base=scenario, mode=mode,
-                           values=tuple(changed_values(shown, values).items()), lang=lang())
+                           values=tuple(changed.items()), lang=lang())
 
         @reactive.effect
         def _start():
             req = request()
+            if req is None:
+                return
             _log.debug("request %s %s", req.values, time.perf_counter())
             same = (req.key, req.mode or explorer.shipped_mode(req.base), req.values, req.lang)
             if same == state.get("asked"):  # e.g. the mode switch appearing at its default
