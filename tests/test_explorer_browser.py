@@ -142,7 +142,6 @@ def test_a_policy_teams_session(tmp_path):
             driver.execute_script(
                 "Shiny.setInputValue('scenario', 'no-such', {priority: 'event'})")
             assert "'no-such'" in shown_text(driver, "value-problems", "no scenario")
-            move(driver, CAP, 6)  # a real move takes over again
 
             # a slider, and at the same time a second session moving another
             before = wait_for(driver, lambda m: m.get("state") == "final" and m.get("p"))

@@ -2,9 +2,7 @@
 
 import json
 import re
-import subprocess
 from html import unescape
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -14,7 +12,6 @@ from simulator import load_scenario, simulate
 from simulator.inputs.params import variant_of
 from simulator.report import RunData
 from simulator.report.formatting import num, pct, pct_range
-from simulator.report.html import render_report
 
 
 def run(*args) -> int:
