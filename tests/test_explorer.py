@@ -248,6 +248,25 @@ def test_a_forged_slider_value_is_refused_in_one_line(forged):
     assert changed_values(shown, {shown[0].id: shown[0].value}) == {}
 
 
+def test_the_page_shows_file_names_never_a_folder_of_the_servers(tmp_path):
+    # errors showed the private uploads folder and where landsim is installed (issue 36,
+    # item 7): the page gives file names only
+    from simulator.app.catalogue import shown_to_user
+    from simulator.inputs.errors import Problem, ScenarioError
+
+    private = tmp_path / "landsim-uploads-x1" / "abc"
+    exc = ScenarioError([
+        Problem("pathways.a.annual_cap", "must be > 0", str(private / "mine.yaml"), 7),
+        Problem("", f"no posterior file {ROOT}/scenarios/posteriors/p.parquet",
+                str(ROOT / "scenarios" / "plan-2024.yaml"), 3)])
+    text = shown_to_user(exc)
+    assert text.splitlines() == ["mine.yaml:7: pathways.a.annual_cap: must be > 0",
+                                 "plan-2024.yaml:3: no posterior file p.parquet"]
+    assert str(tmp_path) not in text and str(ROOT) not in text
+    plain = shown_to_user(LandsimError(f"{private}/big.yaml: larger than 1,000 bytes"))
+    assert plain == "big.yaml: larger than 1,000 bytes"
+
+
 def test_a_chunked_upload_above_the_limit_is_refused_before_the_app_sees_it():
     # no Content-Length, Transfer-Encoding: chunked: the body is counted as it arrives and
     # refused past the limit; the app (and so Shiny's upload file) never sees a byte

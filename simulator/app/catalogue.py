@@ -8,6 +8,7 @@ limits and messages as ``landsim validate``, from a private folder of its own.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,26 @@ __all__ = ["MAX_UPLOAD_BYTES", "Catalogue", "shipped_folder"]
 
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 """Largest upload accepted (the same limit as a scenario file read from disk)."""
+
+
+_ABSOLUTE = re.compile(r"(?:/[^\s/:'\"()]+)+/([^\s/:'\"()]+)")
+
+
+def shown_to_user(exc: BaseException) -> str:
+    """An error's lines as the page shows them: file names only, never a folder of the
+    server's (the uploads' private folder, where landsim is installed)."""
+    from simulator.inputs.errors import printable
+
+    if isinstance(exc, ScenarioError):
+        lines = []
+        for p in exc.problems:
+            where = Path(str(p.file)).name if p.file else "<scenario>"
+            where += f":{p.line}" if p.line is not None else ""
+            lines.append(f"{where}: {p.path}: {p.message}" if p.path else f"{where}: {p.message}")
+        text = "\n".join(printable(line) for line in lines)
+    else:
+        text = str(exc)
+    return _ABSOLUTE.sub(r"\1", text)
 
 
 def shipped_folder() -> Path | None:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from shiny import App, reactive, render, ui
 
+from simulator.app.catalogue import shown_to_user
 from simulator.app.controls import Control, changed_values, controls_for, set_arguments
 from simulator.app.explorer import Explorer, Request
-from simulator.inputs.errors import LandsimError, ScenarioError
+from simulator.inputs.errors import LandsimError
 from simulator.report.i18n import label_of_pathway, scenario_name, t
 
 __all__ = ["make_app"]
@@ -162,16 +163,10 @@ def make_app(explorer: Explorer) -> App:
             try:
                 scenario = explorer.read_upload(info["name"], Path(info["datapath"]),
                                                 int(info.get("size") or 0))
-            except ScenarioError as exc:
-                lines = "\n".join(str(p) for p in exc.problems)
+            except LandsimError as exc:  # ScenarioError too: its lines, file names only
                 upload_text.set(f'<p>{escape(t("app.upload_bad", lg, file=info["name"]))}</p>'
-                                f'<pre class="problems" id="upload-problems">{escape(lines)}'
-                                "</pre>")
-                return
-            except LandsimError as exc:
-                upload_text.set(f'<p>{escape(t("app.upload_bad", lg, file=info["name"]))}</p>'
-                                f'<pre class="problems" id="upload-problems">{escape(str(exc))}'
-                                "</pre>")
+                                f'<pre class="problems" id="upload-problems">'
+                                f'{escape(shown_to_user(exc))}</pre>')
                 return
             key = f"upload:{Path(info['name']).name}"
             uploads[key] = scenario
@@ -238,7 +233,7 @@ def make_app(explorer: Explorer) -> App:
                 changed = changed_values(shown, values)
             except LandsimError as exc:
                 with reactive.isolate():
-                    refused(str(exc))
+                    refused(shown_to_user(exc))
                 return None
             return Request(key=chosen(), base=scenario, mode=mode,
                            values=tuple(changed.items()), lang=lang())
@@ -276,9 +271,8 @@ def make_app(explorer: Explorer) -> App:
                                         "pathways": found.view.pathways})
                         failure.set("")
                         await reactive.flush()
-            except (ScenarioError, LandsimError) as exc:
-                lines = ("\n".join(str(p) for p in exc.problems)
-                         if isinstance(exc, ScenarioError) else str(exc))
+            except LandsimError as exc:  # ScenarioError too
+                lines = shown_to_user(exc)
                 async with reactive.lock():
                     failure.set(f'<p>{escape(t("app.bad_value", req.lang))}</p>'
                                 f'<pre class="problems" id="value-problems">{escape(lines)}'
