@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from simulator import ScenarioError, scenario_from_dict, simulate
 from simulator.inputs import scenario as scn
@@ -121,3 +122,27 @@ def test_names_are_bounded_so_that_they_make_valid_file_names():
     doc["name"] = "x" * 300
     with pytest.raises(ScenarioError, match="at most 64"):
         scenario_from_dict(doc)
+
+
+def test_validate_checks_the_limits_the_lever_analysis_will_meet(tmp_path, capsys):
+    # 2,000 projects a pathway: the scenario itself fits, but the report's lever analysis
+    # doubles the renewal projects (replacement.max = 1) past the limit. validate said ok
+    # and run refused after simulating, naming a solve nobody ran (issue 36, item 5)
+    import re
+    import time
+
+    from simulator import cli
+
+    text = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    big.write_text(re.sub(r"projects: (\{count: )?\d+",
+                          lambda m: "projects: " + (m.group(1) or "") + "2000", text), "utf-8")
+    assert cli.main(["validate", str(big)]) == 2
+    err = capsys.readouterr().err
+    assert "levers[2]" in err and "replacement.max=1" in err and "--no-levers" in err
+    assert "solve" not in err
+    began = time.monotonic()
+    assert cli.main(["run", str(big), "-n", "100", "--out", str(tmp_path / "out")]) == 2
+    assert "levers[2]" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before anything was simulated or written
+    assert time.monotonic() - began < 30

@@ -35,6 +35,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             scenario = load_scenario(path, data_dirs=args.data)
+            if scenario.levers:  # what run's report will move, checked as run checks it
+                from simulator.study.levers import check_levers
+
+                check_levers(scenario)
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:

@@ -84,6 +84,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.run.montecarlo import fresh_seed, resolve_engine
     from simulator.run.output import Previous, check_output, simulate_to_folder
 
+    if scenario.levers and not args.no_report and not args.no_levers:
+        from simulator.study.levers import check_levers
+
+        check_levers(scenario)  # a lever the analysis cannot run fails now, not after
     if not args.no_report:
         check_fonts(args.lang)  # fail before simulating, not after
     seed = fresh_seed() if args.seed is None else args.seed

@@ -17,7 +17,7 @@ from simulator.inputs.scenario import Scenario
 from simulator.run.backends import Backend, LocalBackend
 from simulator.study.solve import Evaluator, lever_range, solve
 
-__all__ = ["LEVELS", "LEVER_REPLICATIONS", "lever_effects"]
+__all__ = ["LEVELS", "LEVER_REPLICATIONS", "check_levers", "lever_effects"]
 
 LEVELS = (0.5, 0.8)
 LEVER_REPLICATIONS = 1000
@@ -27,6 +27,28 @@ LEVER_REPLICATIONS = 1000
 LEVER_RESOLUTION = 1 / 4
 """The report's levers scan each range at a quarter of its width (then refine where the
 odds change): a run's report stays quick; `landsim solve` scans at a sixteenth."""
+
+def check_levers(scenario: Scenario) -> None:
+    """Check that every end of every declared lever can be run, as the report's lever
+    analysis will run it (``validate`` and ``run`` call this before simulating). Raises
+    ``ScenarioError`` naming the lever, what its end breaks, and ``--no-levers``."""
+    from simulator.inputs.errors import Problem, ScenarioError
+    from simulator.inputs.params import ParameterError
+
+    problems = []
+    for i, lever in enumerate(scenario.levers):
+        origin = f"the report's lever analysis, levers[{i}] at"
+        try:
+            lever_range(scenario, lever.path, lever.min, lever.max, origin=origin)
+        except ScenarioError as exc:
+            problems += [Problem(f"levers[{i}]", f"{p.message}; narrow the lever's range, or "
+                                 "run with --no-levers", scenario.file, None)
+                         for p in exc.problems]
+        except ParameterError as exc:
+            problems.append(Problem(f"levers[{i}]", str(exc), scenario.file, None))
+    if problems:
+        raise ScenarioError(problems)
+
 
 def lever_effects(
     scenario: Scenario,

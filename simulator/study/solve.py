@@ -189,9 +189,10 @@ def parse_lever(text: str, scenario: Scenario) -> LeverRange:
 
 
 def lever_range(scenario: Scenario, path: str, low: float, high: float, *,
-                same_layout: bool = False) -> LeverRange:
+                same_layout: bool = False, origin: str = "solve") -> LeverRange:
     """A checked :class:`LeverRange` (see :func:`parse_lever`); with ``same_layout``, one
-    whose ends keep the planned projects and the years (raises ``ParameterError``)."""
+    whose ends keep the planned projects and the years (raises ``ParameterError``).
+    ``origin`` names what moves the lever in an error (the command the user ran)."""
     current = get_value(scenario, path)
     if current is not None and (isinstance(current, bool)
                                 or not isinstance(current, (int, float))):
@@ -203,7 +204,7 @@ def lever_range(scenario: Scenario, path: str, low: float, high: float, *,
     ends = []
     for end in (low, high):
         try:
-            ends.append(with_values(scenario, {path: lever.plain(end)}, origin="solve"))
+            ends.append(with_values(scenario, {path: lever.plain(end)}, origin=origin))
         except ScenarioError as exc:
             raise ScenarioError([
                 type(p)(p.path, f"{p.message} — the lever's range {low:g}:{high:g} is not "
