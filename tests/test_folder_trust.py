@@ -185,6 +185,60 @@ def test_random_damage_to_a_run_folder_never_gives_an_internal_error(run_folder,
         assert "Traceback" not in err and "internal error" not in err, err
 
 
+@st.composite
+def contradictions(draw):
+    """A summary.json edit whose every field stays in range but disagrees with another."""
+    target = draw(st.integers(3, 4))  # the open targets of status-2026 (batch-3, plan-2035)
+    kind = draw(st.sampled_from(["above", "below", "impossible", "ceiling", "share", "joint",
+                                 "order", "falling"]))
+    x = draw(st.floats(0.001, 0.999))
+
+    def change(d):
+        t = d["targets"][target]
+        if kind == "above":  # a probability above its own interval
+            t["ci95"] = [0.0, x / 2]
+            t["probability"] = min(1.0, round(x * 300) / 300 + 1 / 300 + x / 2)
+        elif kind == "below":
+            t["ci95"] = [min(1.0, x + 0.001), 1.0]
+            t["probability"] = round(x * 300) / 300 * 0.5
+        elif kind == "impossible":
+            t["impossible"] = True
+            t["probability"], t["ci95"] = max(round(x * 300), 1) / 300, [0.0, 1.0]
+        elif kind == "ceiling":
+            t["mean_km2"] = t["ceiling_km2"] * (1 + x) + 0.01
+        elif kind == "share":  # no count of 300 replications gives it
+            t["probability"], t["ci95"] = (round(x * 300) + 0.5) / 300, [0.0, 1.0]
+        elif kind == "joint":
+            least = min(u["probability"] for u in d["targets"])
+            d["joint"]["probability"] = min(1.0, least + max(x, 0.01))
+            d["joint"]["ci95"] = [0.0, 1.0]
+        elif kind == "order":
+            year = draw(st.sampled_from(sorted(d["cumulative"])))
+            c = d["cumulative"][year]
+            c["p10"] = c["p90"] + 1 + x
+        else:
+            years = sorted(d["cumulative"])
+            d["cumulative"][years[-1]]["mean"] = d["cumulative"][years[0]]["mean"] * x * 0.5
+            d["cumulative"][years[0]]["mean"] += 1.0
+    return kind, change
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(edit=contradictions())
+def test_a_summary_whose_fields_disagree_is_refused_never_shown(run_folder, capsys, edit):
+    # every field in range, two of them contradicting each other: exit 2 with one line,
+    # never 0 with a number shown, never 1 (issue 36, item 4)
+    kind, change = edit
+    with tempfile.TemporaryDirectory() as where:
+        folder = _copy(run_folder, Path(where))
+        _edit_summary(folder, change)
+        code, err = _report(folder, capsys)
+        assert code == 2, (kind, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert not (folder / "report.html").exists()
+
+
 def test_the_published_summary_schema_accepts_what_a_run_writes(run_folder, capsys):
     import jsonschema
 

@@ -127,6 +127,31 @@ def test_a_resumed_search_finds_its_candidates_done(tmp_path):
     assert len(heard) == 1 and "point 3" in heard[0]
 
 
+def test_a_forged_point_that_contradicts_itself_is_computed_again(tmp_path):
+    # a point whose probability lies outside its own interval, with a recomputed SHA-256,
+    # was accepted by --resume and the search changed course (issue 36, item 4)
+    import json
+
+    from simulator.study.points import _checksum
+
+    s = two()
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    kw = dict(evaluations=48, replications=200, final_replications=400, seed=5)
+    first = optimize(s, objectives, store=PointStore(tmp_path, study="x"), **kw)
+    path = sorted(tmp_path.glob("*.json"))[3]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["metrics"]["t.probability"] = 1.0
+    record["metrics"]["t.ci95_low"] = 0.0
+    record["metrics"]["t.ci95_high"] = 0.1
+    record["sha256"] = _checksum(record)
+    path.write_text(json.dumps(record), encoding="utf-8")
+    heard = []
+    again = optimize(s, objectives, store=PointStore(tmp_path, study="x", notice=heard.append),
+                     **kw)
+    assert len(heard) == 1 and "outside its own 95% interval" in heard[0]
+    assert again.front.equals(first.front)  # the forgery changed nothing
+
+
 def test_p10_and_regret_come_from_the_odds_in_each_uncertain_draw():
     # drop-out uncertain: in draw d the odds are Binomial with that draw's drop-out
     data = yaml.safe_load(TWO)

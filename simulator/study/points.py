@@ -227,7 +227,28 @@ def _verify_point(path: Path, index: int, study: str) -> tuple[str | None, dict 
     for name, value in metrics.items():
         if name.endswith((".probability", ".ci95_low", ".ci95_high")) and not 0 <= value <= 1:
             return f"{name} is {value!r}, outside [0, 1]", None
+    problem = _disagreement(metrics)
+    if problem is not None:
+        return problem, None
     return None, record
+
+
+def _disagreement(metrics: Mapping[str, float]) -> str | None:
+    """What makes a point's metrics contradict each other (a probability outside its own
+    interval, an interval upside down, a negative spread), or None. A forged point with a
+    recomputed checksum passes every other check (issue 36, item 4)."""
+    for name, p in metrics.items():
+        if not name.endswith(".probability"):
+            continue
+        target = name.removesuffix(".probability")
+        lo, hi = metrics.get(f"{target}.ci95_low"), metrics.get(f"{target}.ci95_high")
+        if lo is not None and hi is not None and not lo - 1e-9 <= p <= hi + 1e-9:
+            return (f"{target}: probability {p!r} lies outside its own 95% interval "
+                    f"[{lo!r}, {hi!r}]")
+    for name, value in metrics.items():
+        if name.endswith(".sd_km2") and value < 0:
+            return f"{name} is {value!r}, a negative spread"
+    return None
 
 
 def _finite(value) -> bool:
