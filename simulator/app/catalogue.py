@@ -15,6 +15,7 @@ from pathlib import Path
 
 from simulator.inputs.errors import LandsimError, ScenarioError
 from simulator.inputs.scenario import Scenario, load_scenario
+from simulator.inputs.shipped import shipped_folder
 from simulator.inputs.yamlsource import MAX_FILE_BYTES
 
 __all__ = ["MAX_UPLOAD_BYTES", "Catalogue", "shipped_folder"]
@@ -41,12 +42,6 @@ def shown_to_user(exc: BaseException) -> str:
     else:
         text = str(exc)
     return _ABSOLUTE.sub(r"\1", text)
-
-
-def shipped_folder() -> Path | None:
-    """The repository's ``scenarios/`` folder, if landsim runs from a checkout."""
-    folder = Path(__file__).resolve().parents[2] / "scenarios"
-    return folder if folder.is_dir() else None
 
 
 @dataclass

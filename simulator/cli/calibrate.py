@@ -17,13 +17,14 @@ from simulator.cli.args import (
     replication_count,
 )
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
     """Register the command's parser."""
     cal = sub.add_parser("calibrate",
                          help="posterior of the uncertain parameters given observed release")
-    cal.add_argument("scenario", type=Path,
+    cal.add_argument("scenario", type=scenario_argument,
                      help="scenario YAML file with uncertain: and observed: blocks")
     cal.add_argument("-n", "--replications", type=replication_count, default=100_000,
                      help="draws of the parameters, one replication each (default 100,000)")

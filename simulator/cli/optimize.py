@@ -19,6 +19,7 @@ from simulator.cli.args import (
 from simulator.cli.costs import study_cost
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
@@ -26,7 +27,8 @@ def add(sub) -> None:
     opt = sub.add_parser("optimize",
                          help="the programmes no other beats on every objective (NSGA-II over "
                               "the levers, robust to the uncertain values)")
-    opt.add_argument("scenario", type=Path, help="scenario YAML file with levers: (and costs)")
+    opt.add_argument("scenario", type=scenario_argument,
+                     help="scenario YAML file with levers: (and costs), or a shipped name")
     opt.add_argument("--objective", action="append", default=[], metavar="OBJECTIVE",
                      help="'max P(TARGET)', 'max km2(TARGET)' or 'min cost'; two or more")
     opt.add_argument("--constraint", action="append", default=[], metavar="CONSTRAINT",

@@ -25,12 +25,14 @@ from simulator.cli.args import (
 from simulator.cli.costs import say_cost
 from simulator.cli.text import format_table
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
     """Register the command's parser."""
     run = sub.add_parser("run", help="simulate a scenario and write its outputs")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=scenario_argument,
+                     help="scenario YAML file, or a shipped scenario's name (plan-2024)")
     run.add_argument("-n", "--replications", type=replication_count, default=2000,
                      help="Monte Carlo replications (default 2000)")
     run.add_argument("--seed", type=seed_or_random, default=0,

@@ -17,12 +17,14 @@ from simulator.cli.args import (
 from simulator.cli.costs import study_cost
 from simulator.inputs.errors import LandsimError, RunConfigError
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
     """Register the command's parser."""
     sens = sub.add_parser("sensitivity", help="one-at-a-time, Morris or Sobol sensitivity")
-    sens.add_argument("scenario", type=Path, help="scenario YAML file")
+    sens.add_argument("scenario", type=scenario_argument,
+                     help="scenario YAML file, or a shipped scenario's name (plan-2024)")
     sens.add_argument("--params", nargs="+", required=True, metavar="FILE|PATH[=LOW:HIGH]",
                       help="parameters: key paths (±20%% if no range) or a YAML file of "
                            "{path, min, max}")

@@ -18,12 +18,14 @@ from simulator.cli.args import (
 from simulator.cli.costs import study_cost
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
     """Register the command's parser."""
     solve = sub.add_parser("solve", help="find the lever value that gives a target a probability")
-    solve.add_argument("scenario", type=Path, help="scenario YAML file")
+    solve.add_argument("scenario", type=scenario_argument,
+                     help="scenario YAML file, or a shipped scenario's name (plan-2024)")
     solve.add_argument("--target", required=True, help="target name (e.g. binding-2025)")
     solve.add_argument("--probability", type=float, required=True,
                        help="the probability to reach, between 0 and 1 (e.g. 0.8)")

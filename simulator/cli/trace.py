@@ -15,12 +15,14 @@ from simulator.cli.args import (
 from simulator.cli.text import status_lines
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.scenario import load_scenario
+from simulator.inputs.shipped import scenario_argument
 
 
 def add(sub) -> None:
     """Register the command's parser."""
     trace = sub.add_parser("trace", help="write the event log of one replication (SimPy engine)")
-    trace.add_argument("scenario", type=Path, help="scenario YAML file")
+    trace.add_argument("scenario", type=scenario_argument,
+                     help="scenario YAML file, or a shipped scenario's name (plan-2024)")
     trace.add_argument("--replication", "-r", type=replication_index, required=True,
                        help="replication number (0-based), as in replications.parquet")
     trace.add_argument("--seed", type=fixed_seed, default=0, help="the run's seed (default 0)")
