@@ -54,5 +54,31 @@ def main() -> None:
               f"   ({n:,} replications, one worker)")
 
 
+def whole_commands(replications: int) -> None:
+    """`landsim run` as a user runs it (levers and the English report): the measured wall
+    time against the estimate's range (issue 36, item 9: within 2× of it)."""
+    import os
+    import subprocess
+
+    from simulator.run.cost import estimate_command
+    from simulator.study.levers import LEVER_REPLICATIONS
+
+    print(f"\n{'landsim run':<28} {'estimate s':>15} {'measured s':>10}  within 2×?")
+    for name in ("baseline", "buffered-programme", "status-2026", "plan-2024"):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        low, high = estimate_command(scenario, replications, os.cpu_count() or 1,
+                                     lever_replications=LEVER_REPLICATIONS).seconds
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "simulator", "run",
+                        str(ROOT / "scenarios" / f"{name}.yaml"), "-n", str(replications),
+                        "-q", "--force", "--discard-previous", "--out",
+                        str(ROOT / "outputs" / "bench-cost" / name)],
+                       check=True, capture_output=True)
+        measured = time.perf_counter() - started
+        ok = low / 2 <= measured <= 2 * high
+        print(f"{name:<28} {low:>6.1f}–{high:<8.1f} {measured:>10.1f}  {'yes' if ok else 'NO'}")
+
+
 if __name__ == "__main__":
     main()
+    whole_commands(2000)

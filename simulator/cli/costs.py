@@ -42,25 +42,51 @@ def study_cost(scenario, replications: int, points: int, args, what: str) -> Non
         print(f"{what}: estimated {format_seconds(seconds)} on this machine", file=sys.stderr)
 
 
-def say_cost(scenario, replications: int, workers: int | None) -> None:
-    """On stderr, the estimated time of a run when it is long enough to wait for."""
+def _whole(scenario, replications: int, workers: int, levers: bool, langs: int):
+    from simulator.run.cost import estimate_command
 
-    from simulator.run.cost import estimate_run, format_seconds
+    lever_n = 0
+    if levers and scenario.levers:
+        from simulator.study.levers import LEVER_REPLICATIONS
 
-    estimate = estimate_run(scenario, replications, workers=workers or os.cpu_count() or 1)
-    if estimate.wall_seconds > 10:
-        print(f"estimated {format_seconds(estimate.wall_seconds)} on this machine",
-              file=sys.stderr)
+        lever_n = LEVER_REPLICATIONS
+    return estimate_command(scenario, replications, workers, lever_replications=lever_n,
+                            langs=langs)
+
+
+def _range(low: float, high: float) -> str:
+    from simulator.run.cost import format_seconds
+
+    a, b = format_seconds(low), format_seconds(high)
+    return a if a == b else f"{a.removeprefix('about ')}–{b.removeprefix('about ')}"
+
+
+def say_cost(scenario, replications: int, workers: int | None, *, levers: bool = True,
+             langs: int = 1) -> None:
+    """On stderr, the estimated time of the whole run — simulation, the levers' analysis and
+    the report — when it is long enough to wait for."""
+    found = _whole(scenario, replications, workers or os.cpu_count() or 1, levers, langs)
+    low, high = found.seconds
+    if high > 10:
+        print(f"estimated {_range(low, high)} on this machine" + (
+            f" (the levers' analysis {_range(*found.levers)} of it; --no-levers skips it)"
+            if found.levers[1] > 0 else ""), file=sys.stderr)
 
 
 def cost_line(scenario, replications: int) -> str:
-    """The estimated time of a run of ``replications`` on this machine, for validate."""
+    """The estimated time of a run of ``replications`` on this machine, for validate: the
+    simulation, and the whole command with its lever analysis and report."""
+    from simulator.run.cost import format_seconds
 
-    from simulator.run.cost import estimate_run, format_seconds
-
-    estimate = estimate_run(scenario, replications, workers=os.cpu_count() or 1)
-    return (f"cost: {replications:,} replications ≈ {format_seconds(estimate.wall_seconds)} "
+    found = _whole(scenario, replications, os.cpu_count() or 1, True, 1)
+    estimate = found.simulation
+    line = (f"cost: {replications:,} replications ≈ {format_seconds(estimate.wall_seconds)} "
             f"on this machine ({estimate.steps:,.0f} project-stage steps"
             + (f", {estimate.queue_steps:,.0f} queue steps" if estimate.queue_steps else "")
             + (f", about {estimate.passes:.0f} engine passes" if estimate.passes > 1 else "")
             + ")")
+    if found.levers[1] > 0:
+        line += (f"; landsim run in all ≈ {_range(*found.seconds)} (the levers' analysis "
+                 f"{found.lever_runs[0]}–{found.lever_runs[1]} runs of "
+                 f"{min(replications, 1000):,}; --no-levers skips it)")
+    return line

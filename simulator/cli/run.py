@@ -102,7 +102,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         where = f" · dask {args.dask}" if args.dask else ""
         print(f"landsim {__version__} · {scenario.name} ({args.scenario}) · "
               f"engine {resolve_engine(args.engine)} · seed {seed} · {count}{where}")
-        say_cost(scenario, total, args.workers)
+        say_cost(scenario, total, args.workers,
+                 levers=not (args.no_levers or args.no_report),
+                 langs=0 if args.no_report else len(args.lang))
     started = time.perf_counter()
     bar = progress_bar(total, disable=args.quiet)
 

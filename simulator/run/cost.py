@@ -27,8 +27,8 @@ import numpy as np
 from simulator.inputs.programme import programme_most
 from simulator.inputs.scenario import Scenario
 
-__all__ = ["STUDY_CEILING_SECONDS", "Estimate", "estimate_run", "format_seconds",
-           "machine_speed"]
+__all__ = ["LEVER_EVALUATIONS", "STUDY_CEILING_SECONDS", "CommandEstimate", "Estimate",
+           "estimate_command", "estimate_run", "format_seconds", "machine_speed"]
 
 VECTOR_SECONDS = 1.2e-7  # a project-stage step of one replication (reference machine)
 QUEUE_SECONDS = 7e-6  # a queue step of one block of replications
@@ -56,6 +56,49 @@ class Estimate:
         """Expected wall time with ``workers`` processes (chunks run side by side)."""
         chunks = max(1, math.ceil(self.replications / 1000))
         return self.seconds / min(self.workers, chunks)
+
+
+LEVER_EVALUATIONS = (4, 24)
+"""Simulations of the report's lever analysis per lever, fewest and most seen: about 4 when
+the headline's odds stay out of reach across the lever (the baseline: 18 for 4 levers), up
+to about 22 when the solver brackets 50 % and 80 % (plan-2024, status-2026: 84–89 for 4)."""
+
+REPORT_SECONDS = 1.0
+"""Files, charts and the report, per language, on the reference machine (0.9–1.0 s for the
+baseline, 1.9–2.0 s with a status and an office's chart)."""
+
+
+@dataclass(frozen=True)
+class CommandEstimate:
+    """A whole ``landsim run``: its simulation, its lever analysis (a range: how many
+    simulations the solver needs depends on the odds it finds) and its report, seconds."""
+
+    simulation: Estimate
+    levers: tuple[float, float]  # wall seconds, fewest and most
+    lever_runs: tuple[int, int]
+    report: float
+
+    @property
+    def seconds(self) -> tuple[float, float]:
+        """The whole command's wall seconds, least and most."""
+        base = self.simulation.wall_seconds + self.report
+        return base + self.levers[0], base + self.levers[1]
+
+
+def estimate_command(scenario: Scenario, replications: int, workers: int = 1, *,
+                     lever_replications: int = 0, langs: int = 1) -> CommandEstimate:
+    """The estimated cost of ``landsim run``: ``replications`` simulated, then (with
+    ``lever_replications`` > 0) the report's analysis of each declared lever, then files,
+    charts and the report in ``langs`` languages (0: --no-report)."""
+    simulation = estimate_run(scenario, replications, workers=workers)
+    levers, runs = (0.0, 0.0), (0, 0)
+    if lever_replications and scenario.levers:
+        n = min(lever_replications, replications)
+        one = estimate_run(scenario, n).seconds / max(1, workers)  # a batch over the workers
+        runs = tuple(1 + len(scenario.levers) * k for k in LEVER_EVALUATIONS)
+        levers = (runs[0] * one, runs[1] * one)
+    report = REPORT_SECONDS * langs * machine_speed() * (2 if scenario.status else 1)
+    return CommandEstimate(simulation, levers, runs, report)
 
 
 def _passes(scenario: Scenario) -> float:
