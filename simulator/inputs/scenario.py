@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -27,11 +27,11 @@ from pydantic import (
     model_serializer,
 )
 
-from simulator.inputs.distributions import DIST_TYPES, Distribution, DistributionSpec, Fixed
+from simulator.inputs.distributions import Distribution, DistributionSpec, Fixed
 from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
 from simulator.inputs.keypath import format_path
-from simulator.inputs.programme import programme_most
 from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
+from simulator.inputs.programme import programme_most
 from simulator.inputs.status import Status, check_status, merge_pipeline_file
 from simulator.inputs.uncertain import (
     MAX_UNCERTAIN,
@@ -39,6 +39,14 @@ from simulator.inputs.uncertain import (
     check_observed,
     check_uncertain,
     pool_most,
+)
+from simulator.inputs.validation import (  # noqa: F401 — validate_document: re-exported
+    KEY_PATTERN,
+    NAME_PATTERN,
+    problem_from,
+    relevant_errors,
+    unique_problems,
+    validate_document,
 )
 from simulator.inputs.yamlsource import YamlSource, read_yaml
 
@@ -89,8 +97,6 @@ MAX_LEVERS = 8
 MAX_NAME = 64
 """Longest name (scenario, target, pathway, stage, event): names become file names."""
 
-NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -456,8 +462,9 @@ def _build(source: YamlSource, data_dirs: Iterable[str | Path] | None = None) ->
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem_from(err, source) for err in exc.errors(include_url=False)]
-        raise ScenarioError(_unique(problems)) from None
+        problems = [problem_from(err, source, Scenario)
+                    for err in relevant_errors(exc.errors(include_url=False))]
+        raise ScenarioError(unique_problems(problems)) from None
     problems = [
         _located(path, message, source, origins, from_posterior)
         for path, message in check_semantics(scenario)
@@ -480,15 +487,6 @@ def _located(path: tuple, message: str, source: YamlSource, origins: dict,
         file, line = origins[path[2]]
         return Problem(format_path(path), message, file, line)
     return Problem(format_path(path), message, source.file, source.line_of(path))
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        if (p.path, p.message) not in seen:
-            seen.add((p.path, p.message))
-            out.append(p)
-    return out
 
 
 # ---------------------------------------------------------------- semantic checks
@@ -742,208 +740,3 @@ def _check_duration(path: tuple, dist, allow_zero: bool = False) -> list[tuple[t
     if lo < 0 or hi <= 0 or (dist.dist in ("fixed", "empirical") and lo <= 0):
         return [(path, f"durations must be positive years (this one ranges {lo:g}–{hi:g})")]
     return []
-
-
-# ---------------------------------------------------------------- pydantic errors → problems
-
-_KIND = {
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "int_parsing": "a whole number",
-    "string_type": "a string",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "bool_type": "true or false",
-    "finite_number": "a finite number",
-}
-_BOUND = {
-    "greater_than": ">",
-    "greater_than_equal": "≥",
-    "less_than": "<",
-    "less_than_equal": "≤",
-}
-
-
-def validate_document(model: type[BaseModel], source: YamlSource) -> BaseModel:
-    """Validate ``source.data`` against ``model``; every problem with its path and line.
-
-    Raises ``ScenarioError``. Used for scenario, sweep and parameter files alike.
-    """
-    if not isinstance(source.data, Mapping):
-        kind = type(source.data).__name__ if source.data is not None else "empty"
-        raise ScenarioError(
-            [Problem("", f"the file must be a mapping of keys, not {kind}", source.file, 1)]
-        )
-    try:
-        return model.model_validate(dict(source.data))
-    except ValidationError as exc:
-        problems = [_problem_from(err, source, model) for err in exc.errors(include_url=False)]
-        raise ScenarioError(_unique(problems)) from None
-
-
-def _problem_from(err: dict, source: YamlSource, root: type[BaseModel] = None) -> Problem:
-    root = root or Scenario
-    loc, tag_class = _clean_loc(err["loc"], source.data)
-    kind, value = err["type"], err.get("input")
-    ctx = err.get("ctx") or {}
-    path = loc
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(err["loc"][:-1], root)
-        key = str(loc[-1])
-        message = f"unknown key '{key}'{did_you_mean(key, allowed)}"
-        if allowed:
-            message += f"; allowed here: {', '.join(allowed)}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "union_tag_invalid":
-        path = loc + ("dist",)
-        tag = str(ctx.get("tag"))
-        message = (
-            f"unknown distribution '{tag}'{did_you_mean(tag, DIST_TYPES)}; "
-            f"allowed: {', '.join(DIST_TYPES)}"
-        )
-    elif kind == "union_tag_not_found":
-        message = (
-            "a distribution needs `dist` (one of: "
-            f"{', '.join(DIST_TYPES)}), or write a bare number for a fixed value"
-        )
-    elif kind in _KIND:
-        wanted = _KIND[kind]
-        if tag_class is None and kind.startswith("model") and _is_distribution(err["loc"], root):
-            wanted = "a number or a distribution mapping"
-        message = f"must be {wanted} (got {_describe(value)})"
-    elif kind in _BOUND:
-        bound = ctx.get(kind.replace("greater_than_equal", "ge").replace("greater_than", "gt")
-                        .replace("less_than_equal", "le").replace("less_than", "lt"))
-        message = f"must be {_BOUND[kind]} {bound} (got {_describe(value)})"
-    elif kind == "too_short":
-        message = "must not be empty" if ctx.get("min_length") == 1 else err["msg"]
-    elif kind == "too_long":
-        message = f"has too many items (at most {ctx.get('max_length')})"
-    elif kind == "string_pattern_mismatch":
-        message = (
-            f"'{value}' is not a valid name: use lowercase letters, digits and '-'"
-            + (" or '_'" if ctx.get("pattern") == KEY_PATTERN else "")
-        )
-    elif kind == "value_error":
-        message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
-    else:
-        message = err["msg"]
-    return Problem(format_path(path), message, source.file, source.line_of(path))
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"text {value!r}"
-    if isinstance(value, (int, float)):
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-_BRANCHES = ("constrained-float", "float")
-"""Location parts pydantic gives the number branch of a number-or-distribution union."""
-
-
-def _branch_errors(errors: list[dict]) -> list[dict]:
-    """Of a number-or-distribution union's errors, those of the branch the input chose: the
-    number's for a number, the distribution's for a mapping."""
-    def wrong_branch(err: dict) -> bool:
-        parts = [p for p in err["loc"] if isinstance(p, str)]
-        number_branch = any(p in _BRANCHES for p in parts)
-        dist_branch = any(p.startswith("tagged-union[") for p in parts)
-        if not (number_branch or dist_branch):
-            return False
-        value = err.get("input")
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return (number_branch and isinstance(value, Mapping)) or (dist_branch and is_number)
-
-    kept = [e for e in errors if not wrong_branch(e)]
-    return kept or errors
-
-
-def _clean_loc(loc: tuple, data: Any) -> tuple[tuple, type | None]:
-    """Drop the union-tag parts pydantic inserts into locations (``duration.lognormal.sigma``)."""
-    out, node, tag_class = [], data, None
-    for part in loc:
-        if isinstance(part, str) and (part.startswith(("function-", "tagged-union["))
-                                      or part in _BRANCHES):
-            continue  # a branch of a union (``programme``: a number or a distribution)
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(node, Mapping) and node.get("dist") == part and part in DIST_TYPES:
-            tag_class = DIST_TYPES[part]
-            continue
-        elif part in DIST_TYPES and not isinstance(node, Mapping):
-            # a bare number turned into {dist: fixed, value: …}
-            tag_class = DIST_TYPES[part]
-            continue
-        else:
-            node = None
-        out.append(part)
-    return tuple(out), tag_class
-
-
-def _unwrap(tp: Any) -> list:
-    """Concrete types behind Annotated / Optional / Union."""
-    if get_origin(tp) is Annotated:
-        return _unwrap(get_args(tp)[0])
-    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
-        return [t for arg in get_args(tp) for t in _unwrap(arg) if t is not type(None)]
-    return [tp]
-
-
-def _descend(tp: Any, part: Any) -> Any:
-    for t in _unwrap(tp):
-        if isinstance(part, str) and part in DIST_TYPES and t is DIST_TYPES[part]:
-            return t
-        origin = get_origin(t)
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            for name, f in t.model_fields.items():
-                if part in (name, f.alias):
-                    return f.annotation
-        elif origin is list and isinstance(part, int):
-            return get_args(t)[0]
-        elif origin is dict:
-            return get_args(t)[1]
-    return None
-
-
-def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
-    tp: Any = root
-    for part in loc:
-        if isinstance(part, str) and (part.startswith(("function-", "tagged-union["))
-                                      or part in _BRANCHES):
-            continue  # a branch of a union (``programme``: a number or a distribution)
-        tp = _descend(tp, part)
-        if tp is None:
-            return []
-    models = [t for t in _unwrap(tp) if isinstance(t, type) and issubclass(t, BaseModel)]
-    if len(models) != 1:
-        return []
-    keys = [f.alias or name for name, f in models[0].model_fields.items()]
-    return sorted(keys, key=lambda k: k != "dist")  # `dist` first: it decides the rest
-
-
-def _is_distribution(loc: tuple, root: type[BaseModel]) -> bool:
-    tp: Any = root
-    for part in loc:
-        tp = _descend(tp, part)
-        if tp is None:
-            return False
-    return set(_unwrap(tp)) >= {Fixed}
-
-

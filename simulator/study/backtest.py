@@ -35,8 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simulator.inputs.distributions import DistributionSpec
 from simulator.inputs.errors import Problem, ScenarioError
-from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario, validate_document
+from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario
 from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
+from simulator.inputs.validation import validate_document
 from simulator.inputs.yamlsource import read_yaml
 
 if TYPE_CHECKING:

@@ -60,6 +60,8 @@ from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
 from simulator.run.montecarlo import MAX_REPLICATIONS, run_chunk
 from simulator.run.results import targets_met
+from simulator.study.block_store import BlockStore
+from simulator.study.block_store import block_checksum as _block_checksum  # noqa: F401 — tests
 from simulator.study.calibrate_smc import (
     Proposal,
     combine_generations,
@@ -71,8 +73,6 @@ from simulator.study.calibrate_smc import (
     to_theta,
     to_z,
 )
-from simulator.study.block_store import BlockStore
-from simulator.study.block_store import block_checksum as _block_checksum  # noqa: F401 — tests
 from simulator.study.points import StudyFolder, study_digest
 from simulator.study.weighted import ess as effective_size
 from simulator.study.weighted import resample, weighted_quantile, wilson

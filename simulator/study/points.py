@@ -24,8 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.run.backends import Backend
 from simulator.inputs.errors import RunConfigError
+from simulator.inputs.params import with_values
+from simulator.inputs.scenario import Scenario
+from simulator.run.backends import Backend
+from simulator.run.montecarlo import simulate
 from simulator.run.output import (
     check_output,
     clean_stale,
@@ -35,10 +38,7 @@ from simulator.run.output import (
     output_lock,
     write_text_atomically,
 )
-from simulator.run.montecarlo import simulate
-from simulator.inputs.params import with_values
 from simulator.run.results import SimulationResult
-from simulator.inputs.scenario import Scenario
 
 __all__ = [
     "PointStore",

@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.run.backends import Backend, LocalBackend
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.params import ParameterError, get_value
-from simulator.study.points import StudyFolder, run_points, study_digest
-from simulator.inputs.scenario import NAME_PATTERN, Scenario, load_scenario, validate_document
+from simulator.inputs.scenario import NAME_PATTERN, Scenario, load_scenario
+from simulator.inputs.validation import validate_document
 from simulator.inputs.yamlsource import read_yaml
+from simulator.run.backends import Backend, LocalBackend
+from simulator.study.points import StudyFolder, run_points, study_digest
 
 __all__ = ["SweepParameter", "SweepResult", "SweepSpec", "design_points", "load_sweep",
            "run_sweep"]
