@@ -108,6 +108,16 @@ distribution of the ratio of pipeline to plan, drawn per replication and pathway
 (:mod:`simulator.model.programme`)."""
 
 
+def without_unset(data: dict, keys: tuple[str, ...]) -> dict:
+    """``data`` (a model's dump) without those of ``keys`` that are None: keys added to the
+    format later are left out when unset, so older scenarios keep their digest (study
+    folders and posterior files record it)."""
+    for key in keys:
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+
 class _Model(BaseModel):
     model_config = _CONFIG
 
@@ -144,11 +154,7 @@ class Target(_Model):
     @model_serializer(mode="wrap")
     def _without_unset_kind(self, handler):
         # unset, so scenarios written before kinds existed keep their digest
-        data = handler(self)
-        for key in ("kind", "tolerance"):
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+        return without_unset(handler(self), ("kind", "tolerance"))
 
     @property
     def floor_km2(self) -> float:
@@ -297,11 +303,7 @@ class Lever(_Model):
     def _without_unset_cost(self, handler):
         # unset costs are left out, so scenarios written before costs existed keep their
         # digest (study folders and posterior files record it)
-        data = handler(self)
-        for key in ("cost", "cost_unit"):
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+        return without_unset(handler(self), ("cost", "cost_unit"))
 
 
 class Correlation(_Model):
