@@ -21,9 +21,8 @@ from simulator.app.server import _limit_uploads
 from simulator.app.views import changes_against
 from simulator.inputs.errors import LandsimError, ScenarioError
 from simulator.inputs.params import get_value
-from simulator.study.backtest import load_cases
 from simulator.inputs.uncertainty_mode import modes_of, with_uncertainty
-from simulator.report.rundata import RunData
+from simulator.study.backtest import load_cases
 
 PLAN = ROOT / "scenarios" / "plan-2024.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -133,7 +132,7 @@ def test_the_explorers_numbers_are_landsim_run_set(explorer, tmp_path):
     shown = found.view.odds
     assert {x["name"]: x["probability"] for x in summary["targets"]} == shown
     # and the change is against the scenario as shipped at the same seed and replications
-    shipped = {x["name"]: x["probability"] for x in found.shipped.result.summary()["targets"]}
+    shipped = {x["name"]: x["probability"] for x in found.shipped.run.targets}
     assert shipped != shown
     assert "pathways.consolidation.annual_cap=6.0" in " ".join(explorer.command(found))
 
@@ -143,12 +142,12 @@ def test_changes_are_against_the_shipped_run_in_pp_and_km2(explorer):
     base = explorer.load("baseline")
     one = explorer.answer_stage(Request("baseline", base, None, (), "en"), 2000, Ticket(),
                                 charts=False)
-    run = RunData.from_result(one.estimate.result)
+    run = one.estimate.run
     assert set(changes_against(run, run, "en").values()) == {"0.0 pp, 0.0 km²", "0.0 pp"}
     more = explorer.answer_stage(
         Request("baseline", base, None, (("pathways.consolidation.annual_cap", 8.0),), "en"),
         2000, Ticket(), charts=False)
-    after = RunData.from_result(more.estimate.result)
+    after = more.estimate.run
     moved = changes_against(after, run, "en")
     was = {x["name"]: x for x in run.targets}
     for x in after.targets:

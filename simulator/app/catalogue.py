@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.inputs.errors import LandsimError, ScenarioError
+from simulator.inputs.limits import MAX_FILE_BYTES
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.inputs.shipped import shipped_folder
-from simulator.inputs.yamlsource import MAX_FILE_BYTES
 
 __all__ = ["MAX_UPLOAD_BYTES", "Catalogue", "shipped_folder"]
 

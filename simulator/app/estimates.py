@@ -18,10 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from simulator.inputs.scenario import Scenario
+from simulator.report.rundata import RunData
 from simulator.run.backends import LocalBackend, available_cores, close_pool, worker_setup
 from simulator.run.cost import estimate_run
 from simulator.run.montecarlo import simulate
-from simulator.run.results import SimulationResult
 
 __all__ = ["Cancelled", "Estimate", "Lane", "SharedPool", "Ticket", "estimate", "stages_for"]
 
@@ -139,9 +139,16 @@ def _warm(scenario: Scenario | None) -> None:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A scenario simulated at ``replications`` with ``seed``: the result and its time."""
+    """A scenario simulated at ``replications`` with ``seed``: what the page and the report
+    show of it, and its time.
 
-    result: SimulationResult
+    It keeps the run's tables (:class:`~simulator.report.rundata.RunData`, about 0.3 MB), not
+    the run's streaming tally, whose (year × pathway, km²) histograms are about 37 MB for
+    status-2026: an explorer holding dozens of estimates for its sessions stays within its
+    memory bound (README, tests/test_explorer_memory.py)."""
+
+    run: RunData
+    engine: str
     replications: int
     seed: int
     seconds: float
@@ -157,7 +164,8 @@ def estimate(scenario: Scenario, replications: int, seed: int, pool: LocalBacken
     began = time.perf_counter()
     result = simulate(scenario, replications=replications, seed=seed, backend=pool,
                       progress=ticket.check, keep_replications=False)
-    return Estimate(result, replications, seed, time.perf_counter() - began)
+    return Estimate(RunData.from_result(result), result.engine, replications, seed,
+                    time.perf_counter() - began)
 
 
 def stages_for(scenario: Scenario, replications: int, workers: int) -> list[int]:

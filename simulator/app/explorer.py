@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import time
+import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ from simulator.report.rundata import RunData
 __all__ = ["EXPLORER_LABEL", "Answer", "Explorer", "Request"]
 
 _log = logging.getLogger("landsim.explorer")
+
+VARIANTS_KEPT = 64
+"""Changed scenarios kept for reuse (each about 0.5 MB with a posterior's draws)."""
 
 EXPLORER_LABEL = "assumption: set in the explorer"
 """The provenance of a value changed in the explorer (in the downloaded YAML and report)."""
@@ -99,7 +103,7 @@ class Explorer:
         self._loaded: dict[str, Scenario] = {}
         self._priors: dict[str, tuple[str | None, dict]] = {}
         self._variants: dict[tuple, tuple[Scenario, Scenario]] = {}
-        self._digests: dict[int, tuple[Scenario, str]] = {}
+        self._digests: dict[int, tuple[weakref.ref, str]] = {}
         self.closing = False
 
     @property
@@ -163,7 +167,7 @@ class Explorer:
             changed = (variant_of(shipped, dict(request.values), origin="the explorer",
                                   label=EXPLORER_LABEL) if request.values else shipped)
             self._variants[key] = (shipped, changed)
-            while len(self._variants) > 256:
+            while len(self._variants) > VARIANTS_KEPT:
                 self._variants.pop(next(iter(self._variants)))
         return self._variants[key]
 
@@ -174,14 +178,18 @@ class Explorer:
         return Ticket()
 
     def _digest(self, scenario: Scenario) -> str:
-        # a posterior's thousands of rows make a digest a few hundredths of a second; the
-        # scenarios digested are the few this explorer holds, so each is hashed once
-        held = self._digests.get(id(scenario))
-        if held is None or held[0] is not scenario:
-            held = (scenario, scenario.digest())
-            self._digests[id(scenario)] = held
-            while len(self._digests) > 1024:
-                self._digests.pop(next(iter(self._digests)))
+        # a posterior's thousands of rows make a digest a few hundredths of a second, so each
+        # scenario is hashed once while it lives; the entry holds it weakly (a strong hold
+        # kept every closed session's scenarios alive) and goes when the scenario does
+        key = id(scenario)
+        held = self._digests.get(key)
+        if held is None or held[0]() is not scenario:
+            def forget(ref, key=key, digests=self._digests):
+                if digests.get(key, (None,))[0] is ref:
+                    del digests[key]
+
+            held = (weakref.ref(scenario, forget), scenario.digest())
+            self._digests[key] = held
         return held[1]
 
     def _estimate(self, scenario: Scenario, n: int, ticket: Ticket, lane) -> Estimate:
@@ -214,15 +222,14 @@ class Explorer:
         ticket.check()
         _log.debug("stage n=%d: scenario and estimates %.3f s (simulating %.3f s)", n,
                    time.perf_counter() - began, changed.seconds)
-        view = view_of(changed.result, shipped.result, request.lang,
+        view = view_of(changed.run, shipped.run, request.lang,
                        functools.partial(self._charts, quick=quick) if charts else False)
         return Answer(request, scenario, changed, shipped, view, self.replications)
 
     def with_charts(self, answer: Answer, ticket: Ticket, quick: bool = True) -> Answer:
         """``answer`` with its charts drawn (blocking; for a worker thread)."""
         ticket.check()
-        run = RunData.from_result(answer.estimate.result)
-        drawn = self._charts(run, answer.request.lang, quick=quick)
+        drawn = self._charts(answer.estimate.run, answer.request.lang, quick=quick)
         view = dataclasses.replace(answer.view, fan=drawn["fan"], pathways=drawn["pathways"])
         return dataclasses.replace(answer, view=view)
 
@@ -259,8 +266,7 @@ class Explorer:
             levers = lever_effects(answer.scenario, replications=self.lever_replications(),
                                    seed=self.seed, backend=self.pool.refine,
                                    progress=ticket.check)
-            run = dataclasses.replace(RunData.from_result(answer.estimate.result),
-                                      levers=levers)
+            run = dataclasses.replace(answer.estimate.run, levers=levers)
             return levers, levers_section(run, answer.request.lang)
 
         return await asyncio.get_running_loop().run_in_executor(self.threads, work)
@@ -289,12 +295,13 @@ class Explorer:
         ``landsim run`` writes), with the levers' table if it was computed."""
         from simulator.report.charts import draw_charts
         from simulator.report.html import render_report
-        from simulator.run.output import run_manifest
+        from simulator.run.output import manifest_of
 
         def work():
-            result = answer.estimate.result
-            run = RunData.from_result(result, manifest=run_manifest(
-                result, command=self.command(answer)))
+            found = answer.estimate
+            run = dataclasses.replace(found.run, manifest=manifest_of(
+                found.run.scenario, seed=found.seed, replications=found.replications,
+                engine=found.engine, command=self.command(answer)))
             if levers is not None:
                 run = dataclasses.replace(run, levers=levers)
             with tempfile.TemporaryDirectory(prefix="landsim-report-") as folder, CHART_LOCK:

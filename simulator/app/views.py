@@ -21,7 +21,6 @@ from simulator.report.html import figure_tag, headline_html, targets_table
 from simulator.report.i18n import scenario_name, t
 from simulator.report.rundata import RunData
 from simulator.report.style import chart_style
-from simulator.run.results import SimulationResult
 
 __all__ = ["CHARTS", "View", "changes_against", "chart_html", "view_of"]
 
@@ -86,13 +85,12 @@ def chart_html(name: str, run: RunData, lang: str) -> str:
     return figure_tag(name, title, caption, "image/png", buffer.getvalue(), lang)
 
 
-def view_of(result: SimulationResult, shipped: SimulationResult | None, lang: str,
+def view_of(run: RunData, shipped: RunData | None, lang: str,
             charts: Callable[[RunData, str], dict[str, str]] | None | bool = None) -> View:
-    """The fragments of ``result``, its changes from ``shipped`` (None: it is the shipped
+    """The fragments of ``run``, its changes from ``shipped`` (None: it is the shipped
     scenario itself, and every change is zero). ``charts(run, lang)`` draws
     :data:`CHARTS` (default: one after the other, here; ``False``: no charts yet)."""
-    run = RunData.from_result(result)
-    base = RunData.from_result(shipped) if shipped is not None else run
+    base = shipped if shipped is not None else run
     changes = changes_against(run, base, lang)
     drawn = (charts or _draw_here)(run, lang) if charts is not False else {}
     return View(

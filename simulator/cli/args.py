@@ -7,7 +7,8 @@ import contextlib
 import sys
 from pathlib import Path
 
-MAX_REPLICATIONS = 10_000_000  # = simulator.run.montecarlo.MAX_REPLICATIONS (tested)
+from simulator.inputs.limits import MAX_REPLICATIONS
+
 ENGINE_CHOICES = ("auto", "des", "fast")  # = simulator.run.montecarlo.ENGINE_CHOICES (tested)
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from simulator.inputs.errors import LandsimError, Problem, ScenarioError, did_you_mean
 from simulator.inputs.keypath import format_path, parse_path
-from simulator.inputs.scenario import MAX_NAME, Scenario, scenario_from_dict
+from simulator.inputs.limits import MAX_NAME
+from simulator.inputs.scenario import Scenario, scenario_from_dict
 from simulator.inputs.yamlsource import parse_yaml_value
 
 __all__ = [

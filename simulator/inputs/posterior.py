@@ -32,6 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.inputs.errors import Problem, ScenarioError, quote
+from simulator.inputs.limits import MAX_POSTERIOR_BYTES, MAX_POSTERIOR_COLUMNS, MAX_POSTERIOR_ROWS
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = [
@@ -51,13 +52,6 @@ POSTERIOR_STREAM = "uncertain:posterior"
 
 WEIGHT = "weight"
 METADATA_KEY = b"landsim.posterior"
-MAX_POSTERIOR_ROWS = 100_000
-"""Most draws a posterior file may hold (the draws travel inside the resolved scenario)."""
-MAX_POSTERIOR_BYTES = 64 << 20
-
-MAX_POSTERIOR_COLUMNS = 51
-"""Most columns of a posterior file: one per uncertain key path (at most 50) and a weight."""
-"""Largest posterior file read (landsim calibrate writes a few hundred kB)."""
 
 
 class Posterior(BaseModel):

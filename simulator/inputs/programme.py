@@ -24,13 +24,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from simulator.inputs.distributions import Distribution, Fixed
 from simulator.inputs.keypath import format_path, parse_path
+from simulator.inputs.limits import MAX_DRAWN
 
 __all__ = ["MAX_DRAWN", "ProgrammeDraw", "fixed_multiple", "programme_draw", "programme_most"]
 
-MAX_DRAWN = 5.0
-"""Largest ratio of pipeline to plan a drawn programme carries: draws above it are cut to it
-(the layout holds ⌈5n⌉ projects at most; a lognormal of median 1.3 and σ 0.4 passes it with
-probability 4·10⁻⁴)."""
 
 _DISTRIBUTION = TypeAdapter(Distribution)
 

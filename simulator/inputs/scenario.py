@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -28,18 +27,27 @@ from pydantic import (
 )
 
 from simulator.inputs.distributions import Distribution, DistributionSpec, Fixed
-from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
+from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
-from simulator.inputs.posterior import Posterior, check_posterior, merge_posterior_file
-from simulator.inputs.programme import programme_most
-from simulator.inputs.status import Status, check_status, merge_pipeline_file
-from simulator.inputs.uncertain import (
+from simulator.inputs.limits import (  # noqa: F401 — re-exported: the scenario's limits
+    MAX_CAPACITY,
+    MAX_EVENTS,
+    MAX_HORIZON_YEARS,
+    MAX_LEVERS,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_PATHWAYS,
+    MAX_PROGRAMME,
+    MAX_PROJECTS,
+    MAX_REPLACEMENTS,
+    MAX_STAGES,
+    MAX_TARGETS,
     MAX_UNCERTAIN,
-    Observed,
-    check_observed,
-    check_uncertain,
-    pool_most,
 )
+from simulator.inputs.posterior import Posterior, merge_posterior_file
+from simulator.inputs.semantics import check_semantics
+from simulator.inputs.status import Status, merge_pipeline_file
+from simulator.inputs.uncertain import Observed
 from simulator.inputs.validation import (  # noqa: F401 — validate_document: re-exported
     KEY_PATTERN,
     NAME_PATTERN,
@@ -76,27 +84,6 @@ __all__ = [
     "scenario_json_schema",
     "validate_document",
 ]
-
-# Limits, chosen so that any scenario that validates runs on a 2-core, 24 GB machine: at
-# all of them at once, 100 replications take about 5 s and 0.5 GB (tests/test_limits.py).
-MAX_PROJECTS = 10_000
-"""Most projects a scenario may have in all (memory grows with projects × stages)."""
-MAX_PATHWAYS = 20
-MAX_STAGES = 10
-"""Most stages in one pathway."""
-MAX_TARGETS = 20
-MAX_EVENTS = 20
-MAX_HORIZON_YEARS = 60
-MAX_CAPACITY = 1_000_000
-MAX_NUMBER = 1_000_000.0
-"""Largest magnitude of any number (km², years, multipliers): beyond it sums overflow."""
-MAX_REPLACEMENTS = 5
-"""Most replacements of one project (each is a project column: cost grows with it)."""
-MAX_PROGRAMME = 5.0
-MAX_LEVERS = 8
-MAX_NAME = 64
-"""Longest name (scenario, target, pathway, stage, event): names become file names."""
-
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -489,256 +476,3 @@ def _located(path: tuple, message: str, source: YamlSource, origins: dict,
         file, line = origins[path[2]]
         return Problem(format_path(path), message, file, line)
     return Problem(format_path(path), message, source.file, source.line_of(path))
-
-
-# ---------------------------------------------------------------- semantic checks
-
-
-def check_semantics(s: Scenario) -> list[tuple[tuple, str]]:
-    """Cross-field checks on a structurally valid scenario: ``[(path, message), …]``."""
-    out: list[tuple[tuple, str]] = []
-    start, end = s.horizon.start, s.horizon.end
-    names = list(s.pathways)
-    known = f"known pathways: {', '.join(names)}"
-    span = f"the horizon is {start}–{end}"
-
-    if end < start:
-        out.append((("horizon", "end"), f"end ({end}) is before start ({start})"))
-    elif end - start + 1 > MAX_HORIZON_YEARS:
-        out.append((("horizon", "end"), f"the horizon spans {end - start + 1} years; at most "
-                    f"{MAX_HORIZON_YEARS} allowed"))
-    out += _too_large(s)
-
-    def unknown_pathway(path: tuple, name: str) -> None:
-        out.append((path, f"'{name}' is not a pathway{did_you_mean(name, names)}; {known}"))
-
-    target_names = [t.name for t in s.targets]
-    if s.headline is not None and s.headline not in target_names:
-        out.append((("headline",), f"'{s.headline}' is not a target"
-                    f"{did_you_mean(s.headline, target_names)}; targets: "
-                    f"{', '.join(target_names)}"))
-    seen_targets: set[str] = set()
-    for i, t in enumerate(s.targets):
-        here = ("targets", i)
-        if t.tolerance is not None and t.kind != "about":
-            out.append((here + ("tolerance",), "only an about (约) target has a tolerance; "
-                        "add kind: about, or drop the tolerance"))
-        elif t.tolerance is not None and t.tolerance >= t.km2:
-            out.append((here + ("tolerance",), f"a tolerance of {t.tolerance:g} km² leaves "
-                        f"nothing of the {t.km2:g} km² target; keep it below km2"))
-        if t.name in seen_targets:
-            out.append((here + ("name",), f"duplicate target name '{t.name}'"))
-        seen_targets.add(t.name)
-        if not start <= t.by <= end:
-            out.append((here + ("by",), f"year {t.by} is outside the horizon; {span}"))
-        if t.from_ is not None:
-            if not start <= t.from_ <= end:
-                out.append((here + ("from",), f"year {t.from_} is outside the horizon; {span}"))
-            if t.from_ > t.by:
-                out.append((here + ("from",), f"from ({t.from_}) is after by ({t.by})"))
-        for j, name in enumerate(t.pathways or []):
-            if name not in s.pathways:
-                unknown_pathway(here + ("pathways", j), name)
-
-    total_projects = 0
-    for name, p in s.pathways.items():
-        here = ("pathways", name)
-        total_projects += p.projects.count
-        for year in p.plan:
-            if not start <= year <= end:
-                out.append((here + ("plan", year), f"year {year} is outside the horizon; {span}"))
-        if p.projects.count < len(p.plan):
-            out.append(
-                (
-                    here + ("projects",),
-                    f"{p.projects.count} projects cannot cover {len(p.plan)} planned years "
-                    "(at least one project per planned year)",
-                )
-            )
-        if p.route is None and not p.stages:
-            out.append((here, "a pathway needs `stages` (or a `route` to another pathway)"))
-        if p.route is not None:
-            if p.stages:
-                out.append((here + ("stages",), "a routed pathway takes its target's stages"))
-            if p.annual_cap is not None:
-                out.append(
-                    (here + ("annual_cap",), "a routed pathway uses its target pathways' caps")
-                )
-            if p.replacement is not None:
-                out.append((here + ("replacement",), "a routed pathway has no stages of its own "
-                            "to replace projects in; declare replacement on the target pathways "
-                            "(routed projects are not replaced)"))
-            if p.schedule is not None:
-                out.append((here + ("schedule",), "a routed pathway is scheduled by its route; "
-                            "declare schedule on the target pathways"))
-            if p.management is not None:
-                out.append((here + ("management",), "a routed pathway has no stages of its own "
-                            "to start projects in; declare management on the target pathways "
-                            "(or scenario-wide, where it applies to pathways with stages)"))
-            weights = p.route.to
-            for target in weights:
-                if target not in s.pathways:
-                    unknown_pathway(here + ("route", "to", target), target)
-                elif s.pathways[target].route is not None or not s.pathways[target].stages:
-                    out.append(
-                        (here + ("route", "to", target), f"'{target}' has no stages to join")
-                    )
-            if not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-9):
-                out.append(
-                    (here + ("route", "to"), f"weights sum to {sum(weights.values()):g}, not 1")
-                )
-            if p.route.after > end:
-                out.append(
-                    (here + ("route", "after"), f"year {p.route.after} is after the horizon end")
-                )
-            out += _check_duration(here + ("route", "delay"), p.route.delay)
-        if p.replacement is not None:
-            out += _check_duration(here + ("replacement", "delay"), p.replacement.delay,
-                                   allow_zero=True)
-        if p.management is not None:
-            out += _check_duration(here + ("management", "lead"), p.management.lead,
-                                   allow_zero=True)
-        stage_names: set[str] = set()
-        for k, stage in enumerate(p.stages):
-            if stage.name in stage_names:
-                out.append((here + ("stages", k, "name"), f"duplicate stage name '{stage.name}'"))
-            stage_names.add(stage.name)
-            out += _check_duration(here + ("stages", k, "duration"), stage.duration)
-        lo, hi = p.yield_.support()
-        if lo < 0 or hi > 1 or hi <= 0:
-            out.append(
-                (
-                    here + ("yield",),
-                    f"a yield must lie in [0, 1] and be positive (this one ranges {lo:g}–{hi:g}); "
-                    "use fixed, uniform, triangular, pert, beta or empirical",
-                )
-            )
-    if s.status is not None:
-        total_projects += sum(row.projects for row in s.status.pipeline)
-    columns = sum(
-        math.ceil(p.projects.count * programme_most(s, name))
-        * (1 + (p.replacement.max if p.replacement is not None else 0))
-        for name, p in s.pathways.items())
-    for name, p in s.pathways.items():  # an office's pool: one column a possible project
-        office = p.management or (s.management if p.route is None else None)
-        if office is not None and p.planned_km2 > 0:
-            key = f"pathways.{name}.management" if p.management is not None else "management"
-            pool = pool_most(s, key, office.pool_km2)
-            columns += math.floor(pool / (p.planned_km2 / p.projects.count) + 1e-6)
-    if columns > MAX_PROJECTS and total_projects <= MAX_PROJECTS:
-        out.append(((), f"{columns:,} projects in all once programme, replacements and "
-                        f"management pools are counted; at most {MAX_PROJECTS:,} allowed"))
-    if total_projects > MAX_PROJECTS:
-        out.append(((), f"{total_projects} projects in all; at most {MAX_PROJECTS:,} allowed"))
-
-    seen_events: set[str] = set()
-    for i, e in enumerate(s.events):
-        if e.name in seen_events:
-            out.append((("events", i, "name"), f"duplicate event name '{e.name}'"))
-        seen_events.add(e.name)
-        for j, name in enumerate(e.pathways):
-            if name not in s.pathways:
-                unknown_pathway(("events", i, "pathways", j), name)
-    if s.management is not None:
-        out += _check_duration(("management", "lead"), s.management.lead, allow_zero=True)
-    out += _check_programme(("programme",), s.programme)
-    for name, p in s.pathways.items():
-        if p.programme is not None:
-            out += _check_programme(("pathways", name, "programme"), p.programme)
-    out += check_status(s)
-    if s.uncertain or s.observed is not None:
-        data = s.model_dump(mode="python", by_alias=True)
-        out += check_uncertain(data, s.uncertain)
-        if s.observed is not None:
-            out += check_observed(data, s.observed)
-    out += check_posterior(s)
-    for i, lever in enumerate(s.levers):
-        here = ("levers", i)
-        if not lever.min < lever.max:
-            out.append((here + ("max",), f"max ({lever.max:g}) must be greater than min "
-                                         f"({lever.min:g})"))
-        problem = _lever_path_problem(s, lever.path)
-        if problem:
-            out.append((here + ("path",), problem))
-        if lever.cost_unit is not None and lever.cost is None:
-            out.append((here + ("cost",), "a cost_unit needs a cost (per unit above min)"))
-    units = {lever.cost_unit for lever in s.levers if lever.cost is not None}
-    if len(units) > 1:
-        i = next(i for i, lever in enumerate(s.levers) if lever.cost is not None
-                 and lever.cost_unit != sorted(units, key=str)[0])
-        out.append((("levers", i, "cost_unit"),
-                    "every lever's cost must be in one unit; found "
-                    + ", ".join(sorted(repr(u) for u in units))))
-    for key, text in s.provenance.items():
-        if text.split(":")[0].strip() not in ("sourced", "derived", "assumption"):
-            out.append(
-                (("provenance", key), "must start with sourced, derived or assumption")
-            )
-    return out
-
-
-def _lever_path_problem(s: Scenario, path: str) -> str | None:
-    """Why ``path`` cannot be a lever (not a key path, missing, not a number), else None."""
-    from simulator.inputs.keypath import lookup, parse_path
-
-    try:
-        parts = parse_path(path)
-    except ValueError as exc:
-        return str(exc)
-    try:
-        node: Any = lookup(s.model_dump(mode="python", by_alias=True), parts)
-    except LookupError as exc:
-        return (f"'{path}' does not exist: {exc} (declare the key in the scenario, e.g. "
-                "schedule: {quantile: 0.5}, to make it a lever)")
-    if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
-        return f"'{path}' is not a number (it is {type(node).__name__}); a lever moves a number"
-    return None
-
-
-def _too_large(s: Scenario) -> list[tuple[tuple, str]]:
-    """Numbers whose magnitude exceeds MAX_NUMBER (km², years, factors): they overflow sums."""
-    out: list[tuple[tuple, str]] = []
-
-    def walk(value: Any, path: tuple) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, path + (k,))
-        elif isinstance(value, list):
-            if len(value) > 64 and all(type(v) is float for v in value):
-                # a posterior's draws: thousands of numbers, checked without recursion
-                big = [i for i, v in enumerate(value) if abs(v) > MAX_NUMBER]
-            else:
-                big = None
-            for i, v in enumerate(value) if big is None else ((i, value[i]) for i in big):
-                walk(v, path + (i,))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if abs(value) > MAX_NUMBER:
-                out.append((path, f"{value:g} is too large; numbers here are at most "
-                                  f"{MAX_NUMBER:,.0f} (km², years, factors)"))
-
-    data = s.model_dump(mode="python", by_alias=True, exclude={"provenance", "horizon"})
-    walk(data, ())
-    return out
-
-
-def _check_programme(path: tuple, spec) -> list[tuple[tuple, str]]:
-    """A drawn programme is a ratio of pipeline to plan: never below 0."""
-    if isinstance(spec, (int, float)):
-        return []
-    lo, hi = spec.support()
-    if lo < 0 or hi <= 0:
-        return [(path, f"a ratio of pipeline to plan is at least 0 and somewhere above it "
-                       f"(this one ranges {lo:g}–{hi:g}); use lognormal, gamma, uniform, "
-                       "triangular, pert or empirical")]
-    return []
-
-
-def _check_duration(path: tuple, dist, allow_zero: bool = False) -> list[tuple[tuple, str]]:
-    lo, hi = dist.support()
-    if allow_zero:
-        if lo < 0:
-            return [(path, f"delays must be years ≥ 0 (this one ranges {lo:g}–{hi:g})")]
-        return []
-    if lo < 0 or hi <= 0 or (dist.dist in ("fixed", "empirical") and lo <= 0):
-        return [(path, f"durations must be positive years (this one ranges {lo:g}–{hi:g})")]
-    return []

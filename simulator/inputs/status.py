@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.inputs.errors import Problem, ScenarioError, did_you_mean, quote
+from simulator.inputs.limits import MAX_CSV_BYTES, MAX_NAME, MAX_PIPELINE_ROWS
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "parse_pipeline_csv",
@@ -28,11 +29,6 @@ __all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "pars
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-MAX_PIPELINE_ROWS = 5_000
-"""Most rows a pipeline may have (each row is at least one project)."""
-MAX_CSV_BYTES = 1 << 20
-MAX_NAME = 64
-"""Longest pathway or stage name (= simulator.inputs.scenario.MAX_NAME)."""
 
 
 class PipelineRow(BaseModel):

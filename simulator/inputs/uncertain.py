@@ -40,7 +40,6 @@ __all__ = [
     "uncertain_key",
 ]
 
-MAX_UNCERTAIN = 50
 
 SCALE_PARAMETER = {"lognormal": "median", "gamma": "mean", "exponential": "mean",
                    "fixed": "value"}

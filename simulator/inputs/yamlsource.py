@@ -32,16 +32,11 @@ import yaml
 
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
+from simulator.inputs.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "YamlSource", "parse_yaml_text",
            "read_named_file", "read_regular_file", "read_yaml", "resolve_named_file"]
 
-MAX_FILE_BYTES = 1_048_576
-"""Largest YAML file read (1 MiB); the shipped scenarios are under 10 kB."""
-MAX_NODES = 100_000
-"""Most items (scalars, lists, mappings) a document may hold once its aliases are expanded."""
-MAX_DEPTH = 40
-"""Deepest nesting of lists and mappings; scenarios need fewer than ten levels."""
 
 LABELS = ("sourced", "derived", "assumption")
 _LABEL = re.compile(r"^#\s*(sourced|derived|assumption)\b\s*[:,;—-]?\s*(.*)$", re.IGNORECASE)

@@ -36,7 +36,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from simulator.inputs.scenario import MAX_CAPACITY, MAX_NUMBER, Scenario
+from simulator.inputs.limits import MAX_CAPACITY, MAX_NUMBER
+from simulator.inputs.scenario import Scenario
 from simulator.model.layout import Layout, build_layout
 from simulator.model.management import offices
 

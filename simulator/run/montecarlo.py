@@ -14,16 +14,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simulator.run.backends import Backend, LocalBackend, default_processes, whole_workers
-from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.inputs.errors import RunConfigError
+from simulator.inputs.limits import MAX_REPLICATIONS
+from simulator.inputs.scenario import Scenario
+from simulator.model.engines import ENGINES, ChunkOutcome, get_engine
 from simulator.model.layout import Layout, build_layout
 from simulator.model.layout_cache import LAYOUTS
-from simulator.run.results import SimulationResult
-from simulator.run.tally import Tally
 from simulator.model.sampling import CHUNK_SIZE, chunk_sizes, draw_chunk
-from simulator.inputs.scenario import Scenario
+from simulator.run.backends import Backend, LocalBackend, default_processes, whole_workers
+from simulator.run.results import SimulationResult
 from simulator.run.stats import wilson_interval
+from simulator.run.tally import Tally
 
 __all__ = [
     "ENGINE_CHOICES",
@@ -35,7 +36,6 @@ __all__ = [
     "simulate",
 ]
 
-MAX_REPLICATIONS = 10_000_000
 ENGINE_CHOICES = ("auto", *ENGINES)
 POOL_MIN_REPLICATIONS = {"fast": 20_000, "des": 2 * CHUNK_SIZE}
 """Smallest run worth starting worker processes for (their start-up takes about a second)."""

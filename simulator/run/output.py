@@ -51,6 +51,7 @@ __all__ = [
     "install_folder",
     "is_landsim_output",
     "lock_file",
+    "manifest_of",
     "mark_folder",
     "output_lock",
     "parquet_plan",
@@ -601,6 +602,14 @@ def run_manifest(
     ``wall_seconds`` is the simulation's (and the levers' analysis); :func:`write_run` adds
     ``report_seconds`` when it draws charts and reports.
     """
+    return manifest_of(result.scenario, seed=result.seed, replications=result.replications,
+                       engine=result.engine, command=command, wall_seconds=wall_seconds)
+
+
+def manifest_of(scenario, *, seed: int, replications: int, engine: str,
+                command: list[str] | None = None, wall_seconds: float | None = None) -> dict:
+    """:func:`run_manifest` of a run known by its scenario, seed, replications and engine
+    (the explorer keeps these, not the run's result)."""
     import pandas
     import scipy
     import simpy
@@ -617,12 +626,12 @@ def run_manifest(
         "scipy": scipy.__version__,
         "pandas": pandas.__version__,
         "simpy": simpy.__version__,
-        "scenario": result.scenario.name,
-        "scenario_file": result.scenario.file,
-        "scenario_sha256": result.scenario.digest(),
-        "seed": result.seed,
-        "replications": result.replications,
-        "engine": result.engine,
+        "scenario": scenario.name,
+        "scenario_file": scenario.file,
+        "scenario_sha256": scenario.digest(),
+        "seed": seed,
+        "replications": replications,
+        "engine": engine,
         "command": command,
         "wall_seconds": wall_seconds,
     }

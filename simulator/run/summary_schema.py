@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.inputs.scenario import MAX_TARGETS
+from simulator.inputs.limits import MAX_TARGETS
 
 __all__ = ["LeversFile", "RunManifest", "RunSummary", "SUMMARY_FORMATS",
            "summary_json_schema"]

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.model.engines.des import run_replication
 from simulator.inputs.errors import RunConfigError
-from simulator.model.layout import build_layout
-from simulator.run.montecarlo import MAX_REPLICATIONS
-from simulator.run.results import achieved_km2
-from simulator.model.sampling import CHUNK_SIZE, draw_chunk
+from simulator.inputs.limits import MAX_REPLICATIONS
 from simulator.inputs.scenario import Scenario
+from simulator.model.engines.des import run_replication
+from simulator.model.layout import build_layout
+from simulator.model.sampling import CHUNK_SIZE, draw_chunk
+from simulator.run.results import achieved_km2
 
 __all__ = ["ReplicationTrace", "trace_replication"]
 

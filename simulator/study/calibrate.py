@@ -54,11 +54,12 @@ import numpy as np
 import pandas as pd
 
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
+from simulator.inputs.limits import MAX_REPLICATIONS
 from simulator.inputs.scenario import Scenario
 from simulator.model.layout_cache import LAYOUTS
 from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
-from simulator.run.montecarlo import MAX_REPLICATIONS, run_chunk
+from simulator.run.montecarlo import run_chunk
 from simulator.run.results import targets_met
 from simulator.study.block_store import BlockStore
 from simulator.study.block_store import block_checksum as _block_checksum  # noqa: F401 — tests
