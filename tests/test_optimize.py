@@ -1,6 +1,8 @@
 """landsim optimize: a front with a closed form (two pathways, fixed durations, costs linear
 in over-programming, binomial odds), reproducibility, resume, agreement with `landsim run
---set`, robustness across uncertain draws, and its input errors."""
+--set`, robustness across uncertain draws, kept (binding) targets, re-evaluation on
+independent random numbers, a convergence curve that can fall, progress, the costs'
+provenance, and its input errors."""
 
 import json
 import math
@@ -15,13 +17,20 @@ from simulator.inputs.errors import RunConfigError, ScenarioError
 from simulator.inputs.params import with_values
 from simulator.run.backends import LocalBackend
 from simulator.study.optimize import (
+    POPULATION,
+    Keep,
     _DrawJob,
+    cost_provenance,
     hypervolume,
+    keep_targets,
+    nondominated,
     odds_by_draw,
     optimize,
     parse_constraint,
+    parse_keep_odds,
     parse_objective,
     programme_cost,
+    reevaluation_seed,
 )
 from simulator.study.points import PointStore
 
@@ -100,15 +109,22 @@ def test_the_search_is_reproducible_and_worker_counts_do_not_matter():
 
 
 def test_the_front_agrees_with_landsim_run_set_exactly():
+    # the re-evaluation runs on a seed derived from the search's, not equal to it; each
+    # member's odds equal `landsim run --set` on that seed, and its search values `landsim
+    # run --set` on the search's
     s = two()
     objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
     found = optimize(s, objectives, evaluations=48, replications=200, final_replications=1000,
                      seed=2)
+    reseed = found.settings["reevaluation_seed"]
+    assert reseed == reevaluation_seed(2) != 2
     row = found.front.iloc[len(found.front) // 2]
     values = {"pathways.a.programme": row["pathways.a.programme"],
               "pathways.b.programme": row["pathways.b.programme"]}
-    run = simulate(with_values(s, values), replications=1000, seed=2)
+    run = simulate(with_values(s, values), replications=1000, seed=reseed)
     assert run.target_odds().probability.iloc[0] == row["P(t)"]
+    search = simulate(with_values(s, values), replications=200, seed=2)
+    assert search.target_odds().probability.iloc[0] == row["P(t)_search"]
     assert programme_cost(s, values) == pytest.approx(row["cost"])
 
 
@@ -124,7 +140,12 @@ def test_a_resumed_search_finds_its_candidates_done(tmp_path):
     store = PointStore(tmp_path, study="x", notice=heard.append)
     again = optimize(s, objectives, store=store, progress=ticks.append, **kw)
     assert again.front.equals(first.front)
+    assert again.convergence.equals(first.convergence)
     assert len(heard) == 1 and "point 3" in heard[0]
+    # the held-out and final evaluations are kept beside the search's
+    assert len(list((tmp_path / "holdout").glob("*.json"))) == first.settings[
+        "holdout_evaluations"]
+    assert len(list((tmp_path / "final").glob("*.json"))) == len(first.front)
 
 
 def test_a_forged_point_that_contradicts_itself_is_computed_again(tmp_path):
@@ -213,10 +234,20 @@ def test_the_cli_writes_the_front_and_a_report_in_both_languages(tmp_path, capsy
     front = (out / "front.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert front[:2] == ["pathways.a.programme", "pathways.b.programme"]
     assert {"P(t)", "P(t)_low", "P(t)_high", "cost"} <= set(front)
+    assert {"P(t)_search", "keeps_t", "ceiling_km2_t", "feasible", "dominated"} <= set(front)
     summary = json.loads((out / "optimize.json").read_text(encoding="utf-8"))
     assert summary["objectives"] == ["max P(t)", "min cost"]
     assert len(summary["convergence"]) == 2
+    assert {"hypervolume", "hypervolume_reevaluated", "front_size"} <= set(
+        summary["convergence"][0])
+    assert summary["reevaluation_seed"] == reevaluation_seed(0) != 0
+    assert summary["reevaluation"]["seed"] == summary["reevaluation_seed"]
+    assert summary["keeps"] == ["t: possible, P ≥ as shipped"]
     assert (out / "report.html").is_file() and (out / "report.zh.html").is_file()
+    assert (out / "charts" / "convergence.png").is_file()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "independent random numbers" in report and "It keeps t possible" in report
+    assert "独立随机数" in (out / "report.zh.html").read_text(encoding="utf-8")
     assert not (out / "points").exists()
 
 
@@ -260,3 +291,225 @@ def test_a_dask_cluster_finds_the_same_front_as_one_process():
     one = optimize(s, objectives, backend=LocalBackend(1), **kw)
     dask = optimize(s, objectives, backend=DaskBackend("local:2"), **kw)
     assert one.front.equals(dask.front)
+
+
+# ---------------------------------------------------------------- kept (binding) targets
+
+
+def keep_scenario():
+    """TWO with a's throughput as a lever and a binding target `first` (0.8 km² from a by
+    2022): it needs a's cap at 0.8 km²/yr or more, which scoring only `t` does not."""
+    data = yaml.safe_load(TWO)
+    data["targets"] = [{"name": "t", "by": 2024, "km2": 1.95, "kind": "strive"},
+                       {"name": "first", "by": 2022, "km2": 0.8, "kind": "floor",
+                        "pathways": ["a"]}]
+    data["pathways"]["a"]["annual_cap"] = 1.5
+    data["levers"].append({"path": "pathways.a.annual_cap", "min": 0.3, "max": 1.5,
+                           "cost": 0.5, "cost_unit": "units", "description": "a's throughput"})
+    return scenario_from_dict(data)
+
+
+def test_a_binding_target_stays_possible_and_no_less_likely_than_as_shipped():
+    s = keep_scenario()
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    assert keep_targets(s) == [Keep("first", "shipped")]  # kind floor: kept by default
+    kw = dict(evaluations=48, replications=200, final_replications=400, seed=1)
+    free = optimize(s, objectives, keeps=keep_targets(s, ["none"]), **kw)
+    assert (free.front["pathways.a.annual_cap"] < 0.8).any()  # without: `first` abandoned
+    kept = optimize(s, objectives, **kw)
+    ev, front = kept.evaluations, kept.front
+    assert {"P(first)", "P(first)_low", "P(first)_high", "ceiling_km2_first",
+            "keeps_first"} <= set(front)
+    # every candidate the search counted feasible can reach 0.8 km² by 2022 ...
+    assert (ev.loc[ev.feasible, "ceiling_km2_first"] >= 0.8 - 1e-9).all()
+    assert (ev.loc[ev.feasible, "pathways.a.annual_cap"] >= 0.8 - 1e-9).all()
+    assert (~ev.feasible).any()  # ... and some were not
+    # ... and is at least as likely as the scenario as shipped, on the same numbers
+    ref = kept.settings["reference"]
+    shipped = simulate(s, replications=200, seed=1).target_odds().probability["first"]
+    assert ref["search"]["first"] == shipped
+    assert (ev.loc[ev.feasible, "P(first)"] >= shipped).all()
+    # front.csv's flag says what the re-evaluated values say
+    expect = ((front["ceiling_km2_first"] >= 0.8 - 1e-9)
+              & (front["P(first)"] >= ref["reevaluation"]["first"]))
+    assert (front["keeps_first"] == expect).all()
+    assert kept.on_front["keeps_first"].all() and not kept.on_front.empty
+    # kept only possible: no reference, the ceiling alone binds
+    possible = optimize(s, objectives, keeps=[Keep("first", "possible")], **kw)
+    assert possible.settings["reference"]["search"] == {}
+    feasible = possible.evaluations[possible.evaluations.feasible]
+    assert (feasible["ceiling_km2_first"] >= 0.8 - 1e-9).all()
+
+
+def test_kept_targets_and_their_odds_are_checked(tmp_path, capsys):
+    s = keep_scenario()
+    assert keep_targets(s, ["none"]) == []
+    assert keep_targets(s, ["none", "t"]) == [Keep("t")]
+    assert [k.target for k in keep_targets(s, ["t"], 0.5)] == ["t", "first"]
+    assert keep_targets(s, ["t"], 0.5)[0].odds == 0.5
+    assert parse_keep_odds("50%") == 0.5 and parse_keep_odds("possible") == "possible"
+    with pytest.raises(RunConfigError, match="'nope' is not a target"):
+        keep_targets(s, ["nope"])
+    with pytest.raises(RunConfigError, match="--keep-odds expects"):
+        parse_keep_odds("often")
+    with pytest.raises(RunConfigError, match="level is a probability"):
+        parse_keep_odds("150%")
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO, encoding="utf-8")
+    base = ["optimize", str(path), "--objective", "max P(t)", "--objective", "min cost"]
+    assert cli.main([*base, "--keep", "nope"]) == 2
+    assert "'nope' is not a target" in capsys.readouterr().err
+    assert cli.main([*base, "--keep-odds", "150%"]) == 2
+    assert "level is a probability" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- re-evaluation, convergence
+
+
+def true_odds(a, b):
+    return 1 - np.exp(-3 * ((a - 1) + (b - 1)))
+
+
+def inflated(search_seed: int, luck: float):
+    """A stub evaluator (run_points' signature): P(t) = true_odds(a, b), plus on the
+    search's seed each candidate's own luck (uniform up to ``luck``, fixed by its values)."""
+    import pandas as pd
+
+    def evaluate(base, design, *, replications, seed, backend, store=None, progress=None,
+                 origin=""):
+        rows = []
+        for _, r in design.iterrows():
+            a = float(r.get("pathways.a.programme", 1.0))
+            b = float(r.get("pathways.b.programme", 1.0))
+            p = true_odds(a, b)
+            if seed == search_seed:
+                p = min(1.0, p + luck * np.random.default_rng(
+                    [round(a * 1e6), round(b * 1e6)]).random())
+            rows.append({"t.probability": p, "t.ci95_low": p, "t.ci95_high": p,
+                         "t.mean_km2": 2 * p})
+        if progress is not None:
+            progress(len(design))
+        return pd.concat([design, pd.DataFrame(rows, index=design.index)], axis=1)
+
+    return evaluate
+
+
+def test_the_re_evaluated_curve_can_fall_and_lucky_members_are_marked():
+    from simulator.report.i18n import t
+    from simulator.report.optimize_charts import convergence_chart
+    from simulator.study.optimize_output import notes, reevaluation_summary
+
+    s = two()
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    found = optimize(s, objectives, keeps=(), evaluations=240, replications=100, seed=3,
+                     evaluator=inflated(3, 0.3))
+    conv = found.convergence
+    assert conv.hypervolume.is_monotonic_increasing  # the archive on the search's own values
+    assert (np.diff(conv.hypervolume_reevaluated) < 0).any()  # the held-out curve falls
+    assert conv.front_size.iloc[-1] == len(found.front)
+    # its last point is the hypervolume of the search's front on the true odds
+    front = found.front
+    assert np.allclose(front["P(t)"], true_odds(front["pathways.a.programme"],
+                                                front["pathways.b.programme"]))
+    true_F = np.column_stack([-front["P(t)"], front["cost"]])
+    assert conv.hypervolume_reevaluated.iloc[-1] == pytest.approx(
+        hypervolume(true_F, np.array([1.0, 3.0]), objectives))
+    # the search's values carry its luck; members dominated on the true odds are marked
+    assert (front["P(t)_search"] >= front["P(t)"]).all()
+    dominated = [bool(((true_F <= f).all(axis=1) & (true_F < f).any(axis=1)).any())
+                 for f in true_F]
+    assert front["dominated"].tolist() == dominated and any(dominated)
+    assert set(nondominated(true_F)) == set(np.flatnonzero(~np.array(dominated)))
+    assert not found.on_front["dominated"].any()
+    summary = reevaluation_summary(found)
+    assert summary["dominated"] == sum(dominated) and summary["members"] == len(front)
+    assert summary["search_minus_reevaluated"]["P(t)"] > 0
+    assert any(f"dominated there: {sum(dominated)};" in n for n in notes(found))
+    assert any("fell in at least one generation" in n for n in notes(found))
+    # the chart draws both curves
+    ax = convergence_chart(found)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    held = lines[t("optimize.hv_heldout", "en")]
+    assert np.allclose(held.get_ydata(), conv.hypervolume_reevaluated)
+    assert np.allclose(lines[t("optimize.hv_search", "en")].get_ydata(), conv.hypervolume)
+
+
+def test_progress_counts_candidates_and_reports_generations_and_the_front():
+    s = two()
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    ticks, heard = [], []
+    found = optimize(s, objectives, evaluations=72, replications=100, final_replications=200,
+                     seed=6, progress=ticks.append, status=heard.append)
+    search = [h for h in heard if h.stage == "search"]
+    assert [h.generation for h in search] == [1, 2, 3]
+    assert all(h.generations == 3 and h.total == 3 * POPULATION for h in search)
+    assert [h.evaluated for h in search] == found.convergence.evaluations.tolist()
+    assert [h.front for h in search] == found.convergence.front_size.tolist()
+    (again,) = [h for h in heard if h.stage == "reevaluation"]
+    assert again.total == len(found.front)
+    # every candidate proposed (simulated or not) and every member re-evaluated, once
+    assert sum(ticks) == 3 * POPULATION + len(found.front)
+
+
+def test_the_progress_bar_shows_the_generation_and_the_front():
+    import io
+
+    from tqdm import tqdm
+
+    from simulator.cli.optimize import _SearchBar
+    from simulator.study.optimize import SearchStatus
+
+    out = io.StringIO()
+    bar = tqdm(total=48, file=out, mininterval=0, ncols=160)
+    shown = _SearchBar(bar)
+    shown.update(24)
+    shown.status(SearchStatus("search", 1, 2, 21, 7, 48))
+    assert "24/48" in out.getvalue() and "generation 1/2 done · 21 simulated · front 7" in \
+        out.getvalue()
+    shown.status(SearchStatus("reevaluation", 2, 2, 40, 9, 9))
+    shown.update(3)
+    bar.refresh()
+    assert "re-evaluating the front" in out.getvalue() and "3/9" in out.getvalue()
+    bar.close()
+
+
+# ---------------------------------------------------------------- costs, layouts
+
+
+def test_illustrative_costs_are_labelled_beside_the_headline():
+    from conftest import ROOT
+
+    from simulator import load_scenario
+    from simulator.study.optimize_output import headline, notes
+
+    buffered = cost_provenance(load_scenario(ROOT / "scenarios" / "buffered-programme.yaml"))
+    assert buffered["label"] == "illustrative"
+    assert (buffered["illustrative"], buffered["costed"]) == (3, 4)
+    assert buffered["levers"]["programme"] == "derived"
+    s = two(provenance={"levers[0]": "assumption: a range; cost illustrative: made up",
+                        "levers[1]": "derived: cost derived from a's"})
+    assert cost_provenance(s)["label"] == "illustrative"
+    objectives = [parse_objective("max P(t)", s), parse_objective("min cost", s)]
+    found = optimize(s, objectives, evaluations=48, replications=200, final_replications=400,
+                     seed=2)
+    assert "units (illustrative)." in headline(found, 0.5)
+    assert "units（示意值）" in headline(found, 0.5, lang="zh")
+    assert "Costs are in illustrative units: the scenario labels the costs of 1 of its 2 " \
+           "costed levers illustrative" in " ".join(notes(found, 0.5))
+    assert "示意" in " ".join(notes(found, 0.5, lang="zh"))
+    plain = two()  # unlabelled costs: no tag, no note
+    import dataclasses
+
+    unlabelled = dataclasses.replace(found, settings={
+        **found.settings, "cost_provenance": cost_provenance(plain)})
+    assert "illustrative" not in headline(unlabelled, 0.5)
+    assert not any("Costs are in" in n for n in notes(unlabelled, 0.5))
+
+
+def test_layouts_come_from_the_model_wing():
+    import simulator.study.calibrate as calibrate
+    from simulator.model.layout_cache import LAYOUTS, layout_for
+
+    s = two()
+    assert layout_for(s) is layout_for(s) is LAYOUTS.layout(s)
+    assert calibrate.layout_for is layout_for and not hasattr(calibrate, "_layout")

@@ -16,12 +16,12 @@ from simulator.cli import main
      "met or missed (observed)"),
 ])
 def test_solve_refuses_what_it_cannot_answer(tmp_path, capsys, scenario, target, lever, words):
-    began = time.monotonic()
+    began = time.process_time()
     code = main(["solve", str(ROOT / "scenarios" / f"{scenario}.yaml"), "--target", target,
                  "--probability", "0.5", "--lever", lever, "--out", str(tmp_path / "s"), "-q"])
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err, err
-    assert time.monotonic() - began < 5 and not (tmp_path / "s").exists()
+    assert time.process_time() - began < 5 and not (tmp_path / "s").exists()
 
 
 def test_a_lever_that_keeps_the_layout_is_accepted():

@@ -51,9 +51,9 @@ def test_every_sections_problem_is_reported_at_once(write_yaml):
 def test_each_mistake_alone_is_found_by_its_sections_checker_only(write_yaml, section):
     """A checker reports its own section and nothing else; another section's mistake leaves it
     silent — so a problem is never reported twice or by the wrong checker."""
-    from simulator.inputs.scenario import Scenario
-
     import yaml
+
+    from simulator.inputs.scenario import Scenario
 
     good = load_scenario(write_yaml(GOOD))
     data = yaml.safe_load(_broken_text([section]))

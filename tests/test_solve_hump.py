@@ -27,7 +27,9 @@ def test_a_hump_narrower_than_the_old_five_point_scan_is_found():
     scenario = scenario_from_dict(window_scenario())
     lever = parse_lever("pathways.p.annual_cap=1:12", scenario)
     old = solve(scenario, "window", 0.5, lever, replications=20, resolution=1 / 4)
-    assert not old.reachable  # five points (1, 3.75, 6.5, …) step over the hump
+    # five points (1, 3.75, 6.5, …) step over the hump; refining between equal neighbours
+    # (issue 37) finds it even so, and says where it ends
+    assert old.reachable and 2.0 <= old.value <= 3.0 and old.until is not None
     answer = solve(scenario, "window", 0.5, lever, replications=20)
     assert answer.reachable and 2.0 <= answer.value <= 2.0 + 11e-3
     assert answer.probability == 1.0 and not answer.monotone
@@ -42,9 +44,7 @@ def test_a_noisy_hump_is_found_and_its_peak_reported_when_out_of_reach():
     data["pathways"]["p"]["stages"] = [{"name": "s", "duration": 0.2, "dropout": 0.2}]
     scenario = scenario_from_dict(data)
     lever = parse_lever("pathways.p.annual_cap=1:12", scenario)
-    old = solve(scenario, "window", 0.25, lever, replications=300, seed=1, resolution=1 / 4)
     answer = solve(scenario, "window", 0.25, lever, replications=300, seed=1)
-    assert not old.reachable
     assert answer.reachable and 2.0 <= answer.value <= 3.0 and answer.probability >= 0.25
     far = solve(scenario, "window", 0.9, lever, replications=300, seed=1)
     assert not far.reachable and 2.0 <= far.best["value"] <= 3.0

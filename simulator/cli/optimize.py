@@ -33,6 +33,15 @@ def add(sub) -> None:
                      help="'max P(TARGET)', 'max km2(TARGET)' or 'min cost'; two or more")
     opt.add_argument("--constraint", action="append", default=[], metavar="CONSTRAINT",
                      help="'P(TARGET) >= LEVEL' (or <=), e.g. 'P(binding-2025) >= 0.5'")
+    opt.add_argument("--keep", action="append", default=None, metavar="TARGET",
+                     help="a target every programme on the front must keep (repeatable); "
+                          "by default every binding target (kind: floor, the default kind) "
+                          "is kept; 'none' drops the default")
+    opt.add_argument("--keep-odds", default="shipped", metavar="WHAT",
+                     help="what keeping a target asks: 'shipped' (default: possible by "
+                          "construction, and odds at least those of the scenario as shipped), "
+                          "'possible' (only that its best case reaches it), or a level "
+                          "(0.5 or 50%%: possible, and odds at least that)")
     opt.add_argument("--robustness", choices=("mean", "p10", "regret"), default="mean",
                      help="the odds the search maximises: over the uncertain values (mean, "
                           "default), their 10th percentile across draws (p10), or the mean "
@@ -56,20 +65,53 @@ def add(sub) -> None:
     opt.set_defaults(func=_cmd_optimize)
 
 
+class _SearchBar:
+    """The progress bar of a search: candidates proposed, with the generation and the size
+    of the front found so far; then the members re-evaluated and their robustness."""
+
+    def __init__(self, bar):
+        self.bar = bar
+        self.stage = "search"
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` candidates (or members)."""
+        self.bar.update(n)
+
+    def status(self, status) -> None:
+        """Show a :class:`~simulator.study.optimize.SearchStatus`."""
+        if status.stage != self.stage:  # a new stage counts its own members
+            self.stage = status.stage
+            self.bar.reset(total=status.total)
+            self.bar.unit = "member"
+            self.bar.set_description("re-evaluating the front" if status.stage == "reevaluation"
+                                     else "robustness across draws", refresh=False)
+            self.bar.set_postfix_str(f"{status.evaluated:,} simulated · front {status.front}",
+                                     refresh=True)
+            return
+        self.bar.total = status.total
+        self.bar.set_postfix_str(f"generation {status.generation}/{status.generations} done · "
+                                 f"{status.evaluated:,} simulated · front {status.front}",
+                                 refresh=True)
+
+
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from simulator.run.backends import make_backend
     from simulator.study.optimize import (
         POPULATION,
-        headline,
-        optimize_to_folder,
+        final_replications_of,
+        generations_of,
+        keep_targets,
         parse_constraint,
+        parse_keep_odds,
         parse_objective,
         under_posterior,
     )
+    from simulator.study.optimize_output import headline, notes, optimize_to_folder
 
     scenario = load_scenario(args.scenario, data_dirs=args.data)
     objectives = [parse_objective(o, scenario) for o in args.objective]
     constraints = [parse_constraint(c, scenario) for c in args.constraint]
+    keeps = keep_targets(scenario, args.keep, parse_keep_odds(args.keep_odds))
     posterior = under_posterior(scenario, args.posterior) if args.posterior else None
     if len(objectives) < 2:
         raise LandsimError("optimize needs two or more --objective, e.g. --objective "
@@ -77,32 +119,45 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     if not 0 < args.level < 1:
         raise LandsimError(f"--level must be between 0 and 1 (got {args.level:g})")
     check_fonts(args.lang)  # before any work: Chinese needs a CJK font
-    final = args.final_replications or 4 * args.replications
-    study_cost(scenario, args.replications, args.evaluations, args, "optimize")
+    final = final_replications_of(args.replications, args.final_replications)
+    generations = generations_of(args.evaluations)
+    # the candidates, about as many again on held-out numbers (the fronts found on the
+    # way), and a front of about a tenth of them at the final replications
+    candidates = generations * POPULATION
+    study_cost(scenario, args.replications,
+               2 * candidates + (candidates // 10) * final // args.replications, args,
+               "optimize")
     out = args.out or Path("outputs") / "optimize" / scenario.name
     backend = make_backend(args.workers, args.dask)
     print(f"optimize {scenario.name}: {len(scenario.levers)} levers, objectives "
           f"{'; '.join(args.objective)}"
           + (f"; constraints {'; '.join(args.constraint)}" if args.constraint else "")
-          + f" · NSGA-II, up to {args.evaluations:,} candidates ({POPULATION} a generation) × "
-          f"{args.replications:,} replications, front re-evaluated at {final:,} · robustness "
-          f"{args.robustness} · seed {args.seed} · {backend.name}")
+          + f"; keeps {'; '.join(k.name for k in keeps) or 'none'}"
+          + f" · NSGA-II, {generations} generations of {POPULATION} candidates × "
+          f"{args.replications:,} replications, front re-evaluated on independent random "
+          f"numbers at {final:,} · robustness {args.robustness} · seed {args.seed} · "
+          f"{backend.name}")
     started = time.perf_counter()
-    with interruptible(out), progress_bar(args.evaluations, disable=args.quiet,
+    with interruptible(out), progress_bar(generations * POPULATION, disable=args.quiet,
                                         unit="candidate") as bar:
+        shown = _SearchBar(bar)
         found = optimize_to_folder(
-            scenario, objectives, out, constraints=constraints, evaluations=args.evaluations,
-            replications=args.replications, final_replications=final, seed=args.seed,
-            robustness=args.robustness, backend=backend, resume=args.resume,
-            force=args.force, langs=tuple(args.lang), progress=bar.update,
+            scenario, objectives, out, constraints=constraints, keeps=keeps,
+            evaluations=args.evaluations, replications=args.replications,
+            final_replications=final, seed=args.seed, robustness=args.robustness,
+            backend=backend, resume=args.resume, force=args.force, langs=tuple(args.lang),
+            progress=shown.update, status=shown.status,
             inputs=[args.scenario, *([args.posterior] if args.posterior else [])],
             command=args.argv, level=args.level, posterior=posterior)
     print(headline(found, args.level))
+    for line in notes(found, args.level):
+        print(line)
     if not found.front.empty:
         cols = [lv.path for lv in found.levers] + [c for c in found.front.columns
                                                    if c not in {lv.path for lv in found.levers}]
         print(found.front[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"{time.perf_counter() - started:.1f} s · {len(found.evaluations):,} candidates · "
-          f"{len(found.front)} on the front · wrote {out}/ (front.csv, evaluations.csv, "
-          "convergence.csv, optimize.json, report.html)")
+          f"{len(found.on_front)} on the front after re-evaluation (of {len(found.front)}) · "
+          f"wrote {out}/ (front.csv, evaluations.csv, convergence.csv, optimize.json, "
+          "report.html)")
     return 0

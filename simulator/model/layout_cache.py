@@ -13,7 +13,7 @@ from collections import OrderedDict
 from simulator.inputs.scenario import Scenario
 from simulator.model.layout import Layout, build_layout
 
-__all__ = ["LAYOUTS", "LayoutCache"]
+__all__ = ["LAYOUTS", "LayoutCache", "layout_for"]
 
 
 class LayoutCache:
@@ -59,3 +59,12 @@ class LayoutCache:
 
 LAYOUTS = LayoutCache()
 """This process's cache."""
+
+
+def layout_for(scenario: Scenario, key: str | None = None) -> Layout:
+    """``scenario``'s layout, built once per process and kept in :data:`LAYOUTS`.
+
+    ``key`` names it (default: the scenario's digest). Raises what
+    :func:`~simulator.model.layout.build_layout` raises for a scenario it cannot lay out.
+    """
+    return LAYOUTS.layout(scenario, key)

@@ -26,11 +26,14 @@ def trajectory_chart(found, *, lang: str = "en") -> Axes:
                         linewidth=0.4)
     if "significant" in traj and traj.significant.any():
         sig = traj[traj.significant]
-        ax.scatter(sig.coverage * 100, sig.density * 100, marker="s", s=42,
+        ax.scatter(sig.pruned_coverage * 100, sig.pruned_density * 100, marker="s", s=42,
                    facecolor="none", edgecolor=GREYS[0], linewidth=0.8,
                    label=t("discover.significant_marker", lang))
     if found.result.significant or found.result.chosen != 0:
         chosen = traj.iloc[found.result.chosen]
+        if chosen.significant:  # a significant box is reported pruned
+            chosen = chosen.copy()
+            chosen["coverage"], chosen["density"] = chosen.pruned_coverage, chosen.pruned_density
         label = t("discover.chosen", lang, i=int(chosen.box))
     else:  # nothing significant: show the knee, marked as no finding
         chosen = traj.iloc[found.result.knee_box]
@@ -61,7 +64,7 @@ def box_limits_chart(found, *, lang: str = "en") -> Axes:
     """Each parameter's range (grey) and the chosen box's limits on it (dark), scaled 0–1."""
     names = found.parameters
     ax = Figure(figsize=(7.0, 1.0 + 0.5 * len(names)), layout="constrained").add_subplot()
-    lim = found.result.limits[found.result.chosen]
+    lim = found.result.limits_of()
     full = found.result.ranges
     y = np.arange(len(names))[::-1]
     box = found.result.box().set_index("parameter")
@@ -97,7 +100,7 @@ def pairs_chart(found, *, lang: str = "en") -> Axes:
     fig = Figure(figsize=(7.0, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(pairs), squeeze=False).ravel())
     points = found.points
-    lim = found.result.limits[found.result.chosen]
+    lim = found.result.limits_of()
     for ax, (a, b) in zip(axes, pairs, strict=True):
         case = points.case.to_numpy()
         ax.scatter(points.loc[~case, a], points.loc[~case, b], s=8, color=GREYS[3],

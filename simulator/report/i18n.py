@@ -310,16 +310,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "optimize.title": ("Programme design for {name}", "{name} 的方案优化"),
     "optimize.design": (
         "Scenario {scenario}: {k} levers searched by NSGA-II (pymoo) for the programmes no "
-        "other beats on every objective — {objectives}; constraints: {constraints}. "
-        "{evaluations} distinct candidates, {r} replications each with common random numbers "
-        "(seed {seed}; odds over the uncertain values, robustness: {robustness}); the "
-        "non-dominated set re-evaluated at {final} replications with 95% intervals, and each "
-        "member's odds across {draws} draws of the uncertain values (10th percentile, regret).",
+        "other beats on every objective — {objectives}; constraints: {constraints}; kept "
+        "targets: {keeps}. {evaluations} distinct candidates, {r} replications each with "
+        "common random numbers (seed {seed}; odds over the uncertain values, robustness: "
+        "{robustness}); the non-dominated set re-evaluated on independent random numbers "
+        "(seed {reseed}) at {final} replications with 95% intervals, and each member's odds "
+        "across {draws} draws of the uncertain values (10th percentile, regret).",
         "情景 {scenario}：以 NSGA-II（pymoo）在 {k} 项政策抓手上搜索在各目标上均不被其他方案全面超越的方案——"
-        "{objectives}；约束：{constraints}。共评估 {evaluations} 个不同候选方案，每个模拟 {r} 次，"
-        "采用共同随机数（随机种子 {seed}；概率对不确定参数取平均，稳健性：{robustness}）；非劣方案以 "
-        "{final} 次模拟重新评估并给出 95%置信区间，并计算各方案在不确定参数 {draws} 组取值下的概率"
-        "（第10百分位数、遗憾值）。"),
+        "{objectives}；约束：{constraints}；须保持的目标：{keeps}。"
+        "共评估 {evaluations} 个不同候选方案，每个模拟 {r} 次，采用共同随机数（随机种子 {seed}；"
+        "概率对不确定参数取平均，稳健性：{robustness}）；"
+        "非劣方案以独立的随机数（随机种子 {reseed}）模拟 {final} 次重新评估并给出 95%置信区间，"
+        "并计算各方案在不确定参数 {draws} 组取值下的概率（第10百分位数、遗憾值）。"),
     "optimize.headline": (
         "The cheapest programme found that reaches {p} (95% interval {interval}) for {target}: "
         "{programme} — at a cost of {cost}.",
@@ -335,11 +337,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "optimize.front_size": ("{n} programmes on the front.", "前沿上共有 {n} 个方案。"),
     "optimize.all_minimum": ("every lever at its minimum", "各项政策抓手均取最小值"),
     "optimize.cost_units": ("cost units", "成本单位"),
-    "optimize.front": ("The front, re-evaluated (odds with 95% intervals; p10 and regret "
-                       "across the uncertain draws)",
-                       "重新评估后的前沿（概率附 95%置信区间；不确定参数各组取值下的第10百分位数与遗憾值）"),
-    "optimize.convergence": ("Convergence: hypervolume of the front found by generation",
-                             "收敛情况：各代所得前沿的超体积"),
+    "optimize.front": ("The front, re-evaluated on independent random numbers (odds with 95% "
+                       "intervals; _search: the search's own values; dominated, feasible and "
+                       "keeps_…: after re-evaluation; p10 and regret across the uncertain draws)",
+                       "在独立随机数下重新评估的前沿（概率附 95%置信区间；"
+                       "_search：搜索自身的取值；dominated、feasible 与 keeps_…："
+                       "重新评估后的判定；不确定参数各组取值下的第10百分位数与遗憾值）"),
+    "optimize.convergence": ("Convergence: hypervolume by generation — of the archive on the "
+                             "search's own numbers (hypervolume), and of the front found so far "
+                             "on held-out numbers (hypervolume_reevaluated)",
+                             "收敛情况：各代的超体积——搜索自身随机数下的存档（hypervolume），以及当前前沿"
+                             "在独立随机数下的重新评估（hypervolume_reevaluated）"),
     "optimize.front_chart": ("The front: {y} against {x}", "前沿：{y} 与 {x}"),
     "optimize.parallel_chart": ("Lever values along the front (share of each lever's range)",
                                 "前沿各方案的政策抓手取值（占各抓手取值范围的比例）"),
@@ -348,6 +356,72 @@ _TEXT: dict[str, tuple[str, str]] = {
     "optimize.staircase": ("the highest {y} at each cost", "各成本下最高的 {y}"),
     "optimize.evaluated": ("candidates evaluated", "已评估的候选方案"),
     "optimize.on_front": ("front (re-evaluated, 95% intervals)", "前沿（重新评估，95%置信区间）"),
+    "optimize.no_front_keeps": (
+        "No candidate keeps {targets} and meets the constraints: no front (a kept target is "
+        "impossible, or below its odds as shipped, at every programme tried).",
+        "没有候选方案能在满足约束的同时保持{targets}：无前沿（在所试的每个方案下，须保持的目标"
+        "均无法实现或低于原情景的概率）。"),
+    "optimize.none_hold": (
+        "None of the {n} programmes of the search's front holds up on independent random "
+        "numbers: each is dominated or breaks a constraint or kept target there (see the table).",
+        "搜索前沿上的 {n} 个方案在独立随机数下均不成立：每个方案或被占优，或违反约束、未能保持"
+        "须保持的目标（见表）。"),
+    "optimize.cost_tag": (" ({label})", "（{label}）"),
+    "optimize.label_illustrative": ("illustrative", "示意值"),
+    "optimize.label_assumption": ("assumed", "假设值"),
+    "optimize.keeps": ("It keeps {items}.", "该方案保持{items}。"),
+    "optimize.keep_possible": (
+        "{target} possible (best case {ceiling} km² against {km2} km²; odds {p})",
+        "{target}可以实现（最佳情形 {ceiling} 平方公里，目标 {km2} 平方公里；概率 {p}）"),
+    "optimize.keep_odds": (
+        "{target} possible (best case {ceiling} km² against {km2} km²) with odds {p}, at least "
+        "{ref}",
+        "{target}可以实现（最佳情形 {ceiling} 平方公里，目标 {km2} 平方公里），"
+        "概率 {p}，不低于{ref}"),
+    "optimize.as_shipped": ("the {p} of the scenario as shipped", "原情景的 {p}"),
+    "optimize.keeps_none": (
+        "No target is kept (--keep none): the front may abandon any target it does not score.",
+        "未设须保持的目标（--keep none）：前沿可能放弃任何未列为优化目标的目标。"),
+    "optimize.costs_illustrative": (
+        "Costs are in illustrative {unit}: the scenario labels the costs of {n} of its {m} "
+        "costed levers illustrative — put in your own before quoting a cost.",
+        "成本以示意性的{unit}计：情景中 {m} 项有成本的政策抓手中有 {n} 项的成本标注为示意值——"
+        "引用成本前请代入自己的数值。"),
+    "optimize.costs_assumed": (
+        "Costs are in {unit} and rest on assumptions, labelled so in the scenario — put in "
+        "your own before quoting a cost.",
+        "成本以{unit}计，依据情景中标注的假设——引用成本前请代入自己的数值。"),
+    "optimize.reevaluated": (
+        "The search's front ({n} programmes) was simulated again on independent random "
+        "numbers (seed {seed}, {final} replications) — dominated there: {dominated}; no "
+        "longer meeting a constraint or keeping a kept target: {infeasible} (marked in the "
+        "table); the search's values less the re-evaluated, on average: {gaps}.",
+        "搜索前沿（{n} 个方案）在独立随机数（随机种子 {seed}，{final} 次模拟）下重新评估——被占优："
+        "{dominated} 个；不再满足约束或未能保持须保持的目标：{infeasible} 个（已在表中标出）；"
+        "搜索自身取值减去重新评估值的平均：{gaps}。"),
+    "optimize.convergence_note": (
+        "Hypervolume of the front found so far, re-evaluated on held-out random numbers: "
+        "{first} after the first generation, {last} after the last, highest {best} "
+        "(generation {g}); it {fell}. On the search's own numbers it can only rise ({search} "
+        "at the end).",
+        "当前前沿在独立随机数下重新评估的超体积：第一代后为 {first}，最后一代后为 {last}，最高为 "
+        "{best}（第 {g} 代）；{fell}。在搜索自身的随机数下超体积只升不降（最终为 {search}）。"),
+    "optimize.fell": ("fell in at least one generation: the search promoted programmes that "
+                      "were only lucky",
+                      "至少在一代中有所下降：搜索曾选中仅因运气而占优的方案"),
+    "optimize.never_fell": ("never fell", "从未下降"),
+    "optimize.convergence_chart": ("Convergence: hypervolume by generation",
+                                   "收敛情况：各代的超体积"),
+    "optimize.hv_search": ("archive, on the search's own numbers (can only rise)",
+                           "存档，按搜索自身的随机数（只升不降）"),
+    "optimize.hv_heldout": ("front found so far, re-evaluated on held-out numbers",
+                            "当前前沿，按独立随机数重新评估"),
+    "optimize.generation": ("Generation", "代数"),
+    "optimize.reseed_caption": ("re-evaluated on seed {seed}", "重新评估随机种子 {seed}"),
+    "optimize.hypervolume": ("Hypervolume (objectives on 0–1)", "超体积（各目标映射至0–1）"),
+    "optimize.dropped": ("on the search's front only (dominated or breaking a constraint "
+                         "after re-evaluation)",
+                         "仅在搜索前沿上（重新评估后被占优或违反约束）"),
     "calibrate.design_smc": (
         "Scenario {scenario}: {k} uncertain parameters calibrated against {c} observed figures "
         "(observation error {error}); {n} draws, one replication each, seed {seed}, in {g} "
@@ -514,6 +588,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                              "对 {target} 而言，{param} 影响最大（{measure} {value}）。"),
     "sensitivity.none": ("No parameter measurably moves the km² counted toward {target}.",
                          "没有参数明显改变计入 {target} 的面积。"),
+    "sensitivity.constant_headline": (
+        "The km² counted toward {target} is the same at every one of the {m} points: nothing in "
+        "these ranges moves it.",
+        "计入 {target} 的面积在全部 {m} 个点上相同：这些范围内没有参数能改变它。"),
     "sensitivity.noise_headline": (
         "The km² counted toward {target} has no measurable effect: its variance over the "
         "design is within Monte Carlo noise.",
@@ -526,6 +604,26 @@ _TEXT: dict[str, tuple[str, str]] = {
         "当某输出在设计点间的方差超过单点平均蒙特卡罗方差的 {k} 倍（{m} 个点、独立噪声下 χ²/自由度的"
         "第 99 百分位；共同随机数使该检验偏保守）时，视为可测；仅当某影响的 95%置信区间既不含零、"
         "也高于蒙特卡罗噪声下限时，才予以陈述。"),
+    "sensitivity.rule_crn": (
+        "Every point runs on the same random numbers, so the noise that matters is the noise of "
+        "differences between points: {r} of the {m} points were run again on another seed (seed "
+        "{seed2}), and half the variance of their two estimates' differences is the noise "
+        "variance every rule uses. An output is measurable when its variance over the design "
+        "exceeds that noise by the 99th percentile of F({m1}, {r1}); an effect is stated only "
+        "when its 95 % interval clears zero and the noise floor.",
+        "各设计点使用相同的随机数，因此起作用的是设计点之间差值的噪声：{m} 个点中的 {r} 个以另一随机种子"
+        "（{seed2}）重新运行，两次估计之差的方差之半即为各项规则所用的噪声方差。当某输出在设计点间的方差"
+        "超过该噪声 F({m1}, {r1}) 的第 99 百分位倍时，视为可测；仅当某影响的 95%置信区间既不含零、也高于"
+        "噪声下限时，才予以陈述。"),
+    "sens.out_of_reach": ("out of reach over the whole design: 0 % at every one of the {m} points "
+                          "— no parameter in these ranges brings it within reach, so no effect "
+                          "can be measured.",
+                          "在整个设计范围内均无法实现：全部 {m} 个点的概率均为 0%——这些范围内没有参数能使其"
+                          "变得可及，因此无法度量任何影响。"),
+    "sens.certain": ("certain over the whole design: 100 % at every one of the {m} points.",
+                     "在整个设计范围内必定实现：全部 {m} 个点的概率均为 100%。"),
+    "sens.constant": ("the same at every one of the {m} points: nothing in these ranges moves it.",
+                      "全部 {m} 个点取值相同：这些范围内没有参数能改变它。"),
     "sensitivity.findings": ("Findings", "结论"),
     "sensitivity.col_target": ("target", "目标"),
     "sensitivity.col_output": ("output", "输出"),
@@ -593,11 +691,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "discover.pairs_title": ("Points of the design: cases and the box", "设计点：情形与所选区域"),
     "discover.case": ("Case (P < {below})", "情形（P < {below}）"),
     "discover.other": ("Other points", "其他点"),
-    "discover.rule": ("A box is reported only if it is significant: every restricted parameter "
-                      "has quasi-p below 0.05 and the lower end of the 95 % Wilson interval of "
+    "discover.rule": ("Each box of the trajectory first drops the restrictions that do not earn "
+                      "their place (quasi-p 0.05 / 2d or more, d parameters, largest first). A box "
+                      "is reported only if it is then significant: every restricted parameter "
+                      "has quasi-p below 0.05 / 2d and the lower end of the 95 % Wilson interval of "
                       "its density is above the base rate ({base} of the points are cases); "
                       "among such boxes the knee of the trajectory is chosen.",
-                      "仅报告显著的区域：每个受限参数的拟p值低于0.05，且区域密度的95% Wilson"
+                      "剥离轨迹上的每个区域先去掉不起作用的限制（拟p值不低于0.05/2d者，d为参数个数，"
+                      "从最大者起）。仅报告此后显著的区域：每个受限参数的拟p值低于0.05/2d，且区域密度的95% Wilson"
                       "区间下限高于基准比例（{base}的设计点为情形）；在此类区域中选取剥离轨迹的"
                       "拐点。"),
     "discover.no_box": ("No box concentrates the failures — for reference only, the knee of "
@@ -605,6 +706,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "没有任何区域能使失败情形显著集中——仅供参考：剥离轨迹的拐点（区域{i}），"
                         "不显著"),
     "discover.no_box_short": ("No box concentrates the failures", "没有区域能使失败情形显著集中"),
+    "discover.unresolved": ("Not resolved at {n} points — for reference only, the knee of the "
+                            "trajectory (box {i}), which would need about {m} points",
+                            "在{n}个设计点下尚无定论——仅供参考：剥离轨迹的拐点（区域{i}），约需"
+                            "{m}个设计点"),
     "discover.significant_marker": ("Significant box", "显著区域"),
     "discover.caption": ("{n} design points · target {target}", "{n} 个设计点 · 目标 {target}"),
     # forecasts from a status date

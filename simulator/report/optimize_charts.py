@@ -1,4 +1,5 @@
-"""Charts of a programme search: the front in two objectives, and the levers along it."""
+"""Charts of a programme search: the front in two objectives, the levers along it, and how
+the search converged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from simulator.report.charts import ChartFile, chart_job, draw_all
 from simulator.report.i18n import t
 from simulator.report.style import ACCENT, GREYS
 
-__all__ = ["draw_optimize_charts", "front_chart", "parallel_chart"]
+__all__ = ["convergence_chart", "draw_optimize_charts", "front_chart", "parallel_chart"]
 
 
 def _axes_pair(found) -> tuple[str, str]:
@@ -23,6 +24,15 @@ def _axes_pair(found) -> tuple[str, str]:
     return x, y
 
 
+def _holding(found):
+    """The members that hold up after re-evaluation (all of the front for a result without
+    the flags)."""
+    front = found.front
+    if front.empty or "dominated" not in front:
+        return front
+    return front[front["feasible"].astype(bool) & ~front["dominated"].astype(bool)]
+
+
 def front_chart(found, *, lang: str = "en") -> Axes:
     """Every candidate evaluated (grey) and the re-evaluated front (with 95 % intervals)."""
     x, y = _axes_pair(found)
@@ -31,7 +41,12 @@ def front_chart(found, *, lang: str = "en") -> Axes:
     every = found.evaluations
     ax.scatter(every[x], every[y], s=8, color=GREYS[4], label=t("optimize.evaluated", lang),
                rasterized=True)
-    front = found.front.sort_values(x) if not found.front.empty else found.front
+    front = _holding(found)
+    front = front.sort_values(x) if not front.empty else front
+    dropped = found.front.drop(index=front.index) if not found.front.empty else found.front
+    if not dropped.empty:  # on the search's front, not after re-evaluation
+        ax.scatter(dropped[x], dropped[y], s=22, facecolors="none", edgecolors=ACCENT,
+                   linewidths=0.8, label=t("optimize.dropped", lang))
     if not front.empty:
         err = None
         if f"{y}_low" in front:
@@ -47,6 +62,10 @@ def front_chart(found, *, lang: str = "en") -> Axes:
     if y.startswith("P("):
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     unit = found.settings.get("cost_unit") or ""
+    label = (found.settings.get("cost_provenance") or {}).get("label")
+    if label in ("illustrative", "assumption"):  # the label travels with the number
+        unit = f"{unit}, {t(f'optimize.label_{label}', lang)}" if unit else \
+            t(f"optimize.label_{label}", lang)
     ax.set_xlabel(f"{x} ({unit})" if x == "cost" and unit else x)
     ax.set_ylabel(y)
     # below the axes: a legend never covers a candidate
@@ -75,7 +94,7 @@ def parallel_chart(found, *, lang: str = "en") -> Axes:
     levers = found.levers
     xs = np.arange(len(levers))
     _, y = _axes_pair(found)
-    front = found.front
+    front = _holding(found)
     if not front.empty:
         colour = front[y].to_numpy(dtype=float)
         span = max(float(colour.max() - colour.min()), 1e-12)
@@ -100,9 +119,38 @@ def parallel_chart(found, *, lang: str = "en") -> Axes:
     return ax
 
 
+def convergence_chart(found, *, lang: str = "en") -> Axes:
+    """Hypervolume by generation: of the archive on the search's own numbers (it can only
+    rise) and of the front found so far re-evaluated on held-out numbers (it falls when the
+    search promotes programmes that were only lucky)."""
+    fig = Figure(figsize=(6.3, 3.4), layout="constrained")
+    ax = fig.subplots()
+    conv = found.convergence
+    if not conv.empty:
+        ax.plot(conv["generation"], conv["hypervolume"], "--", color=GREYS[2], linewidth=1.0,
+                label=t("optimize.hv_search", lang))
+        if "hypervolume_reevaluated" in conv:
+            ax.plot(conv["generation"], conv["hypervolume_reevaluated"], "-o", color=ACCENT,
+                    markersize=3, linewidth=1.4, label=t("optimize.hv_heldout", lang))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole generations
+    ax.set_xlabel(t("optimize.generation", lang))
+    ax.set_ylabel(t("optimize.hypervolume", lang))
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1,
+              frameon=False)
+    ax.set_title(t("optimize.convergence_chart", lang), loc="left", fontsize=10)
+    return ax
+
+
 def draw_optimize_charts(found, folder: Path, *, lang: str = "en") -> list[ChartFile]:
-    """Draw the front and parallel-coordinates charts into ``folder``; returns them."""
-    caption = f"{found.scenario.name} · seed {found.settings['seed']}"
+    """Draw the front, parallel-coordinates and convergence charts into ``folder``;
+    returns them."""
+    s = found.settings
+    caption = f"{found.scenario.name} · seed {s['seed']}"
+    if "reevaluation_seed" in s:
+        caption += f" · {t('optimize.reseed_caption', lang, seed=s['reevaluation_seed'])}"
     jobs = [chart_job(front_chart, found, folder, "front", caption, lang=lang),
-            chart_job(parallel_chart, found, folder, "parallel", caption, lang=lang)]
+            chart_job(parallel_chart, found, folder, "parallel", caption, lang=lang),
+            chart_job(convergence_chart, found, folder, "convergence", caption, lang=lang)]
     return draw_all(jobs, lang=lang)

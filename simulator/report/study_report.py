@@ -34,6 +34,7 @@ class StudyPage:
     tables: Sequence[tuple[str, pd.DataFrame]]  # (heading, table)
     charts: Sequence[ChartFile]
     manifest: dict
+    notes: Sequence[str] = ()  # plain sentences under the headline (caveats, checks)
 
 
 def table_html(frame: pd.DataFrame, table_id: str = "") -> str:
@@ -61,6 +62,7 @@ def render_study_report(page: StudyPage, *, lang: str = "en") -> str:
         f"<h1>{escape(page.title)}</h1>",
         f'<p class="meta">{escape(page.design)}</p>',
         f'<p class="headline" id="headline"{value}>{escape(page.headline)}</p>',
+        *[f'<p class="note">{escape(note)}</p>' for note in page.notes],
     ]
     for i, (heading, frame) in enumerate(page.tables):
         body.append(f"<h2>{escape(heading)}</h2>{table_html(frame, f'table-{i}')}")

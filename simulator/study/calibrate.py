@@ -56,7 +56,7 @@ import pandas as pd
 from simulator.inputs.errors import Problem, RunConfigError, ScenarioError
 from simulator.inputs.limits import MAX_REPLICATIONS
 from simulator.inputs.scenario import Scenario
-from simulator.model.layout_cache import LAYOUTS
+from simulator.model.layout_cache import LAYOUTS, layout_for
 from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
 from simulator.run.montecarlo import run_chunk
@@ -173,7 +173,7 @@ class _ForecastJob:
 def run_forecast_block(job: _ForecastJob, block: int) -> np.ndarray:
     """Targets met by block ``block`` of a posterior forecast's replications."""
     sizes = chunk_sizes(job.replications)
-    layout = _layout(job.scenario)
+    layout = layout_for(job.scenario)
     parts = [targets_met(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
              for c in block_chunks(block, len(sizes))]
     return np.concatenate(parts)
@@ -185,10 +185,6 @@ class _Job:
     forecasts: tuple[Scenario, ...]
     seed: int
     replications: int
-
-
-def _layout(scenario: Scenario):
-    return LAYOUTS.layout(scenario)
 
 
 def _priors(scenario: Scenario) -> list:
@@ -209,7 +205,7 @@ def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
         chunks = block_chunks(block, len(sizes))
     chunks = [(c, sizes[c]) for c in chunks]
     parts: dict[str, list] = {"params": [], "cells": [], "met": []}
-    layout = _layout(job.scenario)
+    layout = layout_for(job.scenario)
     paths = [u.path for u in layout.uncertain]
     for chunk, size in chunks:
         out = run_chunk(layout, job.seed, chunk, size, "fast")
@@ -217,7 +213,7 @@ def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
         parts["cells"].append(observed_cells(job.scenario, out.annual))
         parts["met"].append(targets_met(job.scenario, out.annual))
     for f, forecast in enumerate(job.forecasts):
-        flayout = _layout(forecast)
+        flayout = layout_for(forecast)
         fpaths = [u.path for u in flayout.uncertain]
         parts[f"forecast{f}"] = []
         for i, (chunk, size) in enumerate(chunks):
@@ -244,7 +240,7 @@ def run_smc_chunks(job: _SmcJob, chunks: tuple[int, ...]) -> dict[str, np.ndarra
     generation 0, drawn exactly as importance sampling draws it), the simulated observed
     cells, targets met, log π(θ)/q(θ), and in generation 0 each forecast's targets met."""
     sizes = chunk_sizes(job.replications)
-    layout = _layout(job.scenario)
+    layout = layout_for(job.scenario)
     parts: dict[str, list] = {"params": [], "cells": [], "met": [], "log_ratio": []}
     for chunk in chunks:
         if job.proposal is None:
@@ -640,7 +636,7 @@ def calibrate(
 def run_check_block(job: _ForecastJob, block: int) -> np.ndarray:
     """Simulated observed cells of block ``block`` of a posterior predictive check."""
     sizes = chunk_sizes(job.replications)
-    layout = _layout(job.scenario)
+    layout = layout_for(job.scenario)
     return np.concatenate([
         observed_cells(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
         for c in block_chunks(block, len(sizes))])

@@ -12,12 +12,16 @@ a point is one setting of the assumptions, and "the target is missed under these
 assumptions" is the statement a policy reader needs. (Per-replication labels would ask
 which random draws miss, which PRIM cannot explain with the parameters.)
 
-Only a *significant* box is reported as a finding (:mod:`simulator.study.prim`): every
-restricted parameter has quasi-p below 0.05, and the lower end of the 95 % Wilson interval
-of the box's density is above the base rate (the share of cases among all the points).
-Among the significant boxes of the peeling trajectory the knee is chosen; when there is
-none, discover.json (``"significant": false``), the report and the printed sentence say that
-no box concentrates the failures, and the trajectory is still shown.
+Only a *significant* box is reported as a finding (:mod:`simulator.study.prim`): once the
+restrictions that do not earn their place are dropped (quasi-p ≥ 0.05 / 2d for d parameters,
+largest first, as EMA Workbench's ``drop_restriction``), every restricted parameter has
+quasi-p below 0.05 / 2d, and the
+lower end of the 95 % Wilson interval of the box's density is above the base rate (the share
+of cases among all the points). Among the significant boxes of the peeling trajectory the
+knee is chosen. When there is none, discover.json (``"significant": false``), the report and
+the printed sentence say either that the finding is *not resolved at this sample size* — the
+knee of the trajectory would pass the rule at about ``points_to_resolve`` points if its
+densities held — or that no box concentrates the failures; the trajectory is still shown.
 
 points.csv, as written here, loads into EMA Workbench's ``ema_workbench.analysis.prim.Prim``
 as it is: every parameter column is written as floats (``17.0``, never ``17``), so pandas
@@ -40,7 +44,13 @@ from simulator.inputs.errors import RunConfigError
 from simulator.inputs.scenario import Scenario
 from simulator.run.backends import Backend, LocalBackend
 from simulator.study.points import StudyFolder, run_points, study_digest
-from simulator.study.prim import SIGNIFICANCE_RULE, PrimResult, prim, stability
+from simulator.study.prim import (
+    SIGNIFICANCE_RULE,
+    PrimResult,
+    points_to_resolve,
+    prim,
+    stability,
+)
 from simulator.study.sensitivity import ParamRange
 
 __all__ = [
@@ -67,6 +77,23 @@ class Discovery:
     result: PrimResult
     stable: pd.DataFrame
     design: dict  # how the points were made (base scenario, ranges, replications, seed)
+
+    @property
+    def points_to_resolve(self) -> int | None:
+        """With no significant box: about how many points would resolve the knee of the
+        trajectory if its densities held (None: it would not at 8× the points)."""
+        if self.result.significant or self.result.chosen != 0:
+            return None
+        return points_to_resolve(self.result)
+
+    @property
+    def finding(self) -> str | None:
+        """None for a significant box; else "not resolved at this sample size" or "no box
+        concentrates the failures"."""
+        if self.result.significant or self.result.chosen != 0:
+            return None
+        return ("not resolved at this sample size" if self.points_to_resolve is not None
+                else "no box concentrates the failures")
 
     @property
     def per_replication(self) -> bool:
@@ -97,8 +124,9 @@ class Discovery:
             "sentence": sentence(self),
             "design": self.design,
             "significant": self.result.significant,
-            "finding": (None if self.result.significant
-                        else "no box concentrates the failures"),
+            "finding": self.finding,
+            "points_to_resolve": self.points_to_resolve,
+            "dropped": stats["dropped"],
             "significance_rule": SIGNIFICANCE_RULE,
             "base_rate": self.result.base_rate,
             "quasi_p_max": stats["qp"],
@@ -110,11 +138,11 @@ class Discovery:
 def _knee_summary(found: Discovery) -> dict:
     """The knee of the whole trajectory (significant or not), for reference."""
     i = found.result.knee_box
-    stats = found.result.stats(i)
+    stats = found.result.stats(i, pruned=False)
     return {"box": i, "coverage": stats["coverage"], "density": stats["density"],
             "quasi_p_max": stats["qp"], "density_low": stats["density_low"],
             "significant": stats["significant"],
-            "restricted": list(found.result.box(i).parameter)}
+            "restricted": list(found.result.box(i, pruned=False).parameter)}
 
 
 def lhs_design(params: Sequence[ParamRange], samples: int, seed: int) -> pd.DataFrame:
@@ -313,12 +341,12 @@ def _box_sentence(found: Discovery, lang: str) -> str:
             f"where it {'is' if found.below == 0.5 else 'has'}.")
 
 
-def _box_parts(found: Discovery, i: int, lang: str) -> list[str]:
+def _box_parts(found: Discovery, i: int, lang: str, *, pruned: bool = True) -> list[str]:
     """Each restricted parameter of box ``i`` as "name < max", "name > min" or a range."""
     from simulator.report.i18n import bilingual
 
     parts = []
-    for row in found.result.box(i).itertuples():
+    for row in found.result.box(i, pruned=pruned).itertuples():
         name = bilingual(found.descriptions.get(row.parameter, row.parameter), lang)
         low = row.min > row.range_min
         high = row.max < row.range_max
@@ -332,12 +360,25 @@ def _box_parts(found: Discovery, i: int, lang: str) -> list[str]:
 
 
 def _no_box_sentence(found: Discovery, lang: str) -> str:
-    """No significant box: say so, with the base rate and the (rejected) knee for reference."""
+    """No significant box: say so, with the base rate and the (rejected) knee for reference —
+    or that the knee is not resolved at this sample size, with the size that would."""
     base = found.result.base_rate
     k = found.result.knee_box
-    ks = found.result.stats(k)
-    parts = _box_parts(found, k, lang)
+    ks = found.result.stats(k, pruned=False)
+    parts = _box_parts(found, k, lang, pruned=False)
     qp = "–" if ks["qp"] is None else f"{ks['qp']:.2g}"
+    need = found.points_to_resolve
+    if need is not None:
+        n = len(found.points)
+        if lang == "zh":
+            return (f"在{n}个设计点下尚无定论：剥离轨迹的拐点区域（{'且'.join(parts)}）中"
+                    f"{found.target}的失败情形密度为{ks['density']:.1%}（基准比例{base:.0%}），但拟p值{qp}未达到"
+                    f"显著标准；若密度不变，约{need:,}个设计点可作出判断。")
+        return (f"Not resolved at {n:,} points: the knee of the peeling trajectory "
+                f"({' and '.join(parts)}) holds {ks['density']:.1%} cases against a base rate "
+                f"of {base:.0%}, but it does not pass the rule yet (quasi-p {qp}); about "
+                f"{need:,} points would resolve it if its densities held — rerun with "
+                f"--samples {need}.")
     if lang == "zh":
         what = "未能实现" if found.per_replication else f"实现概率低于{found.below:.0%}"
         unit = "模拟" if found.per_replication else "情形"
@@ -496,8 +537,11 @@ def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("
         if found.result.significant or found.result.chosen != 0:
             first = (t("discover.box", lang), box)
         else:
-            knee_box = found.result.box(found.result.knee_box)
-            first = (t("discover.no_box", lang, i=found.result.knee_box), knee_box)
+            knee_box = found.result.box(found.result.knee_box, pruned=False)
+            need = found.points_to_resolve
+            first = ((t("discover.unresolved", lang, i=found.result.knee_box,
+                        n=f"{len(found.points):,}", m=f"{need:,}"), knee_box) if need
+                     else (t("discover.no_box", lang, i=found.result.knee_box), knee_box))
         tables = [first, (t("discover.stability", lang), found.stable),
                   (t("discover.trajectory", lang), found.result.trajectory)]
         page = StudyPage(t("discover.title", lang, target=found.target), text,

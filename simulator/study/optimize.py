@@ -6,45 +6,59 @@ uncertainties are its ``uncertain:`` values (priors, or a calibration's posterio
 per replication as in every run. Each candidate programme is simulated with the same seed
 — common random numbers — so two candidates differ by their levers, not by luck.
 
-The search is NSGA-II (Deb et al. 2002) from pymoo 0.6, driven through its ask-and-tell
+The search is NSGA-II (Deb et al. 2002) from pymoo 0.6 over a :class:`LeverProblem` (the
+levers as a pymoo ``Problem`` on the unit cube), driven through pymoo's ask-and-tell
 interface so that each generation's candidates are simulated as one batch on the study
 back-end (local processes or Dask) and stored as they finish (resumable: the search is
 deterministic in its seed, so a resumed run proposes the same candidates and finds them
 done). pymoo rather than platypus-opt: maintained, with NSGA-II/III, constraint handling
-and a hypervolume indicator in one library; ε-NSGA-II's archive matters less here than
-common random numbers, which keep the noise out of the comparisons.
+and a hypervolume indicator in one library.
 
 Objectives: ``max P(TARGET)`` (the probability of meeting a target), ``max km2(TARGET)``
 (the mean km² it counts) and ``min cost`` (Σ cost × (value − min)); constraints
-``P(TARGET) >= LEVEL`` (or ``<=``). Robustness (``--robustness``): ``mean`` searches the odds
-over the uncertainty (equal to ``landsim run --set``), ``p10`` the 10th percentile of the
-odds across :data:`DRAWS` draws of the uncertain values (each draw held fixed over
-replications / DRAWS replications), ``regret`` searches the mean and ranks the front by
-its largest regret. The non-dominated set is re-evaluated at ``final_replications`` with
-95 % Wilson intervals, and non-domination is taken again on those values, so the front is
-not an artefact of the search's noise; each member then gets its odds, 10th-percentile odds
-and regret (against the best member in each draw) across the uncertain draws.
+``P(TARGET) >= LEVEL`` (or ``<=``). **Kept targets** (:class:`Keep`): by default every
+target of kind ``floor`` (a binding target; also the kind of a target that names none) is
+a constraint of the search — it must stay possible by construction (its best-case ceiling,
+:mod:`simulator.model.ceiling`, at least its km²) and its odds at least those of the
+scenario as shipped (or a given level) — so a programme that scores one target cannot
+abandon a binding one.
+
+Robustness (``--robustness``): ``mean`` searches the odds over the uncertainty (equal to
+``landsim run --set``), ``p10`` the 10th percentile of the odds across :data:`DRAWS` draws
+of the uncertain values (each draw held fixed over replications / DRAWS replications),
+``regret`` searches the mean and ranks the front by its largest regret.
+
+**Re-evaluation on independent random numbers.** The search's values carry the noise it
+selected on (a winner's curse), so the front is judged on a seed derived from but not
+equal to the search's (:func:`reevaluation_seed`): each generation, the front found so far
+is simulated on it (``-n`` replications), and its hypervolume on those values is the
+convergence curve — it falls when the search promotes programmes that were only lucky. At
+the end the search's front is simulated on it at ``final_replications`` with 95 % Wilson
+intervals; a member dominated on those values, or one that no longer keeps a kept target
+or meets a constraint, is marked (``dominated``, ``feasible``, ``keeps_<target>``), not
+dropped silently. Each member then gets its odds, 10th-percentile odds and regret across
+the uncertain draws.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pymoo.core.problem import Problem
 
 from simulator.inputs.errors import RunConfigError
 from simulator.inputs.params import with_values
 from simulator.inputs.scenario import Scenario
+from simulator.model.layout_cache import layout_for
 from simulator.model.sampling import chunk_sizes
-from simulator.report.formatting import pct, pct_range, sig
 from simulator.run.backends import Backend, LocalBackend
 from simulator.run.montecarlo import run_chunk
 from simulator.run.results import targets_met
@@ -53,14 +67,30 @@ from simulator.study.solve import LeverRange, lever_range
 
 __all__ = [
     "DRAWS",
-    "under_posterior",
+    "POPULATION",
+    "Constraint",
+    "Keep",
+    "KeepOdds",
+    "LeverProblem",
     "Objective",
     "OptimizeResult",
-    "Constraint",
+    "Robustness",
+    "SearchStatus",
+    "cost_provenance",
+    "cost_unit",
+    "digest_of",
+    "final_replications_of",
+    "generations_of",
+    "hypervolume",
+    "keep_targets",
+    "nondominated",
     "optimize",
     "parse_constraint",
+    "parse_keep_odds",
     "parse_objective",
     "programme_cost",
+    "reevaluation_seed",
+    "under_posterior",
 ]
 
 DRAWS = 20
@@ -69,16 +99,26 @@ DRAWS = 20
 POPULATION = 24
 """Candidates per generation (NSGA-II's population)."""
 
+Sense = Literal["max", "min"]
+Kind = Literal["P", "km2", "cost"]
+Robustness = Literal["mean", "p10", "regret"]
+KeepOdds = Literal["shipped", "possible"] | float
+"""What keeping a target asks beyond being possible: odds at least as shipped, nothing
+more (``possible``), or odds at least a level (a probability 0…1)."""
+
+ROBUSTNESS: tuple[Robustness, ...] = ("mean", "p10", "regret")
+
 _OBJECTIVE = re.compile(r"^\s*(max|min)\s+(?:(P|km2)\(\s*([A-Za-z0-9_.-]+)\s*\)|(cost))\s*$")
 _CONSTRAINT = re.compile(r"^\s*P\(\s*([A-Za-z0-9_.-]+)\s*\)\s*(>=|<=)\s*([0-9.]+%?)\s*$")
+_TOL = 1e-9  # km²: a ceiling this close to the target counts as reaching it (as ceiling.py)
 
 
 @dataclass(frozen=True)
 class Objective:
     """One objective: ``sense`` (max/min), ``kind`` (P, km2, cost) and its target."""
 
-    sense: str
-    kind: str
+    sense: Sense
+    kind: Kind
     target: str | None = None
 
     @property
@@ -92,12 +132,40 @@ class Constraint:
     """``P(target) >= level`` (``sense`` ``>=``) or ``<=``; level a probability 0…1."""
 
     target: str
-    sense: str
+    sense: Literal[">=", "<="]
     level: float
 
     @property
     def name(self) -> str:  # noqa: D102
         return f"P({self.target}) {self.sense} {self.level:g}"
+
+
+@dataclass(frozen=True)
+class Keep:
+    """A target every front member must keep: possible by construction (best-case ceiling
+    ≥ its km²) and, unless ``odds`` is ``"possible"``, its odds at least those of the
+    scenario as shipped (``"shipped"``) or at least ``odds`` (a probability)."""
+
+    target: str
+    odds: KeepOdds = "shipped"
+
+    @property
+    def name(self) -> str:
+        """``binding-2025: possible, P ≥ as shipped`` (as settings and the report say it)."""
+        if self.odds == "possible":
+            return f"{self.target}: possible"
+        level = "as shipped" if self.odds == "shipped" else f"{float(self.odds):g}"
+        return f"{self.target}: possible, P ≥ {level}"
+
+    @property
+    def column(self) -> str:
+        """front.csv's column saying whether a member keeps it: ``keeps_<target>``."""
+        return f"keeps_{self.target}"
+
+    @property
+    def ceiling_column(self) -> str:
+        """The column of its best-case ceiling, km²: ``ceiling_km2_<target>``."""
+        return f"ceiling_km2_{self.target}"
 
 
 def parse_objective(text: str, scenario: Scenario) -> Objective:
@@ -128,11 +196,51 @@ def parse_constraint(text: str, scenario: Scenario) -> Constraint:
         raise RunConfigError(f"--constraint expects 'P(TARGET) >= LEVEL' (or <=), e.g. "
                              f"'P(binding-2025) >= 0.5', got {text!r}")
     target, sense, level = m.groups()
-    value = float(level[:-1]) / 100 if level.endswith("%") else float(level)
-    if not 0 <= value <= 1:
-        raise RunConfigError(f"--constraint {text!r}: the level is a probability, 0–1 or 0–100%")
+    value = _probability(level, f"--constraint {text!r}")
     _check_target(scenario, target, "--constraint")
     return Constraint(target, sense, value)
+
+
+def _probability(text: str, where: str) -> float:
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise RunConfigError(f"{where}: the level is a probability, 0–1 or 0–100%")
+    return value
+
+
+def parse_keep_odds(text: str) -> KeepOdds:
+    """``"shipped"``, ``"possible"`` or a level (``"0.5"``, ``"50%"``) → :data:`KeepOdds`.
+
+    Raises ``RunConfigError`` for anything else.
+    """
+    word = (text or "").strip().lower()
+    if word in ("shipped", "possible"):
+        return word  # type: ignore[return-value]
+    if not re.fullmatch(r"[0-9.]+%?", word):
+        raise RunConfigError(f"--keep-odds expects shipped, possible or a level (0.5, 50%), "
+                             f"got {text!r}")
+    return _probability(word, f"--keep-odds {text!r}")
+
+
+def keep_targets(scenario: Scenario, names: Sequence[str] | None = None,
+                 odds: KeepOdds = "shipped") -> list[Keep]:
+    """The targets a front must keep, in the scenario's order.
+
+    Every target of kind ``floor`` (binding; also a target that names no kind) unless
+    ``names`` holds ``"none"``, plus the targets ``names`` lists. Raises ``RunConfigError``
+    for a name that is not a target.
+    """
+    names = list(names or [])
+    for name in names:
+        if name != "none":
+            _check_target(scenario, name, "--keep")
+    chosen = set(names) - {"none"}
+    if "none" not in names:
+        chosen |= {t.name for t in scenario.targets if (t.kind or "floor") == "floor"}
+    return [Keep(t.name, odds) for t in scenario.targets if t.name in chosen]
 
 
 def _check_target(scenario: Scenario, target: str, flag: str) -> None:
@@ -154,6 +262,60 @@ def cost_unit(scenario: Scenario) -> str:
     return next((lever.cost_unit for lever in scenario.levers if lever.cost_unit), "") or ""
 
 
+_LABELS = ("illustrative", "assumption", "derived", "sourced")
+"""Provenance labels, weakest first."""
+_COST_LABEL = re.compile(r"\bcosts?\s+(illustrative|assumption|assumed|derived|sourced)\b",
+                         re.IGNORECASE)
+
+
+def cost_provenance(scenario: Scenario) -> dict:
+    """What the levers' costs rest on, from the scenario's provenance labels.
+
+    Each costed lever's label: the one its note gives the cost ("cost illustrative: …",
+    "cost derived: …"), else ``illustrative`` if the note says so (or 示意), else the
+    lever's own label (``assumption``, ``derived``, ``sourced``; None when unlabelled).
+    ``label`` is the weakest of them; ``illustrative`` and ``costed`` count the levers.
+    """
+    levers: dict[str, str | None] = {}
+    for i, lever in enumerate(scenario.levers):
+        if lever.cost is None:
+            continue
+        text = scenario.label_of(f"levers[{i}].cost") or ""
+        english = text.split(" | zh:")[0]
+        found = _COST_LABEL.search(english)
+        if found:
+            label = found.group(1).lower().replace("assumed", "assumption")
+        elif "illustrative" in english.lower() or "示意" in text:
+            label = "illustrative"
+        else:
+            label = english.partition(":")[0].strip().lower()
+        levers[lever.path] = label if label in _LABELS else None
+    named = [label for label in levers.values() if label is not None]
+    return {"label": min(named, key=_LABELS.index) if named else None, "levers": levers,
+            "illustrative": sum(label == "illustrative" for label in levers.values()),
+            "costed": len(levers)}
+
+
+def reevaluation_seed(seed: int) -> int:
+    """The seed the front is judged on: derived from the search's ``seed`` but not equal to
+    it, so the re-evaluation's random numbers are independent of the ones the search
+    selected on (recorded as ``reevaluation_seed``)."""
+    state = np.random.SeedSequence([seed, 0x52455645]).generate_state(1, np.uint32)
+    out = int(state[0])
+    return out if out != seed else out + 1
+
+
+def final_replications_of(replications: int, final_replications: int | None) -> int:
+    """Replications of the front's re-evaluation: ``final_replications``, or 4 ×
+    ``replications`` when it is None."""
+    return 4 * replications if final_replications is None else final_replications
+
+
+def generations_of(evaluations: int) -> int:
+    """Generations a search of ``evaluations`` candidates runs (at least 2)."""
+    return max(2, math.ceil(evaluations / POPULATION))
+
+
 # ---------------------------------------------------------------- evaluation
 
 
@@ -170,11 +332,9 @@ def odds_by_draw(job: _DrawJob, point: tuple[int, Mapping[str, float]]) -> tuple
     """(D, T) share of replications meeting each target, one row per uncertain draw (each
     held over replications / D replications), and (T,) the pooled share — for one point's
     lever values. Random inputs other than θ are the run's own (seed, chunk)."""
-    from simulator.study.calibrate import _layout
-
     _, values = point
     scenario = with_values(job.scenario, values, origin="optimize")
-    layout = _layout(scenario)
+    layout = layout_for(scenario)
     sizes = chunk_sizes(job.replications)
     draws = job.theta.shape[0]
     group = np.arange(job.replications) * draws // job.replications
@@ -194,12 +354,49 @@ def uncertain_draws(scenario: Scenario, seed: int, draws: int = DRAWS) -> np.nda
     """(draws, K) values of the scenario's uncertain parameters (its priors or posterior),
     the first ``draws`` replications' of stream ``seed + 1``; None without ``uncertain:``."""
     from simulator.model.sampling import draw_chunk
-    from simulator.study.calibrate import _layout
 
-    layout = _layout(scenario)
+    layout = layout_for(scenario)
     if not layout.uncertain:
         return None
     return draw_chunk(layout, seed + 1, 0, draws).params
+
+
+@dataclass(frozen=True)
+class _CeilingJob:
+    scenario: Scenario
+    targets: tuple[str, ...]
+
+
+def kept_ceilings(job: _CeilingJob, point: tuple[int, Mapping[str, float]]) -> dict[str, float]:
+    """Best-case ceiling (km²) of each of ``job.targets`` under one point's lever values."""
+    from simulator.model.ceiling import target_ceilings
+
+    scenario = with_values(job.scenario, point[1], origin="optimize")
+    return {c.target: c.ceiling_km2 for c in target_ceilings(scenario)
+            if c.target in job.targets}
+
+
+@dataclass(frozen=True)
+class SearchStatus:
+    """Where a search stands, for a progress display.
+
+    ``stage``: ``search`` (a generation done), ``reevaluation`` (the front simulated again)
+    or ``robustness`` (its odds across the uncertain draws); ``total`` is what the stage
+    counts to (candidates the search may propose; members re-evaluated).
+    """
+
+    stage: Literal["search", "reevaluation", "robustness"]
+    generation: int
+    generations: int
+    evaluated: int  # distinct candidates simulated so far
+    front: int  # programmes on the front found so far
+    total: int
+
+
+Evaluator = Callable[..., pd.DataFrame]
+"""Simulates the rows of a design: :func:`simulator.study.points.run_points`'s signature
+(``base, design, *, replications, seed, backend, store, progress, origin``) and result
+(the design with ``<target>.probability``, ``.ci95_low``, ``.ci95_high``, ``.mean_km2``)."""
 
 
 @dataclass
@@ -210,24 +407,35 @@ class OptimizeResult:
     objectives: list[Objective]
     constraints: list[Constraint]
     levers: list[LeverRange]
-    robustness: str
+    robustness: Robustness
     evaluations: pd.DataFrame  # one row per distinct candidate: levers, objectives, feasible
-    front: pd.DataFrame  # re-evaluated non-dominated members, with intervals and robustness
-    convergence: pd.DataFrame  # generation, evaluations, hypervolume
+    front: pd.DataFrame  # the search's front re-evaluated: intervals, flags, robustness
+    convergence: pd.DataFrame  # generation, evaluations, hypervolume(_reevaluated), front_size
     settings: dict = field(default_factory=dict)
+    keeps: list[Keep] = field(default_factory=list)
+
+    @property
+    def on_front(self) -> pd.DataFrame:
+        """The members that hold up after re-evaluation: feasible (every constraint met,
+        every kept target kept) and dominated by no feasible member."""
+        front = self.front
+        if front.empty or "dominated" not in front:
+            return front
+        return front[front["feasible"].astype(bool) & ~front["dominated"].astype(bool)]
 
     def cheapest(self, level: float = 0.8) -> pd.Series | None:
-        """The cheapest front member whose first probability objective is at least
-        ``level`` (None if none is, or there is no cost objective)."""
+        """The cheapest member of :attr:`on_front` whose first probability objective is at
+        least ``level`` (None if none is, or there is no cost objective)."""
         p = next((o for o in self.objectives if o.kind == "P"), None)
-        if p is None or not any(o.kind == "cost" for o in self.objectives) or self.front.empty:
+        front = self.on_front
+        if p is None or not any(o.kind == "cost" for o in self.objectives) or front.empty:
             return None
-        ok = self.front[self.front[p.name] >= level]
-        return None if ok.empty else ok.sort_values("cost").iloc[0]
+        ok = front[front[p.name] >= level]
+        return None if ok.empty else ok.sort_values("cost", kind="stable").iloc[0]
 
 
 def _metric_of(objective: Objective, target_index: dict[str, int], by_draw, pooled,
-               metrics: Mapping[str, float] | None, robustness: str) -> float:
+               metrics: Mapping[str, float] | None, robustness: Robustness) -> float:
     if objective.kind == "P":
         if robustness == "p10" and by_draw is not None:
             return float(np.quantile(by_draw[:, target_index[objective.target]], 0.1))
@@ -236,46 +444,130 @@ def _metric_of(objective: Objective, target_index: dict[str, int], by_draw, pool
     return float(metrics[f"{objective.target}.mean_km2"])
 
 
-class _Search:
-    """Evaluates candidate lever values in batches, caching by value, storing as it goes."""
+def _key(values: Mapping[str, float]) -> tuple:
+    return tuple(sorted(values.items()))
 
-    def __init__(self, scenario, objectives, constraints, levers, *, replications, seed,
-                 robustness, backend, store, progress):
-        self.scenario, self.objectives, self.constraints = scenario, objectives, constraints
-        self.levers, self.replications, self.seed = levers, replications, seed
-        self.robustness, self.backend, self.store, self.progress = (
-            robustness, backend, store, progress)
+
+class LeverProblem(Problem):
+    """The scenario's levers as a pymoo ``Problem``: a point of the unit cube (one
+    coordinate a lever, 0 its low end, 1 its high end) → the objectives ``F`` (minimised)
+    and the constraints ``G`` (≤ 0 where met) — the ``--constraint``s, then for each kept
+    target its ceiling shortfall ((km² − ceiling) / km²) and, unless it is kept only
+    possible, its odds' shortfall below the reference.
+
+    Candidates are simulated in batches with ``seed`` and ``replications`` (common random
+    numbers), cached by their lever values (candidates that round to the same programme are
+    simulated once) and kept in ``store`` as they finish. The odds as shipped (the
+    reference of a target kept at ``"shipped"``) are simulated once, on the same numbers.
+    """
+
+    def __init__(self, scenario: Scenario, objectives: Sequence[Objective],
+                 levers: Sequence[LeverRange], *, constraints: Sequence[Constraint] = (),
+                 keeps: Sequence[Keep] = (), replications: int, seed: int,
+                 robustness: Robustness = "mean", backend: Backend,
+                 store: PointStore | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 evaluator: Evaluator = run_points, intervals: bool = False,
+                 ceilings: dict[tuple, dict[str, float]] | None = None):
+        self.scenario, self.objectives = scenario, list(objectives)
+        self.constraints, self.keeps, self.levers = list(constraints), list(keeps), list(levers)
+        self.replications, self.seed, self.robustness = replications, seed, robustness
+        self.backend, self.store, self.progress = backend, store, progress
+        self.evaluator, self.intervals = evaluator, intervals
         self.names = [t.name for t in scenario.targets]
         self.index = {n: i for i, n in enumerate(self.names)}
-        self.theta = (uncertain_draws(scenario, seed) if robustness == "p10" else None)
+        self.km2 = {t.name: float(t.km2) for t in scenario.targets}
+        self.theta = uncertain_draws(scenario, seed) if robustness == "p10" else None
         self.rows: dict[tuple, dict] = {}
+        self.ceilings = {} if ceilings is None else ceilings  # shared: seed-independent
         self.count = 0  # points simulated (the store's index)
+        self._reference: dict[str, float] | None = None
+        n_constr = len(self.constraints) + sum(1 if k.odds == "possible" else 2
+                                               for k in self.keeps)
+        super().__init__(n_var=len(self.levers), n_obj=len(self.objectives),
+                         n_ieq_constr=n_constr, xl=0.0, xu=1.0)
+
+    def _evaluate(self, x, out, *args, **kwargs):
+        rows = self.simulate(np.atleast_2d(x))
+        F, G = self.arrays(rows)
+        out["F"] = F
+        if G is not None:
+            out["G"] = G
 
     def values(self, x: np.ndarray) -> dict[str, float]:
         """Lever values of a point of the unit cube."""
         return {lever.path: lever.plain(lever.low + float(u) * (lever.high - lever.low))
                 for lever, u in zip(self.levers, x, strict=True)}
 
-    def evaluate(self, xs: np.ndarray) -> list[dict]:
-        """One row per candidate: lever values, each objective's value, constraint values."""
-        points = [self.values(x) for x in xs]
-        keys = [tuple(sorted(p.items())) for p in points]
+    def lever_values(self, row: Mapping) -> dict[str, float]:
+        """The lever values of a row (a candidate's)."""
+        return {lv.path: row[lv.path] for lv in self.levers}
+
+    def simulate(self, xs: np.ndarray) -> list[dict]:
+        """One row per point of the unit cube: see :meth:`rows_for`."""
+        return self.rows_for([self.values(x) for x in xs])
+
+    def rows_for(self, points: Sequence[Mapping[str, float]]) -> list[dict]:
+        """One row per candidate (lever values): the values, each objective's, each
+        constraint's and each kept target's odds and ceiling. Simulates the ones not yet
+        simulated, in one batch; ``progress`` counts every candidate asked for."""
+        points = [dict(p) for p in points]
+        keys = [_key(p) for p in points]
         new = [k for k in dict.fromkeys(keys) if k not in self.rows]
+        if self.progress is not None and len(keys) > len(new):
+            self.progress(len(keys) - len(new))  # asked for again: already simulated
         if new:
+            self.reference()  # the odds as shipped, before the first batch
             design = pd.DataFrame([dict(k) for k in new],
                                   index=range(self.count, self.count + len(new)))
             self.count += len(new)
+            self._ceilings_of([dict(k) for k in new])
             if self.theta is not None:
                 rows = self._by_draw(design)
             else:
-                done = run_points(self.scenario, design, replications=self.replications,
-                                  seed=self.seed, backend=self.backend, store=self.store,
-                                  progress=self.progress, origin="optimize")
+                done = self.evaluator(self.scenario, design, replications=self.replications,
+                                      seed=self.seed, backend=self.backend, store=self.store,
+                                      progress=self.progress, origin="optimize")
                 rows = [self._row(dict(k), None, None, done.loc[i].to_dict())
                         for i, k in zip(design.index, new, strict=True)]
             for k, row in zip(new, rows, strict=True):
                 self.rows[k] = row
         return [self.rows[k] for k in keys]
+
+    def reference(self) -> dict[str, float]:
+        """Each kept target's reference odds: as shipped (simulated once, on this problem's
+        numbers and measure), or its level; none for a target kept only possible."""
+        if self._reference is None:
+            shipped = [k for k in self.keeps if k.odds == "shipped"]
+            out = {k.target: float(k.odds) for k in self.keeps
+                   if k.odds not in ("shipped", "possible")}
+            if shipped:
+                if self.theta is not None:
+                    job = _DrawJob(self.scenario, self.theta, self.replications, self.seed)
+                    by_draw, pooled = odds_by_draw(job, (-1, {}))
+                    metrics = None
+                else:
+                    by_draw = pooled = None
+                    metrics = self.evaluator(
+                        self.scenario, pd.DataFrame(index=[0]),
+                        replications=self.replications, seed=self.seed,
+                        backend=self.backend, store=None, progress=None,
+                        origin="optimize").iloc[0].to_dict()
+                for k in shipped:
+                    out[k.target] = _metric_of(Objective("max", "P", k.target), self.index,
+                                               by_draw, pooled, metrics, self.robustness)
+            self._reference = out
+        return self._reference
+
+    def _ceilings_of(self, points: list[dict]) -> None:
+        targets = tuple(k.target for k in self.keeps)
+        todo = [(i, p) for i, p in enumerate(points) if _key(p) not in self.ceilings]
+        if not targets or not todo:
+            return
+        job = _CeilingJob(self.scenario, targets)
+        for (_, values), found in self.backend.map_unordered(partial(kept_ceilings, job),
+                                                             todo):
+            self.ceilings[_key(values)] = found
 
     def _by_draw(self, design: pd.DataFrame) -> list[dict]:
         job = _DrawJob(self.scenario, self.theta, self.replications, self.seed)
@@ -308,17 +600,60 @@ class _Search:
         for c in self.constraints:
             row[c.name] = _metric_of(Objective("max", "P", c.target), self.index, by_draw,
                                      pooled, metrics, self.robustness)
+        ceilings = self.ceilings.get(_key(values), {})
+        for k in self.keeps:
+            row[f"P({k.target})"] = _metric_of(Objective("max", "P", k.target), self.index,
+                                               by_draw, pooled, metrics, self.robustness)
+            row[k.ceiling_column] = float(ceilings.get(k.target, math.nan))
+        if self.intervals and metrics is not None:
+            targets = [o.target for o in self.objectives if o.kind == "P"]
+            targets += [c.target for c in self.constraints] + [k.target for k in self.keeps]
+            for target in dict.fromkeys(targets):
+                row[f"P({target})"] = float(metrics[f"{target}.probability"])
+                row[f"P({target})_low"] = float(metrics[f"{target}.ci95_low"])
+                row[f"P({target})_high"] = float(metrics[f"{target}.ci95_high"])
         return row
+
+    def keep_shortfalls(self, row: Mapping, keep: Keep) -> tuple[float, float]:
+        """(ceiling shortfall as a share of the target's km², odds shortfall below the
+        reference): both ≤ 0 where ``row`` keeps ``keep``."""
+        km2 = self.km2[keep.target]
+        ceiling = row[keep.ceiling_column]
+        short = (km2 - _TOL - ceiling) / km2 if math.isfinite(ceiling) else 0.0
+        ref = self.reference().get(keep.target)
+        return short, (0.0 if ref is None else ref - row[f"P({keep.target})"])
 
     def arrays(self, rows: list[dict]) -> tuple[np.ndarray, np.ndarray | None]:
         """pymoo's F (to minimise) and G (≤ 0 where feasible) of rows."""
         F = np.array([[-r[o.name] if o.sense == "max" else r[o.name] for o in self.objectives]
-                      for r in rows])
-        if not self.constraints:
+                      for r in rows], dtype=float).reshape(len(rows), len(self.objectives))
+        if not self.n_ieq_constr:
             return F, None
-        G = np.array([[(c.level - r[c.name]) if c.sense == ">=" else (r[c.name] - c.level)
-                       for c in self.constraints] for r in rows])
-        return F, G
+        G = []
+        for r in rows:
+            g = [(c.level - r[c.name]) if c.sense == ">=" else (r[c.name] - c.level)
+                 for c in self.constraints]
+            for k in self.keeps:
+                short, odds = self.keep_shortfalls(r, k)
+                g += [short] if k.odds == "possible" else [short, odds]
+            G.append(g)
+        return F, np.array(G, dtype=float).reshape(len(rows), self.n_ieq_constr)
+
+    def feasible(self, rows: list[dict]) -> np.ndarray:
+        """Whether each row meets every constraint and keeps every kept target."""
+        _, G = self.arrays(rows)
+        return np.ones(len(rows), bool) if G is None else np.all(G <= 0, axis=1)
+
+    def front(self) -> list[dict]:
+        """The feasible non-dominated rows simulated so far (on this problem's values)."""
+        rows = list(self.rows.values())
+        if not rows:
+            return []
+        F, _ = self.arrays(rows)
+        ok = self.feasible(rows)
+        if not ok.any():
+            return []
+        return [rows[i] for i in np.flatnonzero(ok)[nondominated(F[ok])]]
 
 
 def _scale(objectives: Sequence[Objective], scenario: Scenario, levers) -> np.ndarray:
@@ -337,8 +672,7 @@ def hypervolume(F: np.ndarray, scale: np.ndarray, objectives: Sequence[Objective
 
     if F.size == 0:
         return 0.0
-    shift = np.array([1.0 if o.sense == "max" and o.kind == "P" else
-                      (1.0 if o.sense == "max" else 0.0) for o in objectives])
+    shift = np.array([1.0 if o.sense == "max" else 0.0 for o in objectives])
     unit = F / scale + shift
     return float(HV(ref_point=np.full(F.shape[1], 1.1))(unit))
 
@@ -352,37 +686,64 @@ def nondominated(F: np.ndarray) -> np.ndarray:
     return np.asarray(NonDominatedSorting().do(F, only_non_dominated_front=True), dtype=int)
 
 
+def _dominated_by(F: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """Whether each row of ``F`` is dominated by some row of ``F`` where ``by`` is True."""
+    out = np.zeros(len(F), bool)
+    for i in range(len(F)):
+        others = F[by & (np.arange(len(F)) != i)]
+        out[i] = bool(np.any(np.all(others <= F[i], axis=1) & np.any(others < F[i], axis=1)))
+    return out
+
+
+def _holdout_hypervolume(problem: LeverProblem, holdout: LeverProblem, scale: np.ndarray,
+                         front: list[dict]) -> float:
+    """The hypervolume of ``front`` (rows found by the search) on ``holdout``'s numbers:
+    only members feasible there count."""
+    rows = holdout.rows_for([problem.lever_values(r) for r in front])
+    if not rows:
+        return 0.0
+    F, _ = holdout.arrays(rows)
+    ok = holdout.feasible(rows)
+    return hypervolume(F[ok], scale, problem.objectives) if ok.any() else 0.0
+
+
 def optimize(
     scenario: Scenario,
     objectives: Sequence[Objective],
     *,
     constraints: Sequence[Constraint] = (),
+    keeps: Sequence[Keep] | None = None,
     evaluations: int = 480,
     replications: int = 1000,
     final_replications: int | None = None,
     seed: int = 0,
-    robustness: str = "mean",
+    robustness: Robustness = "mean",
     backend: Backend | None = None,
     store: PointStore | None = None,
     progress: Callable[[int], None] | None = None,
+    status: Callable[[SearchStatus], None] | None = None,
     posterior: Scenario | None = None,
+    evaluator: Evaluator = run_points,
 ) -> OptimizeResult:
     """Search the scenario's levers for the non-dominated programmes (see the module).
 
-    ``evaluations``: candidates the search may evaluate (rounded up to whole generations of
-    :data:`POPULATION`); ``replications`` per candidate; ``final_replications`` (default
-    4 × ``replications``) for the front's re-evaluation; ``store``: where finished
-    candidates are kept (resume); ``posterior``: the scenario under a calibration's
-    posterior (:func:`under_posterior`), under which the front is also re-evaluated
-    (``_posterior`` columns). Results depend only on (scenario,
-    objectives, constraints, seed, replications, evaluations, robustness). Raises
-    ``RunConfigError`` for fewer than two objectives, a scenario without levers, or a
-    robustness other than mean, p10 or regret.
+    ``keeps``: the targets every member must keep (default :func:`keep_targets`: the
+    binding ones; ``()`` for none); ``evaluations``: candidates the search may evaluate
+    (rounded up to whole generations of :data:`POPULATION`); ``replications`` per
+    candidate; ``final_replications`` (default 4 × ``replications``) for the front's
+    re-evaluation on :func:`reevaluation_seed`; ``store``: where finished candidates are
+    kept (resume; the held-out and final evaluations in its ``holdout/`` and ``final/``);
+    ``progress`` ticks once per candidate (and per member re-evaluated), ``status`` hears
+    a :class:`SearchStatus` after each generation and stage; ``posterior``: the scenario
+    under a calibration's posterior (:func:`under_posterior`), under which the front is
+    also re-evaluated (``_posterior`` columns); ``evaluator``: what simulates a design
+    (default :func:`~simulator.study.points.run_points`; tests pass a stub). Results depend
+    only on (scenario, objectives, constraints, keeps, seed, replications, evaluations,
+    robustness). Raises ``RunConfigError`` for fewer than two objectives, a scenario
+    without levers, a lever that is also uncertain, or a robustness other than mean, p10
+    or regret.
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
-    from pymoo.core.evaluator import Evaluator
-    from pymoo.core.problem import Problem
-    from pymoo.problems.static import StaticProblem
     from pymoo.termination import get_termination
 
     if len(objectives) < 2:
@@ -391,21 +752,30 @@ def optimize(
     if not scenario.levers:
         raise RunConfigError(f"{scenario.name} has no levers: — list what a programme office "
                              "can move (path, min, max, description, cost)")
-    if robustness not in ("mean", "p10", "regret"):
+    if robustness not in ROBUSTNESS:
         raise RunConfigError(f"--robustness must be mean, p10 or regret, got {robustness!r}")
     clash = [lv.path for lv in scenario.levers if lv.path in scenario.uncertain]
     if clash:
         raise RunConfigError(f"{', '.join(clash)}: a lever cannot also be uncertain (XLRM "
                              "keeps what is decided apart from what is not known)")
+    keeps = keep_targets(scenario) if keeps is None else list(keeps)
+    final_n = final_replications_of(replications, final_replications)
+    reseed = reevaluation_seed(seed)
     levers = [lever_range(scenario, lv.path, lv.min, lv.max) for lv in scenario.levers]
     backend = backend or LocalBackend(1)
-    search = _Search(scenario, list(objectives), list(constraints), levers,
-                     replications=replications, seed=seed, robustness=robustness,
-                     backend=backend, store=store, progress=progress)
-    problem = Problem(n_var=len(levers), n_obj=len(objectives),
-                      n_ieq_constr=len(constraints), xl=0.0, xu=1.0)
+
+    def stored(name: str) -> PointStore | None:
+        return None if store is None else PointStore(
+            store.folder / name, study=f"{store.study}:{name}", notice=store.notice)
+
+    common = dict(constraints=constraints, keeps=keeps, backend=backend, evaluator=evaluator)
+    problem = LeverProblem(scenario, objectives, levers, replications=replications, seed=seed,
+                           robustness=robustness, store=store, progress=progress, **common)
+    holdout = LeverProblem(scenario, objectives, levers, replications=replications,
+                           seed=reseed, robustness=robustness, store=stored("holdout"),
+                           ceilings=problem.ceilings, **common)
     algorithm = NSGA2(pop_size=POPULATION, eliminate_duplicates=True)
-    generations = max(2, math.ceil(evaluations / POPULATION))
+    generations = generations_of(evaluations)
     algorithm.setup(problem, termination=get_termination("n_gen", generations), seed=seed,
                     verbose=False)
     scale = _scale(objectives, scenario, levers)
@@ -413,75 +783,80 @@ def optimize(
     with backend:
         while algorithm.has_next():
             pop = algorithm.ask()
-            rows = search.evaluate(pop.get("X"))
-            F, G = search.arrays(rows)
-            static = StaticProblem(problem, F=F, G=G) if G is not None else \
-                StaticProblem(problem, F=F)
-            Evaluator().eval(static, pop)
+            algorithm.evaluator.eval(problem, pop)
             algorithm.tell(infills=pop)
-            everything = list(search.rows.values())
-            aF, aG = search.arrays(everything)
-            feasible = np.ones(len(aF), bool) if aG is None else np.all(aG <= 0, axis=1)
-            history.append({"generation": algorithm.n_gen - 1, "evaluations": len(everything),
-                            "hypervolume": hypervolume(aF[feasible][nondominated(aF[feasible])],
-                                                       scale, objectives)
-                            if feasible.any() else 0.0})
-        front = _reevaluate(search, scale, final_replications or 4 * replications)
+            everything = list(problem.rows.values())
+            aF, _ = problem.arrays(everything)
+            feasible = problem.feasible(everything)
+            front = problem.front()
+            history.append({
+                "generation": algorithm.n_gen - 1, "evaluations": len(everything),
+                # the archive on the search's own values: it can only rise
+                "hypervolume": hypervolume(aF[feasible][nondominated(aF[feasible])],
+                                           scale, objectives) if feasible.any() else 0.0,
+                # the front found so far on held-out numbers: it falls when the search
+                # promotes programmes that were only lucky
+                "hypervolume_reevaluated": _holdout_hypervolume(problem, holdout, scale,
+                                                                front),
+                "front_size": len(front)})
+            if status is not None:
+                status(SearchStatus("search", algorithm.n_gen - 1, generations,
+                                    len(everything), len(front), generations * POPULATION))
+        members = problem.front()
+        if status is not None:
+            status(SearchStatus("reevaluation", generations, generations,
+                                len(problem.rows), len(members), len(members)))
+        final = LeverProblem(scenario, objectives, levers, replications=final_n, seed=reseed,
+                             robustness="mean", store=stored("final"), progress=progress,
+                             intervals=True, ceilings=problem.ceilings, **common)
+        front = _reevaluate(problem, final, members)
+        if status is not None and not front.empty and layout_for(scenario).uncertain:
+            status(SearchStatus("robustness", generations, generations, len(problem.rows),
+                                len(members), len(members)))
+        front = _robustness(final, front, robustness, progress)
         if posterior is not None and not front.empty:
-            front = _under_posterior(search, front, posterior,
-                                     final_replications or 4 * replications)
-    frame = pd.DataFrame(list(search.rows.values()))
-    F, G = search.arrays(list(search.rows.values()))
-    frame["feasible"] = True if G is None else np.all(G <= 0, axis=1)
+            front = _under_posterior(final, front, posterior)
+        reference = {"search": problem.reference(), "reevaluation": final.reference()}
+    frame = pd.DataFrame(list(problem.rows.values()))
+    frame["feasible"] = problem.feasible(list(problem.rows.values()))
     settings = {"objectives": [f"{o.sense} {o.name}" for o in objectives],
                 "constraints": [c.name for c in constraints], "robustness": robustness,
+                "keeps": [k.name for k in keeps],
+                "keep_odds": keeps[0].odds if keeps else None,
                 "evaluations": evaluations, "generations": generations,
                 "population": POPULATION, "replications": replications,
-                "final_replications": final_replications or 4 * replications, "seed": seed,
+                "final_replications": final_n, "seed": seed, "reevaluation_seed": reseed,
                 "algorithm": "NSGA-II (pymoo 0.6), ask and tell", "cost_unit": cost_unit(scenario),
-                "draws": DRAWS}
+                "draws": DRAWS, "cost_provenance": cost_provenance(scenario),
+                "reference": reference,
+                "holdout_evaluations": len(holdout.rows)}
     return OptimizeResult(scenario, list(objectives), list(constraints), levers, robustness,
-                          frame, front, pd.DataFrame(history), settings)
+                          frame, front, pd.DataFrame(history), settings, keeps)
 
 
-def _reevaluate(search: _Search, scale: np.ndarray, replications: int) -> pd.DataFrame:
-    """The search's feasible non-dominated set, simulated again at ``replications`` with the
-    same seed, non-domination taken again on those values; 95 % Wilson intervals on each
-    probability, and each member's odds, 10th-percentile odds and regret across the
-    uncertain draws."""
-    rows = list(search.rows.values())
-    F, G = search.arrays(rows)
-    feasible = np.ones(len(F), bool) if G is None else np.all(G <= 0, axis=1)
-    candidates = [rows[i] for i in np.flatnonzero(feasible)[nondominated(F[feasible])]] \
-        if feasible.any() else []
-    if not candidates:
+def _reevaluate(problem: LeverProblem, final: LeverProblem,
+                members: list[dict]) -> pd.DataFrame:
+    """``members`` (the search's feasible non-dominated rows) simulated on ``final``'s
+    independent numbers, with 95 % Wilson intervals on each probability; each marked
+    ``feasible`` (every constraint and kept target on these values), ``keeps_<target>``,
+    and ``dominated`` (by a feasible member, on these values), with the search's own values
+    of each probability and km² objective as ``<objective>_search``."""
+    if not members:
         return pd.DataFrame()
-    paths = [lv.path for lv in search.levers]
-    final = _Search(search.scenario, search.objectives, search.constraints, search.levers,
-                    replications=replications, seed=search.seed, robustness="mean",
-                    backend=search.backend, store=None, progress=None)
-    design = pd.DataFrame([{p: r[p] for p in paths} for r in candidates])
-    done = run_points(search.scenario, design, replications=replications, seed=search.seed,
-                      backend=search.backend, origin="optimize")
-    out = []
-    for i, values in design.iterrows():
-        metrics = done.loc[i].to_dict()
-        row = final._row(values.to_dict(), None, None, metrics)
-        for o in [*search.objectives, *[Objective("max", "P", c.target)
-                                       for c in search.constraints]]:
-            if o.kind == "P":
-                row[f"P({o.target})"] = float(metrics[f"{o.target}.probability"])
-                row[f"P({o.target})_low"] = float(metrics[f"{o.target}.ci95_low"])
-                row[f"P({o.target})_high"] = float(metrics[f"{o.target}.ci95_high"])
-        out.append(row)
-    frame = pd.DataFrame(out)
-    F2, G2 = final.arrays(out)
-    keep = np.ones(len(F2), bool) if G2 is None else np.all(G2 <= 0, axis=1)
-    idx = np.flatnonzero(keep)[nondominated(F2[keep])] if keep.any() else []
-    frame = frame.iloc[list(idx)]
-    order = ["cost"] if "cost" in frame else [o.name for o in search.objectives[:1]]
-    frame = frame.sort_values(order + paths, kind="stable").reset_index(drop=True)
-    return _robustness(search, frame, replications)
+    paths = [lv.path for lv in problem.levers]
+    rows = final.rows_for([problem.lever_values(r) for r in members])
+    frame = pd.DataFrame(rows)
+    for o in problem.objectives:
+        if o.kind != "cost":
+            frame[f"{o.name}_search"] = [m[o.name] for m in members]
+    for k in problem.keeps:
+        frame[k.column] = [all(v <= 0 for v in final.keep_shortfalls(r, k)) for r in rows]
+    F, _ = final.arrays(rows)
+    feasible = final.feasible(rows)
+    frame["feasible"] = feasible
+    frame["dominated"] = _dominated_by(F, feasible)
+    order = ["cost"] if "cost" in frame else [problem.objectives[0].name]
+    return frame.sort_values(order + paths, kind="stable").reset_index(drop=True)
 
 
 def under_posterior(scenario: Scenario, file: str | Path) -> Scenario:
@@ -502,173 +877,68 @@ def under_posterior(scenario: Scenario, file: str | Path) -> Scenario:
     return with_posterior(scenario, paths, values, file=str(file), metadata=metadata)
 
 
-def _under_posterior(search: _Search, front: pd.DataFrame, posterior: Scenario,
-                     replications: int) -> pd.DataFrame:
-    """The front's odds under the posterior scenario (same seed and replications), as
-    ``P(T)_posterior`` with ``_posterior_low``/``_posterior_high``; the plain columns stay
-    the odds under the scenario's own (prior) uncertainty."""
-    paths = [lv.path for lv in search.levers]
+def _under_posterior(final: LeverProblem, front: pd.DataFrame,
+                     posterior: Scenario) -> pd.DataFrame:
+    """The front's odds under the posterior scenario (the re-evaluation's seed and
+    replications), as ``P(T)_posterior`` with ``_posterior_low``/``_posterior_high``; the
+    plain columns stay the odds under the scenario's own (prior) uncertainty."""
+    paths = [lv.path for lv in final.levers]
     design = front[paths].reset_index(drop=True)
-    done = run_points(posterior, design, replications=replications, seed=search.seed,
-                      backend=search.backend, origin="optimize")
-    for target in [o.target for o in search.objectives if o.kind == "P"]:
+    done = run_points(posterior, design, replications=final.replications, seed=final.seed,
+                      backend=final.backend, origin="optimize")
+    for target in [o.target for o in final.objectives if o.kind == "P"]:
         front[f"P({target})_posterior"] = done[f"{target}.probability"].to_numpy()
         front[f"P({target})_posterior_low"] = done[f"{target}.ci95_low"].to_numpy()
         front[f"P({target})_posterior_high"] = done[f"{target}.ci95_high"].to_numpy()
     return front
 
 
-def _robustness(search: _Search, front: pd.DataFrame, replications: int) -> pd.DataFrame:
-    """Each member's odds across :data:`DRAWS` uncertain draws: 10th percentile and regret
-    (the best member's odds in that draw less its own; the largest over draws)."""
-    theta = uncertain_draws(search.scenario, search.seed)
-    targets = [o.target for o in search.objectives if o.kind == "P"]
-    if theta is None or front.empty or not targets:
+def _robustness(final: LeverProblem, front: pd.DataFrame, robustness: Robustness,
+                progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Each member's odds across :data:`DRAWS` uncertain draws (the re-evaluation's seed
+    and replications): 10th percentile and regret (the best member's odds in that draw
+    less its own, the largest over draws; the best among the members that hold up)."""
+    targets = [o.target for o in final.objectives if o.kind == "P"]
+    if front.empty or not targets:
         return front
-    paths = [lv.path for lv in search.levers]
-    job = _DrawJob(search.scenario, theta, replications, search.seed)
+    theta = uncertain_draws(final.scenario, final.seed)
+    if theta is None:
+        return front
+    paths = [lv.path for lv in final.levers]
+    job = _DrawJob(final.scenario, theta, final.replications, final.seed)
     points = [(i, {p: row[p] for p in paths}) for i, row in front.iterrows()]
-    done = {item[0]: result for item, result in
-            search.backend.map_unordered(partial(odds_by_draw, job), points)}
+    done = {}
+    for item, result in final.backend.map_unordered(partial(odds_by_draw, job), points):
+        done[item[0]] = result
+        if progress is not None:
+            progress(1)
+    holds = (front["feasible"].astype(bool) & ~front["dominated"].astype(bool)).to_numpy()
+    best_of = holds if holds.any() else np.ones(len(front), bool)
     for target in targets:
-        t = search.index[target]
+        t = final.index[target]
         table = np.stack([done[i][0][:, t] for i, _ in points])  # (members, draws)
         front[f"P({target})_p10"] = np.quantile(table, 0.1, axis=1)
-        front[f"P({target})_regret"] = (table.max(axis=0)[None, :] - table).max(axis=1)
-    if search.robustness == "regret":
+        front[f"P({target})_regret"] = np.maximum(
+            table[best_of].max(axis=0)[None, :] - table, 0.0).max(axis=1)
+    if robustness == "p10":  # judged on what the search maximised, re-evaluated
+        F = np.column_stack([
+            -front[f"{o.name}_p10"] if o.kind == "P" and o.sense == "max" else
+            front[f"{o.name}_p10"] if o.kind == "P" else
+            (-front[o.name] if o.sense == "max" else front[o.name]) for o in final.objectives])
+        front["dominated"] = _dominated_by(F.astype(float), front["feasible"].to_numpy(bool))
+    if robustness == "regret":
         first = f"P({targets[0]})_regret"
         front = front.sort_values(first, kind="stable").reset_index(drop=True)
     return front
 
 
-# ---------------------------------------------------------------- words
-
-
-def headline(found: OptimizeResult, level: float = 0.8, lang: str = "en") -> str:
-    """The cheapest programme that reaches ``level`` for the first probability objective,
-    in words, or what the front reaches at best."""
-    from simulator.report.i18n import t
-
-    p = next((o for o in found.objectives if o.kind == "P"), None)
-    unit = cost_unit(found.scenario) or t("optimize.cost_units", lang)
-    if found.front.empty:
-        return t("optimize.no_front", lang)
-    best = found.cheapest(level)
-    if p is None:
-        return t("optimize.front_size", lang, n=len(found.front))
-    if best is None:
-        top = found.front.sort_values(p.name, ascending=False).iloc[0]
-        return t("optimize.out_of_reach", lang, level=pct(level), target=p.target,
-                 best=pct(top[p.name]), programme=programme_words(found, top, lang),
-                 cost=_cost_text(top, unit))
-    return t("optimize.headline", lang, programme=programme_words(found, best, lang),
-             p=pct(best[p.name]),
-             interval=pct_range(best[f"{p.name}_low"], best[f"{p.name}_high"]),
-             target=p.target, cost=_cost_text(best, unit))
-
-
-def _cost_text(row: pd.Series, unit: str) -> str:
-    return f"{sig(row['cost'], 3)} {unit}" if "cost" in row else "–"
-
-
-def programme_words(found: OptimizeResult, row: pd.Series, lang: str = "en") -> str:
-    """A front member's lever values in words: each lever's description (before '|') or
-    its path, and its value; levers at their minimum are left out."""
-    parts = []
-    whole = {lv.path for lv in found.levers if lv.integer}
-    for lever in found.scenario.levers:
-        value = row[lever.path]
-        if value == lever.min:
-            continue
-        text = lever.description.split("| zh:")
-        label = (text[1] if lang == "zh" and len(text) > 1 else text[0]).strip() or lever.path
-        parts.append(f"{label}: {int(value) if lever.path in whole else sig(value, 3)}")
-    from simulator.report.i18n import t
-
-    return ("; " if lang == "en" else "；").join(parts) or t("optimize.all_minimum", lang)
-
-
-def write_optimize(found: OptimizeResult, folder: Path, *, langs: Sequence[str] = ("en",),
-                   manifest: Mapping | None = None, level: float = 0.8) -> None:
-    """front.csv, evaluations.csv, convergence.csv, optimize.json, charts and report(s)."""
-    from simulator.report.i18n import t
-    from simulator.report.optimize_charts import draw_optimize_charts
-    from simulator.report.study_report import StudyPage, write_study_report
-
-    found.front.to_csv(folder / "front.csv", index=False, float_format="%.6g")
-    found.evaluations.to_csv(folder / "evaluations.csv", index=False, float_format="%.6g")
-    found.convergence.to_csv(folder / "convergence.csv", index=False, float_format="%.6g")
-    summary = {"scenario": found.scenario.name, **found.settings,
-               "levers": [{"path": lv.path, "min": lv.low, "max": lv.high,
-                           "integer": lv.integer} for lv in found.levers],
-               "level": level, "headline": headline(found, level),
-               "front_size": int(len(found.front)),
-               "convergence": found.convergence.to_dict(orient="records"),
-               **({"manifest": dict(manifest)} if manifest else {})}
-    (folder / "optimize.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False)
-                                          + "\n", encoding="utf-8")
-    for lang in langs:
-        charts_dir = folder / ("charts" if lang == "en" else f"charts-{lang}")
-        charts_dir.mkdir(exist_ok=True)
-        charts = draw_optimize_charts(found, charts_dir, lang=lang)
-        s = found.settings
-        text = t("optimize.design", lang, scenario=found.scenario.name,
-                 objectives="; ".join(s["objectives"]),
-                 constraints="; ".join(s["constraints"]) or "–", k=len(found.levers),
-                 evaluations=f"{len(found.evaluations):,}", r=f"{s['replications']:,}",
-                 final=f"{s['final_replications']:,}", seed=s["seed"],
-                 robustness=s["robustness"], draws=s["draws"])
-        front = found.front.copy()
-        tables = [(t("optimize.front", lang), front.round(4)),
-                  (t("optimize.convergence", lang), found.convergence.round(4))]
-        page = StudyPage(t("optimize.title", lang, name=found.scenario.name), text,
-                         headline(found, level, lang=lang), None, tables, charts,
-                         {k: str(v) for k, v in (manifest or {}).items()})
-        write_study_report(folder, page, lang)
-
-
 def digest_of(scenario: Scenario, objectives, constraints, *, evaluations, replications,
-              final_replications, seed, robustness, posterior: str | None = None) -> str:
+              final_replications, seed, robustness, posterior: str | None = None,
+              keeps: Sequence[Keep] = ()) -> str:
     """The study digest a resumable optimize folder is keyed by."""
     return study_digest(kind="optimize", scenario=scenario.digest(), posterior=posterior,
                         objectives=[f"{o.sense} {o.name}" for o in objectives],
                         constraints=[c.name for c in constraints], evaluations=evaluations,
                         replications=replications, final_replications=final_replications,
-                        seed=seed, robustness=robustness)
-
-
-def optimize_to_folder(scenario: Scenario, objectives: Sequence[Objective], out: str | Path, *,
-                       constraints: Sequence[Constraint] = (), evaluations: int = 480,
-                       replications: int = 1000, final_replications: int | None = None,
-                       seed: int = 0, robustness: str = "mean", backend: Backend | None = None,
-                       resume: bool = False, force: bool = False,
-                       langs: Sequence[str] = ("en",),
-                       progress: Callable[[int], None] | None = None,
-                       inputs: Sequence[str | Path] = (),
-                       command: list[str] | None = None, level: float = 0.8,
-                       posterior: Scenario | None = None) -> OptimizeResult:
-    """:func:`optimize`, durably (``<out>.partial``; candidates kept as they finish, so
-    ``resume`` continues the same study), then write ``out`` (see :func:`write_optimize`)."""
-    from simulator import __version__
-    from simulator.study.points import StudyFolder
-
-    final = final_replications or 4 * replications
-    digest = digest_of(scenario, objectives, constraints, evaluations=evaluations,
-                       replications=replications, final_replications=final, seed=seed,
-                       robustness=robustness,
-                       posterior=posterior.digest() if posterior is not None else None)
-    backend = backend or LocalBackend(1)
-    with StudyFolder(out, digest, resume=resume, force=force, inputs=inputs) as study:
-        found = optimize(scenario, objectives, constraints=constraints,
-                         evaluations=evaluations, replications=replications,
-                         final_replications=final, seed=seed, robustness=robustness,
-                         backend=backend, store=study.store(), progress=progress,
-                         posterior=posterior)
-        manifest = {"landsim_version": __version__, "backend": backend.name,
-                    "scenario_sha256": scenario.digest(), "study_sha256": digest,
-                    "command": " ".join(command or []) or "–"}
-        shutil.rmtree(study.path / "points", ignore_errors=True)  # in front.csv and
-        # evaluations.csv now; the folder only served a resume
-        write_optimize(found, study.path, langs=langs, manifest=manifest, level=level)
-        study.finish()
-    return found
+                        seed=seed, robustness=robustness, keeps=[k.name for k in keeps],
+                        reevaluation=f"independent:{reevaluation_seed(seed)}")

@@ -20,20 +20,39 @@ it): the one-sided binomial probability of finding at least the box's cases amon
 if that limit were removed (density then the relaxed box's). A dimension's quasi-p is the
 larger of its two limits'.
 
-**Which box is reported.** A box on the trajectory is *significant* when
+**Restrictions that do not earn their place are dropped first.** Peeling restricts every
+dimension that happens to buy a little density on the way, so a box around a real two-
+parameter region usually also restricts a few irrelevant parameters (quasi-p 0.2–1). As EMA
+Workbench's ``inspect`` and ``drop_restriction`` let an analyst do by hand, each box of the
+trajectory is *pruned*: while some restricted dimension has quasi-p of at least 0.05 / 2d (d
+parameters in the design, so 2d limits: :func:`qp_level`), the restriction with the largest is dropped (that
+dimension's full range restored) and the quasi-p-values are computed again (:func:`prune`).
+The pruned boxes are the candidates. The level is shared among the 2d limits (Bonferroni)
+because pruning picks the restrictions that pass from all of them: at 0.05 each, 6 of 800
+noise designs kept a box, at 0.05 / d one did, at 0.05 / 2d none.
 
-1. every restricted dimension has quasi-p below 0.05 (``QP_MAX``), and
+**Which box is reported.** A pruned box is *significant* when
+
+1. it restricts at least one dimension and every restricted dimension has quasi-p below
+   0.05 / 2d, and
 2. its density is clearly above the base rate (the share of cases among all points): the
    lower end of the 95 % Wilson score interval of its density (cases out of points in the
    box) is above the base rate (``WILSON_Z`` = 1.96).
 
-The chosen box is the knee, among the significant boxes, unless one is asked for: the box
-with the highest harmonic mean of coverage and density, where further peeling would buy
+The chosen box is the knee, among the significant pruned boxes, unless one is asked for: the
+box with the highest harmonic mean of coverage and density, where further peeling would buy
 density only at a larger loss of coverage. When no box is significant the chosen box is
 box 0 — the whole design, nothing restricted — and the finding is "no box concentrates the
-failures"; the knee of the whole trajectory is kept (``knee_box``) for reference only. Both
-tests are made on the same points that chose the box, so they are screens against noise,
-not confirmatory p-values (the usual caveat of quasi-p).
+failures", or, when the knee of the trajectory fails only for want of points, "not resolved
+at this sample size" with the sample size at which it would pass if its densities held
+(:func:`points_to_resolve`); the knee of the whole trajectory is kept (``knee_box``) for
+reference only. Both tests are made on the same points that chose the box, so they are
+screens against noise, not confirmatory p-values (the usual caveat of quasi-p).
+
+The trajectory's own columns (coverage, density, mass, res_dim, cases, points, qp,
+density_low) and ``limits`` are the peeled boxes, EMA Workbench's; the ``pruned_*`` columns,
+``dropped`` and ``significant`` describe each box once pruned, and :meth:`PrimResult.box`
+and :meth:`PrimResult.stats` give the pruned box unless asked for the peeled one.
 
 Stability: PRIM is rerun on random halves of the points, and for each dimension we report
 how often it is restricted in the half-sample's box of the nearest coverage.
@@ -41,21 +60,30 @@ how often it is restricted in the half-sample's box of the nearest coverage.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["QP_MAX", "SIGNIFICANCE_RULE", "WILSON_Z", "PrimResult", "prim", "wilson_low"]
+__all__ = ["QP_IRRELEVANT", "QP_MAX", "SIGNIFICANCE_RULE", "WILSON_Z", "PrimResult",
+           "points_to_resolve", "prim", "prune", "wilson_low"]
 
 QP_MAX = 0.05
-"""Largest quasi-p-value a restricted dimension of a significant box may have."""
+"""The quasi-p level shared among a design's parameters (:func:`qp_level`)."""
 WILSON_Z = 1.959964
 """z of the two-sided 95 % Wilson interval whose lower end must exceed the base rate."""
-SIGNIFICANCE_RULE = ("every restricted dimension has quasi-p < 0.05 and the lower end of the "
-                     "95 % Wilson interval of the box's density is above the base rate")
+SIGNIFICANCE_RULE = ("after dropping each restriction whose quasi-p is 0.05 / 2d or more (d "
+                     "parameters; largest first), at least one restriction is left, each with "
+                     "quasi-p < 0.05 / 2d, and the lower end of the 95 % Wilson interval of the "
+                     "box's density is above the base rate")
 """The rule, in words, for discover.json and reports."""
+QP_IRRELEVANT = 0.5
+"""A restriction with quasi-p at least this removes about as many cases as points: it does
+not count toward a box that more points could resolve (:func:`points_to_resolve`)."""
+RESOLVE_FACTORS = (1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+"""Multiples of the sample size tried by :func:`points_to_resolve` (at most 8×)."""
 
 
 @dataclass
@@ -71,6 +99,20 @@ class PrimResult:
     x: np.ndarray
     y: np.ndarray
     knee_box: int = 0  # the knee of the whole trajectory, significant or not
+    pruned: list[np.ndarray] | None = None  # (d, 2) per box once pruned (None: = limits)
+
+    def _pruned(self, i: int, pruned: bool | None) -> bool:
+        # by default a significant box is shown pruned (that is the finding), any other as
+        # peeled (a reference, or a box asked for)
+        if self.pruned is None:
+            return False
+        return bool(self.trajectory.significant.iloc[i]) if pruned is None else pruned
+
+    def limits_of(self, i: int | None = None, *, pruned: bool | None = None) -> np.ndarray:
+        """(d, 2) limits of box ``i`` (default: the chosen one): pruned or as peeled
+        (default: pruned if it is significant)."""
+        i = self.chosen if i is None else i
+        return self.pruned[i] if self._pruned(i, pruned) else self.limits[i]
 
     @property
     def base_rate(self) -> float:
@@ -82,14 +124,14 @@ class PrimResult:
         """Whether the chosen box passes the significance rule (see the module)."""
         return bool(self.trajectory.significant.iloc[self.chosen])
 
-    def box(self, i: int | None = None) -> pd.DataFrame:
-        """The restricted dimensions of box ``i`` (default: the chosen one).
+    def box(self, i: int | None = None, *, pruned: bool | None = None) -> pd.DataFrame:
+        """The restricted dimensions of box ``i`` (default: the chosen one), pruned or as
+        peeled (default: pruned if it is significant).
 
         Columns: parameter, min, max, qp (the larger of its limits' quasi-p-values), qp_min,
         qp_max, and the dimension's full range (range_min, range_max).
         """
-        i = self.chosen if i is None else i
-        lim = self.limits[i]
+        lim = self.limits_of(i, pruned=pruned)
         qp = quasi_p(self.x, self.y, self.limits[0], lim)
         rows = []
         for k in restricted(self.limits[0], lim):
@@ -102,19 +144,27 @@ class PrimResult:
         return pd.DataFrame(rows, columns=["parameter", "min", "max", "qp", "qp_min", "qp_max",
                                            "range_min", "range_max"])
 
-    def stats(self, i: int | None = None) -> dict:
-        """Coverage, density, mass, restricted dimensions, cases and points of box ``i``."""
-        row = self.trajectory.iloc[self.chosen if i is None else i]
-        out = {}
-        for k in self.trajectory.columns:
-            if k in ("res_dim", "cases", "points", "box"):
-                out[k] = int(row[k])
-            elif k == "significant":
-                out[k] = bool(row[k])
+    def stats(self, i: int | None = None, *, pruned: bool | None = None) -> dict:
+        """Coverage, density, mass, restricted dimensions (res_dim), cases, points, qp,
+        density_low and significant of box ``i`` (default: the chosen one), pruned or as
+        peeled (default: pruned if it is significant); ``dropped`` lists the parameters
+        pruning freed."""
+        i = self.chosen if i is None else i
+        row = self.trajectory.iloc[i]
+        prefix = "pruned_" if self._pruned(i, pruned) else ""
+        out: dict = {"box": int(row["box"])}
+        for k in ("coverage", "density", "mass", "res_dim", "cases", "points", "qp",
+                  "density_low"):
+            value = row[prefix + k] if prefix + k in row.index else row[k]
+            if k in ("res_dim", "cases", "points"):
+                out[k] = int(value)
             elif k == "qp":
-                out[k] = None if np.isnan(row[k]) else float(row[k])
+                out[k] = None if np.isnan(value) else float(value)
             else:
-                out[k] = float(row[k])
+                out[k] = float(value)
+        out["significant"] = bool(row["significant"])
+        out["dropped"] = ([] if not prefix or not row.get("dropped")
+                          else str(row["dropped"]).split(";"))
         return out
 
 
@@ -155,18 +205,100 @@ def prim(x: np.ndarray | pd.DataFrame, y: np.ndarray, *, peel_alpha: float = 0.0
         lows.append(wilson_low(row["cases"], row["points"]))
     trajectory["qp"] = qps
     trajectory["density_low"] = lows
-    trajectory["significant"] = ((trajectory.res_dim > 0) & (trajectory.qp < QP_MAX)
-                                 & (trajectory.density_low > base))
+    pruned, extra = [], []
+    for lim in limits:
+        kept, dropped = prune(x, y, full, lim, qp_max=qp_level(x.shape[1]))
+        pruned.append(kept)
+        extra.append({**_box_row(x, y, full, kept, base),
+                      "dropped": ";".join(names[k] for k in dropped)})
+    extra = pd.DataFrame(extra)
+    for k in ("coverage", "density", "mass", "res_dim", "cases", "points", "qp",
+              "density_low"):
+        trajectory["pruned_" + k] = extra[k]
+    trajectory["dropped"] = extra["dropped"]
+    trajectory["significant"] = extra["significant"]
     knee_box = knee(trajectory)
     if choose is not None:
         chosen = int(choose)
     elif trajectory.significant.any():
-        chosen = knee(trajectory, among=trajectory.significant.to_numpy())
+        chosen = knee(trajectory.assign(coverage=trajectory.pruned_coverage,
+                                        density=trajectory.pruned_density),
+                      among=trajectory.significant.to_numpy())
     else:
         chosen = 0
     if not 0 <= chosen < len(limits):
         raise ValueError(f"box {chosen} is not on the trajectory (0–{len(limits) - 1})")
-    return PrimResult(names, limits, trajectory, full, chosen, x, y, knee_box)
+    return PrimResult(names, limits, trajectory, full, chosen, x, y, knee_box, pruned)
+
+
+def _box_row(x, y, full, lim, base: float) -> dict:
+    """A box's statistics and whether it passes the significance rule."""
+    inside = in_box(x, lim)
+    cases, points = int(y[inside].sum()), int(inside.sum())
+    qp = quasi_p(x, y, full, lim)
+    worst = max((float(np.nanmax(pair)) for pair in qp.values()), default=np.nan)
+    low = wilson_low(cases, points)
+    return {"coverage": cases / max(int(y.sum()), 1), "density": cases / max(points, 1),
+            "mass": points / x.shape[0], "res_dim": len(qp), "cases": cases, "points": points,
+            "qp": worst, "density_low": low,
+            "significant": bool(len(qp) > 0 and worst < qp_level(x.shape[1]) and low > base)}
+
+
+def qp_level(dimensions: int) -> float:
+    """The quasi-p below which a restriction earns its place in a box of a design of
+    ``dimensions`` parameters: 0.05 shared among their 2·d limits (Bonferroni), because
+    peeling and pruning pick the limits that pass from all of them."""
+    return QP_MAX / (2 * max(dimensions, 1))
+
+
+def prune(x: np.ndarray, y: np.ndarray, full: np.ndarray, lim: np.ndarray, *,
+          qp_max: float = QP_MAX) -> tuple[np.ndarray, list[int]]:
+    """Box ``lim`` with the restrictions that do not earn their place dropped: while some
+    restricted dimension has quasi-p ≥ ``qp_max``, the one with the largest gets its full
+    range back (EMA Workbench's ``drop_restriction``, applied by rule). Returns (the
+    limits, the dimensions dropped in order)."""
+    lim = lim.copy()
+    dropped: list[int] = []
+    while True:
+        qp = quasi_p(x, y, full, lim)
+        if not qp:
+            return lim, dropped
+        k, worst = max(((k, float(np.nanmax(pair))) for k, pair in qp.items()),
+                       key=lambda item: item[1])
+        if worst < qp_max:
+            return lim, dropped
+        lim[k] = full[k]
+        dropped.append(k)
+
+
+def points_to_resolve(result: PrimResult, i: int | None = None) -> int | None:
+    """About how many points would make box ``i`` (default: the knee of the trajectory)
+    pass the significance rule if its densities held — the sample size times the smallest
+    of :data:`RESOLVE_FACTORS` at which every relevant restriction's quasi-p falls below
+    0.05 and the Wilson interval clears the base rate — or None if it would not at 8× (or
+    it restricts nothing relevant). Restrictions with quasi-p ≥ :data:`QP_IRRELEVANT` are
+    dropped first: more points would not make them matter."""
+    i = result.knee_box if i is None else i
+    x, y, full = result.x, result.y, result.limits[0]
+    lim, _ = prune(x, y, full, result.limits[i], qp_max=QP_IRRELEVANT)
+    inside = in_box(x, lim)
+    cases, points = int(y[inside].sum()), int(inside.sum())
+    base = result.base_rate
+    relaxed = []
+    for k in restricted(full, lim):
+        for side in (0, 1):
+            if lim[k, side] != full[k, side]:
+                wide = lim.copy()
+                wide[k, side] = full[k, side]
+                relaxed.append(float(y[in_box(x, wide)].mean()))
+    if not relaxed or points == 0 or cases / points <= base:
+        return None
+    for factor in RESOLVE_FACTORS:
+        m, c = round(points * factor), round(cases * factor)
+        if (all(stats.binom.sf(c - 1, m, p) < QP_MAX for p in relaxed)
+                and wilson_low(c, m) > base):
+            return int(math.ceil(x.shape[0] * factor))
+    return None
 
 
 def wilson_low(cases: int, points: int, z: float = WILSON_Z) -> float:

@@ -42,7 +42,9 @@ from simulator.study.sensitivity_analysis import (
     NOISE_LEVEL,
     RANK_KEY,
     analyse_output,
+    crn_noise,
     mean_variance,
+    output_state,
     probability_variance,
     unsettled_samples,
 )
@@ -244,11 +246,18 @@ def run_sensitivity(
                                 engine=engine, backend=backend,
                                 store=study.store() if out is not None else None,
                                 progress=progress, origin=f"sensitivity ({method})")
+            repeated = replicate_rows(len(design))
+            again = run_points(scenario, design.iloc[repeated].reset_index(drop=True),
+                               replications=replications, seed=replicate_seed(seed),
+                               engine=engine, backend=backend,
+                               origin=f"sensitivity ({method}), noise of differences")
         indices, pairs = _analyse(method, params, design, points, _outputs(scenario),
-                                  replications, seed, second_order)
+                                  replications, seed, second_order, (repeated, again))
         manifest = _manifest(scenario, method, params, len(design), replications, seed,
                              samples, backend, time.perf_counter() - started, indices,
                              second_order)
+        manifest["noise_of_differences"] = {"rows": int(len(repeated)),
+                                            "seed": replicate_seed(seed)}
         folder = study.out if out is not None else None
         result = SensitivityResult(scenario, method, params, indices, points, folder, manifest,
                                    pairs)
@@ -256,6 +265,18 @@ def run_sensitivity(
             _write(result, study.path, langs)
             study.finish()
     return result
+
+
+def replicate_rows(points: int) -> np.ndarray:
+    """The design rows run again on a second seed to measure the noise of differences under
+    common random numbers: evenly spread, 8 to 32 of them (a twelfth of a large design)."""
+    m = min(points, max(8, min(32, points // 12)))
+    return np.unique(np.linspace(0, points - 1, m).round().astype(int))
+
+
+def replicate_seed(seed: int) -> int:
+    """The second seed of the repeated rows (not the study's, whose noise it measures)."""
+    return (int(seed) * 1_000_003 + 7919) % (2**63)
 
 
 def _outputs(scenario: Scenario) -> list[tuple[str, str, str]]:
@@ -269,9 +290,12 @@ def _outputs(scenario: Scenario) -> list[tuple[str, str, str]]:
 
 def _analyse(method: str, params: list[ParamRange], design: pd.DataFrame,
              points: pd.DataFrame, outputs: list[tuple[str, str, str]], replications: int,
-             seed: int, second_order: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+             seed: int, second_order: bool, repeated: tuple[np.ndarray, pd.DataFrame] | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Indices of every output (one row per output × parameter) and, with
-    ``second_order``, the S2 of every output × pair; probabilities in percentage points."""
+    ``second_order``, the S2 of every output × pair; probabilities in percentage points.
+    ``repeated``: (design rows, their points on the second seed) — the noise of
+    differences under common random numbers (:func:`crn_noise`)."""
     rows, pairs = [], []
     x = design.to_numpy(dtype=float)
     for output, column, unit in outputs:
@@ -280,7 +304,15 @@ def _analyse(method: str, params: list[ParamRange], design: pd.DataFrame,
         v = _mc_variance(points, column, replications) * scale**2
         target, measure = output.rsplit(" ", 1)
         common = {"output": output, "target": target, "measure": measure, "unit": unit}
-        found = analyse_output(method, params, x, y, v, seed=seed, second_order=second_order)
+        crn = None
+        if repeated is not None:
+            idx, again = repeated
+            crn = crn_noise(y[idx], again[column].to_numpy(dtype=float) * scale)
+        found = analyse_output(method, params, x, y, v, seed=seed, second_order=second_order,
+                               crn=crn)
+        state = output_state(y, probability=unit == "pp")
+        found.rows["output_state"] = state
+        found.rows["noise_variance"] = np.nan if crn is None else crn[0]
         rows.append(found.rows.assign(**common)[[*common, *found.rows.columns]])
         if found.pairs is not None:
             pairs.append(found.pairs.assign(**common)[[*common, *found.pairs.columns]])

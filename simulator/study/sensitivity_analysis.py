@@ -17,10 +17,21 @@ value. Two rules keep noise from being ranked:
 * an **effect** is reported only when its 95 % interval excludes zero *and* it exceeds what
   Monte Carlo noise alone would give it (the noise floor of each method below).
 
-Both treat the points' noise as independent. Every landsim point runs on the same random
-numbers (common random numbers), so the noise of two points is positively correlated and the
-noise in a difference between points is smaller than independent noise would be: the rules
-are conservative — they may call a small real effect unmeasurable, never noise an effect.
+Every landsim point runs on the same random numbers (common random numbers), so the noise of
+two points is positively correlated (0.74–0.94 in the shipped studies) and the noise in a
+*difference* between points — what every index is made of — is 4–16× smaller in variance
+than each point's own. Treating the noise as independent then calls real effects
+unmeasurable. So the noise the rules use is the noise of differences, measured: a few design
+points are run again on another seed (:func:`crn_noise`); the variance over those points of
+(first seed − second seed) is twice the variance of the part of the noise that differs from
+point to point. With it (``crn=``), each point's noise variance is that part, and the output
+test is an F test (the noise variance is estimated, with m − 1 degrees of freedom from m
+repeated points). Without it, the rules fall back on each point's own variance: the
+independent-noise bound, conservative under common random numbers.
+
+An output that does not vary at all over the design is not "without effect": a probability at
+0 at every point is **out of reach over the whole design** and one at 1 is **certain**
+(:func:`output_state`).
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ __all__ = [
     "Analysis",
     "OutputNoise",
     "analyse_output",
+    "crn_noise",
+    "output_state",
     "elementary_effects",
     "mean_variance",
     "noise_threshold",
@@ -119,20 +132,23 @@ class OutputNoise:
         return math.inf if self.design_variance > 0 else 0.0
 
 
-def output_noise(y: np.ndarray, mc_variance: np.ndarray, level: float = NOISE_LEVEL
-                 ) -> OutputNoise:
+def output_noise(y: np.ndarray, mc_variance: np.ndarray, level: float = NOISE_LEVEL,
+                 *, df: int | None = None) -> OutputNoise:
     """Whether ``y`` varies over the design by more than Monte Carlo noise (see the module).
 
     ``mc_variance``: each point's Monte Carlo variance; NaN entries (points saved before
     landsim recorded them) are left out of the mean, and with none known the noise is taken
-    as 0 (then any variation counts, as before the test existed).
+    as 0 (then any variation counts, as before the test existed). ``df``: the degrees of
+    freedom the noise variance was estimated with (None: known; the χ² threshold) — the
+    threshold is then F₁₋ₗₑᵥₑₗ(M − 1, df).
     """
     y = np.asarray(y, float)
     known = np.asarray(mc_variance, float)
     known = known[np.isfinite(known)]
     mc = float(known.mean()) if known.size else 0.0
     variance = float(np.var(y, ddof=1))
-    threshold = noise_threshold(len(y), level)
+    threshold = (noise_threshold(len(y), level) if df is None
+                 else float(stats.f.ppf(1 - level, len(y) - 1, df)))
     varies = float(np.ptp(y)) > 1e-12 * max(1.0, float(np.abs(y).max()))
     return OutputNoise(variance, mc, threshold, bool(varies and variance > threshold * mc))
 
@@ -146,24 +162,55 @@ class Analysis:
     pairs: pd.DataFrame | None = None
 
 
+def crn_noise(first: np.ndarray, second: np.ndarray) -> tuple[float, int]:
+    """The noise of differences between points under common random numbers, from m points
+    run on two seeds: (variance of the part of a point's noise that differs from point to
+    point — half the variance over the points of first − second —, its degrees of freedom
+    m − 1), in the output's units². A noise shared by every point of a seed cancels in
+    first − second and in every index alike. Raises ``ValueError`` for fewer than two
+    points or arrays of different lengths."""
+    first, second = np.asarray(first, float), np.asarray(second, float)
+    if first.shape != second.shape or first.size < 2:
+        raise ValueError("the noise of differences needs at least two points on both seeds")
+    return float(np.var(first - second, ddof=1) / 2), int(first.size - 1)
+
+
+def output_state(y: np.ndarray, probability: bool) -> str:
+    """``varies``, or for an output constant over the design: ``out of reach`` (a
+    probability at 0 everywhere), ``certain`` (at 1 — or 100 pp — everywhere) or
+    ``constant``."""
+    y = np.asarray(y, float)
+    if float(np.ptp(y)) > 1e-12 * max(1.0, float(np.abs(y).max())):
+        return "varies"
+    if probability and abs(y[0]) <= 1e-12:
+        return "out of reach"
+    if probability and (abs(y[0] - 1) <= 1e-9 or abs(y[0] - 100) <= 1e-7):
+        return "certain"
+    return "constant"
+
+
 def analyse_output(method: str, params: Sequence[_Param], design: pd.DataFrame | np.ndarray,
                    y: np.ndarray, mc_variance: np.ndarray, *, seed: int = 0,
-                   second_order: bool = False) -> Analysis:
+                   second_order: bool = False, crn: tuple[float, int] | None = None
+                   ) -> Analysis:
     """Analyse one output ``y`` of a design by ``method`` ("oat", "morris" or "sobol").
 
     ``design``: the parameter values of each point (actual values, after any rounding), in
     the layout :func:`simulator.study.sensitivity.build_design` makes; ``y`` and
     ``mc_variance`` in the output's units. Every row says whether it is ``measurable``: the
     output is (:func:`output_noise`) and the effect's 95 % interval excludes both zero and
-    the method's noise floor. Raises ``ValueError`` for an unknown method or a design whose
-    size does not fit it.
+    the method's noise floor. ``crn``: the noise of differences (:func:`crn_noise`); it
+    replaces each point's own variance in every rule. Raises ``ValueError`` for an unknown
+    method or a design whose size does not fit it.
     """
     x = np.asarray(design, float)
     y = np.asarray(y, float)
     v = np.asarray(mc_variance, float)
     if not (len(x) == len(y) == len(v)):
         raise ValueError(f"{len(x)} points, {len(y)} outputs, {len(v)} variances")
-    noise = output_noise(y, v)
+    if crn is not None:
+        v = np.full(len(y), crn[0])
+    noise = output_noise(y, v, df=None if crn is None else crn[1])
     if method == "oat":
         return Analysis(noise, _with_noise(_oat(params, y, v), noise))
     if method == "morris":

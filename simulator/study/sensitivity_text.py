@@ -37,6 +37,10 @@ def _md_code(path: str) -> str:
 def noise_rule(result, lang: str = "en") -> str:
     """The sentence that says when an output and an effect count as measurable."""
     m = len(result.points)
+    crn = result.manifest.get("noise_of_differences")
+    if crn:
+        return t("sensitivity.rule_crn", lang, r=crn["rows"], m=f"{m:,}", seed2=crn["seed"],
+                 m1=m - 1, r1=crn["rows"] - 1)
     return t("sensitivity.rule", lang, k=f"{noise_threshold(m):.2f}", m=f"{m:,}")
 
 
@@ -47,6 +51,11 @@ def output_sentence(result, output: str, lang: str = "en",
     a measurable effect, strongest first, with their intervals — plus, for Sobol, whether
     the indices converged and the interactions whose S2 interval excludes zero."""
     rows = result.indices[result.indices.output == output]
+    state = rows.output_state.iloc[0] if "output_state" in rows else "varies"
+    if state != "varies":  # constant over the design: say what it is, not "no effect"
+        key = {"out of reach": "sens.out_of_reach", "certain": "sens.certain"}.get(
+            state, "sens.constant")
+        return t(key, lang, m=f"{len(result.points):,}")
     if not rows.output_measurable.any():
         return t("sens.no_effect", lang)
     ranked = result.ranking(output)
@@ -163,6 +172,9 @@ def headline(result, lang: str = "en") -> tuple[str, float | None]:
     target = result.scenario.headline or result.scenario.targets[0].name
     output = f"{target} km²"
     rows = result.indices[result.indices.output == output]
+    if "output_state" in rows and rows.output_state.iloc[0] != "varies":
+        return t("sensitivity.constant_headline", lang, target=target,
+                 m=f"{len(result.points):,}"), None
     if not rows.output_measurable.any():
         return t("sensitivity.noise_headline", lang, target=target), None
     ranked = result.ranking(output)

@@ -38,6 +38,7 @@ pairs that give the asked probability.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -254,6 +255,8 @@ class SolveResult:
     mean_km2: float | None = None  # mean km² the target counts at ``value``
     target_km2: float | None = None  # the target's km²
     resolution_share: float | None = None  # the first scan's spacing as a share of the range
+    until: float | None = None  # a hump: the last value that still reaches the level
+    beyond: float | None = None  # a hump: the probability where it has fallen back
 
     def as_dict(self) -> dict:
         """Plain JSON data (solve.json's answer)."""
@@ -276,6 +279,8 @@ class SolveResult:
             "mean_km2": self.mean_km2,
             "target_km2": self.target_km2,
             "resolution_share": self.resolution_share,
+            "until": self.until,
+            "beyond": self.beyond,
             "note": self.note,
         }
 
@@ -485,9 +490,17 @@ def solve(
         "the probability is not monotone in the lever over this range; the answer is its "
         f"first crossing of the level (the highest probability found is "
         f"{pct(best['probability'])} at {best['value']:.3g})")
-    return result(value, _interval(at, lever, ordered, sign, probability, tolerance,
-                                   evaluator.workers), row, True, note,
-                  _step(lever, value, below, row, below_row, scenario, fixed))
+    # a hump: where, past the crossing, the probability falls back below the level
+    back = next((j for j in range(crossing + 1, len(values)) if values[j] < probability), None)
+    until = beyond = None
+    if back is not None:
+        until = _bracket(at, lever, ordered[back], ordered[back - 1], "probability",
+                         probability, -sign, tolerance, evaluator.workers)
+        beyond = float(values[back])
+    found = result(value, _interval(at, lever, ordered, sign, probability, tolerance,
+                                    evaluator.workers), row, True, note,
+                   _step(lever, value, below, row, below_row, scenario, fixed))
+    return dataclasses.replace(found, until=until, beyond=beyond)
 
 
 def _se(row: Mapping) -> float:
@@ -499,10 +512,12 @@ def _refine(at, lever: LeverRange, rows: dict, level: float, sign: float, *,
             budget: int, rounds: int = REFINE) -> None:
     """Halve the scan's intervals where a hump above ``level`` could hide (in place).
 
-    An interval is looked into when it lies before the first crossing of the level (in the
-    search's direction) and its ends differ by more than twice their combined standard
-    error, or either end's 95 % interval holds the level; the intervals whose ends come
-    closest to the level first, at most ``budget`` evaluations in all, one batch a round.
+    Every interval before the first crossing of the level (in the search's direction) is
+    a place a hump could hide — between equal neighbours too (a hump of 3 % of the range
+    sat between scan points at 0.42 and 0.41). First those whose ends differ by more than
+    twice their combined standard error or whose 95 % intervals hold the level, then the
+    others, each group the intervals whose ends come closest to the level first; at most
+    ``budget`` evaluations in all, one batch a round.
     """
     spent = 0
     for _ in range(rounds):
@@ -516,14 +531,13 @@ def _refine(at, lever: LeverRange, rows: dict, level: float, sign: float, *,
             changes = abs(ra["probability"] - rb["probability"]) > 2 * math.hypot(_se(ra),
                                                                                  _se(rb))
             holds = any(r["ci95_low"] <= level <= r["ci95_high"] for r in (ra, rb))
-            if not (changes or holds):
-                continue
             mid = lever.plain((a + b) / 2)
             if mid in (a, b) or mid in rows:
                 continue
-            candidates.append((-max(ra["probability"], rb["probability"]), mid))
+            candidates.append((not (changes or holds),
+                               -max(ra["probability"], rb["probability"]), mid))
         candidates.sort()
-        mids = [m for _, m in candidates[:max(0, budget - spent)]]
+        mids = [m for *_, m in candidates[:max(0, budget - spent)]]
         if not mids:
             return
         rows.update(zip(mids, at(mids), strict=True))
@@ -634,9 +648,17 @@ def describe(result: SolveResult, unit: str = "") -> str:
     span = (f"{_fmt(lo)}–{_fmt(hi)}" if lo is not None and hi is not None
             else f"from {_fmt(lo)}" if lo is not None else "?")
     relation = "≤" if result.direction == "decreasing" else "≥"
-    text = (f"{what} needs {result.lever.path} {relation} {_fmt(result.value)}{unit}{where} "
-            f"(95% interval {span}); the probability there is {pct(result.probability)} "
-            f"({pct_range(*result.ci95)}).")
+    if result.until is not None:  # a hump: say the interval, not a bare threshold
+        low, high = sorted((result.value, result.until))
+        text = (f"{what} needs {result.lever.path} between {_fmt(low)} and {_fmt(high)}{unit}"
+                f"{where} (the first crossing's 95% interval {span}; beyond "
+                f"{_fmt(result.until)} the probability falls back to {pct(result.beyond)}); "
+                f"the probability at {_fmt(result.value)} is {pct(result.probability)} "
+                f"({pct_range(*result.ci95)}).")
+    else:
+        text = (f"{what} needs {result.lever.path} {relation} {_fmt(result.value)}{unit}"
+                f"{where} (95% interval {span}); the probability there is "
+                f"{pct(result.probability)} ({pct_range(*result.ci95)}).")
     text += "".join(" " + part for part in answer_details(result, "en"))
     if result.note:
         text += f" Note: {result.note}."
