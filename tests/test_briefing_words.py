@@ -32,8 +32,20 @@ def table_rows(html: str, table_id: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_assumptions_table_shows_values_in_words(plan_2024, lang):
-    rows = {r[0]: r[1] for r in table_rows(render_report(plan_2024, [], lang=lang),
-                                           "assumptions")[1:]}
+    html = render_report(plan_2024, [], lang=lang)
+    # each parameter in words, its key path as small print under them (issue 38)
+    paths = [unescape(m) for m in re.findall(
+        r'<tr><td>(?:(?!<br>|</td>).)*<br><code class="path">(.*?)</code>',
+        html.replace("<wbr>", ""), re.S)]
+    cells = table_rows(html, "assumptions")[1:]
+    assert len(paths) == len(cells) == len(plan_2024.scenario.provenance)
+    words = {path: cell[0][: len(cell[0]) - len(path)] for path, cell in zip(paths, cells)}
+    assert all(w and w != path for path, w in words.items())
+    if lang == "zh":  # no key in the words of a Chinese reader
+        assert not any(re.search(r"[a-z]+_[a-z]+|pathways\.|stages\[", w) for w in words.values())
+    else:
+        assert words["pathways.consolidation.annual_cap"].startswith("Land consolidation")
+    rows = {path: cell[1] for path, cell in zip(paths, cells)}
     assert all(value not in ("None", "") and "None" not in value for value in rows.values())
     assert not any(re.search(r"\bkm2\b", value) for value in rows.values())
     if lang == "en":

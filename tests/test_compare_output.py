@@ -14,6 +14,7 @@ from matplotlib.colors import to_hex
 import simulator.cli as cli
 from simulator.report.compare import compare_fan_chart
 from simulator.report.formatting import pct, pct_range, signed
+from simulator.report.i18n import scenario_short
 from simulator.report.rundata import RunData
 from simulator.report.style import chart_style
 
@@ -66,7 +67,10 @@ def test_runs_have_their_own_colours_and_names_on_the_chart(folders, lang):
     colours = {to_hex(line.get_color()) for line in medians}
     assert len(medians) == len(runs) and len(colours) == len(runs)  # not shades of grey
     labels = {a.get_text(): a for a in ax.texts}
-    assert set(labels) == {r.name for r in runs}  # each run named at its line's end
+    # each run named at its line's end — in Chinese by its Chinese title, not its key
+    assert set(labels) == {scenario_short(r.scenario, lang) for r in runs}
+    if lang == "zh":
+        assert not {r.name for r in runs} & set(labels)
     boxes = [a.get_window_extent(renderer) for a in labels.values()]
     for i, one in enumerate(boxes):
         assert fig.bbox.contains(one.x0, one.y0) and fig.bbox.contains(one.x1, one.y1)

@@ -351,7 +351,8 @@ def test_the_downloaded_report_is_the_run_report_of_the_answer(explorer):
     assert f'data-probability="{p!r}"' in page
     assert "landsim run" in page and "--set programme=1.2 -n 2000 --seed 0" in page
     assert page.count('<figure id="chart-') >= 5  # every chart of a run report
-    assert "With programme = 1.2 (changed from the scenario file)" in page
+    # the change named in words (issue 38), the key path only in the command
+    assert "With Over-programming (× plan) = 1.2 (changed from the scenario file)" in page
 
 
 def test_an_unexpected_failure_is_one_line_in_the_page_and_on_stderr(capsys):

@@ -53,7 +53,7 @@ def meta(driver) -> dict:
     return got or {}
 
 
-def wait_for(driver, ok, timeout: float = 60.0) -> dict:
+def wait_for(driver, ok, timeout: float = 180.0) -> dict:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         got = meta(driver)

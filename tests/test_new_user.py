@@ -33,7 +33,7 @@ def test_a_set_run_gets_its_own_folder_and_says_what_changed(tmp_path, monkeypat
     html = (tmp_path / "outputs" / folders[1] / "report.html").read_text(encoding="utf-8")
     assert "changed: pathways.consolidation.annual_cap = 5" in html  # the title
     headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', html).group(1)
-    assert headline.startswith("With pathways.consolidation.annual_cap = 5 (changed")
+    assert headline.startswith("With Land consolidation: throughput cap, km²/yr = 5 (changed")
     # the same change again: the same folder; another change: another folder
     again = variant_of(load_scenario(baseline), {"pathways.consolidation.annual_cap": 5.0})
     other = variant_of(load_scenario(baseline), {"pathways.consolidation.annual_cap": 6.0})
@@ -98,6 +98,7 @@ ALLOWED_LATIN = {"landsim", "SHA", "Git", "P50", "P80", "PERT", "docs", "evidenc
 
 def visible_text(page: str) -> str:
     body = page[page.index("<body"):].replace("<wbr>", "")  # a break opportunity, no text
+    body = re.sub(r'<span class="nowrap">(.*?)</span>', r"\1", body)  # inline: no space
     body = re.sub(r"<code\b.*?</code>", " ", body, flags=re.S)  # key paths and commands
     body = re.sub(r"<img[^>]*>", " ", body)
     return unescape(re.sub(r"<[^>]+>", " ", body))

@@ -99,7 +99,7 @@ def test_quiet_still_prints_the_answer(tiny, tmp_path, capsys):
     out = tmp_path / "out"
     assert run("run", tiny, "-n", 100, "--out", out, "-q", "--no-report") == 0
     printed = capsys.readouterr().out
-    assert "P(meet)" in printed and "rerun with --seed 0 to reproduce" in printed
+    assert "P(meet)" in printed and "rerun with --seed 0 -n 100 to reproduce" in printed
     assert "landsim 0." not in printed  # no header, no progress: just the answer
 
 

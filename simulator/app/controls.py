@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.params import get_value
 from simulator.inputs.scenario import Scenario
-from simulator.report.i18n import bilingual, stage_label
+from simulator.report.i18n import bilingual, label_of_pathway, stage_label, t
 
-__all__ = ["Control", "changed_values", "controls_for", "set_arguments"]
+__all__ = ["Control", "change_words", "changed_values", "controls_for", "set_arguments"]
 
 
 @dataclass(frozen=True)
@@ -71,25 +71,24 @@ def controls_for(scenario: Scenario, lang: str = "en") -> list[Control]:
             whole)
     if scenario.management is not None:
         m = scenario.management
-        words = {"en": ("Review every, years", "Pool of candidate sites, km²",
-                        "Top up when the expected shortfall exceeds, km²"),
-                 "zh": ("检视周期（年）", "备选地块储备（平方公里）",
-                        "预期缺口超过该值时补充（平方公里）")}[lang]
-        add("management.review", "office", words[0], 0.25, max(3.0, m.review))
-        add("management.pool_km2", "office", words[1], *_range(m.pool_km2, least=10.0))
-        add("management.trigger", "office", words[2], *_range(m.trigger, least=5.0))
+        add("management.review", "office", t("app.control.review", lang), 0.25,
+            max(3.0, m.review))
+        add("management.pool_km2", "office", t("app.control.pool", lang),
+            *_range(m.pool_km2, least=10.0))
+        add("management.trigger", "office", t("app.control.trigger", lang),
+            *_range(m.trigger, least=5.0))
     for name, pathway in scenario.pathways.items():
-        cap = {"en": "throughput cap, km²/yr", "zh": "年度释放上限（平方公里/年）"}[lang]
         if pathway.annual_cap is not None:
-            add(f"pathways.{name}.annual_cap", name, cap, *_range(pathway.annual_cap, 0.1))
+            add(f"pathways.{name}.annual_cap", name, t("app.control.cap", lang),
+                *_range(pathway.annual_cap, 0.1))
         for i, stage in enumerate(pathway.stages or []):
             shown = stage_label(stage.name, lang)
             if stage.capacity is not None:
-                words = {"en": f"{shown}: projects at once", "zh": f"{shown}：同时进行的项目数"}
-                add(f"pathways.{name}.stages[{i}].capacity", name, words[lang],
+                add(f"pathways.{name}.stages[{i}].capacity", name,
+                    t("app.control.capacity", lang, stage=shown),
                     *_range(stage.capacity, 1, least=10), integer=True)
-            words = {"en": f"{shown}: drop-out", "zh": f"{shown}：流失率"}
-            add(f"pathways.{name}.stages[{i}].dropout", name, words[lang], 0.0, 0.9)
+            add(f"pathways.{name}.stages[{i}].dropout", name,
+                t("app.control.dropout", lang, stage=shown), 0.0, 0.9)
     return out
 
 
@@ -116,3 +115,18 @@ def set_arguments(values: dict[str, float | int]) -> list[str]:
     """The ``--set PATH=VALUE`` arguments of ``landsim run`` for ``values``."""
     return [f"{path}={value!r}" if isinstance(value, float) else f"{path}={value}"
             for path, value in values.items()]
+
+
+def change_words(scenario: Scenario, values: dict[str, float | int], lang: str) -> str:
+    """The changed ``values`` (key path → value) as a reader says them, with each control's
+    label ("Consolidation throughput, km²/yr = 7.5"; a pathway's own controls name the
+    pathway); a path the explorer has no control for stays a path ('' if none changed)."""
+    labels = {}
+    for c in controls_for(scenario, lang):
+        labels[c.path] = c.label if c.group in ("levers", "office") else t(
+            "app.change_in", lang, label=c.label,
+            pathway=label_of_pathway(scenario, c.group, lang))
+    said = [t("app.change", lang, label=labels.get(path, path),
+              value=f"{value:g}" if isinstance(value, float) else str(value))
+            for path, value in values.items()]
+    return t("app.change_sep", lang).join(said)

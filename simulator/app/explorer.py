@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from simulator.app.catalogue import MAX_UPLOAD_BYTES, Catalogue
+from simulator.app.controls import change_words
 from simulator.app.estimates import (
     Cancelled,
     Estimate,
@@ -34,7 +35,7 @@ from simulator.app.estimates import (
     estimate,
     stages_for,
 )
-from simulator.app.views import CHART_LOCK, CHARTS, View, chart_html, view_of
+from simulator.app.views import CHART_LOCK, CHARTS, View, chart_html, shown_name, view_of
 from simulator.inputs.errors import LandsimError
 from simulator.inputs.params import variant_of
 from simulator.inputs.scenario import Scenario
@@ -177,6 +178,10 @@ class Explorer:
         """A new request's cancellation flag."""
         return Ticket()
 
+    def digest(self, scenario: Scenario) -> str:
+        """``scenario.digest()``, computed once while the scenario lives."""
+        return self._digest(scenario)
+
     def _digest(self, scenario: Scenario) -> str:
         # a posterior's thousands of rows make a digest a few hundredths of a second, so each
         # scenario is hashed once while it lives; the entry holds it weakly (a strong hold
@@ -196,17 +201,23 @@ class Explorer:
         return self.cache.get_or_make((self._digest(scenario), n, self.seed),
                                       lambda: estimate(scenario, n, self.seed, lane, ticket))
 
-    def _charts(self, run: RunData, lang: str, *, quick: bool = True) -> dict[str, str]:
+    def _charts(self, run: RunData, lang: str, *, quick: bool = True,
+                shown: str | None = None) -> dict[str, str]:
         # a change's first charts: one in the quick lane's process, the other here, at the
         # same time; a refinement's in the refining lane, which yields to the quick one
         first, *others = CHARTS
         if not quick and self.pool.refine is not self.pool.quick:
             lane = self.pool.refine.pool
-            futures = {name: lane.submit(chart_html, name, run, lang) for name in CHARTS}
+            futures = {name: lane.submit(chart_html, name, run, lang, shown) for name in CHARTS}
             return {name: future.result() for name, future in futures.items()}
-        future = self.pool.quick.pool.submit(chart_html, first, run, lang)
-        drawn = {name: chart_html(name, run, lang) for name in others}
+        future = self.pool.quick.pool.submit(chart_html, first, run, lang, shown)
+        drawn = {name: chart_html(name, run, lang, shown) for name in others}
         return {first: future.result(), **drawn}
+
+    @staticmethod
+    def shown_name(request: Request) -> str:
+        """How the page names the request's scenario (:func:`~simulator.app.views.shown_name`)."""
+        return shown_name(request.base, bool(request.values), request.lang)
 
     def answer_stage(self, request: Request, n: int, ticket: Ticket, *,
                      quick: bool = False, charts: bool = True) -> Answer:
@@ -222,14 +233,18 @@ class Explorer:
         ticket.check()
         _log.debug("stage n=%d: scenario and estimates %.3f s (simulating %.3f s)", n,
                    time.perf_counter() - began, changed.seconds)
+        moved = dict(request.values)
         view = view_of(changed.run, shipped.run, request.lang,
-                       functools.partial(self._charts, quick=quick) if charts else False)
+                       functools.partial(self._charts, quick=quick,
+                                         shown=self.shown_name(request)) if charts else False,
+                       moved, change_words(request.base, moved, request.lang))
         return Answer(request, scenario, changed, shipped, view, self.replications)
 
     def with_charts(self, answer: Answer, ticket: Ticket, quick: bool = True) -> Answer:
         """``answer`` with its charts drawn (blocking; for a worker thread)."""
         ticket.check()
-        drawn = self._charts(answer.estimate.run, answer.request.lang, quick=quick)
+        drawn = self._charts(answer.estimate.run, answer.request.lang, quick=quick,
+                             shown=self.shown_name(answer.request))
         view = dataclasses.replace(answer.view, fan=drawn["fan"], pathways=drawn["pathways"])
         return dataclasses.replace(answer, view=view)
 

@@ -4,18 +4,28 @@ chart from the run report's own functions (:mod:`simulator.app.views`).
 
 A change starts a request: its estimates in stages, each drawn as soon as it is in; a
 newer change, or a closed tab, cancels the older request's remaining work.
+
+Every panel belongs to what is on screen (issue 38): its content is kept with the
+:class:`Tag` of the request it answers (scenario, uncertainty mode, values moved,
+language), and :func:`fit` decides, at each render, whether it is shown as it is, greyed
+(the same scenario before a slider moved, until the new answer), said again in the page's
+language (the levers' table), or cleared. Another scenario (picked or uploaded), another
+mode or both another language and other values clear every panel and cancel "What would
+it take?"; the downloads are of the scenario on screen, never of an answer left over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import shlex
 import sys
 import time
 import warnings
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -23,11 +33,14 @@ from shiny import App, reactive, render, ui
 
 from simulator.app.catalogue import shown_to_user
 from simulator.app.controls import Control, changed_values, controls_for, set_arguments
-from simulator.app.explorer import Explorer, Request
+from simulator.app.explorer import Answer, Explorer, Request
+from simulator.app.views import keep_years
 from simulator.inputs.errors import LandsimError
-from simulator.report.i18n import label_of_pathway, scenario_name, t
+from simulator.inputs.scenario import Scenario
+from simulator.report.html import levers_section
+from simulator.report.i18n import label_of_pathway, t
 
-__all__ = ["make_app"]
+__all__ = ["Tag", "fit", "make_app"]
 
 _log = logging.getLogger("landsim.explorer")
 
@@ -37,21 +50,68 @@ warnings.filterwarnings("ignore", message="render.download is deprecated")
 
 _CSS = """
 body { font-family: "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
-table#targets { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
-table#targets th, table#targets td { border-bottom: 1px solid #ddd; padding: 3px 6px;
+.wide { overflow-x: auto; }
+table#targets { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
+table#targets th, table#targets td { border-bottom: 1px solid #ddd; padding: 3px 5px;
   vertical-align: top; }
 table#levers { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
 table#levers th, table#levers td { border-bottom: 1px solid #ddd; padding: 3px 6px; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
+table#targets td.num, table#levers td.num, .years { white-space: nowrap; }
+:lang(zh) table#targets th, :lang(zh) table#targets td,
+:lang(zh) table#levers th, :lang(zh) table#levers td { word-break: keep-all; }
 .headline { font-size: 1.15rem; }
 .coverage, .note, .meta { color: #555; font-size: 0.85rem; }
 .problems { color: #a00; font-family: monospace; font-size: 0.8rem; white-space: pre-wrap; }
 figure img { width: 100%; } figcaption { font-size: 0.75rem; color: #555; }
 code.keypath { font-size: 0.75rem; color: #666; }
 td.change { white-space: nowrap; }
-.chart.stale { opacity: 0.45; }
+:lang(zh) table#targets td.change { white-space: normal; } /* after its "，" (keep-all) */
+.stale { opacity: 0.45; }
 h2 { font-size: 1.1rem; margin-top: 1rem; }
 """
+
+
+@dataclass(frozen=True)
+class Tag:
+    """What a panel's content answers: a scenario (its key and digest: a file uploaded
+    again under the same name is another scenario), how its uncertain values are taken,
+    the values moved (key path, value) and the language."""
+
+    key: str
+    digest: str
+    mode: str | None
+    values: tuple[tuple[str, float | int], ...]
+    lang: str
+
+
+def fit(made_for: Tag | None, on_screen: Tag | None) -> str:
+    """How a panel made for ``made_for`` stands to what is on screen: ``"same"`` (show it),
+    ``"language"`` (only the language differs: say it again in the page's language, or
+    clear it), ``"values"`` (the same scenario, mode and language before a slider moved:
+    greyed until the new answer), ``"other"`` (another scenario or mode, other values in
+    another language, or nothing on one side: clear it)."""
+    if made_for is None or on_screen is None:
+        return "other"
+    if (made_for.key, made_for.digest, made_for.mode) != (
+            on_screen.key, on_screen.digest, on_screen.mode):
+        return "other"
+    same_values, same_lang = made_for.values == on_screen.values, made_for.lang == on_screen.lang
+    if same_values:
+        return "same" if same_lang else "language"
+    return "values" if same_lang else "other"
+
+
+@dataclass(frozen=True)
+class Take:
+    """The levers' analysis ("What would it take?") for the request ``tag``: waiting for
+    its answer, working, done (its ``levers``) or failed (``said``)."""
+
+    state: str
+    tag: Tag
+    answer: Answer | None = None
+    levers: dict | None = None
+    said: str = ""
 
 
 def make_internal(explorer: Explorer):
@@ -101,21 +161,30 @@ def make_app(explorer: Explorer) -> App:
 
     _internal = make_internal(explorer)
 
+    def tag_of(request: Request) -> Tag:
+        # no mode and the shipped mode are one request (the switch appears at its default)
+        return Tag(request.key, explorer.digest(request.base),
+                   request.mode or explorer.shipped_mode(request.base), request.values,
+                   request.lang)
+
     def server(input, output, session):  # noqa: A002 — Shiny's signature
         chosen = reactive.value(explorer.default_key)
-        uploads: dict[str, object] = {}
-        upload_text = reactive.value("")
-        answer = reactive.value(None)  # the latest finished stage: an explorer.Answer
-        failure = reactive.value("")
-        take = reactive.value(None)
-        charts = reactive.value({})
-        state = {"ticket": None, "take_ticket": None, "sequence": 0}
+        uploads: dict[str, Scenario] = {}
+        uploaded = reactive.value(0)  # one more at each upload (a name may come again)
+        upload_said = reactive.value(None)  # ("ok" or "bad", the file's name, its problems)
+        answer = reactive.value(None)  # (Tag, the latest finished stage: an Answer)
+        failure = reactive.value(None)  # (Tag, what the page says)
+        take = reactive.value(None)  # a Take
+        charts = reactive.value(None)  # (Tag, {chart name: HTML})
+        state = {"ticket": None, "take_ticket": None, "sequence": 0, "asked": None,
+                 "screen": None, "generation": 0}
 
         def lang() -> str:
             return input.lang() if input.lang() in ("en", "zh") else "en"
 
         @reactive.calc
-        def base():
+        def base() -> Scenario:
+            uploaded()
             key = chosen()
             if key in uploads:
                 return uploads[key]
@@ -129,17 +198,39 @@ def make_app(explorer: Explorer) -> App:
         def shown_controls() -> list[Control]:
             return controls_for(base(), lang())
 
+        @reactive.calc
+        def generation() -> int:
+            """How many scenarios were shown before this one: its sliders' ids say it,
+            so that the values of another scenario's sliders (the same key path, hence
+            the same id) never reach this one's request. The first keeps the plain ids."""
+            base()
+            state["generation"] += 1
+            return state["generation"] - 1
+
+        def slider_id(c: Control) -> str:
+            g = generation()
+            return c.id if g == 0 else f"{c.id}_g{g}"
+
+        def slider_values() -> dict[str, object]:
+            """The sliders' values on screen, by control id (those not yet drawn left out)."""
+            return {c.id: input[slider_id(c)]() for c in shown_controls()
+                    if slider_id(c) in input}
+
+        def names() -> dict[str, str]:
+            out = {k: k for k in keys}
+            out.update({k: k.removeprefix("upload:") + " ↑" for k in uploads})
+            return out
+
         @render.ui
         def picker():
             lg = lang()
-            names = {k: k for k in keys}
-            names.update({k: k.removeprefix("upload:") + " ↑" for k in uploads})
             with reactive.isolate():
                 selected = chosen()
             return ui.TagList(
-                ui.input_select("scenario", t("app.scenario", lg), names, selected=selected),
+                ui.input_select("scenario", t("app.scenario", lg), names(), selected=selected),
                 ui.input_file("upload", t("app.upload", lg), accept=[".yaml", ".yml"],
-                              multiple=False),
+                              multiple=False, button_label=t("app.browse", lg),
+                              placeholder=t("app.no_file", lg)),
             )
 
         @reactive.effect
@@ -159,24 +250,34 @@ def make_app(explorer: Explorer) -> App:
             if not files:
                 return
             info = files[0]
-            lg = lang()
             try:
                 scenario = explorer.read_upload(info["name"], Path(info["datapath"]),
                                                 int(info.get("size") or 0))
             except LandsimError as exc:  # ScenarioError too: its lines, file names only
-                upload_text.set(f'<p>{escape(t("app.upload_bad", lg, file=info["name"]))}</p>'
-                                f'<pre class="problems" id="upload-problems">'
-                                f'{escape(shown_to_user(exc))}</pre>')
+                upload_said.set(("bad", info["name"], shown_to_user(exc)))
                 return
             key = f"upload:{Path(info['name']).name}"
             uploads[key] = scenario
-            upload_text.set(f'<p class="note" id="upload-ok">'
-                            f'{escape(t("app.upload_ok", lg, file=info["name"]))}</p>')
+            with reactive.isolate():
+                uploaded.set(uploaded() + 1)
+            upload_said.set(("ok", info["name"], key))
             chosen.set(key)
+            ui.update_select("scenario", choices=names(), selected=key)
 
         @render.ui
         def upload_note():
-            return ui.HTML(upload_text.get())
+            said, lg = upload_said(), lang()
+            if said is None:
+                return None
+            kind, name, more = said
+            if kind == "bad":
+                return ui.HTML(f'<p>{escape(t("app.upload_bad", lg, file=name))}</p>'
+                               f'<pre class="problems" id="upload-problems">{escape(more)}'
+                               "</pre>")
+            if chosen() != more:  # said of a scenario no longer on screen
+                return None
+            return ui.HTML(f'<p class="note" id="upload-ok">'
+                           f'{escape(t("app.upload_ok", lg, file=name))}</p>')
 
         @render.ui
         def mode_ui():
@@ -192,8 +293,8 @@ def make_app(explorer: Explorer) -> App:
         @render.ui
         def controls():
             lg, scenario, shown = lang(), base(), shown_controls()
-            with reactive.isolate():
-                current = {c.id: input[c.id]() for c in shown if c.id in input}
+            with reactive.isolate():  # a language switch keeps the values moved
+                current = slider_values()
             blocks, group = [], None
             for c in shown:
                 if c.group != group:
@@ -204,7 +305,7 @@ def make_app(explorer: Explorer) -> App:
                     blocks.append(ui.h6(title, class_="mt-3"))
                 value = current.get(c.id, c.value)
                 blocks.append(ui.input_slider(
-                    c.id, ui.HTML(f"{escape(c.label)}<br><code class=\"keypath\">"
+                    slider_id(c), ui.HTML(f"{escape(c.label)}<br><code class=\"keypath\">"
                                   f"{escape(c.path)}</code>"),
                     min=c.low, max=c.high, value=value, step=c.step, sep="", ticks=False))
             blocks.append(ui.input_action_button("reset", t("app.reset", lg),
@@ -215,19 +316,23 @@ def make_app(explorer: Explorer) -> App:
         @reactive.event(input.reset)
         def _reset():
             for c in shown_controls():
-                ui.update_slider(c.id, value=c.value)
+                ui.update_slider(slider_id(c), value=c.value)
 
         def refused(text: str) -> None:
             """A message the page cannot take (a forged value or name): one line on stderr,
-            the refusal in the page, the session goes on."""
+            the refusal in the page (with what is on screen), the session goes on."""
             print(f"landsim explorer: refused: {text}", file=sys.stderr)
-            failure.set(f'<p>{escape(t("app.bad_value", lang()))}</p>'
-                        f'<pre class="problems" id="value-problems">{escape(text)}</pre>')
+            # a refusal (marked by its third item) shows while the page's inputs are refused:
+            # a stage of the answer already under way must not clear it (it did, under load)
+            screen = state["screen"]
+            failure.set((screen[1] if screen else None,
+                         f'<p>{escape(t("app.bad_value", lang()))}</p>'
+                         f'<pre class="problems" id="value-problems">{escape(text)}</pre>',
+                         "refused"))
 
         @reactive.calc
         def request() -> Request | None:
-            scenario, shown = base(), shown_controls()
-            values = {c.id: input[c.id]() for c in shown if c.id in input}
+            scenario, shown, values = base(), shown_controls(), slider_values()
             mode = input.mode() if "mode" in input and input.mode() in modes() else None
             try:
                 changed = changed_values(shown, values)
@@ -238,25 +343,52 @@ def make_app(explorer: Explorer) -> App:
             return Request(key=chosen(), base=scenario, mode=mode,
                            values=tuple(changed.items()), lang=lang())
 
+        @reactive.calc
+        def on_screen() -> tuple[Request, Tag] | None:
+            """The request the page's controls make, and its tag (a refused message
+            leaves the last one on screen)."""
+            req = request()
+            if req is not None:
+                state["screen"] = (req, tag_of(req))
+            return state["screen"]
+
+        def now() -> Tag | None:
+            got = on_screen()
+            return None if got is None else got[1]
+
+        @reactive.calc
+        def shown() -> tuple[Answer | None, str]:
+            """The latest answer and how it stands to what is on screen (:func:`fit`)."""
+            got = answer()
+            if got is None:
+                return None, "other"
+            return got[1], fit(got[0], now())
+
+        def said_failure() -> str:
+            got = failure()
+            if got is not None and len(got) > 2 and request() is not None:
+                return ""  # a refusal is over once the inputs are ones the page takes
+            return got[1] if got is not None and fit(got[0], now()) == "same" else ""
+
         @reactive.effect
         def _start():
-            req = request()
-            if req is None:
+            got = on_screen()
+            if got is None:
                 return
+            req, tag = got
             _log.debug("request %s %s", req.values, time.perf_counter())
-            same = (req.key, req.mode or explorer.shipped_mode(req.base), req.values, req.lang)
-            if same == state.get("asked"):  # e.g. the mode switch appearing at its default
+            if tag == state["asked"]:  # e.g. the mode switch appearing at its default
                 return
-            state["asked"] = same
+            state["asked"] = tag
             if state["ticket"] is not None:
                 state["ticket"].cancel()
             ticket = explorer.ticket()
             state["ticket"] = ticket
             state["sequence"] += 1
             sequence = state["sequence"]
-            asyncio.create_task(_run(req, ticket, sequence))
+            asyncio.create_task(_run(req, tag, ticket, sequence))
 
-        async def _run(req: Request, ticket, sequence: int):
+        async def _run(req: Request, tag: Tag, ticket, sequence: int):
             try:
                 async for found in explorer.answers(req, ticket):
                     if ticket.cancelled:
@@ -265,18 +397,32 @@ def make_app(explorer: Explorer) -> App:
                         _log.debug("answer %s n=%d charts=%d %s", req.values,
                                    found.estimate.replications, bool(found.view.fan),
                                    time.perf_counter())
-                        answer.set(dataclasses.replace(found, sequence=sequence))
+                        found = dataclasses.replace(found, sequence=sequence)
+                        answer.set((tag, found))
                         if found.view.fan:
-                            charts.set({"fan": found.view.fan,
-                                        "pathways": found.view.pathways})
-                        failure.set("")
+                            charts.set((tag, {"fan": found.view.fan,
+                                              "pathways": found.view.pathways}))
+                        with reactive.isolate():
+                            now_failed = failure()
+                        if now_failed is None or len(now_failed) < 3:  # not a refusal
+                            failure.set(None)
+                        with reactive.isolate():
+                            waiting = take()
+                        if waiting is not None and waiting.state == "waiting" and fit(
+                                waiting.tag, tag) in ("same", "language"):
+                            _start_take(found, waiting.tag)
                         await reactive.flush()
             except LandsimError as exc:  # ScenarioError too
                 lines = shown_to_user(exc)
                 async with reactive.lock():
-                    failure.set(f'<p>{escape(t("app.bad_value", req.lang))}</p>'
-                                f'<pre class="problems" id="value-problems">{escape(lines)}'
-                                "</pre>")
+                    with reactive.isolate():  # is the answer before these values shown?
+                        before = answer()
+                    stays = before is not None and fit(before[0], tag) == "values"
+                    words = t("app.bad_value" if stays else "app.failed", req.lang)
+                    failure.set((tag, f"<p>{escape(words)}</p>"
+                                      f'<pre class="problems" id="value-problems">'
+                                      f"{escape(lines)}</pre>"))
+                    _drop_waiting(tag)
                     await reactive.flush()
             except explorer.Cancelled:
                 return
@@ -285,43 +431,61 @@ def make_app(explorer: Explorer) -> App:
                 if said is None:
                     return
                 async with reactive.lock():
-                    failure.set(said)
+                    failure.set((tag, said))
+                    _drop_waiting(tag)
                     await reactive.flush()
+
+        def _panel(html: str, how: str, ident: str = "") -> ui.HTML:
+            """A panel's HTML in the page's language, greyed if it answers the values
+            before a slider moved."""
+            stale = " stale" if how == "values" else ""
+            ident = f' id="{ident}"' if ident else ""
+            return ui.HTML(f'<div{ident} class="panel{stale}" lang="{lang()}">{html}</div>')
 
         @render.ui
         def answer_meta():
-            found, lg = answer(), lang()
-            if found is None:
-                return ui.HTML(f'<p class="meta" id="answer-meta" data-state="working">'
-                               f'{escape(t("app.working", lg))}</p>')
+            (found, how), lg = shown(), lang()
+            failed = said_failure()
+            if how not in ("same", "values"):  # nothing yet of what is on screen
+                words = "" if failed else escape(t("app.working", lg))
+                return ui.HTML(f'<p class="meta" id="answer-meta" lang="{lg}"'
+                               f' data-state="{"failed" if failed else "working"}">'
+                               f"{words}</p>{failed}")
             view = found.view
             more = (t("app.refining", lg, n=f"{found.target:,}") if not found.final
                     else t("app.final", lg))
             command = shlex.join(explorer.command(found))
             if found.request.mode not in (None, explorer.shipped_mode(found.request.base)):
-                command += f"  # {t(f'app.mode.{found.request.mode}', lg)}: not a --set"
-            title = scenario_name(found.scenario, lg)
+                command += (f"  # {t(f'app.mode.{found.request.mode}', lg)}: "
+                            f"{t('app.not_a_set', lg)}")
+            title = explorer.shown_name(dataclasses.replace(found.request, lang=lg))
             return ui.HTML(
-                f'<p class="meta" id="answer-meta" data-state="{found.state}"'
+                f'<p class="meta" id="answer-meta" lang="{lg}" data-state="{found.state}"'
+                f' data-fit="{how}" data-key="{escape(found.request.key)}"'
+                f' data-lang="{found.request.lang}"'
                 f' data-replications="{view.replications}" data-seed="{view.seed}"'
                 f' data-sequence="{found.sequence}" data-charts="{int(bool(found.view.fan))}"'
                 f' data-values="{escape(";".join(set_arguments(dict(found.request.values))))}">'
                 f"<strong>{escape(title)}</strong> · "
                 f'{escape(t("app.meta", lg, n=f"{view.replications:,}", seed=view.seed))} · '
                 f"{escape(more)}</p>"
-                + failure.get()
+                + failed
                 + f'<p class="note">{escape(t("app.reproduce", lg))} '
                 f'<code id="reproduce">{escape(command)}</code></p>')
 
         @render.ui
         def headline():
-            found = answer()
-            return None if found is None else ui.HTML(found.view.headline)
+            found, how = shown()
+            if how not in ("same", "values"):
+                return None
+            return _panel(found.view.headline, how)
 
         @render.ui
         def table():
-            found = answer()
-            return None if found is None else ui.HTML(found.view.table)
+            found, how = shown()
+            if how not in ("same", "values"):
+                return None
+            return _panel(f'<div class="wide">{found.view.table}</div>', how)
 
         @render.ui
         def fan():
@@ -332,12 +496,18 @@ def make_app(explorer: Explorer) -> App:
             return _chart("pathways")
 
         def _chart(name: str):
-            # the last charts drawn stay, greyed, until the new answer's are in
-            found, drawn = answer(), charts.get()
-            if found is None or name not in drawn:
+            # the last charts drawn for this scenario stay, greyed, until the new answer's
+            # are in; another scenario's, mode's or language's go at once
+            got, (found, how) = charts(), shown()
+            if got is None:
                 return None
-            stale = "" if found.view.fan else " stale"
-            return ui.HTML(f'<div class="chart{stale}">{drawn[name]}</div>')
+            made_for, drawn = got
+            drawn_how = fit(made_for, now())
+            if drawn_how not in ("same", "values"):
+                return None
+            fresh = drawn_how == how == "same" and bool(found.view.fan)
+            return _panel(f'<div class="chart{"" if fresh else " stale"}">{drawn[name]}</div>',
+                          "same")
 
         @render.ui
         def actions():
@@ -351,68 +521,130 @@ def make_app(explorer: Explorer) -> App:
                                                       class_="btn-sm"))
             return ui.div(*buttons, class_="mt-3")
 
-        @reactive.effect
-        @reactive.event(input.take)
-        def _take():
-            found = answer()
-            if found is None:
-                return
+        def _cancel_take() -> None:
             if state["take_ticket"] is not None:
                 state["take_ticket"].cancel()
+                state["take_ticket"] = None
+
+        def _drop_waiting(tag: Tag) -> None:
+            with reactive.isolate():
+                got = take()
+            if got is not None and got.state == "waiting" and got.tag == tag:
+                take.set(None)
+
+        def _start_take(found: Answer, tag: Tag) -> None:
+            """Work out the levers' table of ``found`` for the request ``tag``."""
+            _cancel_take()
             ticket = explorer.ticket()
             state["take_ticket"] = ticket
-            take.set(("working", found))
+            take.set(Take("working", tag, found))
 
             async def work():
                 try:
-                    levers, html = await explorer.what_it_would_take(found, ticket)
+                    levers = (await explorer.what_it_would_take(found, ticket))[0]
+                    done = Take("done", tag, found, levers)
                 except explorer.Cancelled:
                     return
                 except Exception as exc:  # noqa: BLE001 — said in the page, as above
-                    html, levers = _internal(exc), None
-                    if html is None:
+                    said = _internal(exc)
+                    if said is None:
                         return
+                    done = Take("failed", tag, found, said=said)
+                if ticket.cancelled:  # another scenario, or asked again, meanwhile
+                    return
                 async with reactive.lock():
-                    take.set(("done", html, levers) if levers is not None
-                             else ("failed", html))
+                    take.set(done)
                     await reactive.flush()
 
             asyncio.create_task(work())
 
+        @reactive.effect
+        @reactive.event(input.take)
+        def _take():
+            got = on_screen()
+            if got is None:
+                return
+            found, how = shown()
+            if how in ("same", "language"):
+                _start_take(found, got[1])
+            else:  # its answer is still on its way: the work starts when it is in
+                _cancel_take()
+                take.set(Take("waiting", got[1]))
+
+        @reactive.effect
+        def _forget_take():
+            # an upload, a scenario picked, a mode switched (or other values in another
+            # language) take the levers' table away, and stop its work
+            tag = now()
+            with reactive.isolate():
+                got = take()
+            if got is None:
+                return
+            how = fit(got.tag, tag)
+            if how == "other" or (got.state == "waiting" and how == "values"):
+                _cancel_take()
+                take.set(None)
+
         @render.ui
         def take_out():
-            got = take()
-            if got is None:
+            got, tag = take(), now()
+            how = fit(got.tag if got is not None else None, tag)
+            if how == "other":
                 return None
-            if got[0] == "failed":
-                return ui.HTML(got[1])
-            if got[0] == "working":
+            if got.state in ("waiting", "working"):
                 n = f"{explorer.lever_replications():,}"
-                return ui.HTML(f'<p class="meta" id="take-working">'
-                               f'{escape(t("app.take_wait", lang(), n=n))}</p>')
-            return ui.HTML(f'<div id="take">{got[1]}</div>')
+                return ui.HTML(f'<p class="meta" id="take-working" lang="{tag.lang}">'
+                               f'{escape(t("app.take_wait", tag.lang, n=n))}</p>')
+            if got.state == "failed":
+                return ui.HTML(got.said)
+            # said in the page's language, from the numbers worked out
+            run = dataclasses.replace(got.answer.estimate.run, levers=got.levers)
+            note = (f'<p class="note" id="take-earlier">{escape(t("app.take_earlier", tag.lang))}'
+                    "</p>" if how == "values" else "")
+            stale = " stale" if how == "values" else ""
+            return ui.HTML(f'<div id="take-table" lang="{tag.lang}"'
+                           f' data-key="{escape(got.tag.key)}" data-fit="{how}">'
+                           f'{note}<div class="wide{stale}">'
+                           f"{keep_years(levers_section(run, tag.lang))}</div></div>")
 
-        @render.download(filename=lambda: f"{_current_name()}.yaml")
+        def _scenario_on_screen() -> Scenario:
+            """The scenario the page shows, with its values moved (for the downloads)."""
+            found, how = shown()
+            if how in ("same", "language"):
+                return found.scenario
+            got = on_screen()
+            if got is None:
+                return base()
+            try:
+                return explorer.scenario_of(got[0])[1]
+            except LandsimError:
+                return got[0].base
+
+        @render.download(filename=lambda: f"{_scenario_on_screen().name}.yaml")
         def dl_yaml():
-            found = answer()
-            yield explorer.scenario_yaml(found.scenario if found is not None else base())
+            yield explorer.scenario_yaml(_scenario_on_screen())
 
-        @render.download(filename=lambda: f"{_current_name()}-report"
+        @render.download(filename=lambda: f"{_scenario_on_screen().name}-report"
                                           f"{'' if lang() == 'en' else '.zh'}.html")
         async def dl_report():
-            found = answer()
-            if found is None:
-                return
+            (found, how), got, lg = shown(), on_screen(), lang()
+            if how not in ("same", "language"):  # the answer on screen is still coming
+                if got is None:
+                    return
+                req = got[0]
+                try:
+                    found = await asyncio.get_running_loop().run_in_executor(
+                        explorer.threads, functools.partial(
+                            explorer.answer_stage, req, explorer.stages(req)[0],
+                            explorer.ticket(), quick=True, charts=False))
+                except LandsimError:
+                    return
             with reactive.isolate():
                 levers = take()
-            data = await explorer.report_html(found, lang(),
-                                              levers[2] if levers and levers[0] == "done"
-                                              else None)
-            yield data
-
-        def _current_name() -> str:
-            found = answer()
-            return found.scenario.name if found is not None else base().name
+            wanted = (levers.levers if levers is not None and levers.state == "done"
+                      and fit(levers.tag, tag_of(found.request)) in ("same", "language")
+                      else None)
+            yield await explorer.report_html(found, lg, wanted)
 
         def _ended():
             for key in ("ticket", "take_ticket"):

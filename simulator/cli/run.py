@@ -23,7 +23,7 @@ from simulator.cli.args import (
     worker_count,
 )
 from simulator.cli.costs import say_cost
-from simulator.cli.text import format_table
+from simulator.cli.text import format_table, quotable
 from simulator.inputs.scenario import load_scenario
 from simulator.inputs.shipped import scenario_argument
 
@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     seed = fresh_seed() if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("outputs") / scenario.name
     check_output(out, force=args.force, inputs=[args.scenario])  # before simulating
-    total = args.max_replications if args.precision else args.replications
+    total = total_n = args.max_replications if args.precision else args.replications
     if not args.quiet:
         count = (f"up to {total:,} replications, precision ±{args.precision}"
                  if args.precision else f"{total:,} replications")
@@ -109,6 +109,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bar = progress_bar(total, disable=args.quiet)
 
     spent_on_levers = [0.0]
+    levers_ran = [False]
 
     def after(result):
         """The levers' analysis, then what writes the reports (None with --no-report)."""
@@ -125,6 +126,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             with progress_bar(len(scenario.levers), disable=args.quiet, unit="lever") as lbar:
                 levers = lever_effects(scenario, replications=n, seed=seed, engine=args.engine,
                                        backend=make_backend(args.workers), progress=lbar.update)
+            levers_ran[0] = True
         spent_on_levers[0] = time.perf_counter() - began
         if not args.quiet:
             step = ("files" if args.no_report
@@ -141,6 +143,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             backend=make_backend(args.workers, args.dask) if args.dask else None,
             precision=args.precision, progress=bar.update)
     total = time.perf_counter() - started
+    print(quotable(result))  # the report's headline: the sentence a policy team quotes
     print(format_table(result))  # the answer, also with --quiet
     if result.stopping is not None:
         stop = result.stopping
@@ -152,10 +155,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     simulating, lever_s = wall - spent_on_levers[0], spent_on_levers[0]
     spent = (f"{wall:.1f} s" if args.no_report else
              f"{simulating:.1f} s simulation"
-             + (f", {lever_s:.1f} s levers (--no-levers skips them)" if lever_s > 0 else "")
+             + (f", {lever_s:.1f} s levers (--no-levers skips them)" if levers_ran[0] else "")
              + f", {total - wall:.1f} s files, charts and report, {total:.1f} s in all")
+    again = (f"--seed {seed} --precision {args.precision} --max-replications "
+             f"{args.max_replications}" if args.precision else f"--seed {seed} -n {total_n}")
     print(f"\n{spent} · engine {result.engine} · wrote {path}/{report} · "
-          f"rerun with --seed {seed} to reproduce")
+          f"rerun with {again} to reproduce")
     for line in previous_lines(previous, out):
         print(line, file=sys.stderr)
     return 0

@@ -48,10 +48,68 @@ def format_table(result) -> str:
     lines += ["", interval_text(result.replications, len(scenario.uncertain),
                                 posterior_count(scenario), "en")]
     lines += ceiling_lines(result.summary()["targets"])
+    from simulator.report.ceiling_text import remaining_sentences
+
+    tight = remaining_sentences(result.summary(), scenario)
+    lines += ["", *tight] if tight else []
+    lines += assumption_lines(result)
     if scenario.status is not None:
         notice = notice_text(provenance, "en")
         lines[1:1] = status_lines(scenario) + ([notice, ""] if notice else [])
     return "\n".join(lines)
+
+
+def quotable(result, width: int = 100) -> str:
+    """The report's headline sentence (English), wrapped: what a run prints above its
+    table."""
+    import textwrap
+
+    from simulator.report.html import headline_sentence
+    from simulator.report.rundata import RunData
+
+    return "\n" + textwrap.fill(headline_sentence(RunData.from_result(result), "en"), width)
+
+
+def assumption_lines(result, most: int = 3) -> list[str]:
+    """How many of the scenario's labelled inputs are sourced, derived or assumptions (and
+    illustrative), and — when some are uncertain — which the headline target's odds depend
+    on most (first-order index from the run's own replications), with their labels."""
+    scenario = result.scenario
+    kinds = {"sourced": 0, "derived": 0, "assumption": 0}
+    illustrative = 0
+    for text in scenario.provenance.values():
+        kind = text.partition(":")[0].strip()
+        if kind in kinds:
+            kinds[kind] += 1
+        illustrative += "illustrative" in text.lower() or "示意" in text
+    total = sum(kinds.values())
+    if not total:
+        return []
+    line = (f"Inputs: {total} labelled values — {kinds['sourced']} sourced, {kinds['derived']} "
+            f"derived, {kinds['assumption']} assumptions"
+            + (f" ({illustrative} marked illustrative)" if illustrative else "") + ".")
+    out = ["", line]
+    if scenario.uncertain:
+        target = scenario.headline or scenario.targets[0].name
+        rows = result.uncertain_summary()["sensitivity"][target]
+        top = [r for r in rows if r["first_order"] >= 0.01][:most]
+        if top:
+            def kind(path: str) -> str:
+                text = (scenario.label_of("uncertain." + path) or scenario.label_of(path)
+                        or "unlabelled")
+                return text.partition(":")[0]
+
+            parts = [f"{r['path']} ({r['first_order']:.2f}, {kind(r['path'])})" for r in top]
+            out.append(f"The odds of {target} depend most on: " + "; ".join(parts)
+                       + " (first-order index from this run's replications, and its label).")
+        else:
+            out.append(f"No uncertain input moves the odds of {target} measurably on its own "
+                       "(every first-order index below 0.01).")
+    else:
+        out.append("No input is uncertain in this run: the odds hold at these values "
+                   "(declare uncertain: values, or see the report's lever table, for which "
+                   "ones drive them).")
+    return out
 
 
 def wording_lines(odds, replications: int) -> list[str]:

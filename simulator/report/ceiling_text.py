@@ -69,3 +69,39 @@ def impossible_sentences(summary: dict, lang: str = "en", labels: dict | None = 
                                         t["km2"], t["ceiling_km2"], t.get("binding", {}), lang,
                                         labels))
     return out
+
+
+TIGHT = 0.8
+"""A target needing at least this share of what the plan has left gets a sentence."""
+
+
+def remaining_sentences(summary: dict, scenario, lang: str = "en",
+                        target_labels: dict | None = None) -> list[str]:
+    """For a run from a status date: each open target counted from the horizon's start to
+    its end that needs at least :data:`TIGHT` of what the plan has left (in progress and not
+    yet started) — a sentence saying so, so that odds that rest on nearly all of it do not
+    read as a bug. Empty without a status or such a target."""
+    from simulator.report.i18n import as_of_text, t
+
+    status = summary.get("status")
+    if not status:
+        return []
+    start, end = scenario.horizon.start, scenario.horizon.end
+    names = target_labels or {}
+    out = []
+    for target in summary.get("targets", []):
+        if target.get("observed") or target.get("impossible") or target["from"] != start \
+                or target["by"] != end:
+            continue
+        scope = [p for p in target["pathways"] if p in status["accounting"]] \
+            if isinstance(target.get("pathways"), list) else list(status["accounting"])
+        released = sum(status["accounting"][p]["released_km2"] for p in scope)
+        left = sum(status["accounting"][p]["pipeline_km2"] + status["accounting"][p][
+            "not_started_km2"] for p in scope)
+        need = target["km2"] - released
+        if need <= 0 or left <= 0 or need / left < TIGHT:
+            continue
+        out.append(t("remaining.tight", lang, label=names.get(target["name"], target["name"]),
+                     released=f"{released:.1f}", as_of=as_of_text(status["as_of"], lang),
+                     need=f"{need:.1f}", share=f"{need / left:.0%}", left=f"{left:.1f}"))
+    return out

@@ -30,6 +30,7 @@ from simulator.report.i18n import (
     bilingual,
     label_of_pathway,
     label_of_target,
+    observed_qualifier,
     observed_text,
     scenario_name,
     stage_label,
@@ -163,8 +164,11 @@ def fan_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> Axes
     forecast = data
     if history:
         # actuals are facts: a line up to the status date, the fan from there on
+        # history carries what its figures are (derived, illustrative…) in the legend too
+        q = observed_qualifier(run.provenance, lang)
         ax.plot(history, data.cumulative_p50.loc[history], color=GREYS[0], linewidth=2.0,
-                marker="o", markersize=3, label=t("actual", lang))
+                marker="o", markersize=3,
+                label=t("actual", lang) if q is None else t("actual_q", lang, q=q))
         forecast = data.loc[history[-1]:]
     ahead = forecast.index.to_numpy()
     ax.fill_between(ahead, forecast.cumulative_p10, forecast.cumulative_p90, color=GREYS[4],
@@ -348,8 +352,12 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
     marked on each curve and named in its legend entry (labels on the curves collided with
     each other and with the legend)."""
     ax = _axes(ax)
+    drawn: list[tuple[np.ndarray, str]] = []  # each curve so far and its label
     for i, target in enumerate(_forecast_targets(run)):
         rows = run.s_curve[run.s_curve.target == target["name"]]
+        same = next((name for curve, name in drawn
+                     if curve.shape == rows.probability.shape
+                     and np.allclose(curve, rows.probability.to_numpy(), atol=1e-12)), None)
         reached = []
         for level, marker in ((0.5, "s"), (0.8, "^")):
             year = p_years(run, target["name"], level)
@@ -361,9 +369,14 @@ def s_curve_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> 
         label = t("scurve.entry", lang, label=name, km2=f"{target['km2']:g}",
                   reached=t("list_sep", lang).join(reached) if reached
                   else t("scurve.not_reached", lang))
+        if same is not None:  # one line would hide the other: say so, draw it hollow
+            label += t("scurve.same", lang, other=same)
         ax.plot(rows.year, rows.probability * 100, color=GREYS[i % 3],
                 linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=3.5, linewidth=1.3, label=label)
+                markersize=7 if same is not None else 3.5,
+                markerfacecolor="none" if same is not None else None,
+                linewidth=1.3, label=label)
+        drawn.append((rows.probability.to_numpy(), name))
     for level in (50, 80):
         ax.axhline(level, color=GREYS[3], linewidth=0.7, linestyle=":")
     mark_status_date(ax, run, lang, offset=-1.0)  # points are "by the end of year X"

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from simulator.report.charts import ChartFile, svg_text
 from simulator.report.formatting import num, pct, pct_range, signed, text_table
 from simulator.report.html import figure_html, render_page
-from simulator.report.i18n import LANGS, label_of_target, t
+from simulator.report.i18n import LANGS, label_of_target, scenario_short, t
 from simulator.report.rundata import RunData
 from simulator.report.style import GREYS, LINESTYLES, MARKERS, SERIES, ReportError, chart_style
 from simulator.run.output import check_output, replace_folder
@@ -39,10 +39,12 @@ def compare_fan_chart(runs: list[RunData], ax: Axes | None = None, *, lang: str 
         ax.plot(data.index, data.cumulative_p50, color=colour,
                 linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6,
                 marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=2 + i % 2)
-        ends.append((float(data.cumulative_p50.iloc[-1]), run.name, colour))
+        ends.append((float(data.cumulative_p50.iloc[-1]), scenario_short(run.scenario, lang),
+                     colour))
     plan = runs[0].all_pathways()
     ax.step(plan.index, np.cumsum(plan.planned_km2), where="mid", color=GREYS[2],
-            linewidth=0.9, linestyle=(0, (1, 2)), label=f"{t('plan', lang)} ({runs[0].name})")
+            linewidth=0.9, linestyle=(0, (1, 2)),
+            label=t("compare.plan_of", lang, first=scenario_short(runs[0].scenario, lang)))
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("fan.y", lang))
     ax.set_title(t("compare.fan", lang))
@@ -138,7 +140,8 @@ def compare_runs(
     table = odds_table(runs)
 
     def build(tmp: Path) -> None:
-        caption = " · ".join(f"{r.name}: {r.replications:,} × seed {r.seed}" for r in runs)
+        caption = " · ".join(t("compare.run", lang, name=scenario_short(r.scenario, lang),
+                                 n=f"{r.replications:,}", seed=r.seed) for r in runs)
         with chart_style(lang):
             ax = compare_fan_chart(runs, lang=lang)
             fig = ax.figure
@@ -159,7 +162,7 @@ def compare_runs(
 def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str) -> str:
     targets = list(dict.fromkeys(table.target))
     head = f"<th>{escape(t('col.target', lang))}</th>" + "".join(
-        f'<th class="num">{escape(r.name)}</th>' for r in runs)
+        f'<th class="num">{escape(scenario_short(r.scenario, lang))}</th>' for r in runs)
     rows = []
     for target in targets:
         cells = []
@@ -172,7 +175,7 @@ def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str)
                 interval = pct_range(h.ci95_low, h.ci95_high)
                 km2 = t("compare.km2", lang, mean=num(h.mean_km2, 1),
                         short=num(h.mean_shortfall_km2, 1))
-                change = change_text(h, lang, first=runs[0].name)
+                change = change_text(h, lang, first=scenario_short(runs[0].scenario, lang))
                 change = f"<br><small>{escape(change)}</small>" if change else ""
                 cells.append(f'<td class="num" data-scenario="{escape(run.name)}">'
                              f"{pct(h.probability)}<br><small>{interval}</small>"
@@ -180,12 +183,14 @@ def _html(runs: list[RunData], table: pd.DataFrame, chart: ChartFile, lang: str)
         label = label_of_target(runs[0].scenario, target, lang)
         rows.append(f"<tr><td>{escape(label)}</td>{''.join(cells)}</tr>")
     listing = "".join(
-        f"<li><strong>{escape(r.name)}</strong> — "
-        f"{escape((r.scenario.title_zh if lang == 'zh' else '') or r.scenario.title)} "
-        f"({r.replications:,} × seed {r.seed})</li>" for r in runs)
+        f"<li><strong>{escape(scenario_short(r.scenario, lang))}</strong> — "
+        f"{escape(r.name if lang == 'zh' and r.scenario.title_zh else r.scenario.title)} "
+        f"({escape(t('compare.run_short', lang, n=f'{r.replications:,}', seed=r.seed))})"
+        "</li>" for r in runs)
     body = (f"<h1>{escape(t('compare.title', lang))}</h1><ul>{listing}</ul>"
             f"<h2>{escape(t('compare.table', lang))}</h2>"
-            f"<p>{escape(t('compare.note', lang, first=runs[0].name))}</p>"
+            f"<p>{escape(t('compare.note', lang, first=scenario_short(runs[0].scenario, lang)))}"
+            "</p>"
             f'<table id="comparison"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>" + figure_html(chart, lang))
     return render_page(t("compare.title", lang), body, lang)

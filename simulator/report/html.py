@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
-from html import escape
+from html import escape, unescape
 
 from simulator.inputs.keypath import parse_path
-from simulator.report.ceiling_text import impossible_sentences
+from simulator.report.ceiling_text import impossible_sentences, remaining_sentences
 from simulator.report.charts import ChartFile, odds_text
 from simulator.report.formatting import num, pct, pct_range
 from simulator.report.i18n import (
@@ -26,9 +26,10 @@ from simulator.report.i18n import (
     until_text,
     zh_tidy,
 )
+from simulator.report.path_words import path_label
 from simulator.report.rundata import RunData
 
-__all__ = ["headline_target", "render_page", "render_report"]
+__all__ = ["headline_sentence", "headline_target", "render_page", "render_report"]
 
 _FONTS = {
     "en": '"Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", sans-serif',
@@ -70,6 +71,7 @@ code { font-size: 0.85em; }
 .label-sourced { color: #1f1f1f; font-weight: bold; }
 .label-derived { color: #5a5a5a; font-weight: bold; }
 .label-assumption { color: #a63d2a; font-weight: bold; }
+.nowrap { white-space: nowrap; }
 @page { size: A4; margin: 16mm 14mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
@@ -129,10 +131,18 @@ def headline_html(run: RunData, lang: str) -> str:
                     else t("joint.observed", lang))
         second = t("joint.missed", lang, n=len(run.targets), observed=observed,
                    label=label_of_target(run.scenario, missed[0], lang))
-    changed = _changes(run)
+    changed = _changes(run, lang)
     lead = (escape(t("headline.changed", lang, changes=changed)) + " ") if changed else ""
     return (f'<p class="headline" id="headline">{lead}{first} {escape(second)}</p>'
             f'<p class="coverage" id="coverage">{escape(_coverage(run, lang))}</p>')
+
+
+def headline_sentence(run: RunData, lang: str) -> str:
+    """The report's headline as plain text: the sentence a policy team quotes (the terminal
+    prints it above the table; the Word briefing leads with it)."""
+    html = headline_html(run, lang)
+    html = re.sub(r"<span hidden>.*?</span>", "", html.split('<p class="coverage"')[0])
+    return unescape(re.sub(r"<[^>]+>", "", html)).strip()
 
 
 def _range_words(target: dict, start: int, lang: str) -> str:
@@ -173,12 +183,15 @@ def _notice(run: RunData, lang: str, *, top: bool = True) -> str:
     return f'<p class="notice"{ident} role="note">{escape(text)}</p>'
 
 
-def _changes(run: RunData) -> str:
-    """``path = value`` of every value a ``--set`` changed, for the headline ('' if none)."""
+def _changes(run: RunData, lang: str = "en") -> str:
+    """Every value a ``--set`` (or the explorer) changed, named in words — "Over-programming
+    (× plan) = 1.2" — for the headline ('' if none); the key paths are in the command."""
     resolved = run.scenario.resolved()
     changed = [path for path, note in run.scenario.provenance.items()
                if " by --set " in note or "(set to " in note]
-    return ", ".join(f"{p} = {_show(_value_at(resolved, p))}" for p in changed)
+    return t("list_sep", lang).join(
+        t("headline.change_item", lang, label=path_label(run.scenario, p, lang),
+          value=_show(_value_at(resolved, p))) for p in changed)
 
 
 def targets_table(run: RunData, lang: str, changes: dict[str, str] | None = None) -> str:
@@ -226,7 +239,11 @@ def targets_table(run: RunData, lang: str, changes: dict[str, str] | None = None
     )
     body = "".join(rows)
     table = f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    return table + _impossible_note(run, lang)
+    tight = remaining_sentences(run.summary, run.scenario, lang, {
+        x["name"]: label_of_target(run.scenario, x["name"], lang) for x in run.targets})
+    notes = "".join(f'<p class="note" id="remaining-{i}">{escape(s)}</p>'
+                    for i, s in enumerate(tight))
+    return table + _impossible_note(run, lang) + notes
 
 
 def _ceiling_cell(target: dict) -> str:
@@ -284,6 +301,14 @@ def levers_section(run: RunData, lang: str) -> str:
             f'</td><td class="num">{escape(wanted("for50"))}</td>'
             f'<td class="num">{escape(wanted("for80"))}</td></tr>')
     intro = t("levers.intro", lang, n=f"{data['replications']:,}", target=target)
+    head_target = next((x for x in run.targets if x["name"] == data["target"]), None)
+    now = next((r.get("now_probability") for r in data["levers"]
+                if r.get("now_probability") is not None), None)
+    if (now is not None and head_target is not None
+            and data["replications"] != run.replications):
+        intro += " " + t("levers.now", lang, n=f"{data['replications']:,}", target=target,
+                         p=pct(now), p_head=pct(head_target["probability"]),
+                         n_head=f"{run.replications:,}")
     return (f"<h2>{escape(t('section.levers', lang))}</h2><p>{escape(intro)}</p>"
             f'<table id="levers"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
@@ -297,16 +322,16 @@ def _uncertain_section(run: RunData, lang: str) -> str:
     target = headline_target(run)
     rows_by_path = {r["path"]: r for r in data["sensitivity"][target["name"]]}
     head = "".join(f"<th{c}>{escape(t(k, lang))}</th>" for k, c in [
-        ("col.parameter", ""), ("col.prior", ""), ("col.now", ' class="num"'),
+        ("col.parameter", ""), ("col.distribution", ""), ("col.now", ' class="num"'),
         ("col.first_order", ' class="num"'), ("col.p_low_fifth", ' class="num"'),
         ("col.p_high_fifth", ' class="num"')])
     rows = []
     for p in sorted(data["parameters"], key=lambda p: -rows_by_path[p["path"]]["first_order"]):
         s = rows_by_path[p["path"]]
-        prior = ", ".join(f"{k} {_show(v)}" for k, v in p["prior"].items() if k != "dist")
         rows.append(
-            f'<tr data-parameter="{escape(p["path"])}"><td>{path_html(p["path"])}'
-            f'</td><td>{escape(term(p["prior"]["dist"], lang))} <code>{escape(prior)}</code></td>'
+            f'<tr data-parameter="{escape(p["path"])}"><td>'
+            f'{escape(path_label(run.scenario, p["path"], lang))}<br>{path_html(p["path"])}'
+            f'</td><td>{escape(_distribution(p["prior"], lang))}</td>'
             f'<td class="num">{_show(p["scenario_value"])}</td>'
             f'<td class="num">{num(s["first_order"], 2)}</td>'
             f'<td class="num">{_pct_or_dash(s["odds_low"])}</td>'
@@ -317,6 +342,18 @@ def _uncertain_section(run: RunData, lang: str) -> str:
     return (f"<h2>{escape(t('section.uncertain', lang))}</h2><p>{escape(intro)}</p>"
             f'<table id="uncertain"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _distribution(prior: dict, lang: str) -> str:
+    """What a parameter was drawn from, in words: its prior ("prior: lognormal, median 2,
+    σ 0.5") or the calibrated posterior (its draws and range), never a file's path."""
+    if prior.get("dist") == "posterior":
+        def shown(v: float) -> str:  # 4.77e-07 is 0 to a reader
+            return "0" if abs(v) < 5e-4 else f"{v:.3g}"
+
+        return t("dist.posterior", lang, n=f"{prior['draws']:,}", lo=shown(prior["min"]),
+                 hi=shown(prior["max"]))
+    return t("dist.prior", lang, dist=_show(prior, lang))
 
 
 def _pct_or_dash(value: float | None) -> str:
@@ -469,7 +506,8 @@ def _assumptions(run: RunData, lang: str) -> str:
         else:
             cell = escape(_show(value, lang, run))
         rows.append(
-            f"<tr><td>{path_html(path)}</td><td>{cell}</td>"
+            f"<tr><td>{escape(path_label(run.scenario, path, lang))}<br>{path_html(path)}</td>"
+            f"<td>{cell}</td>"
             f'<td class="label-{escape(label)}">{escape(t("label." + label, lang))}</td>'
             f'<td class="note">{escape(bilingual(note.strip(), lang))}</td></tr>'
         )
@@ -534,11 +572,24 @@ def _cell_breaks(cell: str) -> str:
                    for part in parts)
 
 
+_YEAR_RANGE = re.compile(r"(?<![\d.])((?:19|20)\d\d[–—-](?:19|20)\d\d年?)(?![\d.])")
+
+
+def keep_years_whole(body: str) -> str:
+    """Year ranges ("2022–2023", "2024—2035年") in text kept on one line: at A4 width they
+    broke as "2022–/2023". Text between tags only, never inside a tag, style or code."""
+    parts = re.split(r"(<(?:style|code|pre|script)\b.*?</(?:style|code|pre|script)>|<[^>]*>)",
+                     body, flags=re.S)
+    return "".join(part if part.startswith("<") else
+                   _YEAR_RANGE.sub(r'<span class="nowrap">\1</span>', part) for part in parts)
+
+
 def render_page(title: str, body: str, lang: str) -> str:
     """A complete HTML page around ``body``, with the report stylesheet."""
     html_lang = "zh-Hans" if lang == "zh" else "en"
     if lang == "zh":  # text put together outside t(): labels, notes, table cells
         body = _tidy_text_nodes(body)
+    body = keep_years_whole(body)
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -102,6 +102,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "headline.strive": (
         "The plan words {km2} km² as a target to strive for (力争), not a floor.",
         "规划将{km2}平方公里表述为“力争”目标，而非下限。"),
+    "remaining.tight": (
+        "{label}: {released} km² were released by {as_of}; the {need} km² still needed are "
+        "{share} of the {left} km² the plan has left (in progress and not yet started) — it is "
+        "met only if nearly all of that is released in time, which is why its odds are what "
+        "they are.",
+        "{label}：{as_of}前已释放{released}平方公里；尚需的{need}平方公里占规划剩余部分（在途与"
+        "尚未启动，共{left}平方公里）的{share}——只有其几乎全部按时释放才能实现，这正是其概率如此的原因。"),
+    "headline.change_item": ("{label} = {value}", "{label}调至{value}"),
     "headline.changed": ("With {changes} (changed from the scenario file):",
                          "参数修改后（{changes}）："),
     "section.targets": ("Targets", "目标"),
@@ -152,6 +160,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "app.changed_none": ("The scenario as shipped.", "原情景。"),
     "app.bad_value": ("These settings are not a valid scenario; the last answer stays:",
                       "当前设置不构成有效情景，仍显示上一次结果："),
+    "app.failed": ("No answer for these settings:", "当前设置无法得出结果："),
+    "app.browse": ("Choose a file…", "选择文件……"),
+    "app.no_file": ("No file chosen", "未选择文件"),
+    "app.take_earlier": ("This is for the settings before your last change; ask again for "
+                         "these.", "以下为上次更改前设置的结果；如需当前设置的结果，请重新计算。"),
+    "app.not_a_set": ("not a --set", "不是 --set 参数"),
+    "app.change": ("{label} = {value}", "{label}调至{value}"),
+    "app.change_sep": ("; ", "；"),
+    "app.change_in": ("{label} ({pathway})", "{pathway}·{label}"),
+    "app.changed_name": ("{name}, changed here", "{name}（已在此调整）"),
+    "app.control.review": ("Review every, years", "检视周期（年）"),
+    "app.control.pool": ("Pool of candidate sites, km²", "备选地块储备（平方公里）"),
+    "app.control.trigger": ("Top up when the expected shortfall exceeds, km²",
+                            "预期缺口超过该值时补充（平方公里）"),
+    "app.control.cap": ("throughput cap, km²/yr", "年度释放上限（平方公里/年）"),
+    "app.control.capacity": ("{stage}: projects at once", "{stage}：同时进行的项目数"),
+    "app.control.dropout": ("{stage}: drop-out", "{stage}：流失率"),
     "col.pathway": ("Pathway", "路径"),
     "col.planned": ("Planned (km²)", "规划（平方公里）"),
     "col.released": ("Released in horizon, mean (km²)", "规划期内释放，均值（平方公里）"),
@@ -175,6 +200,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "manifest.commit": ("Git commit", "Git 提交"),
     "manifest.command": ("Command", "命令"),
     "compare.title": ("Scenario comparison", "情景比较"),
+    "compare.plan_of": ("Plan ({first})", "规划（{first}）"),
+    "compare.run": ("{name}: {n} replications, seed {seed}", "{name}：{n}次模拟，随机种子{seed}"),
+    "compare.run_short": ("{n} replications, seed {seed}", "{n}次模拟，随机种子{seed}"),
     "compare.fan": ("Cumulative release: median and middle 80% by scenario",
                     "累计释放规模：各情景中位数与中间 80% 区间"),
     "compare.table": ("Each target by scenario: probability, 95% interval, mean km² counted "
@@ -248,6 +276,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "at its low and high end, and the value that would give {target} a 50% and an 80% chance.",
         "每项政策抓手单独在其范围内变动、其余条件不变（每点 {n} 次模拟，共同随机数）：{target} 的实现概率"
         "在范围两端的变化，以及使 {target} 实现概率达到 50% 和 80% 所需的取值。"),
+    "levers.now": (
+        "At these {n} replications the scenario as it is gives {target} {p}; the headline's "
+        "{p_head} is from the run's {n_head} replications (the same seed: the difference is "
+        "Monte Carlo error).",
+        "在上述每点 {n} 次模拟下，现行情景中{target}的实现概率为 {p}；标题中的 {p_head} 来自本次运行的 "
+        "{n_head} 次模拟（随机种子相同，差异为蒙特卡洛误差）。"),
     "levers.tornado": ("Each lever alone: effect on {target}", "各项政策抓手单独作用：对{target}的影响"),
     "levers.tornado_x": ("Change in probability (percentage points)", "概率变化（百分点）"),
     "levers.km2_x": ("Change in mean km² counted", "平均计入面积变化（平方公里）"),
@@ -666,6 +700,56 @@ _TEXT: dict[str, tuple[str, str]] = {
                           "与 N = {half} 相比 ST 最多变化 {change}"),
     "sens.interactions": ("Interactions: {parts}.", "交互作用：{parts}。"),
     "sens.s2_part": ("{a} × {b} (S2 {s2} ± {conf})", "{a} × {b}（S2 {s2} ± {conf}）"),
+    # scenario discovery's sentences (study/discover.py)
+    "disc.not_significant": (
+        " This box is not significant (quasi-p {qp}, density interval from {low} against a "
+        "base rate of {base}): it is not a finding.",
+        "（该区域不显著：拟p值{qp}，密度区间下限{low}，基准比例{base}，不作为发现。）"),
+    "disc.whole_rep": (
+        "{target} is missed in {density} of the replications, whatever the values of the "
+        "parameters: no range of them concentrates the cases.",
+        "{target}在{density}的模拟中未能实现，且没有任何参数取值范围能使这些情形更为集中。"),
+    "disc.whole_case": (
+        "{target} has a probability below {below} in {density} of the cases, whatever the "
+        "values of the parameters: no range of them concentrates the cases.",
+        "{target}在{density}的情形中实现概率低于{below}，且没有任何参数取值范围能使这些情形更为集中。"),
+    "disc.box_rep": (
+        "{target} is missed in {density} of the replications where {where}; those are "
+        "{coverage} of all the replications that miss it.",
+        "在{where}的模拟中，{target}有{density}未能实现；这些模拟占全部未实现模拟的{coverage}。"),
+    "disc.box_half": (
+        "{target} is more likely missed than met (P < {below}) in {density} of the cases where "
+        "{where}; those cases are {coverage} of all the cases where it is.",
+        "在{where}的情形中，{target}有{density}的情形实现概率低于{below}；这些情形占全部此类情形的"
+        "{coverage}。"),
+    "disc.box_level": (
+        "{target} has a probability (P < {below}) in {density} of the cases where {where}; "
+        "those cases are {coverage} of all the cases where it has.",
+        "在{where}的情形中，{target}有{density}的情形实现概率低于{below}；这些情形占全部此类情形的"
+        "{coverage}。"),
+    "disc.and": (" and ", "且"),
+    "disc.unresolved": (
+        "Not resolved at {n} points: in the knee of the peeling trajectory ({where}) {target} "
+        "fails in {density} of the cases against a base rate of {base}, but it does not pass "
+        "the rule yet "
+        "(quasi-p {qp}); about {need} points would resolve it if its densities held — rerun "
+        "with --samples {samples}.",
+        "在{n}个设计点下尚无定论：剥离轨迹的拐点区域（{where}）中{target}的失败情形密度为{density}"
+        "（基准比例{base}），但拟p值{qp}未达到显著标准；若密度不变，约{need}个设计点可作出判断"
+        "（--samples {samples}）。"),
+    "disc.none_rep": ("No box concentrates the failures: {target} is missed in {base} of the "
+                      "replications.",
+                      "没有任何参数区域能使失败情形显著集中：{target}在{base}的模拟中未能实现。"),
+    "disc.none_case": ("No box concentrates the failures: {target} has a probability below "
+                       "{below} in {base} of the cases.",
+                       "没有任何参数区域能使失败情形显著集中：{target}在{base}的情形中实现概率低于"
+                       "{below}。"),
+    "disc.knee": (
+        " The knee of the peeling trajectory ({where}: density {density}, quasi-p {qp}) is not "
+        "significant (the rule: every restricted parameter's quasi-p below 0.05 / 2d and the "
+        "95 % Wilson interval of the density above the base rate), so it is not a finding.",
+        "剥离轨迹的拐点区域（{where}）密度为{density}，拟p值{qp}，未达到显著标准（各受限参数拟p值"
+        "低于0.05/2d，且密度95% Wilson区间下限高于基准比例），不作为发现。"),
     # scenario discovery
     "discover.title": ("Which combinations of assumptions make {target} fail",
                        "哪些假设组合使{target}难以实现"),
@@ -719,6 +803,64 @@ _TEXT: dict[str, tuple[str, str]] = {
         "No release is recorded for {year} yet: {year} counts 0 km² up to {date}.",
         "{year}年尚无释放记录：截至{date}，{year}年计为0平方公里。",
     ),
+    # a key path in words (report.path_words)
+    "param.sep": (', ', '，'),
+    "param.colon": (': ', '：'),
+    "param.comma": (', ', '，'),
+    "param.sub": (" · ", "·"),
+    "col.distribution": ("Drawn from", "抽样分布"),
+    "dist.posterior": ("the calibrated posterior: {n} joint draws, {lo}–{hi}",
+                       "校准后验：{n}组联合抽样，{lo}–{hi}"),
+    "dist.prior": ("prior: {dist}", "先验：{dist}"),
+    "param.posterior_file": ('Calibrated posterior (file)', '校准后验分布（文件）'),
+    "param.event": ('Event “{name}”', '事件“{name}”'),
+    "param.programme": ('Over-programming (× plan)', '超额储备（规划倍数）'),
+    "param.correlation": ('Correlation between pathways', '路径间相关性'),
+    "param.management": ('Programme office', '统筹推进机制'),
+    "param.status": ('Status', '状态'),
+    "param.horizon": ('Planning horizon', '规划期'),
+    "param.schedule": ('Schedule', '进度安排'),
+    "param.annual_cap": ('throughput cap, km²/yr', '年度释放上限（平方公里/年）'),
+    "param.dropout": ('drop-out share', '流失率'),
+    "param.capacity": ('projects at once', '同时推进项目数'),
+    "param.duration": ('duration, years', '历时（年）'),
+    "param.yield": ('share of area released', '产出率'),
+    "param.projects": ('projects', '项目'),
+    "param.plan": ('plan, km²', '规划（平方公里）'),
+    "param.replacement": ('replacement', '替补'),
+    "param.route": ('route', '路径转换'),
+    "param.size_cv": ('spread of project sizes (CV)', '项目规模变异系数'),
+    "param.count": ('number', '数量'),
+    "param.median": ('median', '中位数'),
+    "param.sigma": ('σ', '对数标准差'),
+    "param.mean": ('mean', '均值'),
+    "param.sd": ('sd', '标准差'),
+    "param.min": ('min', '最小值'),
+    "param.max": ('max', '最大值'),
+    "param.mode": ('mode', '众数'),
+    "param.value": ('value', '取值'),
+    "param.values": ('values', '取值'),
+    "param.delay": ('delay, years', '延迟（年）'),
+    "param.lead": ('lead time, years', '提前期（年）'),
+    "param.pool_km2": ('pool, km²', '储备（平方公里）'),
+    "param.review": ('review every, years', '复核周期（年）'),
+    "param.trigger": ('trigger, km²', '触发阈值（平方公里）'),
+    "param.after": ('from year', '起始年份'),
+    "param.pathway_factor_sigma": ('shared pathway factor σ', '路径共同因子对数标准差'),
+    "param.global_factor_sigma": ('shared global factor σ', '全局共同因子对数标准差'),
+    "param.probability": ('probability', '概率'),
+    "param.lasts": ('lasts, years', '持续年数'),
+    "param.duration_multiplier": ('duration multiplier', '历时倍数'),
+    "param.dropout_add": ('added drop-out', '追加流失率'),
+    "param.released": ('released, km²', '已释放（平方公里）'),
+    "param.pipeline": ('projects in progress', '在途项目'),
+    "param.as_of": ('status date', '状态日期'),
+    "param.quantile": ('quantile', '分位数'),
+    "param.km2": ('km²', '平方公里'),
+    "param.by": ('by', '截至'),
+    "param.from": ('from', '自'),
+    "param.start": ('start', '起始'),
+    "param.end": ('end', '结束'),
     # what a programme office did
     "office.title": ("What the programme office started from its pool",
                      "规划管理部门从储备地块中新启动的项目"),
@@ -749,6 +891,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "joint.observed": ("observed", "实际"),
     "joint.observed_q": ("observed, {q}", "实际，{q}"),
+    # the Word briefing (report --format docx)
+    "docx.page": ("page {page} of {pages}", "第{page}页，共{pages}页"),
+    "docx.columns": ("Columns {first}–{last} of {n}, with the first",
+                     "第{first}–{last}列（共{n}列），附第1列"),
     # what an interval covers
     "interval.fixed": (
         "The 95% intervals cover Monte Carlo error only ({n} replications); every parameter "
@@ -829,6 +975,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "in_stage": ("In progress: {stage}", "在途：{stage}"),
     "not_started": ("Not yet started", "尚未启动"),
     "actual": ("Actual", "实际"),
+    "actual_q": ("Actual ({q})", "实际（{q}）"),
+    "scurve.same": (" — the same line as {other}", "——与{other}重合"),
     "status_date": ("Status: {as_of}", "现状：{as_of}"),
     "scurve.entry": ("{label}, {km2} km²: {reached}", "{label}，{km2}平方公里：{reached}"),
     "scurve.not_reached": ("below 50% throughout", "始终低于50%"),
@@ -1038,6 +1186,14 @@ def scenario_name(scenario, lang: str) -> str:
     (a Chinese reader does not read "baseline"), the id where it has none."""
     if lang == "zh" and getattr(scenario, "title_zh", None):
         return f"“{scenario.title_zh}”"
+    return scenario.name
+
+
+def scenario_short(scenario, lang: str) -> str:
+    """How a column, legend or list names ``scenario``: its Chinese title in Chinese (a
+    Chinese reader does not read "baseline"), else its id."""
+    if lang == "zh" and getattr(scenario, "title_zh", None):
+        return scenario.title_zh
     return scenario.name
 
 

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.report.charts import ChartFile, chart_job, draw_all
-from simulator.report.i18n import t
+from simulator.report.i18n import bilingual, t
 from simulator.report.style import ACCENT, GREYS
 
 __all__ = ["convergence_chart", "draw_optimize_charts", "front_chart", "parallel_chart"]
@@ -81,8 +81,7 @@ def _label(scenario, path: str, lang: str) -> str:
 
     lever = next((lv for lv in scenario.levers if lv.path == path), None)
     text = path if lever is None else lever.description
-    half = text.split("| zh:")
-    words = (half[1] if lang == "zh" and len(half) > 1 else half[0]).strip() or path
+    words = bilingual(text, lang).strip() or path
     return "\n".join(textwrap.wrap(words, 10 if lang == "zh" else 20)[:4])
 
 

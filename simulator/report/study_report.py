@@ -8,10 +8,12 @@ figure markup as a run's report (:func:`simulator.report.html.render_page`,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -35,6 +37,7 @@ class StudyPage:
     charts: Sequence[ChartFile]
     manifest: dict
     notes: Sequence[str] = ()  # plain sentences under the headline (caveats, checks)
+    scenario: Any = None  # the study's base scenario: a Chinese page names its keys in words
 
 
 def table_html(frame: pd.DataFrame, table_id: str = "") -> str:
@@ -55,8 +58,33 @@ def table_html(frame: pd.DataFrame, table_id: str = "") -> str:
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def in_words(page: StudyPage, lang: str) -> StudyPage:
+    """``page`` with its scenario's keys in words for a Chinese reader (key paths, target
+    names, the scenario's id: :func:`simulator.report.path_words.without_keys`) — in its
+    texts, table headings, column names and cells; unchanged in English or without a
+    scenario."""
+    if lang != "zh" or page.scenario is None:
+        return page
+    from simulator.report.path_words import without_keys
+
+    def words(text):
+        return without_keys(text, page.scenario, lang) if isinstance(text, str) else text
+
+    tables = []
+    for heading, frame in page.tables:
+        frame = frame.rename(columns={c: words(c) for c in frame.columns})
+        frame = frame.apply(lambda col: col.map(words) if col.dtype == object
+                            or pd.api.types.is_string_dtype(col) else col)
+        tables.append((words(heading), frame))
+    return dataclasses.replace(page, title=words(page.title), design=words(page.design),
+                               headline=words(page.headline),
+                               notes=[words(n) for n in page.notes], tables=tables)
+
+
 def render_study_report(page: StudyPage, *, lang: str = "en") -> str:
-    """A study's report as one self-contained HTML page."""
+    """A study's report as one self-contained HTML page (in Chinese, with its scenario's
+    keys in words: :func:`in_words`)."""
+    page = in_words(page, lang)
     value = "" if page.headline_value is None else f' data-value="{page.headline_value!r}"'
     body = [
         f"<h1>{escape(page.title)}</h1>",
@@ -93,10 +121,21 @@ def charts_by_language(draw: Callable[[Path, str], list[ChartFile]], folder: Pat
     return out
 
 
-def write_study_report(folder, page: StudyPage, lang: str = "en"):
-    """Write ``page`` as ``report.html`` (``report.zh.html``) in ``folder``; returns the path."""
-    from pathlib import Path
+def write_study_report(folder, page: StudyPage, lang: str = "en", *,
+                       formats: Sequence[str] = ("html",)) -> Path:
+    """Write ``page`` as ``report.html`` (``report.zh.html``) in ``folder`` and, with
+    ``"docx"`` in ``formats``, as the Word briefing ``report.docx`` (``report.zh.docx``):
+    the same page, its tables as Word tables and its charts' PNGs as pictures. Returns the
+    first path written. Raises ``ReportError`` for ``lang="zh"`` without a CJK font (docx).
+    """
+    html = render_study_report(page, lang=lang)
+    written = []
+    if "html" in formats:
+        path = Path(folder) / ("report.html" if lang == "en" else f"report.{lang}.html")
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    if "docx" in formats:
+        from simulator.report.docx_report import write_study_docx
 
-    path = Path(folder) / ("report.html" if lang == "en" else f"report.{lang}.html")
-    path.write_text(render_study_report(page, lang=lang), encoding="utf-8")
-    return path
+        written.append(write_study_docx(folder, html, page.charts, lang=lang))
+    return written[0]

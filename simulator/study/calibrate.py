@@ -898,5 +898,6 @@ def write_calibration(found: Calibration, folder: Path, *, langs: Sequence[str] 
         headline = " ".join(x for x in (sentence(found, lang), advice, notes) if x)
         page = StudyPage(t("calibrate.title", lang, name=found.scenario.name), text, headline,
                          found.ess, tables, charts,
-                         {k: str(v) for k, v in (manifest or {}).items()})
+                         {k: str(v) for k, v in (manifest or {}).items()},
+                         scenario=found.scenario)
         write_study_report(folder, page, lang)

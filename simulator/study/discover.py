@@ -32,6 +32,7 @@ column. ``case`` is the y to give it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Discovery:
     result: PrimResult
     stable: pd.DataFrame
     design: dict  # how the points were made (base scenario, ranges, replications, seed)
+    scenario: Scenario | None = None  # the base scenario, when known (Chinese pages: words)
 
     @property
     def points_to_resolve(self) -> int | None:
@@ -295,53 +297,41 @@ def discover(
 
 def sentence(found: Discovery, lang: str = "en") -> str:
     """The finding in one sentence a policy reader understands — or, when no box on the
-    trajectory is significant, that no box concentrates the failures."""
+    trajectory is significant, that no box concentrates the failures (the words:
+    :mod:`simulator.report.i18n`, ``disc.*``)."""
+    from simulator.report.i18n import t
+
     if not found.result.significant and found.result.chosen == 0:
         return _no_box_sentence(found, lang)
     text = _box_sentence(found, lang)
     stats = found.result.stats()
     if not found.result.significant and stats["res_dim"] > 0:  # a box asked for with --box
-        qp = f"{stats['qp']:.2g}"
-        text += (f"（该区域不显著：拟p值{qp}，不作为发现。）" if lang == "zh" else
-                 f" This box is not significant (quasi-p {qp}, density interval from "
-                 f"{stats['density_low']:.1%} against a base rate of "
-                 f"{found.result.base_rate:.1%}): it is not a finding.")
+        text += t("disc.not_significant", lang, qp=f"{stats['qp']:.2g}",
+                  low=f"{stats['density_low']:.1%}", base=f"{found.result.base_rate:.1%}")
     return text
 
 
 def _box_sentence(found: Discovery, lang: str) -> str:
+    from simulator.report.i18n import t
+
     stats = found.result.stats()
     parts = _box_parts(found, found.result.chosen, lang)
-    unit = ("replications", "模拟") if found.per_replication else ("cases", "情形")
+    values = {"target": found.target, "density": f"{stats['density']:.0%}",
+              "below": f"{found.below:.0%}", "coverage": f"{stats['coverage']:.0%}"}
     if not parts:  # the chosen box is the whole design: no range concentrates the cases
-        if lang == "zh":
-            return (f"{found.target}在{stats['density']:.0%}的{unit[1]}中"
-                    f"{'未能实现' if found.per_replication else f'实现概率低于{found.below:.0%}'}"
-                    "，且没有任何参数取值范围能使这些情形更为集中。")
-        what = ("is missed" if found.per_replication else
-                f"has a probability below {found.below:.0%}")
-        return (f"{found.target} {what} in {stats['density']:.0%} of the {unit[0]}, whatever "
-                "the values of the parameters: no range of them concentrates the cases.")
-    if lang == "zh":
-        where = "且".join(parts)
-        if found.per_replication:
-            return (f"在{where}的模拟中，{found.target}有{stats['density']:.0%}未能实现；这些模拟"
-                    f"占全部未实现模拟的{stats['coverage']:.0%}。")
-        return (f"在{where}的情形中，{found.target}有{stats['density']:.0%}的情形实现概率低于"
-                f"{found.below:.0%}；这些情形占全部此类情形的{stats['coverage']:.0%}。")
-    where = " and ".join(parts)
+        key = "disc.whole_rep" if found.per_replication else "disc.whole_case"
+        return t(key, lang, **({k: values[k] for k in ("target", "density")}
+                               if found.per_replication else
+                               {k: values[k] for k in ("target", "density", "below")}))
+    where = t("disc.and", lang).join(parts)
     if found.per_replication:
-        return (f"{found.target} is missed in {stats['density']:.0%} of the replications where "
-                f"{where}; those are {stats['coverage']:.0%} of all the replications that "
-                "miss it.")
-    what = ("is more likely missed than met" if found.below == 0.5
-            else "has a probability")
-    return (f"{found.target} {what} (P < {found.below:.0%}) in {stats['density']:.0%} of the "
-            f"cases where {where}; those cases are {stats['coverage']:.0%} of all the cases "
-            f"where it {'is' if found.below == 0.5 else 'has'}.")
+        return t("disc.box_rep", lang, where=where, target=found.target,
+                 density=values["density"], coverage=values["coverage"])
+    key = "disc.box_half" if found.below == 0.5 else "disc.box_level"
+    return t(key, lang, where=where, **values)
 
 
-def _box_parts(found: Discovery, i: int, lang: str, *, pruned: bool = True) -> list[str]:
+def _box_parts(found: Discovery, i: int, lang: str, *, pruned: bool | None = None) -> list[str]:
     """Each restricted parameter of box ``i`` as "name < max", "name > min" or a range."""
     from simulator.report.i18n import bilingual
 
@@ -362,44 +352,24 @@ def _box_parts(found: Discovery, i: int, lang: str, *, pruned: bool = True) -> l
 def _no_box_sentence(found: Discovery, lang: str) -> str:
     """No significant box: say so, with the base rate and the (rejected) knee for reference —
     or that the knee is not resolved at this sample size, with the size that would."""
-    base = found.result.base_rate
+    from simulator.report.i18n import t
+
+    base = f"{found.result.base_rate:.0%}"
     k = found.result.knee_box
     ks = found.result.stats(k, pruned=False)
-    parts = _box_parts(found, k, lang, pruned=False)
+    where = t("disc.and", lang).join(_box_parts(found, k, lang, pruned=False))
     qp = "–" if ks["qp"] is None else f"{ks['qp']:.2g}"
     need = found.points_to_resolve
     if need is not None:
-        n = len(found.points)
-        if lang == "zh":
-            return (f"在{n}个设计点下尚无定论：剥离轨迹的拐点区域（{'且'.join(parts)}）中"
-                    f"{found.target}的失败情形密度为{ks['density']:.1%}（基准比例{base:.0%}），但拟p值{qp}未达到"
-                    f"显著标准；若密度不变，约{need:,}个设计点可作出判断。")
-        return (f"Not resolved at {n:,} points: the knee of the peeling trajectory "
-                f"({' and '.join(parts)}) holds {ks['density']:.1%} cases against a base rate "
-                f"of {base:.0%}, but it does not pass the rule yet (quasi-p {qp}); about "
-                f"{need:,} points would resolve it if its densities held — rerun with "
-                f"--samples {need}.")
-    if lang == "zh":
-        what = "未能实现" if found.per_replication else f"实现概率低于{found.below:.0%}"
-        unit = "模拟" if found.per_replication else "情形"
-        head = (f"没有任何参数区域能使失败情形显著集中：{found.target}在{base:.0%}的{unit}中"
-                f"{what}。")
-        if not parts:
-            return head
-        return (head + f"剥离轨迹的拐点区域（{'且'.join(parts)}）密度为{ks['density']:.1%}，"
-                f"拟p值{qp}，未达到显著标准（各受限参数拟p值 < 0.05，且密度95% Wilson区间下限"
-                "高于基准比例），不作为发现。")
-    what = ("is missed" if found.per_replication else
-            f"has a probability below {found.below:.0%}")
-    unit = "replications" if found.per_replication else "cases"
-    head = (f"No box concentrates the failures: {found.target} {what} in {base:.0%} of the "
-            f"{unit}")
-    if not parts:
-        return head + "."
-    return (head + f", and the knee of the peeling trajectory ({' and '.join(parts)}: density "
-            f"{ks['density']:.1%}, quasi-p {qp}) is not significant (the rule: every restricted "
-            "parameter's quasi-p below 0.05 and the 95 % Wilson interval of the density above "
-            "the base rate), so it is not a finding.")
+        return t("disc.unresolved", lang, n=f"{len(found.points):,}", where=where,
+                 target=found.target, density=f"{ks['density']:.1%}", base=base, qp=qp,
+                 need=f"{need:,}", samples=need)
+    head = (t("disc.none_rep", lang, target=found.target, base=base) if found.per_replication
+            else t("disc.none_case", lang, target=found.target, base=base,
+                   below=f"{found.below:.0%}"))
+    if not where:
+        return head
+    return head + t("disc.knee", lang, where=where, density=f"{ks['density']:.1%}", qp=qp)
 
 
 def discover_scenario(
@@ -453,6 +423,7 @@ def discover_scenario(
         descriptions = {lv.path: lv.description for lv in scenario.levers}
         found = discover(points, [p.path for p in params], target, below=below, choose=choose,
                          descriptions=descriptions, design=info, seed=seed)
+        found = dataclasses.replace(found, scenario=scenario)
         write_discovery(found, study.path, langs=langs, manifest=manifest)
         study.finish()
     return found
@@ -546,5 +517,6 @@ def write_discovery(found: Discovery, folder: Path, *, langs: Sequence[str] = ("
                   (t("discover.trajectory", lang), found.result.trajectory)]
         page = StudyPage(t("discover.title", lang, target=found.target), text,
                          sentence(found, lang), stats["density"], tables, charts,
-                         {k: str(v) for k, v in (manifest or {}).items()})
+                         {k: str(v) for k, v in (manifest or {}).items()},
+                         scenario=found.scenario)
         write_study_report(folder, page, lang)

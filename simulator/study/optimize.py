@@ -276,12 +276,14 @@ def cost_provenance(scenario: Scenario) -> dict:
     lever's own label (``assumption``, ``derived``, ``sourced``; None when unlabelled).
     ``label`` is the weakest of them; ``illustrative`` and ``costed`` count the levers.
     """
+    from simulator.report.i18n import bilingual
+
     levers: dict[str, str | None] = {}
     for i, lever in enumerate(scenario.levers):
         if lever.cost is None:
             continue
         text = scenario.label_of(f"levers[{i}].cost") or ""
-        english = text.split(" | zh:")[0]
+        english = bilingual(text, "en")
         found = _COST_LABEL.search(english)
         if found:
             label = found.group(1).lower().replace("assumed", "assumption")

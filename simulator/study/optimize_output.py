@@ -186,7 +186,7 @@ def notes(found: OptimizeResult, level: float = 0.8, lang: str = "en") -> list[s
 def programme_words(found: OptimizeResult, row: pd.Series, lang: str = "en") -> str:
     """A front member's lever values in words: each lever's description (before '|') or
     its path, and its value; levers at their minimum are left out."""
-    from simulator.report.i18n import t
+    from simulator.report.i18n import bilingual, t
 
     parts = []
     whole = {lv.path for lv in found.levers if lv.integer}
@@ -194,8 +194,7 @@ def programme_words(found: OptimizeResult, row: pd.Series, lang: str = "en") -> 
         value = row[lever.path]
         if value == lever.min:
             continue
-        text = lever.description.split("| zh:")
-        label = (text[1] if lang == "zh" and len(text) > 1 else text[0]).strip() or lever.path
+        label = bilingual(lever.description, lang).strip() or lever.path
         parts.append(f"{label}: {int(value) if lever.path in whole else sig(value, 3)}")
     return ("; " if lang == "en" else "；").join(parts) or t("optimize.all_minimum", lang)
 
@@ -243,7 +242,7 @@ def write_optimize(found: OptimizeResult, folder: Path, *, langs: Sequence[str] 
         page = StudyPage(t("optimize.title", lang, name=found.scenario.name), text,
                          headline(found, level, lang=lang), None, tables, charts,
                          {k: str(v) for k, v in (manifest or {}).items()},
-                         notes=notes(found, level, lang))
+                         notes=notes(found, level, lang), scenario=found.scenario)
         write_study_report(folder, page, lang)
 
 

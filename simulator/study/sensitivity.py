@@ -396,5 +396,6 @@ def _report(result: SensitivityResult, folder: Path, lang: str, charts: list) ->
     page = StudyPage(t("sensitivity.title", lang, base=result.scenario.name,
                        method=result.method), design, sentence, value, tables,
                      [dataclasses.replace(c, caption=caption) for c in charts],
-                     {k: str(v) for k, v in result.manifest.items()})
+                     {k: str(v) for k, v in result.manifest.items()},
+                     scenario=result.scenario)
     write_study_report(folder, page, lang)

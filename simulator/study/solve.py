@@ -971,7 +971,7 @@ def _write_report(folder, scenario, data, table, frontier, answers, levers, lang
                 t("manifest.hash", lang): data["scenario_sha256"],
                 t("manifest.command", lang): " ".join(data["command"] or []) or "–"}
     page = StudyPage(t("solve.report_title", lang) + f" — {scenario.name}", design, headline,
-                     value, tables, charts, manifest)
+                     value, tables, charts, manifest, scenario=scenario)
     write_study_report(folder, page, lang)
 
 

@@ -325,5 +325,6 @@ def _report(result: SweepResult, folder: Path, lang: str, charts: list) -> None:
     page = StudyPage(t("sweep.title", lang, name=spec.name), design, sentence, value,
                      [(t("section.evaluations", lang), result.points.reset_index())],
                      [dataclasses.replace(c, caption=caption) for c in charts],
-                     {k: str(v) for k, v in result.manifest.items()})
+                     {k: str(v) for k, v in result.manifest.items()},
+                     scenario=result.sweep.base)
     write_study_report(folder, page, lang)
