@@ -48,3 +48,28 @@ def test_what_the_explorer_keeps_of_an_estimate_is_its_tables_not_its_run():
         assert len(pickle.dumps(answer)) < 4 << 20
     finally:
         explorer.close()
+
+
+def test_serve_says_it_is_warming_up_before_it_listens():
+    """`landsim serve` printed nothing for 79 s on a busy machine before it listened (issue
+    39): it says at once, on stderr, what it is doing, and when ready how long it took."""
+    import subprocess
+    import sys
+
+    from sessions import _port, stop_server
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", str(ROOT / "scenarios" / "baseline.yaml"),
+         "--port", str(_port()), "--workers", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        import select
+
+        # before the workers warm, so before it listens (a silent server fails, not hangs)
+        assert select.select([proc.stderr], [], [], 120)[0], "nothing on stderr in 120 s"
+        first = proc.stderr.readline()
+        assert first.startswith("landsim explorer: warming up 1 worker and answering "), first
+        line = proc.stdout.readline()
+        assert "open http" in line and " · ready in " in line, line
+    finally:
+        stop_server(proc)

@@ -78,8 +78,10 @@ def _check_port(host: str, port: int) -> None:
 
 def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
           workers: int | None = None, seed: int = 0, replications: int = 20_000,
-          ready: Callable[[str], None] | None = None) -> None:
-    """Run the explorer until Ctrl-C or SIGTERM. ``ready(address)`` is called when it
+          ready: Callable[[str], None] | None = None,
+          starting: Callable[[str, int], None] | None = None) -> None:
+    """Run the explorer until Ctrl-C or SIGTERM. ``starting(scenario, workers)`` is called
+    before the workers warm up (so that the wait is never silent), ``ready(address)`` when it
     listens. Raises ``LandsimError`` for a scenario file that is not there or a port that
     is taken (before anything starts)."""
     catalogue = Catalogue.of(scenarios)
@@ -89,6 +91,8 @@ def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
     pool = SharedPool(workers)  # before any thread: its workers are forked
     explorer = Explorer(catalogue, pool, seed=seed, replications=replications)
     try:
+        if starting is not None:
+            starting(explorer.default_key, pool.workers)
         explorer.prepare()
         import uvicorn
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 
 from simulator.cli.args import fixed_seed, replication_count, worker_count
@@ -39,13 +41,19 @@ def _port(text: str) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from simulator.app.server import serve
 
+    began = time.perf_counter()
+
+    def starting(scenario: str, workers: int) -> None:
+        print(f"landsim explorer: warming up {workers} worker{'s' if workers > 1 else ''} and "
+              f"answering {scenario} before it listens …", file=sys.stderr, flush=True)
+
     def ready(address: str) -> None:
         print(f"landsim explorer: open {address} in a browser (Ctrl-C stops it) · seed "
-              f"{args.seed} · answers refined to {args.replications:,} replications",
-              flush=True)
+              f"{args.seed} · answers refined to {args.replications:,} replications · ready in "
+              f"{time.perf_counter() - began:.1f} s", flush=True)
 
     # Ctrl-C and SIGTERM stop the server, then its workers; the exit status is then the
     # usual 130 or 143 (and "landsim: interrupted" or "terminated")
     serve(args.scenarios, host=args.host, port=args.port, workers=args.workers,
-          seed=args.seed, replications=args.replications, ready=ready)
+          seed=args.seed, replications=args.replications, ready=ready, starting=starting)
     return 0
