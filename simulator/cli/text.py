@@ -47,10 +47,11 @@ def format_table(result) -> str:
     lines += wording_lines(odds, result.replications)
     lines += ["", interval_text(result.replications, len(scenario.uncertain),
                                 posterior_count(scenario), "en")]
-    lines += ceiling_lines(result.summary()["targets"])
+    summary = result.summary()  # computed from the tally: once
+    lines += ceiling_lines(summary["targets"])
     from simulator.report.ceiling_text import remaining_sentences
 
-    tight = remaining_sentences(result.summary(), scenario)
+    tight = remaining_sentences(summary, scenario)
     lines += ["", *tight] if tight else []
     lines += assumption_lines(result)
     if scenario.status is not None:
@@ -74,6 +75,8 @@ def assumption_lines(result, most: int = 3) -> list[str]:
     """How many of the scenario's labelled inputs are sourced, derived or assumptions (and
     illustrative), and — when some are uncertain — which the headline target's odds depend
     on most (first-order index from the run's own replications), with their labels."""
+    from simulator.inputs.status import is_illustrative
+
     scenario = result.scenario
     kinds = {"sourced": 0, "derived": 0, "assumption": 0}
     illustrative = 0
@@ -81,7 +84,7 @@ def assumption_lines(result, most: int = 3) -> list[str]:
         kind = text.partition(":")[0].strip()
         if kind in kinds:
             kinds[kind] += 1
-        illustrative += "illustrative" in text.lower() or "示意" in text
+        illustrative += is_illustrative(text)
     total = sum(kinds.values())
     if not total:
         return []

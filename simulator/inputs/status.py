@@ -25,7 +25,7 @@ from simulator.inputs.limits import MAX_CSV_BYTES, MAX_NAME, MAX_PIPELINE_ROWS
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
 __all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "parse_pipeline_csv",
-           "read_pipeline_csv", "status_provenance"]
+           "is_illustrative", "read_pipeline_csv", "status_provenance"]
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -370,6 +370,11 @@ _WEAKEST = ("illustrative", "assumption", "derived", "sourced")
 """Status-figure labels, weakest first (a part takes the weakest label of its keys)."""
 
 
+def is_illustrative(label: str) -> bool:
+    """Whether a provenance label says its value is illustrative ("illustrative" or 示意)."""
+    return "illustrative" in label.lower() or "示意" in label
+
+
 def status_provenance(scenario) -> dict:
     """What the status figures are, from their labels: summary.json's ``status.provenance``.
 
@@ -387,7 +392,7 @@ def status_provenance(scenario) -> dict:
                     or (part == "pipeline" and path == "status.pipeline_file")):
                 continue
             label = text.partition(":")[0].strip()
-            if "illustrative" in text.lower() or "示意" in text:
+            if is_illustrative(text):
                 label = "illustrative"
             if label not in _WEAKEST:
                 continue

@@ -276,6 +276,7 @@ def cost_provenance(scenario: Scenario) -> dict:
     lever's own label (``assumption``, ``derived``, ``sourced``; None when unlabelled).
     ``label`` is the weakest of them; ``illustrative`` and ``costed`` count the levers.
     """
+    from simulator.inputs.status import is_illustrative
     from simulator.report.i18n import bilingual
 
     levers: dict[str, str | None] = {}
@@ -287,7 +288,7 @@ def cost_provenance(scenario: Scenario) -> dict:
         found = _COST_LABEL.search(english)
         if found:
             label = found.group(1).lower().replace("assumed", "assumption")
-        elif "illustrative" in english.lower() or "示意" in text:
+        elif is_illustrative(text):
             label = "illustrative"
         else:
             label = english.partition(":")[0].strip().lower()
