@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# compile the programme office's reviews (numba) once, here, not in the first run
+	$(BIN)/python -c "from simulator.model.engines.fast import compile_reviews; compile_reviews()"
 	touch $(STAMP)
 
 define apt_install

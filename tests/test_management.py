@@ -204,3 +204,65 @@ def test_what_of_an_office_cannot_be_uncertain_is_said(path, prior, words):
     with pytest.raises(ScenarioError) as err:
         scenario(text)
     assert words in str(err.value)
+
+
+# One office over three pathways that take the three routes through the fast engine's
+# reviews: `a` has no queue and no event (its pool projects are simulated as they start),
+# with replacements and an uncertain drop-out; `b` queues (its pool projects settle in the
+# fixed point); `c` has an event (its times depend on the year a stage starts).
+THREE_WAYS = """
+    name: three-ways
+    horizon: {start: 2022, end: 2032}
+    targets: [{name: all, by: 2032, km2: 9}]
+    management: {review: 1.0, pool_km2: 4.0, lead: {dist: lognormal, median: 0.5, sigma: 0.4}}
+    pathways:
+      a:
+        plan: {2023: 1.5, 2025: 1.5}
+        projects: 8
+        stages:
+          - {name: s1, duration: {dist: lognormal, median: 1.0, sigma: 0.5}, dropout: 0.25}
+          - {name: s2, duration: {dist: lognormal, median: 1.5, sigma: 0.5}, dropout: 0.1}
+        replacement: {delay: 0.7, max: 1}
+      b:
+        plan: {2024: 3.0}
+        projects: 6
+        stages: [{name: q, duration: 1.5, dropout: 0.3, capacity: 2}]
+      c:
+        plan: {2026: 3.0}
+        projects: 6
+        stages: [{name: e, duration: {dist: gamma, mean: 1.2, sd: 0.4}, dropout: 0.2}]
+    events: [{name: slump, probability: 0.3, lasts: 2.0, pathways: [c], dropout_add: 0.2,
+              duration_multiplier: 1.5}]
+    uncertain:
+      pathways.a.stages[0].dropout: {dist: uniform, min: 0.1, max: 0.5}
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_engines_match_on_every_route_through_the_reviews(seed):
+    layout = build_layout(scenario(THREE_WAYS))
+    draws = draw_chunk(layout, seed, 0, 80)
+    a, b = des.run_chunk(layout, draws), fast.run_chunk(layout, draws)
+    for name in ("annual", "late", "dropped", "yield_loss", "started"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=0, atol=1e-9)
+    started = b.started.sum(axis=1)  # (R, P): each route was taken in some replication
+    assert (started > 0).any(axis=0).all(), started.sum(axis=0)
+
+
+def test_the_review_index_is_searchsorted_exactly():
+    """The compiled reviews find 'the first review at or after x' from the step and then
+    correct the guess; it must equal a binary search on every side of every review."""
+    from simulator.model.engines.reviews import _first_review_at_or_after as first_at
+
+    find = first_at.py_func
+    rng = np.random.default_rng(0)
+    for start, step, count in [(2024.0, 1.0, 12), (2026.9166666666667, 1.0, 9),
+                               (2024.5, 0.5, 23), (2030.0, 1.0, 1), (2022.1, 0.3, 40)]:
+        times = np.array([start + k * step for k in range(count)])  # as review_times
+        per_year = 1.0 / step if count > 1 else 0.0
+        xs = np.concatenate([times, np.nextafter(times, -np.inf), np.nextafter(times, np.inf),
+                             rng.uniform(start - 3, start + step * count + 3, 500),
+                             [-np.inf, np.inf, np.nan]])
+        for x in xs:
+            want = np.searchsorted(times, x, side="left")
+            assert find(times, per_year, x) == want, (start, step, x)

@@ -8,7 +8,7 @@ The fast engine's work has two parts (docs/model.md, "Limits and cost"):
   :data:`~simulator.model.engines.fast.ROW_BLOCK` replications, ``Σ n_p`` steps for every
   stage with a capacity, each dearer when events act on the pathway.
 
-Programme offices and replacements make the engine iterate (a pass per review at worst).
+Replacements make the engine iterate, and a programme office costs about one pass more.
 The coefficients were fitted on the reference machine (2 cores, the probe's scenarios and
 the baseline); :func:`machine_speed` times a small fixed workload once per process and
 scales them to the machine at hand. Estimates are within a factor of about two — enough to
@@ -102,14 +102,13 @@ def estimate_command(scenario: Scenario, replications: int, workers: int = 1, *,
 
 
 def _passes(scenario: Scenario) -> float:
-    """Engine passes to expect: 1, or about one per review of a programme office (the
-    fixed point settles within as many passes as there are decisions to revisit)."""
-    from simulator.model.management import offices, review_times
+    """Engine passes to expect: 1; 2 with a programme office (its reviews, compiled, and the
+    pool projects it starts, followed as they start, cost about one more pass: 1.8× on
+    plan-2024, ``benchmarks/bench_engines.py``; a queued pathway's pool projects add a few
+    passes over the few replications they change); 1 + 3 per replacement generation."""
+    from simulator.model.management import offices
 
-    passes = 1.0
-    first = scenario.status.as_of if scenario.status is not None else scenario.horizon.start
-    for office in offices(scenario):
-        passes = max(passes, 1.0 + len(review_times(office, first, scenario.horizon.end)))
+    passes = 2.0 if offices(scenario) else 1.0
     generations = max((p.replacement.max for p in scenario.pathways.values()
                        if p.replacement is not None), default=0)
     if generations:

@@ -29,14 +29,14 @@ import numpy as np
 from simulator.model.engines import ChunkOutcome
 from simulator.model.layout import Layout
 from simulator.model.management import (
-    projects_to_start,
+    TOLERANCE,
     review_times,
     started_by_year,
     survival_after,
 )
 from simulator.model.sampling import Draws
 
-__all__ = ["run_chunk"]
+__all__ = ["compile_reviews", "run_chunk"]
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,20 @@ class _Block:
     routed: bool  # routed projects pass through this owner only in some replications
 
 
-def _blocks(layout: Layout, owner: int) -> list[_Block]:
-    """The owner's own projects and those routed into it, in project-index order."""
+def _blocks(layout: Layout, owner: int, pools: bool = True) -> list[_Block]:
+    """The owner's own projects and those routed into it, in project-index order; without
+    ``pools``, not the pool columns (which come last in a pathway's columns)."""
     out = []
     for p in range(len(layout.pathways)):
         if p == owner or owner in dict(layout.routes(p)):
             cols = layout.projects_of(p)
-            if cols.size == 0:
+            hi = int(cols[-1]) + 1 if cols.size else 0
+            if not pools and layout.managed is not None:
+                slots = layout.pool_columns(p)
+                hi = int(slots[0]) if slots.size else hi
+            if cols.size == 0 or hi <= int(cols[0]):
                 continue
-            out.append(_Block(p, int(cols[0]), int(cols[-1]) + 1, p != owner))
+            out.append(_Block(p, int(cols[0]), hi, p != owner))
     return sorted(out, key=lambda b: b.lo)
 
 
@@ -96,6 +101,9 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     pools = (np.flatnonzero(layout.managed >= 0) if layout.managed is not None
              else np.zeros(0, dtype=np.int64))
     moving = np.concatenate([shadows, pools])
+    # pool projects the review loop simulates as it starts them are settled when it
+    # returns: they never ask for another pass (only queued pathways' do)
+    settled = np.isin(layout.pathway[moving], list(_followed(layout))) & np.isin(moving, pools)
     start = draws.start.copy()
     start[:, moving] = np.inf
     homes = layout.pathway[moving]
@@ -104,33 +112,41 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
         redo = None  # a routed pathway's replacements: redo every owner, every pass
     R, N = start.shape
     ends = (np.full((R, max(layout.max_stages, 1), N), np.inf) if pools.size else None)
-    done, drop_at = np.full((R, N), np.inf), np.full((R, N), np.inf)
+    done = drop_at = None  # the first pass's
     # Rows (replications) are independent: a pass redoes only the rows whose starts moved.
     idx = np.arange(R)
     first = True
     for _ in range(moving.size + 2):
         sub = draws if first else draws.take(idx)
-        st = start[idx]
-        e = None if ends is None else ends[idx]
+        st = start if first else start[idx]
+        e = None if ends is None else (ends if first else ends[idx])
         d, a = _run_stages(layout, sub, st, track=True, owners=redo,
-                           previous=None if first else (done[idx], drop_at[idx]), ends=e)
-        done[idx], drop_at[idx] = d, a
-        if e is not None:
-            ends[idx] = e
+                           previous=None if first else (done[idx], drop_at[idx]), ends=e,
+                           pools=not first)
         new = st.copy()
         if shadows.size:
             new[:, shadows] = _replacement_starts(layout, sub, a, shadows)
         if pools.size:
             new[:, pools] = _management_starts(layout, sub, new, d, a, e, pools)
+        if first:
+            done, drop_at = d, a
+        else:
+            done[idx], drop_at[idx] = d, a
+            if e is not None:
+                ends[idx] = e
         changed = new[:, moving] != st[:, moving]
-        start[idx] = new
+        changed[:, settled] = False
+        if first:
+            start = new
+        else:
+            start[idx] = new
         moved_rows = changed.any(axis=1)
         if not moved_rows.any():
             break
         idx = idx[moved_rows]
         first = False
         if redo is not None:
-            redo = set(homes[changed.any(axis=0)].tolist())
+            redo = set(homes[changed[moved_rows].any(axis=0)].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
         raise RuntimeError("replacement and management schedule did not settle")
     out = _book(layout, draws, done, start, shadows if shadows.size else None,
@@ -143,88 +159,94 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
 def _management_starts(layout: Layout, draws: Draws, start: np.ndarray, done: np.ndarray,
                        drop_at: np.ndarray, ends: np.ndarray, pools: np.ndarray) -> np.ndarray:
     """Start of each pool project (inf: never started), review by review, from the schedule
-    of the last pass (see :mod:`simulator.model.management` for the rule)."""
+    of the last pass (see :mod:`simulator.model.management` for the rule).
+
+    The pool columns of pathways in :func:`_followed` are simulated as they are started:
+    their ``done``, ``drop_at`` and ``ends`` are rewritten in place, final for this
+    schedule.
+    """
+    from simulator.model.engines.reviews import review_rows  # numba: only managed runs
+
     R = start.shape[0]
     cur = start.copy()
     cur[:, pools] = np.inf
     first = layout.as_of if layout.as_of is not None else float(layout.years[0])
+    factor = draws.global_factor[:, None] * draws.pathway_factor  # (R, P), as in _run_stages
+    followed = _followed(layout)
+    S_max = max(layout.max_stages, 1)
     for o, office in enumerate(layout.offices):
-        pool_left = (np.full(R, office.pool_km2) if draws.pool is None
-                     else draws.pool[:, o].copy())
-        trigger = office.spec.trigger if draws.trigger is None else draws.trigger[:, o]
-        used = {m.pathway: np.zeros(R, dtype=np.int64) for m in office.pathways}
-        # what does not change between reviews, sliced once (the slicing was two thirds
-        # of a managed run); the arithmetic is the same, so the result is bit for bit too
-        seen = {m.pathway: _Seen.of(layout, draws, m.pathway, done, drop_at, ends)
-                for m in office.pathways}
-        for t in review_times(office, first, int(layout.years[-1])):
-            for m in office.pathways:
-                p = m.pathway
-                value = _expected_km2(seen[p], cur, t)
-                short = _plan_left(layout, p) - value.sum(axis=1)
-                n = projects_to_start(short, m.mean_km2, pool_left, m.slots - used[p], trigger)
-                slots = layout.pool_columns(p)
-                rank = np.arange(slots.size)[None, :]
-                chosen = (rank >= used[p][:, None]) & (rank < (used[p] + n)[:, None])
-                cur[:, slots] = np.where(chosen, t + draws.lead[:, slots], cur[:, slots])
-                used[p] = used[p] + n
-                pool_left = pool_left - n * m.mean_km2
+        times = np.array(review_times(office, first, int(layout.years[-1])), dtype=float)
+        if times.size == 0:
+            continue
+        managed = office.pathways
+        M = len(managed)
+        lo = np.empty(M, dtype=np.int64)
+        mid = np.empty(M, dtype=np.int64)
+        surv = np.ones((R, M, S_max + 1))
+        dropout = np.zeros((R, M, S_max))
+        for i, m in enumerate(managed):
+            p = m.pathway
+            lo[i], hi = _span(layout, p)
+            slots = layout.pool_columns(p)
+            mid[i] = slots[0] if slots.size else hi  # a pathway's pool columns come last
+            S = len(layout.stages[p])
+            dropout[:, i, :S] = (np.array([s.dropout for s in layout.stages[p]])[None, :]
+                                 if draws.stage_dropout is None else draws.stage_dropout[:, p, :S])
+            surv[:, i, : S + 1] = survival_after(dropout[:, i, :S])
+        pool = (np.full(R, float(office.pool_km2)) if draws.pool is None
+                else np.ascontiguousarray(draws.pool[:, o], dtype=float))
+        trigger = (np.full(R, float(office.spec.trigger)) if draws.trigger is None
+                   else np.ascontiguousarray(draws.trigger[:, o], dtype=float))
+        replaced = (np.zeros(layout.n_projects, dtype=bool) if layout.replaces is None
+                    else layout.replaces >= 0)
+        review_rows(
+            times, lo, mid,
+            np.array([len(layout.stages[m.pathway]) for m in managed], dtype=np.int64),
+            np.array([m.mean_km2 for m in managed]),
+            np.array([layout.pool_columns(m.pathway).size for m in managed], dtype=np.int64),
+            np.array([_plan_left(layout, m.pathway) for m in managed]),
+            np.array([m.pathway in followed for m in managed]), TOLERANCE,
+            start, ends, done, drop_at, draws.size, draws.yield_, draws.lead, surv, replaced,
+            pool, trigger, draws.duration, draws.dropout_u,
+            np.ascontiguousarray(factor[:, [m.pathway for m in managed]]), dropout, cur)
     return cur[:, pools]
+
+
+def compile_reviews() -> None:
+    """Compile (or load from numba's cache) the programme office's reviews now, on a tiny
+    managed scenario, rather than in the first managed run a user waits for (about 2 s the
+    first time on a machine, 0.1 s from the cache)."""
+    from simulator.inputs.scenario import scenario_from_dict
+    from simulator.model.layout import build_layout
+    from simulator.model.sampling import draw_chunk
+
+    layout = build_layout(scenario_from_dict({
+        "name": "compile", "horizon": {"start": 2024, "end": 2026},
+        "targets": [{"name": "t", "by": 2026, "km2": 1.0}],
+        "management": {"review": 1.0, "pool_km2": 1.0},
+        "pathways": {"a": {"plan": {2025: 1.0}, "projects": 2,
+                           "stages": [{"name": "s", "duration": 1.0, "dropout": 0.5}]}},
+    }))
+    run_chunk(layout, draw_chunk(layout, 0, 0, 4))
+
+
+def _followed(layout: Layout) -> set[int]:
+    """Managed pathways whose pool projects' times depend on their own start only (no
+    queue, no event): the office's review loop simulates them as it starts them."""
+    out = set()
+    for office in layout.offices:
+        for m in office.pathways:
+            p = m.pathway
+            if (all(s.capacity is None for s in layout.stages[p])
+                    and not any(ev.mask[p] for ev in layout.events)):
+                out.add(p)
+    return out
 
 
 def _plan_left(layout: Layout, p: int) -> float:
     """A pathway's planned km² less its actuals (the same float in both engines)."""
     planned = float(layout.scenario.pathways[layout.pathways[p]].planned_km2)
     return planned - (float(layout.actual[:, p].sum()) if layout.actual is not None else 0.0)
-
-
-@dataclass(frozen=True)
-class _Seen:
-    """A pathway's projects as an office sees them in one pass: the columns, and each
-    project's stage ends, survival, size, yield and finish and drop-out times."""
-
-    cols: np.ndarray
-    replaced: np.ndarray | None  # columns that replace another project (None: none do)
-    ends: np.ndarray  # (R, S, n)
-    surv: np.ndarray  # (R, S + 1): P(surviving the stages not yet passed)
-    size: np.ndarray
-    delivered: np.ndarray  # size × yield
-    done: np.ndarray
-    drop_at: np.ndarray
-    rows: np.ndarray  # (R, 1) row numbers, to pick each row's survival
-
-    @classmethod
-    def of(cls, layout: Layout, draws: Draws, p: int, done: np.ndarray, drop_at: np.ndarray,
-           ends: np.ndarray) -> _Seen:
-        cols = layout.projects_of(p)
-        S = len(layout.stages[p])
-        dropouts = (np.array([s.dropout for s in layout.stages[p]])[None, :]
-                    if draws.stage_dropout is None else draws.stage_dropout[:, p, :S])
-        size = draws.size[:, cols]
-        return cls(cols=cols,
-                   replaced=None if layout.replaces is None else layout.replaces[cols] >= 0,
-                   ends=ends[:, :S, cols],
-                   surv=np.broadcast_to(survival_after(dropouts), (done.shape[0], S + 1)),
-                   size=size, delivered=size * draws.yield_[:, cols], done=done[:, cols],
-                   drop_at=drop_at[:, cols], rows=np.arange(done.shape[0])[:, None])
-
-
-def _expected_km2(seen: _Seen, cur: np.ndarray, t: float) -> np.ndarray:
-    """(R, n) what each of a pathway's projects will deliver, as an office sees it at t:
-    0 if dropped or not under way, area × yield if finished, else area × P(surviving the
-    stages it has not passed)."""
-    c = cur[:, seen.cols]
-    present = np.isfinite(c)
-    if seen.replaced is not None:
-        present = np.where(seen.replaced, c <= t, present)
-    # stages passed by t, counted stage by stage: a reduction over the middle axis of
-    # (R, S, n) was half the time of a managed run; S is a handful
-    passed = (seen.ends[:, 0, :] <= t).astype(np.intp)
-    for s in range(1, seen.ends.shape[1]):
-        passed += seen.ends[:, s, :] <= t
-    running = seen.size * seen.surv[seen.rows, passed]
-    value = np.where(seen.done <= t, seen.delivered, running)
-    return np.where(present & ~(seen.drop_at <= t), value, 0.0)
 
 
 def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
@@ -260,14 +282,17 @@ def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
 
 
 def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
-                owners: set[int] | None = None, previous=None, ends: np.ndarray | None = None):
+                owners: set[int] | None = None, previous=None, ends: np.ndarray | None = None,
+                pools: bool = True):
     """Completion times (R, N) of every project (inf if dropped or absent) and, if
     ``track``, the times at which projects dropped out of a stage (inf otherwise).
 
     With ``previous`` (done, drop_at of an earlier pass), only the stages of ``owners``
     (None: all) are run again; every other owner's projects keep their previous times.
     Without it every owner is run. ``ends`` (R, S, N), if given, receives each stage's end
-    (inf if the project dropped there or never reached it) for the owners run.
+    (inf if the project dropped there or never reached it) for the owners run. Without
+    ``pools`` the pool columns are not run (a first pass: no pool project has started,
+    so their times stay inf).
     """
     R, N = draws.size.shape
     P = len(layout.pathways)
@@ -300,7 +325,7 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
         stages = layout.stages[owner]
         if not stages or (owners is not None and owner not in owners):
             continue
-        blocks = _blocks(layout, owner)
+        blocks = _blocks(layout, owner, pools)
         if not blocks:
             continue  # statused: nothing of its own left and nothing routed into it
         member = [draws.owner[:, b.lo : b.hi] == owner if b.routed else None for b in blocks]
@@ -374,14 +399,17 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
     if shadows is not None or pools is not None:
         # a lineage's area is lost only where it ends: dropped with no replacement taken;
         # a pool project the office never started is no area at all
-        present = np.ones((R, N), dtype=bool)
-        replaced = np.zeros((R, N), dtype=bool)
-        if shadows is not None:
+        if shadows is None:  # the same values, without (R, N) masks: pools are few
+            lost = np.where(completed, 0.0, draws.size)
+            lost[:, pools] = np.where(np.isfinite(start[:, pools]), lost[:, pools], 0.0)
+        else:
+            present = np.ones((R, N), dtype=bool)
+            replaced = np.zeros((R, N), dtype=bool)
             present[:, shadows] = np.isfinite(start[:, shadows])
             replaced[:, layout.replaces[shadows]] = present[:, shadows]
-        if pools is not None:
-            present[:, pools] = np.isfinite(start[:, pools])
-        lost = np.where(present & ~completed & ~replaced, draws.size, 0.0)
+            if pools is not None:
+                present[:, pools] = np.isfinite(start[:, pools])
+            lost = np.where(present & ~completed & ~replaced, draws.size, 0.0)
     for p in range(P):
         lo, hi = _span(layout, p)
         kept_p = kept[:, lo:hi].sum(axis=1)
