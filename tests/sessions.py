@@ -18,9 +18,13 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 
-OUTPUTS = ("picker", "mode_ui", "controls", "answer_meta", "headline", "table", "fan",
-           "pathways", "actions")
-"""The page's outputs a tab shows (Shiny renders only outputs a client says are visible)."""
+OUTPUTS = ("picker-choice", "controls-mode_choice", "controls-sliders", "answer-about",
+           "answer-headline", "answer-table", "answer-fan", "answer-pathways",
+           "downloads-buttons", "levers-take_button")
+"""The page's outputs a tab shows (Shiny renders only outputs a client says are visible);
+each page part is a Shiny module, its namespace the first part of its ids."""
+SLIDERS = "controls-"
+"""The namespace of the sliders' ids (the controls' module)."""
 INIT = {"lang": "en", **{f".clientdata_output_{name}_hidden": False for name in OUTPUTS}}
 
 
@@ -90,11 +94,11 @@ async def session(port: int, control: str, values: list[float], pause: float,
 
 
 def controls(scenario: Path) -> list[tuple[str, float, float]]:
-    """(id, low, high) of the explorer's sliders for ``scenario``."""
+    """(input id, low, high) of the explorer's sliders for ``scenario``."""
     from simulator.app.controls import controls_for
     from simulator.inputs.scenario import load_scenario
 
-    return [(c.id, c.low, c.high) for c in controls_for(load_scenario(scenario), "en")
+    return [(SLIDERS + c.id, c.low, c.high) for c in controls_for(load_scenario(scenario), "en")
             if not c.integer]
 
 

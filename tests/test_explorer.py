@@ -5,6 +5,7 @@ refusals."""
 import asyncio
 import json
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -334,9 +335,19 @@ def test_what_it_would_take_is_the_run_reports_lever_analysis(explorer):
     base = explorer.load("baseline")
     request = Request("baseline", base, None, (("pathways.renewal.annual_cap", 1.2),), "zh")
     found = explorer.answer_stage(request, 2000, Ticket(), charts=False)
-    levers, html = asyncio.run(explorer.what_it_would_take(found, Ticket()))
+    looks = []
+
+    async def first_look(levers):  # shown while the full analysis works
+        looks.append(levers)
+
+    levers, html = asyncio.run(explorer.what_it_would_take(found, Ticket(), first_look))
     direct = lever_effects(found.scenario, replications=1000, seed=0, backend=LocalBackend(1))
-    assert levers == direct
+    assert levers == direct  # the full analysis, whatever the first look computed before it
+    assert len(looks) == 1 and looks[0]["first_look"] and not levers["first_look"]
+    assert looks[0]["evaluations"] < levers["evaluations"]
+    for a, b in zip(looks[0]["levers"], levers["levers"], strict=True):
+        assert a["now_probability"] == b["now_probability"]  # the same points, CRN
+        assert (a["low"], a["high"]) == (b["low"], b["high"])
     assert html.count("<tr data-lever=") == len(base.levers)
     assert "哪些因素会改变概率" in html  # in the page's language
 
@@ -374,3 +385,21 @@ def test_an_unexpected_failure_is_one_line_in_the_page_and_on_stderr(capsys):
     state.closing = True  # stopping: the pool went away under the work, nothing to say
     assert internal(BrokenProcessPool("gone")) is None
     assert capsys.readouterr().err == ""
+
+
+def test_the_page_says_it_is_warming_until_the_first_answer_is_in(explorer, monkeypatch):
+    """`landsim serve` listens before its workers are warm (issue 39): what the page reads
+    to say 'warming up: k of n workers ready' counts the workers' futures and the first
+    answer, and says ready only once both are in."""
+    from concurrent.futures import Future
+
+    futures = [Future(), Future()]
+    monkeypatch.setattr(explorer, "_warming", futures, raising=False)
+    monkeypatch.setattr(explorer, "_answered_first", False, raising=False)
+    monkeypatch.setattr(explorer, "_warm_began", time.perf_counter(), raising=False)
+    assert explorer.warm_status() == (0, 2, False)
+    futures[0].set_result(None)
+    assert explorer.warm_status() == (1, 2, False)
+    futures[1].set_result(None)
+    seconds = explorer.finish_warming()  # answers the first scenario's quick stage
+    assert explorer.warm_status() == (2, 2, True) and seconds >= 0

@@ -19,7 +19,8 @@ import simulator.cli as cli
 pytestmark = pytest.mark.slow
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-CAP = "c_pathways_consolidation_annual_cap"
+# the page's parts are Shiny modules: their ids carry the module's namespace
+CAP = "controls-c_pathways_consolidation_annual_cap"
 
 
 def _free_port() -> int:
@@ -122,7 +123,7 @@ def test_a_policy_teams_session(tmp_path):
                 "id", "chart-pathways")
 
             # an upload that is not a valid scenario: its lines, as validate gives them
-            driver.find_element("css selector", "input#upload").send_keys(str(broken))
+            driver.find_element("css selector", "input#picker-upload").send_keys(str(broken))
             end = time.monotonic() + 30
             while time.monotonic() < end:
                 found = driver.find_elements("id", "upload-problems")
@@ -140,7 +141,7 @@ def test_a_policy_teams_session(tmp_path):
                 "Shiny.setInputValue(arguments[0], 'abc', {priority: 'event'})", CAP)
             assert "is not a number" in shown_text(driver, "value-problems", "is not a number")
             driver.execute_script(
-                "Shiny.setInputValue('scenario', 'no-such', {priority: 'event'})")
+                "Shiny.setInputValue('picker-scenario', 'no-such', {priority: 'event'})")
             assert "'no-such'" in shown_text(driver, "value-problems", "no scenario")
 
             # a slider, and at the same time a second session moving another
@@ -148,7 +149,7 @@ def test_a_policy_teams_session(tmp_path):
             other.get(server)
             wait_for(other, lambda m: m.get("p"))
             move(driver, CAP, 8)
-            move(other, "c_pathways_renewal_annual_cap", 1.6)
+            move(other, "controls-c_pathways_renewal_annual_cap", 1.6)
             after = wait_for(driver, lambda m: m.get("values")
                              == "pathways.consolidation.annual_cap=8.0"
                              and m.get("state") == "final")

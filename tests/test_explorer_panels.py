@@ -146,12 +146,12 @@ const main = document.querySelector('main');
 const text = main ? main.cloneNode(true) : document.createElement('div');
 text.querySelectorAll('code, pre, script, style').forEach(e => e.remove());
 const by = id => { const e = document.getElementById(id); return e ? e.innerText : ''; };
-const label = document.querySelector('label[for="scenario"]');
-const levers = document.querySelector('table#levers') ? by('take_out') : '';
+const label = document.querySelector('label[for="picker-scenario"]');
+const levers = document.querySelector('table#levers') ? by('levers-take_out') : '';
 return {main: text.innerText, headline: by('headline'), levers: levers,
         working: by('take-working'), uploaded: by('upload-ok'),
         sidebar: label ? label.innerText : '',
-        take: !!document.getElementById('take'),
+        take: !!document.getElementById('levers-take'),
         charts: document.querySelectorAll('figure[id^="chart-"]').length,
         greyed: document.querySelectorAll('.stale').length};
 """
@@ -189,7 +189,7 @@ def test_no_panel_outlives_its_scenario_or_language(tmp_path):
             driver.get(server)
             _until(driver, lambda s: "at least 32 km² by the end of 2025" in s["headline"]
                    and s["take"])
-            driver.find_element("id", "take").click()
+            driver.find_element("id", "levers-take").click()
             first = _until(driver, lambda s: "Binding target 2022–2025" in s["levers"])
             assert "Consolidation throughput" in first["levers"]
 
@@ -198,7 +198,7 @@ def test_no_panel_outlives_its_scenario_or_language(tmp_path):
                     assert not s["levers"] and not s["working"], s["levers"]
                     assert "Consolidation throughput" not in s["main"]
 
-            driver.find_element("css selector", "input#upload").send_keys(str(mine))
+            driver.find_element("css selector", "input#picker-upload").send_keys(str(mine))
             mine_en = _until(driver, lambda s: "at least 8 km² by the end of 2026"
                              in s["headline"] and s["charts"] == 2 and not s["greyed"],
                              always=upload_took_the_levers)
@@ -220,11 +220,11 @@ def test_no_panel_outlives_its_scenario_or_language(tmp_path):
 
             yaml_text = driver.execute_async_script(
                 "const done = arguments[0];"
-                "fetch(document.getElementById('dl_yaml').href).then(r => r.text()).then(done)")
+                "fetch(document.getElementById('downloads-yaml').href).then(r => r.text()).then(done)")
             assert yaml_text.startswith("# mine:") and "\nname: mine\n" in yaml_text
             report = driver.execute_async_script(
                 "const done = arguments[0];"
-                "fetch(document.getElementById('dl_report').href).then(r => r.text()).then(done)")
+                "fetch(document.getElementById('downloads-report').href).then(r => r.text()).then(done)")
             assert 'lang="zh' in report and "小型情景" in report, report[:300]
             assert "Consolidation throughput" not in report and "土地整备年度释放能力" not in report
     finally:

@@ -152,3 +152,26 @@ def test_solve_works_from_a_status_date():
     answer = solve(scenario, "six", 0.8, parse_lever("pathways.p.annual_cap=0.5:5", scenario),
                    replications=20)
     assert 5 / 3 <= answer.value <= 5 / 3 + 4.5e-3
+
+
+def test_a_first_look_brackets_the_full_answer_within_one_step_with_fewer_runs():
+    """The explorer's first look at 'What would it take?': the same scan without the
+    bisection and refinement. Its value is the first scan point that reaches the level,
+    its interval reaches a step back (the answer is known only to within a step), and the
+    full analysis's value lies inside it (closed form here: 4c ≥ 6 ⇔ c ≥ 1.5)."""
+    from simulator.study.levers import lever_effects
+
+    doc = cap_scenario()
+    doc["levers"] = [{"path": "pathways.p.annual_cap", "min": 0.5, "max": 4.5,
+                      "description": "cap, km²/yr"}]
+    scenario = scenario_from_dict(doc)
+    first = lever_effects(scenario, replications=50, first_look=True)
+    full = lever_effects(scenario, replications=50)
+    assert first["first_look"] and not full["first_look"]
+    assert first["evaluations"] < full["evaluations"]
+    a, b = first["levers"][0]["for80"], full["levers"][0]["for80"]
+    assert a["value"] == 1.5  # scan points 0.5, 1.5, 2.5, …: 1.5 is the first to reach 80 %
+    assert abs(b["value"] - 1.5) <= 1e-2 * 4
+    lo, hi = a["interval"]
+    assert lo == 0.5 and hi == 1.5  # one step back from where the bounds were found
+    assert lo <= b["value"] <= hi

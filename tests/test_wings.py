@@ -1,4 +1,8 @@
-"""The package's wings import only wings below them: input → model → run → report → study → cli."""
+"""The package's wings import only wings below them:
+input → model → run → report → study → app → cli.
+
+``app`` (the explorer, ``landsim serve``) uses run, report and study; only ``cli`` may
+import it (``landsim serve`` starts it)."""
 
 import ast
 from pathlib import Path
@@ -6,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
-ORDER = ["inputs", "model", "run", "report", "study", "cli"]
+ORDER = ["inputs", "model", "run", "report", "study", "app", "cli"]
 
 
 def wing_of(module: str) -> str | None:
@@ -57,10 +61,29 @@ def test_no_wing_imports_a_higher_wing():
     assert layering_violations() == []
 
 
-@pytest.mark.parametrize("low, high", [("inputs", "run"), ("model", "study"), ("run", "report")])
+@pytest.mark.parametrize("low, high", [("inputs", "run"), ("model", "study"), ("run", "report"),
+                                       ("study", "app"), ("report", "app"), ("app", "cli")])
 def test_the_check_catches_an_upward_import(tmp_path, low, high):
     fake = tmp_path / "simulator"
     (fake / low).mkdir(parents=True)
     (fake / low / "bad.py").write_text(f"from ..{high}.x import y\nimport simulator.{high}.z\n")
     found = layering_violations(fake)
     assert len(found) == 2 and all(f"({high})" in f for f in found)
+
+
+def test_the_explorer_is_a_wing_between_study_and_cli():
+    assert wing_of("simulator.app.page") == "app"
+    assert wing_of("simulator.app") == "app"
+    assert ORDER.index("study") < ORDER.index("app") < ORDER.index("cli")
+
+
+def test_the_explorer_may_use_study_and_be_used_by_cli_only(tmp_path):
+    fake = tmp_path / "simulator"
+    for wing in ("app", "cli", "study"):
+        (fake / wing).mkdir(parents=True)
+    (fake / "app" / "page.py").write_text("from simulator.study.levers import lever_effects\n"
+                                          "from ..report.html import levers_section\n")
+    (fake / "cli" / "serve.py").write_text("from simulator.app.server import serve\n")
+    (fake / "study" / "bad.py").write_text("from simulator.app.page import make_app\n")
+    found = layering_violations(fake)
+    assert found == ["simulator/study/bad.py:1 (study) imports simulator.app.page (app)"]

@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,7 +250,8 @@ class Explorer:
 
     def stages(self, request: Request) -> list[int]:
         """The replication counts the request is answered at."""
-        return stages_for(request.base, self.replications, self.pool.workers)
+        # the quick estimate runs in the quick lane (one process): its cost is for that lane
+        return stages_for(request.base, self.replications, self.pool.quick.workers)
 
     async def answers(self, request: Request, ticket: Ticket) -> AsyncIterator[Answer]:
         """Each stage's answer as it is ready, first its numbers and then again with its
@@ -271,20 +272,34 @@ class Explorer:
 
         return min(self.replications, LEVER_REPLICATIONS)
 
-    async def what_it_would_take(self, answer: Answer, ticket: Ticket) -> tuple[dict, str]:
+    async def what_it_would_take(self, answer: Answer, ticket: Ticket,
+                                 first_look: Callable[[dict], Awaitable[None]] | None = None
+                                 ) -> tuple[dict, str]:
         """Each lever's effect and its value for 50 % and 80 % of the headline target, as
-        in the run report: (levers.json data, the report's table)."""
+        in the run report: (levers.json data, the report's table). With ``first_look``,
+        a first look (each value to within a step of the scan, :func:`lever_effects`) is
+        worked out first and awaited with ``first_look(levers)``; the full analysis then
+        reuses its points."""
         from simulator.report.html import levers_section
         from simulator.study.levers import lever_effects
+        from simulator.study.solve import Evaluator
 
-        def work():
-            levers = lever_effects(answer.scenario, replications=self.lever_replications(),
-                                   seed=self.seed, backend=self.pool.refine,
-                                   progress=ticket.check)
-            run = dataclasses.replace(answer.estimate.run, levers=levers)
-            return levers, levers_section(run, answer.request.lang)
+        scenario = answer.scenario
+        target = scenario.headline or scenario.targets[0].name
+        evaluator = Evaluator(scenario, target, replications=self.lever_replications(),
+                              seed=self.seed, backend=self.pool.refine)
 
-        return await asyncio.get_running_loop().run_in_executor(self.threads, work)
+        def work(first: bool) -> dict:
+            return lever_effects(scenario, replications=self.lever_replications(),
+                                 seed=self.seed, progress=ticket.check, first_look=first,
+                                 evaluator=evaluator)
+
+        loop = asyncio.get_running_loop()
+        if first_look is not None:
+            await first_look(await loop.run_in_executor(self.threads, work, True))
+        levers = await loop.run_in_executor(self.threads, work, False)
+        run = dataclasses.replace(answer.estimate.run, levers=levers)
+        return levers, levers_section(run, answer.request.lang)
 
     # ------------------------------------------------------------------ files
 
@@ -325,17 +340,38 @@ class Explorer:
 
         return await asyncio.get_running_loop().run_in_executor(self.threads, work)
 
-    def prepare(self) -> None:
-        """Warm the workers on the first scenario shown and answer its quick stage, so that
-        the first page is not the one that pays for it (Chinese pays once, on first use,
-        for its font)."""
+    def start_warming(self) -> None:
+        """Start every worker now and warm it on the first scenario shown (it returns at
+        once; :meth:`finish_warming` waits). Call it before any thread starts: the workers
+        are forked here."""
+        self._warm_began = time.perf_counter()
+        self._warming = self.pool.warm(self.load(self.default_key), wait=False)
+        self._answered_first = False
+
+    def finish_warming(self) -> float:
+        """Answer the first scenario's quick stage, so that the first page is not the one
+        that pays for it, and wait for every worker (blocking; for a thread). Returns the
+        seconds since :meth:`start_warming`."""
         scenario = self.load(self.default_key)
-        # every worker warms at once; the quick lane's answer follows its warm-up
-        warming = self.pool.warm(scenario, wait=False)
         request = Request(self.default_key, scenario, self.shipped_mode(scenario), (), "en")
         self.answer_stage(request, self.stages(request)[0], Ticket(), quick=True)
-        for future in warming:
+        for future in self._warming:
             future.result()
+        self._answered_first = True
+        return time.perf_counter() - self._warm_began
+
+    def warm_status(self) -> tuple[int, int, bool]:
+        """(workers warm, workers, the first answer is in): what the page says while the
+        explorer warms up; (n, n, True) once it is ready (or if it never warmed)."""
+        warming = getattr(self, "_warming", [])
+        done = sum(future.done() for future in warming)
+        return done, len(warming), getattr(self, "_answered_first", True)
+
+    def prepare(self) -> None:
+        """Warm every worker and answer the first scenario's quick stage, waiting for both
+        (Chinese pays once, on first use, for its font)."""
+        self.start_warming()
+        self.finish_warming()
 
     def close(self) -> None:
         """Stop the threads and the pool's workers; remove uploads. Work still under way

@@ -6,6 +6,7 @@ and the worker threads; uploads are removed. Nothing is left running.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -79,11 +80,14 @@ def _check_port(host: str, port: int) -> None:
 def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
           workers: int | None = None, seed: int = 0, replications: int = 20_000,
           ready: Callable[[str], None] | None = None,
-          starting: Callable[[str, int], None] | None = None) -> None:
-    """Run the explorer until Ctrl-C or SIGTERM. ``starting(scenario, workers)`` is called
-    before the workers warm up (so that the wait is never silent), ``ready(address)`` when it
-    listens. Raises ``LandsimError`` for a scenario file that is not there or a port that
-    is taken (before anything starts)."""
+          starting: Callable[[str, int], None] | None = None,
+          warmed: Callable[[float], None] | None = None) -> None:
+    """Run the explorer until Ctrl-C or SIGTERM. It listens at once and warms its workers
+    in the background (the page says so until they are): ``starting(scenario, workers)``
+    is called as the workers start, ``ready(address)`` when it listens and
+    ``warmed(seconds)`` once the first scenario's first answer is in. Raises
+    ``LandsimError`` for a scenario file that is not there or a port that is taken (before
+    anything starts)."""
     catalogue = Catalogue.of(scenarios)
     for key in catalogue.files:  # a broken file is said now, not in the page
         catalogue.load(key)
@@ -93,7 +97,7 @@ def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
     try:
         if starting is not None:
             starting(explorer.default_key, pool.workers)
-        explorer.prepare()
+        explorer.start_warming()  # forks the workers: before uvicorn starts any thread
         import uvicorn
 
         from simulator.app.page import make_app
@@ -107,10 +111,20 @@ def serve(scenarios: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
 
         original = server.startup
 
+        def said_warm(future) -> None:
+            if warmed is not None and not future.cancelled() and future.exception() is None:
+                warmed(future.result())
+
         async def startup(sockets=None):
             await original(sockets=sockets)
-            if ready is not None and server.started:
+            if not server.started:
+                return
+            if ready is not None:
                 ready(address)
+            # the first answer in the background: the page answers (warming up) meanwhile
+            warming = asyncio.get_running_loop().run_in_executor(explorer.threads,
+                                                                 explorer.finish_warming)
+            warming.add_done_callback(said_warm)
 
         server.startup = startup
         server.run()

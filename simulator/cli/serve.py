@@ -44,16 +44,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     began = time.perf_counter()
 
     def starting(scenario: str, workers: int) -> None:
-        print(f"landsim explorer: warming up {workers} worker{'s' if workers > 1 else ''} and "
-              f"answering {scenario} before it listens …", file=sys.stderr, flush=True)
+        print(f"landsim explorer: starting {workers} worker{'s' if workers > 1 else ''} and "
+              f"warming up on {scenario}; the page answers meanwhile …", file=sys.stderr,
+              flush=True)
 
     def ready(address: str) -> None:
         print(f"landsim explorer: open {address} in a browser (Ctrl-C stops it) · seed "
-              f"{args.seed} · answers refined to {args.replications:,} replications · ready in "
-              f"{time.perf_counter() - began:.1f} s", flush=True)
+              f"{args.seed} · answers refined to {args.replications:,} replications · "
+              f"listening in {time.perf_counter() - began:.1f} s", flush=True)
+
+    def warmed(seconds: float) -> None:
+        print(f"landsim explorer: warm in {time.perf_counter() - began:.1f} s (the first "
+              "answer is in)", file=sys.stderr, flush=True)
 
     # Ctrl-C and SIGTERM stop the server, then its workers; the exit status is then the
     # usual 130 or 143 (and "landsim: interrupted" or "terminated")
     serve(args.scenarios, host=args.host, port=args.port, workers=args.workers,
-          seed=args.seed, replications=args.replications, ready=ready, starting=starting)
+          seed=args.seed, replications=args.replications, ready=ready, starting=starting,
+          warmed=warmed)
     return 0

@@ -309,6 +309,8 @@ def levers_section(run: RunData, lang: str) -> str:
         intro += " " + t("levers.now", lang, n=f"{data['replications']:,}", target=target,
                          p=pct(now), p_head=pct(head_target["probability"]),
                          n_head=f"{run.replications:,}")
+    if data.get("first_look"):
+        intro += " " + t("levers.first_look", lang)
     return (f"<h2>{escape(t('section.levers', lang))}</h2><p>{escape(intro)}</p>"
             f'<table id="levers"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")

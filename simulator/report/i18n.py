@@ -152,6 +152,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "point)…", "正在计算各政策抓手达到50%和80%概率所需的取值（每点{n}次模拟）……"),
     "app.download_yaml": ("Download these settings (YAML)", "下载当前设置（YAML）"),
     "app.download_report": ("Download the report (HTML)", "下载报告（HTML）"),
+    "app.warming": ("Warming up: {k} of {n} workers ready, then the first answer (a few "
+                    "seconds, once after the explorer starts) …",
+                    "正在预热：{n}个工作进程中已就绪{k}个，随后给出首个结果（仅在浏览器启动后一次，约数秒）……"),
     "app.working": ("Simulating…", "模拟中……"),
     "app.meta": ("{n} replications · seed {seed}", "{n}次模拟 · 随机种子{seed}"),
     "app.refining": ("refining to {n} replications…", "正在细化至{n}次模拟……"),
@@ -282,6 +285,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Monte Carlo error).",
         "在上述每点 {n} 次模拟下，现行情景中{target}的实现概率为 {p}；标题中的 {p_head} 来自本次运行的 "
         "{n_head} 次模拟（随机种子相同，差异为蒙特卡洛误差）。"),
+    "levers.first_look": (
+        "A first look: each value is found only to within a step of the scan (a quarter of "
+        "the lever's range), as its interval shows, and the scan is not yet refined where a "
+        "rise could hide between its points; the full analysis replaces this table.",
+        "初步结果：各取值仅精确到扫描步长（政策抓手范围的四分之一），如其区间所示，且尚未在扫描点之间"
+        "细化可能隐藏的上升；完整分析完成后将替换此表。"),
     "levers.tornado": ("Each lever alone: effect on {target}", "各项政策抓手单独作用：对{target}的影响"),
     "levers.tornado_x": ("Change in probability (percentage points)", "概率变化（百分点）"),
     "levers.km2_x": ("Change in mean km² counted", "平均计入面积变化（平方公里）"),

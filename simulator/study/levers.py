@@ -59,19 +59,27 @@ def lever_effects(
     engine: str = "auto",
     backend: Backend | None = None,
     progress: Callable[[int], None] | None = None,
+    first_look: bool = False,
+    evaluator: Evaluator | None = None,
 ) -> dict:
     """Each lever of ``scenario`` alone: its low/high effect and the value for 50 % and 80 %.
 
-    ``target`` defaults to the scenario's headline target (else its first). Returns plain
-    JSON data (levers.json). Raises ``ParameterError``/``ScenarioError`` for a lever whose
-    path or range does not fit the scenario.
+    ``target`` defaults to the scenario's headline target (else its first). With
+    ``first_look`` each value is found only to within a step of the scan (a quarter of the
+    lever's range: the interval says so) and the scan is not refined — about a fifth of
+    the simulations, what the explorer shows while the full analysis runs. An
+    ``evaluator`` (of the same scenario, target, replications and seed) shares its points
+    between calls: the full analysis after a first look does not run its scan again. Returns plain
+    JSON data (levers.json; ``first_look`` is recorded). Raises
+    ``ParameterError``/``ScenarioError`` for a lever whose path or range does not fit.
     """
     target = target or scenario.headline or scenario.targets[0].name
     backend = backend or LocalBackend(1)
-    evaluator = Evaluator(scenario, target, replications=replications, seed=seed, engine=engine,
-                          backend=backend)
+    evaluator = evaluator or Evaluator(scenario, target, replications=replications, seed=seed,
+                                       engine=engine, backend=backend)
+    backend = evaluator.backend
     out = {"target": target, "replications": replications, "seed": seed, "levers": [],
-           "resolution": LEVER_RESOLUTION}
+           "resolution": LEVER_RESOLUTION, "first_look": first_look}
     ranges = [lever_range(scenario, lv.path, lv.min, lv.max) for lv in scenario.levers]
     with backend:
         for lever, lr in zip(scenario.levers, ranges, strict=True):
@@ -87,10 +95,14 @@ def lever_effects(
                                               "mean_km2")},
             }
             for level in LEVELS:
-                answer = solve(scenario, target, level, lr, evaluator=evaluator, tolerance=1e-2,
-                               resolution=LEVER_RESOLUTION)
+                answer = solve(scenario, target, level, lr, evaluator=evaluator,
+                               tolerance=LEVER_RESOLUTION if first_look else 1e-2,
+                               resolution=LEVER_RESOLUTION, refine=not first_look)
+                interval = list(answer.interval)
+                if first_look and answer.value is not None:
+                    interval = _one_step_wide(interval, answer, lr)
                 row[f"for{round(level * 100)}"] = {
-                    "value": answer.value, "interval": list(answer.interval),
+                    "value": answer.value, "interval": interval,
                     "reachable": answer.reachable, "monotone": answer.monotone,
                     "best": answer.best,
                 }
@@ -99,3 +111,16 @@ def lever_effects(
                 progress(1)
     out["evaluations"] = len(evaluator.rows)
     return out
+
+
+def _one_step_wide(interval: list, answer, lr) -> list:
+    """A first look's interval: where the 95 % bounds cross the level is known only to
+    within a step of the scan, so the interval reaches one step back from each end it
+    found, towards where the search came from (within the lever's range)."""
+    step = answer.resolution or 0.0
+    lo, hi = interval
+    if answer.direction == "decreasing":
+        hi = None if hi is None else lr.plain(min(lr.high, hi + step))
+    else:
+        lo = None if lo is None else lr.plain(max(lr.low, lo - step))
+    return [lo, hi]

@@ -410,11 +410,13 @@ def solve(
     fixed: Mapping[str, float] | None = None,
     tolerance: float = TOLERANCE,
     resolution: float = RESOLUTION,
+    refine: bool = True,
 ) -> SolveResult:
     """The value of ``lever`` at which ``target``'s probability reaches ``probability``.
 
     Everything else stays as in ``scenario`` (and ``fixed``: other lever values). The first
-    scan's points are ``resolution`` × the range apart (see the module's description).
+    scan's points are ``resolution`` × the range apart (see the module's description);
+    without ``refine`` the scan is not refined where a hump could hide (a first look).
     Raises ``RunConfigError`` for a probability outside (0, 1), an unknown target or a
     resolution outside (0, 1].
     """
@@ -440,7 +442,8 @@ def solve(
     direction = "flat" if trend == 0 and np.ptp(first) == 0 else (
         "increasing" if trend >= 0 else "decreasing")
     sign = -1.0 if direction == "decreasing" else 1.0
-    _refine(at, lever, rows, probability, sign, budget=REFINE_BUDGET * len(grid))
+    _refine(at, lever, rows, probability, sign,
+            budget=REFINE_BUDGET * len(grid) if refine else 0)
     dense = sorted(rows)
     scan = [rows[v] for v in dense]
     p = np.array([r["probability"] for r in scan])
