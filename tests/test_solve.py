@@ -175,3 +175,22 @@ def test_a_first_look_brackets_the_full_answer_within_one_step_with_fewer_runs()
     lo, hi = a["interval"]
     assert lo == 0.5 and hi == 1.5  # one step back from where the bounds were found
     assert lo <= b["value"] <= hi
+
+
+def test_the_answer_does_not_depend_on_the_workers():
+    """A bracket's k-section evaluated as many points a step as the back-end had workers,
+    so the answer (within the tolerance) moved with the worker count; k is fixed now."""
+    from simulator.run.backends import LocalBackend
+    from simulator.study.solve import Evaluator
+
+    scenario = scenario_from_dict(cap_scenario())
+    lever = parse_lever("pathways.p.annual_cap=0.5:5", scenario)
+    answers = []
+    for workers in (1, 2):
+        backend = LocalBackend(workers)
+        with backend:
+            evaluator = Evaluator(scenario, "six", replications=20, seed=0, backend=backend)
+            answers.append(solve(scenario, "six", 0.8, lever, evaluator=evaluator))
+    one, two = answers
+    assert (one.value, one.interval, one.probability) == (two.value, two.interval,
+                                                          two.probability)

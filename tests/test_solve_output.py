@@ -14,11 +14,19 @@ import yaml
 from simulator import scenario_from_dict
 from simulator.cli import main
 from simulator.model.programme import split_projects
-from simulator.study import solve as solve_module
-from simulator.study.solve import (Evaluator, answer_details, evaluation_budget,
-                                   evaluation_rows, parse_lever, parse_resolution, solve,
-                                   step_text, text_table)
 from simulator.run.backends import LocalBackend
+from simulator.study import solve as solve_module
+from simulator.study.solve import (
+    Evaluator,
+    answer_details,
+    evaluation_budget,
+    evaluation_rows,
+    parse_lever,
+    parse_resolution,
+    solve,
+    step_text,
+    text_table,
+)
 from tests.test_solve import cap_scenario
 from tests.test_solve_hump import window_scenario
 
@@ -89,8 +97,8 @@ def test_the_cost_estimate_counts_scan_refinement_and_k_section(tmp_path, monkey
     lever = parse_lever("pathways.p.annual_cap=0.5:5", scenario)
     # 17 scan points, 34 for refinement, 3 brackets of 2 points a step from a sixteenth
     # down to a thousandth of the range (4 steps: 3⁴ = 81 ≥ 62.5)
-    assert evaluation_budget(lever, 1 / 16, workers=2) == 17 + 34 + 3 * 2 * 4
-    assert evaluation_budget(lever, 1 / 4, workers=1) == 5 + 10 + 3 * 1 * 8  # 2⁸ ≥ 250
+    assert evaluation_budget(lever, 1 / 16) == 17 + 34 + 3 * 2 * 4  # SECTIONS: 2
+    assert evaluation_budget(lever, 1 / 4, sections=1) == 5 + 10 + 3 * 1 * 8  # 2⁸ ≥ 250
     capacity = parse_lever("pathways.p.annual_cap=1:12", scenario_from_dict(cap_scenario()))
     assert evaluation_budget(capacity, 1 / 16) > evaluation_budget(capacity, 1 / 4)
     asked = []
@@ -103,11 +111,11 @@ def test_the_cost_estimate_counts_scan_refinement_and_k_section(tmp_path, monkey
     with pytest.raises(SystemExit):
         run_solve(tmp_path, cap_scenario(), "--target", "six", "--probability", "0.8",
                   "--lever", "pathways.p.annual_cap=0.5:5", "--resolution", "1/8")
-    assert asked == [evaluation_budget(lever, 1 / 8, workers=1)]
+    assert asked == [evaluation_budget(lever, 1 / 8)]
     # and a solve stays within it
     evaluator = Evaluator(scenario, "six", replications=20, seed=0, backend=LocalBackend(1))
     solve(scenario, "six", 0.8, lever, evaluator=evaluator)
-    assert 0 < len(evaluator.rows) <= evaluation_budget(lever, 1 / 16, workers=1)
+    assert 0 < len(evaluator.rows) <= evaluation_budget(lever, 1 / 16)
 
 
 def test_the_evaluator_never_simulates_a_value_twice(monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -72,10 +71,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     levers = [parse_lever(text, scenario) for text in args.lever]  # checked before running
     # the most evaluations the solver makes: scan, refinement and k-section brackets, one
     # answer a frontier point (a frontier solves at ten times the tolerance)
-    workers = args.workers or os.cpu_count() or 1
-    evaluations = (evaluation_budget(levers[0], resolution, workers) if len(levers) == 1
-                   else args.points * evaluation_budget(levers[1], resolution, workers,
-                                                        TOLERANCE * 10))
+    evaluations = (evaluation_budget(levers[0], resolution) if len(levers) == 1
+                   else args.points * evaluation_budget(levers[1], resolution,
+                                                        tolerance=TOLERANCE * 10))
     study_cost(scenario, args.replications, evaluations, args, "solve")
     check_fonts(args.lang)  # before any work: Chinese needs a CJK font
     from simulator.run.backends import make_backend

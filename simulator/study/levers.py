@@ -11,6 +11,7 @@ report shows it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from simulator.inputs.params import get_value
 from simulator.inputs.scenario import Scenario
@@ -81,34 +82,44 @@ def lever_effects(
     out = {"target": target, "replications": replications, "seed": seed, "levers": [],
            "resolution": LEVER_RESOLUTION, "first_look": first_look}
     ranges = [lever_range(scenario, lv.path, lv.min, lv.max) for lv in scenario.levers]
-    with backend:
-        for lever, lr in zip(scenario.levers, ranges, strict=True):
-            now = get_value(scenario, lever.path)
-            base, low, high = evaluator.evaluate([  # {}: the scenario as it is
-                {}, {lever.path: lr.plain(lr.low)}, {lever.path: lr.plain(lr.high)}])
-            row = {
-                "path": lever.path, "description": lever.description,
-                "min": lr.low, "max": lr.high, "integer": lr.integer, "now": now,
-                "now_probability": base["probability"], "now_mean_km2": base["mean_km2"],
-                "low": {k: low[k] for k in ("probability", "ci95_low", "ci95_high", "mean_km2")},
-                "high": {k: high[k] for k in ("probability", "ci95_low", "ci95_high",
-                                              "mean_km2")},
+
+    def row_of(lever, lr) -> dict:
+        now = get_value(scenario, lever.path)
+        base, low, high = evaluator.evaluate([  # {}: the scenario as it is
+            {}, {lever.path: lr.plain(lr.low)}, {lever.path: lr.plain(lr.high)}])
+        row = {
+            "path": lever.path, "description": lever.description,
+            "min": lr.low, "max": lr.high, "integer": lr.integer, "now": now,
+            "now_probability": base["probability"], "now_mean_km2": base["mean_km2"],
+            "low": {k: low[k] for k in ("probability", "ci95_low", "ci95_high", "mean_km2")},
+            "high": {k: high[k] for k in ("probability", "ci95_low", "ci95_high", "mean_km2")},
+        }
+        for level in LEVELS:
+            answer = solve(scenario, target, level, lr, evaluator=evaluator,
+                           tolerance=LEVER_RESOLUTION if first_look else 1e-2,
+                           resolution=LEVER_RESOLUTION, refine=not first_look)
+            interval = list(answer.interval)
+            if first_look and answer.value is not None:
+                interval = _one_step_wide(interval, answer, lr)
+            row[f"for{round(level * 100)}"] = {
+                "value": answer.value, "interval": interval,
+                "reachable": answer.reachable, "monotone": answer.monotone,
+                "best": answer.best,
             }
-            for level in LEVELS:
-                answer = solve(scenario, target, level, lr, evaluator=evaluator,
-                               tolerance=LEVER_RESOLUTION if first_look else 1e-2,
-                               resolution=LEVER_RESOLUTION, refine=not first_look)
-                interval = list(answer.interval)
-                if first_look and answer.value is not None:
-                    interval = _one_step_wide(interval, answer, lr)
-                row[f"for{round(level * 100)}"] = {
-                    "value": answer.value, "interval": interval,
-                    "reachable": answer.reachable, "monotone": answer.monotone,
-                    "best": answer.best,
-                }
-            out["levers"].append(row)
-            if progress is not None:
-                progress(1)
+        if progress is not None:
+            progress(1)
+        return row
+
+    with backend:
+        if getattr(backend, "workers", 1) > 1 and len(ranges) > 1:
+            # the levers side by side: one lever's search runs a step of two points at a
+            # time, so alone it leaves workers idle; each point's numbers are the same
+            # whoever asks first (common random numbers), so the rows are too
+            with ThreadPoolExecutor(len(ranges), thread_name_prefix="lever") as threads:
+                out["levers"] = list(threads.map(row_of, scenario.levers, ranges))
+        else:
+            out["levers"] = [row_of(lv, lr) for lv, lr in zip(scenario.levers, ranges,
+                                                                strict=True)]
     out["evaluations"] = len(evaluator.rows)
     return out
 

@@ -103,8 +103,10 @@ def evaluate_point(job: _Evaluation, point: tuple[int, Mapping[str, float]]) -> 
     """Run the base scenario with one point's values; return its metrics."""
     _, values = point
     scenario = with_values(job.base, values, origin=job.origin)
+    # a point records odds and means; points that move only caps or capacities draw
+    # the same random inputs (reused: the same arrays, drawn once a process)
     result = simulate(scenario, replications=job.replications, seed=job.seed, engine=job.engine,
-                      workers=1, annual_quantiles=False)  # a point records odds and means
+                      workers=1, annual_quantiles=False, reuse_draws=True)
     return point_metrics(result)
 
 

@@ -15,8 +15,9 @@ lever, and the estimate is a smooth (usually monotone) step function of it. The 
    the probability reaches the level that is wider than the resolution always holds a scan
    point, so it cannot be missed; a narrower one is found when its neighbours show it;
 3. brackets the first crossing of the level and narrows the bracket by k-section (k =
-   the back-end's workers, so each step runs in parallel) until it is narrower than
-   the tolerance (a thousandth of the range; one step for a whole-number lever);
+   :data:`SECTIONS` interior points a step, run at once on two workers; fixed, so that the
+   answer is the same on any number of workers) until it is narrower than the tolerance
+   (a thousandth of the range; one step for a whole-number lever);
 4. does the same for the crossings of the probability's 95 % Wilson bounds: the lever
    values between them are those at which the level lies inside the estimate's
    interval — the answer's interval from the Monte Carlo error.
@@ -56,6 +57,7 @@ from simulator.study.points import run_points
 __all__ = [
     "Evaluator",
     "LeverRange",
+    "SECTIONS",
     "SolveResult",
     "answer_details",
     "carried",
@@ -87,6 +89,12 @@ METRICS = ("probability", "ci95_low", "ci95_high", "mean_km2", "projects")
 SIGNIFICANT = 12
 """Significant digits a continuous lever value is kept to: values that differ only by
 floating-point noise (a halving and a k-section landing on one place) are one evaluation."""
+
+SECTIONS = 2
+"""Interior points of each k-section step: two (a step runs on two workers at once). Fixed,
+not the back-end's workers: where a bracket ends — and so the answer, within the
+tolerance — depends on k, and an answer must depend only on scenario, seed and
+replications."""
 
 
 @dataclass(frozen=True)
@@ -147,13 +155,15 @@ def parse_resolution(text: str) -> float:
     return value
 
 
-def evaluation_budget(lever: LeverRange, resolution: float = RESOLUTION, workers: int = 1,
-                      tolerance: float = TOLERANCE) -> int:
+def evaluation_budget(lever: LeverRange, resolution: float = RESOLUTION,
+                      sections: int = None, tolerance: float = TOLERANCE) -> int:
     """The most evaluations one :func:`solve` of ``lever`` makes: the first scan's points
     (``1 / resolution + 1``, fewer for a whole-number lever with fewer values), the
     refinement's budget (:data:`REFINE_BUDGET` × the scan) and three k-section brackets
-    (the answer and the two ends of its interval) of ``workers`` points a step, each from
-    one scan spacing down to the tolerance (one step for a whole-number lever)."""
+    (the answer and the two ends of its interval) of ``sections`` (default
+    :data:`SECTIONS`) points a step, each from one scan spacing down to the tolerance (one
+    step for a whole-number lever)."""
+    sections = SECTIONS if sections is None else sections
     intervals = max(1, int(round(1 / resolution)))
     if lever.integer:
         values = int(lever.high - lever.low) + 1
@@ -162,7 +172,7 @@ def evaluation_budget(lever: LeverRange, resolution: float = RESOLUTION, workers
     else:
         scan = intervals + 1
         ratio = resolution / tolerance
-    k = max(1, workers)
+    k = max(1, sections)
     steps = math.ceil(math.log(ratio) / math.log(k + 1) - 1e-9) if ratio > 1 else 0
     return scan + REFINE_BUDGET * scan + 3 * k * steps
 
@@ -486,7 +496,7 @@ def solve(
                       f"every {spacing:.3g} ({len(grid)} points, refined where it changed; "
                       f"a rise above the level narrower than that could be missed)")
     value, below = _bracket(at, lever, ordered[crossing - 1], ordered[crossing],
-                            "probability", probability, sign, tolerance, evaluator.workers,
+                            "probability", probability, sign, tolerance, SECTIONS,
                             with_below=True)
     row, below_row = at([value, below])
     note = "" if monotone else (
@@ -498,10 +508,10 @@ def solve(
     until = beyond = None
     if back is not None:
         until = _bracket(at, lever, ordered[back], ordered[back - 1], "probability",
-                         probability, -sign, tolerance, evaluator.workers)
+                         probability, -sign, tolerance, SECTIONS)
         beyond = float(values[back])
     found = result(value, _interval(at, lever, ordered, sign, probability, tolerance,
-                                    evaluator.workers), row, True, note,
+                                    SECTIONS), row, True, note,
                    _step(lever, value, below, row, below_row, scenario, fixed))
     return dataclasses.replace(found, until=until, beyond=beyond)
 
