@@ -2,7 +2,8 @@
 in over-programming, binomial odds), reproducibility, resume, agreement with `landsim run
 --set`, robustness across uncertain draws, kept (binding) targets, re-evaluation on
 independent random numbers, a convergence curve that can fall, progress, the costs'
-provenance, and its input errors."""
+provenance, an early stop once the front settles (and the budget otherwise), and its input
+errors."""
 
 import json
 import math
@@ -18,6 +19,7 @@ from simulator.inputs.params import with_values
 from simulator.run.backends import LocalBackend
 from simulator.study.optimize import (
     POPULATION,
+    SETTLE_WINDOW,
     Keep,
     _DrawJob,
     cost_provenance,
@@ -449,6 +451,9 @@ def test_progress_counts_candidates_and_reports_generations_and_the_front():
     assert again.total == len(found.front)
     # every candidate proposed (simulated or not) and every member re-evaluated, once
     assert sum(ticks) == 3 * POPULATION + len(found.front)
+    # three generations are too few to tell whether the front settled: the budget ran out
+    assert found.settings["stop"]["reason"] == "budget"
+    assert found.settings["stop"]["generation"] == found.settings["generations_run"] == 3
 
 
 def test_the_progress_bar_shows_the_generation_and_the_front():
@@ -513,3 +518,82 @@ def test_layouts_come_from_the_model_wing():
     s = two()
     assert layout_for(s) is layout_for(s) is LAYOUTS.layout(s)
     assert calibrate.layout_for is layout_for and not hasattr(calibrate, "_layout")
+
+
+# ---------------------------------------------------------------- when the search stops
+
+
+def still_data() -> dict:
+    """TWO with levers that change nothing: the places of each pathway's stage, 20 or 21
+    for its 10 projects, never bind — every programme has the same odds and km², so the
+    front cannot move (and there are only four programmes: whole numbers)."""
+    data = yaml.safe_load(TWO)
+    for name in ("a", "b"):
+        data["pathways"][name]["stages"][0]["capacity"] = 20
+    data["levers"] = [{"path": f"pathways.{name}.stages[0].capacity", "min": 20, "max": 21,
+                       "description": f"{name}'s places, never binding"}
+                      for name in ("a", "b")]
+    return data
+
+
+def still():
+    return scenario_from_dict(still_data())
+
+
+def test_a_front_that_cannot_move_stops_the_search_early_and_it_says_why(tmp_path, capsys):
+    from simulator.study.optimize_output import notes
+
+    s = still()
+    objectives = [parse_objective("max P(t)", s), parse_objective("max km2(t)", s)]
+    kw = dict(evaluations=480, replications=100, final_replications=200, seed=0)
+    found = optimize(s, objectives, backend=LocalBackend(1), **kw)
+    stop = found.settings["stop"]
+    # the first generation has nothing to compare with; the next SETTLE_WINDOW do not move
+    assert stop["reason"] == "settled" and stop["criterion"] == "objectives"
+    assert stop["generation"] == SETTLE_WINDOW + 1 == found.settings["generations_run"]
+    assert stop["generations"] == found.settings["generations"] == 20
+    conv = found.convergence
+    assert conv.generation.tolist() == list(range(1, SETTLE_WINDOW + 2))
+    assert np.isnan(conv.front_moved.iloc[0]) and (conv.front_moved.iloc[1:] == 0).all()
+    assert len(found.evaluations) == 4  # every programme there is, each simulated once
+    # the held-out curve and the re-evaluation are still there
+    assert conv.hypervolume_reevaluated.notna().all() and not found.front.empty
+    assert {"P(t)_low", "P(t)_high", "dominated", "feasible"} <= set(found.front)
+    said = " ".join(notes(found))
+    assert (f"The search stopped at generation {SETTLE_WINDOW + 1} of its 20: the front had "
+            "settled") in said
+    assert f"搜索在第{SETTLE_WINDOW + 1}代停止" in " ".join(notes(found, lang="zh"))
+    # two workers stop at the same generation with the same candidates
+    again = optimize(s, objectives, backend=LocalBackend(2), **kw)
+    assert again.settings["stop"] == stop and again.evaluations.equals(found.evaluations)
+    # the command prints it and records it in optimize.json
+    path = tmp_path / "still.yaml"
+    path.write_text(yaml.safe_dump(still_data(), allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "opt"
+    assert cli.main(["optimize", str(path), "--objective", "max P(t)", "--objective",
+                     "max km2(t)", "-n", "100", "--final-replications", "200", "--out",
+                     str(out), "-q", "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "up to 20 generations" in printed
+    assert f"in {SETTLE_WINDOW + 1} of 20 generations (front settled)" in printed
+    assert "the front had settled" in printed
+    summary = json.loads((out / "optimize.json").read_text(encoding="utf-8"))
+    assert summary["stop"] == stop
+    assert any("the front had settled" in n for n in summary["notes"])
+
+
+def test_a_budget_within_the_early_stop_window_runs_every_generation():
+    from simulator.study.optimize_output import notes
+
+    s = still()
+    objectives = [parse_objective("max P(t)", s), parse_objective("max km2(t)", s)]
+    # the front cannot move, yet a budget of SETTLE_WINDOW generations is run to the end:
+    # the early stop can act at generation SETTLE_WINDOW + 1 at the soonest
+    found = optimize(s, objectives, evaluations=SETTLE_WINDOW * POPULATION, replications=100,
+                     final_replications=200, seed=0)
+    stop = found.settings["stop"]
+    assert (stop["reason"], stop["criterion"]) == ("budget", None)
+    assert stop["generation"] == stop["generations"] == SETTLE_WINDOW
+    assert found.convergence.generation.tolist() == list(range(1, SETTLE_WINDOW + 1))
+    assert any(f"ran its whole budget, {SETTLE_WINDOW} generations — too few for the early "
+               "stop" in n for n in notes(found))

@@ -47,7 +47,8 @@ def add(sub) -> None:
                           "default), their 10th percentile across draws (p10), or the mean "
                           "with the front ranked by largest regret (regret)")
     opt.add_argument("--evaluations", type=replication_count, default=480,
-                     help="candidate programmes the search may evaluate (default 480)")
+                     help="candidate programmes the search may evaluate (default 480); it "
+                          "stops sooner once the front settles, and says why")
     opt.add_argument("--final-replications", type=replication_count, default=None,
                      help="replications of the front's re-evaluation (default 4 × -n)")
     opt.add_argument("--posterior", type=Path, metavar="FILE",
@@ -98,6 +99,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     from simulator.run.backends import make_backend
     from simulator.study.optimize import (
         POPULATION,
+        SETTLE_FTOL,
+        SETTLE_WINDOW,
         final_replications_of,
         generations_of,
         keep_targets,
@@ -122,7 +125,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     final = final_replications_of(args.replications, args.final_replications)
     generations = generations_of(args.evaluations)
     # the candidates, about as many again on held-out numbers (the fronts found on the
-    # way), and a front of about a tenth of them at the final replications
+    # way), and a front of about a tenth of them at the final replications: the most it
+    # costs (a search whose front settles stops sooner)
     candidates = generations * POPULATION
     study_cost(scenario, args.replications,
                2 * candidates + (candidates // 10) * final // args.replications, args,
@@ -133,8 +137,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
           f"{'; '.join(args.objective)}"
           + (f"; constraints {'; '.join(args.constraint)}" if args.constraint else "")
           + f"; keeps {'; '.join(k.name for k in keeps) or 'none'}"
-          + f" · NSGA-II, {generations} generations of {POPULATION} candidates × "
-          f"{args.replications:,} replications, front re-evaluated on independent random "
+          + f" · NSGA-II, up to {generations} generations of {POPULATION} candidates × "
+          f"{args.replications:,} replications (stops sooner once the front moves less than "
+          f"{SETTLE_FTOL:g} in {SETTLE_WINDOW} generations in a row), front re-evaluated on "
+          "independent random "
           f"numbers at {final:,} · robustness {args.robustness} · seed {args.seed} · "
           f"{backend.name}")
     started = time.perf_counter()
@@ -156,7 +162,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         cols = [lv.path for lv in found.levers] + [c for c in found.front.columns
                                                    if c not in {lv.path for lv in found.levers}]
         print(found.front[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"{time.perf_counter() - started:.1f} s · {len(found.evaluations):,} candidates · "
+    stop = found.settings["stop"]
+    print(f"{time.perf_counter() - started:.1f} s · {len(found.evaluations):,} candidates in "
+          f"{stop['generation']} of {stop['generations']} generations ("
+          + ("front settled" if stop["reason"] == "settled" else "budget") + ") · "
           f"{len(found.on_front)} on the front after re-evaluation (of {len(found.front)}) · "
           f"wrote {out}/ (front.csv, evaluations.csv, convergence.csv, optimize.json, "
           "report.html)")

@@ -115,6 +115,29 @@ def worker_setup() -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="landsim-parent-watch", daemon=True).start()
+    keep_freed_memory()
+
+
+HEAP_KEPT = 512 * 2**20
+"""Bytes a worker keeps of the memory it frees (glibc): a chunk allocates and frees the same
+few hundred MB of arrays over and over."""
+
+
+def keep_freed_memory() -> None:
+    """Let this process reuse the large arrays it frees instead of returning them to the
+    system and faulting them in again at the next chunk (glibc's malloc: a fixed mmap
+    threshold and a high trim threshold; elsewhere nothing changes). The README's optimize
+    spent 12.6 s of system time on those faults, 1.1 s with this (83 → 77 s); a worker's
+    peak is unchanged, it only stops shrinking between chunks."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 64 * 2**20)
+        libc.mallopt(m_trim_threshold, HEAP_KEPT)
+    except (OSError, AttributeError):
+        pass  # not glibc (musl, …): its own allocator
 
 
 def close_pool(pool, *, interrupted: bool) -> None:

@@ -207,15 +207,17 @@ class SimulationResult:
         return targets_met(self.scenario, self.annual)
 
     # ------------------------------------------------------------ summaries
-    def target_odds(self) -> pd.DataFrame:
-        """One row per target: probability, Wilson 95 % interval, shortfall and spread (km²)."""
+    def target_odds(self, ceilings: bool = True) -> pd.DataFrame:
+        """One row per target: probability, Wilson 95 % interval, shortfall and spread (km²);
+        without ``ceilings``, not its best-case ceiling (``ceiling_km2`` and ``impossible``
+        None: a study point records neither, and the ceiling is a third of a small run)."""
         tally = self.tally
         n = self.replications
         rows = []
         start = self.scenario.horizon.start
         observed = observed_targets(self.scenario)
         q = tally.achieved_quantiles([0.1, 0.5, 0.9])
-        ceilings = self.ceilings
+        bounds = self.ceilings if ceilings else None
         for i, t in enumerate(self.scenario.targets):
             hits = int(tally.hits[i])
             lo, hi = wilson_interval(hits, n)
@@ -237,8 +239,9 @@ class SimulationResult:
                     "p90_km2": float(q[i, 2]),
                     "mean_shortfall_km2": float(tally.shortfall_sum[i] / n),
                     "observed": bool(observed[i]),
-                    "ceiling_km2": ceilings[i].ceiling_km2,
-                    "impossible": ceilings[i].impossible and not observed[i],
+                    "ceiling_km2": None if bounds is None else bounds[i].ceiling_km2,
+                    "impossible": (None if bounds is None
+                                   else bounds[i].impossible and not observed[i]),
                     "kind": t.kind or "floor",
                     "tolerance": t.tolerance,
                     "probability_within": (int(tally.hits_within[i]) / n

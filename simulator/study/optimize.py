@@ -14,6 +14,20 @@ deterministic in its seed, so a resumed run proposes the same candidates and fin
 done). pymoo rather than platypus-opt: maintained, with NSGA-II/III, constraint handling
 and a hypervolume indicator in one library.
 
+**When the search stops** (:func:`search_termination`): at its budget (``evaluations``,
+rounded up to whole generations), or earlier once the front has settled — pymoo's
+``DefaultMultiObjectiveTermination`` criteria, with the tolerances of pymoo's defaults
+(:data:`SETTLE_FTOL`, :data:`SETTLE_XTOL`) over a window of :data:`SETTLE_WINDOW`
+generations: the front's objectives (or its lever values) moved less than the tolerance in
+each of the last generations, or, without a feasible candidate, the least constraint
+violation stopped falling. Which of them stopped it, and at which generation, is recorded
+(``settings["stop"]``); how far the front moved in each generation is a column of the
+convergence table (``front_moved``).
+
+Each candidate's run also gives its kept targets' best-case ceilings (the run computes
+every target's ceiling for its odds): :func:`run_candidates` records them beside the odds,
+so a candidate is one task of the back-end, not a simulation and a ceiling computed apart.
+
 Objectives: ``max P(TARGET)`` (the probability of meeting a target), ``max km2(TARGET)``
 (the mean km² it counts) and ``min cost`` (Σ cost × (value − min)); constraints
 ``P(TARGET) >= LEVEL`` (or ``<=``). **Kept targets** (:class:`Keep`): by default every
@@ -48,7 +62,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -60,14 +74,20 @@ from simulator.inputs.scenario import Scenario
 from simulator.model.layout_cache import layout_for
 from simulator.model.sampling import chunk_sizes
 from simulator.run.backends import Backend, LocalBackend
-from simulator.run.montecarlo import run_chunk
+from simulator.run.montecarlo import run_chunk, simulate
 from simulator.run.results import targets_met
-from simulator.study.points import PointStore, run_points, study_digest
+from simulator.study.points import PointStore, point_metrics, run_points, study_digest
 from simulator.study.solve import LeverRange, lever_range
+
+if TYPE_CHECKING:
+    from pymoo.termination.default import DefaultTermination
 
 __all__ = [
     "DRAWS",
     "POPULATION",
+    "SETTLE_FTOL",
+    "SETTLE_WINDOW",
+    "SETTLE_XTOL",
     "Constraint",
     "Keep",
     "KeepOdds",
@@ -90,6 +110,9 @@ __all__ = [
     "parse_objective",
     "programme_cost",
     "reevaluation_seed",
+    "run_candidates",
+    "search_termination",
+    "stop_of",
     "under_posterior",
 ]
 
@@ -98,6 +121,22 @@ DRAWS = 20
 
 POPULATION = 24
 """Candidates per generation (NSGA-II's population)."""
+
+SETTLE_FTOL = 0.005
+"""How little the front may move in one generation and count as settled: pymoo's measure
+(the largest of the moves of the front's ideal point, of its nadir point, and the IGD from
+the new front to the last, with the objectives scaled to the front's range), at the
+tolerance of pymoo's ``DefaultMultiObjectiveTermination``."""
+
+SETTLE_XTOL = 0.0005
+"""The same for the front's lever values (each lever's range scaled to 0…1): pymoo's
+``DefaultMultiObjectiveTermination`` tolerance in the design space."""
+
+SETTLE_WINDOW = 5
+"""Generations in a row the front must stay within the tolerance before the search stops
+early. pymoo's default (50) is for runs of hundreds of generations; the default budget here
+is 20. A search stops early at generation ``SETTLE_WINDOW + 1`` at the soonest (the first
+generation has no front before it to compare with)."""
 
 Sense = Literal["max", "min"]
 Kind = Literal["P", "km2", "cost"]
@@ -315,8 +354,74 @@ def final_replications_of(replications: int, final_replications: int | None) -> 
 
 
 def generations_of(evaluations: int) -> int:
-    """Generations a search of ``evaluations`` candidates runs (at least 2)."""
+    """Generations a search of ``evaluations`` candidates may run, its budget (at least 2):
+    it runs them all unless the front settles first (:func:`search_termination`)."""
     return max(2, math.ceil(evaluations / POPULATION))
+
+
+def search_termination(generations: int) -> DefaultTermination:
+    """pymoo's termination for a search of at most ``generations`` generations: its
+    ``DefaultMultiObjectiveTermination`` criteria (objectives, lever values, constraint
+    violation) at :data:`SETTLE_FTOL` and :data:`SETTLE_XTOL`, each over a window of
+    :data:`SETTLE_WINDOW` generations and checked every generation, and the budget.
+
+    The objectives' criterion also records how far the front moved in the last generation
+    (``.moved``, NaN before there are two feasible fronts to compare). Raises
+    ``ValueError`` for fewer than one generation.
+    """
+    from pymoo.termination.cv import ConstraintViolationTermination
+    from pymoo.termination.default import DefaultTermination
+    from pymoo.termination.robust import RobustTermination
+    from pymoo.termination.xtol import DesignSpaceTermination
+
+    if generations < 1:
+        raise ValueError(f"a search needs at least one generation (got {generations})")
+    # DefaultMultiObjectiveTermination's own parts, built here so that the objectives'
+    # criterion can say how far the front moved (pymoo keeps only its progress)
+    return DefaultTermination(
+        RobustTermination(DesignSpaceTermination(SETTLE_XTOL), SETTLE_WINDOW),
+        RobustTermination(ConstraintViolationTermination(1e-8, terminate_when_feasible=False),
+                          SETTLE_WINDOW),
+        RobustTermination(_front_movement(), SETTLE_WINDOW),
+        n_max_gen=generations, n_max_evals=None)
+
+
+def _front_movement():
+    """pymoo's ``MultiObjectiveSpaceTermination`` at :data:`SETTLE_FTOL` (feasible members
+    only), remembering its last measure as ``moved``."""
+    from pymoo.termination.ftol import MultiObjectiveSpaceTermination
+
+    class FrontMovement(MultiObjectiveSpaceTermination):
+        moved = math.nan
+
+        def _update(self, algorithm):
+            self.moved = math.nan  # a generation without a comparison says so
+            return super()._update(algorithm)
+
+        # pymoo compares each front with the last one that moved more than the tolerance
+        # (a front within it is not remembered), so small moves add up rather than hide
+        def _delta(self, prev, current):
+            self.moved = float(super()._delta(prev, current))
+            return self.moved
+
+    return FrontMovement(SETTLE_FTOL, only_feas=True)
+
+
+def stop_of(termination: DefaultTermination, generation: int, generations: int) -> dict:
+    """Why a search under :func:`search_termination` stopped after ``generation`` of its
+    ``generations``: ``reason`` ``budget`` (every generation run) or ``settled``, with
+    ``criterion`` ``objectives``, ``levers`` or ``constraint violation`` (which of pymoo's
+    criteria said the front settled), and the rule (tolerances, window)."""
+    rule = {"ftol": SETTLE_FTOL, "xtol": SETTLE_XTOL, "window": SETTLE_WINDOW}
+    out = {"reason": "budget", "criterion": None, "generation": generation,
+           "generations": generations, **rule}
+    if termination.max_gen.has_terminated():  # the budget is spent, settled or not
+        return out
+    named = (("objectives", termination.f), ("levers", termination.x),
+             ("constraint violation", termination.cv))
+    out["reason"] = "settled"
+    out["criterion"] = next((name for name, c in named if c.has_terminated()), None)
+    return out
 
 
 # ---------------------------------------------------------------- evaluation
@@ -399,7 +504,51 @@ class SearchStatus:
 Evaluator = Callable[..., pd.DataFrame]
 """Simulates the rows of a design: :func:`simulator.study.points.run_points`'s signature
 (``base, design, *, replications, seed, backend, store, progress, origin``) and result
-(the design with ``<target>.probability``, ``.ci95_low``, ``.ci95_high``, ``.mean_km2``)."""
+(the design with ``<target>.probability``, ``.ci95_low``, ``.ci95_high``, ``.mean_km2``;
+where it also gives ``<target>.ceiling_km2``, as :func:`run_candidates` does, the search
+takes the ceilings from there instead of computing them apart)."""
+
+
+@dataclass(frozen=True)
+class _CandidateJob:
+    base: Scenario
+    replications: int
+    seed: int
+    origin: str
+
+
+def candidate_metrics(job: _CandidateJob, point: tuple[int, Mapping[str, float]]
+                      ) -> dict[str, float]:
+    """One candidate's metrics: what :func:`simulator.study.points.evaluate_point` records
+    (the same run: ``with_values``, ``simulate`` on one worker without annual quantiles,
+    ``point_metrics``), plus each target's best-case ceiling, km² (``<target>.ceiling_km2``,
+    where finite) — the run computes every target's ceiling for its odds, so reading them
+    here costs nothing, where computing the kept ones apart cost about 7 % of a candidate."""
+    scenario = with_values(job.base, point[1], origin=job.origin)
+    result = simulate(scenario, replications=job.replications, seed=job.seed, workers=1,
+                      annual_quantiles=False)  # as evaluate_point: odds and means only
+    metrics = point_metrics(result)
+    for ceiling in result.ceilings:
+        if math.isfinite(ceiling.ceiling_km2):  # a stored point holds finite numbers only
+            metrics[f"{ceiling.target}.ceiling_km2"] = float(ceiling.ceiling_km2)
+    return metrics
+
+
+def run_candidates(base: Scenario, design: pd.DataFrame, *, replications: int, seed: int,
+                   backend: Backend, store: PointStore | None = None,
+                   progress: Callable[[int], None] | None = None,
+                   origin: str = "optimize") -> pd.DataFrame:
+    """The search's :data:`Evaluator`: :func:`simulator.study.points.run_points` (the same
+    odds, bit for bit, kept in ``store`` as they finish and found there on resume) with
+    :func:`candidate_metrics` per point, so each candidate's ceilings come with its odds.
+
+    A stored point whose values are not the design's is computed again, with a notice (as
+    run_points). Raises what the simulation raises.
+    """
+    job = _CandidateJob(base, replications, seed, origin)
+    return run_points(base, design, replications=replications, seed=seed, backend=backend,
+                      store=store, progress=progress, origin=origin,
+                      evaluate=partial(candidate_metrics, job))
 
 
 @dataclass
@@ -462,6 +611,8 @@ class LeverProblem(Problem):
     numbers), cached by their lever values (candidates that round to the same programme are
     simulated once) and kept in ``store`` as they finish. The odds as shipped (the
     reference of a target kept at ``"shipped"``) are simulated once, on the same numbers.
+    Kept targets' ceilings come with each candidate's run where the evaluator gives them
+    (:func:`run_candidates`), else are computed in one pass for the batch.
     """
 
     def __init__(self, scenario: Scenario, objectives: Sequence[Objective],
@@ -470,13 +621,14 @@ class LeverProblem(Problem):
                  robustness: Robustness = "mean", backend: Backend,
                  store: PointStore | None = None,
                  progress: Callable[[int], None] | None = None,
-                 evaluator: Evaluator = run_points, intervals: bool = False,
+                 evaluator: Evaluator | None = None, intervals: bool = False,
                  ceilings: dict[tuple, dict[str, float]] | None = None):
         self.scenario, self.objectives = scenario, list(objectives)
         self.constraints, self.keeps, self.levers = list(constraints), list(keeps), list(levers)
         self.replications, self.seed, self.robustness = replications, seed, robustness
         self.backend, self.store, self.progress = backend, store, progress
-        self.evaluator, self.intervals = evaluator, intervals
+        self.evaluator = run_candidates if evaluator is None else evaluator
+        self.intervals = intervals
         self.names = [t.name for t in scenario.targets]
         self.index = {n: i for i, n in enumerate(self.names)}
         self.km2 = {t.name: float(t.km2) for t in scenario.targets}
@@ -524,15 +676,19 @@ class LeverProblem(Problem):
             design = pd.DataFrame([dict(k) for k in new],
                                   index=range(self.count, self.count + len(new)))
             self.count += len(new)
-            self._ceilings_of([dict(k) for k in new])
             if self.theta is not None:
+                self._ceilings_of([dict(k) for k in new])
                 rows = self._by_draw(design)
             else:
                 done = self.evaluator(self.scenario, design, replications=self.replications,
                                       seed=self.seed, backend=self.backend, store=self.store,
                                       progress=self.progress, origin="optimize")
-                rows = [self._row(dict(k), None, None, done.loc[i].to_dict())
-                        for i, k in zip(design.index, new, strict=True)]
+                metrics = [done.loc[i].to_dict() for i in design.index]
+                for k, m in zip(new, metrics, strict=True):
+                    self._ceilings_from(k, m)
+                self._ceilings_of([dict(k) for k in new])  # those the evaluator did not give
+                rows = [self._row(dict(k), None, None, m)
+                        for k, m in zip(new, metrics, strict=True)]
             for k, row in zip(new, rows, strict=True):
                 self.rows[k] = row
         return [self.rows[k] for k in keys]
@@ -562,7 +718,17 @@ class LeverProblem(Problem):
             self._reference = out
         return self._reference
 
+    def _ceilings_from(self, key: tuple, metrics: Mapping) -> None:
+        """Keep the kept targets' ceilings a candidate's run gave (``<target>.ceiling_km2``),
+        if it gave them all."""
+        found = {k.target: metrics.get(f"{k.target}.ceiling_km2") for k in self.keeps}
+        if self.keeps and key not in self.ceilings and all(
+                isinstance(v, (int, float)) and math.isfinite(v) for v in found.values()):
+            self.ceilings[key] = {t: float(v) for t, v in found.items()}
+
     def _ceilings_of(self, points: list[dict]) -> None:
+        """Compute, in one pass on the back-end, the kept targets' ceilings of the points
+        that have none yet."""
         targets = tuple(k.target for k in self.keeps)
         todo = [(i, p) for i, p in enumerate(points) if _key(p) not in self.ceilings]
         if not targets or not todo:
@@ -726,28 +892,29 @@ def optimize(
     progress: Callable[[int], None] | None = None,
     status: Callable[[SearchStatus], None] | None = None,
     posterior: Scenario | None = None,
-    evaluator: Evaluator = run_points,
+    evaluator: Evaluator | None = None,
 ) -> OptimizeResult:
     """Search the scenario's levers for the non-dominated programmes (see the module).
 
-    ``keeps``: the targets every member must keep (default :func:`keep_targets`: the
-    binding ones; ``()`` for none); ``evaluations``: candidates the search may evaluate
-    (rounded up to whole generations of :data:`POPULATION`); ``replications`` per
+    ``keeps``: the targets every member must keep (default :func:`keep_targets`: the binding
+    ones; ``()`` for none); ``evaluations``: candidates the search may evaluate (rounded up
+    to whole generations of :data:`POPULATION`; it stops sooner once the front settles,
+    :func:`search_termination`, and says why in ``settings["stop"]``); ``replications`` per
     candidate; ``final_replications`` (default 4 × ``replications``) for the front's
     re-evaluation on :func:`reevaluation_seed`; ``store``: where finished candidates are
     kept (resume; the held-out and final evaluations in its ``holdout/`` and ``final/``);
-    ``progress`` ticks once per candidate (and per member re-evaluated), ``status`` hears
-    a :class:`SearchStatus` after each generation and stage; ``posterior``: the scenario
-    under a calibration's posterior (:func:`under_posterior`), under which the front is
-    also re-evaluated (``_posterior`` columns); ``evaluator``: what simulates a design
-    (default :func:`~simulator.study.points.run_points`; tests pass a stub). Results depend
-    only on (scenario, objectives, constraints, keeps, seed, replications, evaluations,
-    robustness). Raises ``RunConfigError`` for fewer than two objectives, a scenario
-    without levers, a lever that is also uncertain, or a robustness other than mean, p10
-    or regret.
+    ``progress`` ticks once per candidate (and per member re-evaluated), ``status`` hears a
+    :class:`SearchStatus` after each generation and stage; ``posterior``: the scenario under
+    a calibration's posterior (:func:`under_posterior`), under which the front is also
+    re-evaluated (``_posterior`` columns); ``evaluator``: what simulates a design (default
+    :func:`run_candidates`: run_points' odds with the ceilings of the same run; tests pass a
+    stub). Results depend only on (scenario, objectives, constraints, keeps, seed,
+    replications, evaluations, robustness) — where the search stops too, never on the
+    back-end or its workers. Raises ``RunConfigError`` for fewer than two objectives, a
+    scenario without levers, a lever that is also uncertain, or a robustness other than
+    mean, p10 or regret.
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
-    from pymoo.termination import get_termination
 
     if len(objectives) < 2:
         raise RunConfigError("optimize needs at least two --objective (e.g. 'max P(plan-2035)' "
@@ -779,8 +946,8 @@ def optimize(
                            ceilings=problem.ceilings, **common)
     algorithm = NSGA2(pop_size=POPULATION, eliminate_duplicates=True)
     generations = generations_of(evaluations)
-    algorithm.setup(problem, termination=get_termination("n_gen", generations), seed=seed,
-                    verbose=False)
+    termination = search_termination(generations)
+    algorithm.setup(problem, termination=termination, seed=seed, verbose=False)
     scale = _scale(objectives, scenario, levers)
     history = []
     with backend:
@@ -801,20 +968,25 @@ def optimize(
                 # promotes programmes that were only lucky
                 "hypervolume_reevaluated": _holdout_hypervolume(problem, holdout, scale,
                                                                 front),
-                "front_size": len(front)})
+                "front_size": len(front),
+                # pymoo's measure of how far the front moved since the last generation it
+                # counted: what the early stop compares with SETTLE_FTOL
+                "front_moved": termination.f.termination.moved})
             if status is not None:
                 status(SearchStatus("search", algorithm.n_gen - 1, generations,
                                     len(everything), len(front), generations * POPULATION))
+        ran = len(history)
+        stop = stop_of(termination, ran, generations)
         members = problem.front()
         if status is not None:
-            status(SearchStatus("reevaluation", generations, generations,
+            status(SearchStatus("reevaluation", ran, generations,
                                 len(problem.rows), len(members), len(members)))
         final = LeverProblem(scenario, objectives, levers, replications=final_n, seed=reseed,
                              robustness="mean", store=stored("final"), progress=progress,
                              intervals=True, ceilings=problem.ceilings, **common)
         front = _reevaluate(problem, final, members)
         if status is not None and not front.empty and layout_for(scenario).uncertain:
-            status(SearchStatus("robustness", generations, generations, len(problem.rows),
+            status(SearchStatus("robustness", ran, generations, len(problem.rows),
                                 len(members), len(members)))
         front = _robustness(final, front, robustness, progress)
         if posterior is not None and not front.empty:
@@ -827,6 +999,7 @@ def optimize(
                 "keeps": [k.name for k in keeps],
                 "keep_odds": keeps[0].odds if keeps else None,
                 "evaluations": evaluations, "generations": generations,
+                "generations_run": ran, "stop": stop,
                 "population": POPULATION, "replications": replications,
                 "final_replications": final_n, "seed": seed, "reevaluation_seed": reseed,
                 "algorithm": "NSGA-II (pymoo 0.6), ask and tell", "cost_unit": cost_unit(scenario),
@@ -944,4 +1117,6 @@ def digest_of(scenario: Scenario, objectives, constraints, *, evaluations, repli
                         constraints=[c.name for c in constraints], evaluations=evaluations,
                         replications=replications, final_replications=final_replications,
                         seed=seed, robustness=robustness, keeps=[k.name for k in keeps],
-                        reevaluation=f"independent:{reevaluation_seed(seed)}")
+                        reevaluation=f"independent:{reevaluation_seed(seed)}",
+                        # the stopping rule decides how many generations run
+                        stop=f"settle:{SETTLE_FTOL}:{SETTLE_XTOL}:{SETTLE_WINDOW}")

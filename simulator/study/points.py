@@ -59,7 +59,7 @@ def point_metrics(result: SimulationResult) -> dict[str, float]:
     ``sd_km2 / √replications``), and the mean cumulative km² at each target year.
     """
     out: dict[str, float] = {}
-    odds = result.target_odds()
+    odds = result.target_odds(ceilings=False)  # a point records no ceiling
     sd = achieved_sd(result.tally)
     for i, (name, row) in enumerate(odds.iterrows()):
         out[f"{name}.probability"] = float(row["probability"])
@@ -173,12 +173,14 @@ def run_points(
     store: PointStore | None = None,
     progress: Callable[[int], None] | None = None,
     origin: str = "sweep",
+    evaluate: Callable[[tuple[int, dict]], dict] | None = None,
 ) -> pd.DataFrame:
     """Evaluate every row of ``design`` (columns: key paths); returns design + metrics.
 
     Points already in ``store`` that verify are not run again; one whose values are not
     the design's (the study's digest covers the design, so it was altered) is computed
-    again, like any point that does not verify.
+    again, like any point that does not verify. ``evaluate((index, values))`` (picklable,
+    for the back-end's workers) gives a point's metrics; default: :func:`evaluate_point`.
     """
     points = [(int(i), {k: _plain(v) for k, v in row.items()}) for i, row in design.iterrows()]
     done = store.finished() if store is not None else {}
@@ -190,10 +192,11 @@ def run_points(
     done = {i: r for i, r in done.items() if i in {j for j, _ in points}}
     if progress is not None and done:
         progress(len([i for i, _ in points if i in done]))
-    job = _Evaluation(base, replications, seed, engine, origin)
+    if evaluate is None:
+        evaluate = partial(evaluate_point, _Evaluation(base, replications, seed, engine, origin))
     todo = [p for p in points if p[0] not in done]
     results = {i: done[i]["metrics"] for i, _ in points if i in done}
-    for (index, values), metrics in backend.map_unordered(partial(evaluate_point, job), todo):
+    for (index, values), metrics in backend.map_unordered(evaluate, todo):
         if store is not None:
             store.save(index, values, metrics)
         results[index] = metrics

@@ -101,6 +101,11 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     pools = (np.flatnonzero(layout.managed >= 0) if layout.managed is not None
              else np.zeros(0, dtype=np.int64))
     moving = np.concatenate([shadows, pools])
+    # an owner without a queue: a later pass runs again only its moving columns (the
+    # originals' times do not depend on when a replacement or pool project starts)
+    tails = {int(p): int(moving[layout.pathway[moving] == p].min())
+             for p in np.unique(layout.pathway[moving])
+             if layout.stages[p] and all(s.capacity is None for s in layout.stages[p])}
     # pool projects the review loop simulates as it starts them are settled when it
     # returns: they never ask for another pass (only queued pathways' do)
     settled = np.isin(layout.pathway[moving], list(_followed(layout))) & np.isin(moving, pools)
@@ -115,20 +120,20 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
     done = drop_at = None  # the first pass's
     # Rows (replications) are independent: a pass redoes only the rows whose starts moved.
     idx = np.arange(R)
-    first = True
+    first = whole = True  # whole: every row, as views (no copies)
     for _ in range(moving.size + 2):
-        sub = draws if first else draws.take(idx)
-        st = start if first else start[idx]
-        e = None if ends is None else (ends if first else ends[idx])
-        d, a = _run_stages(layout, sub, st, track=True, owners=redo,
-                           previous=None if first else (done[idx], drop_at[idx]), ends=e,
-                           pools=not first)
+        sub = draws if whole else draws.take(idx)
+        st = start if whole else start[idx]
+        e = None if ends is None else (ends if whole else ends[idx])
+        previous = None if first else ((done, drop_at) if whole else (done[idx], drop_at[idx]))
+        d, a = _run_stages(layout, sub, st, track=True, owners=redo, previous=previous,
+                           ends=e, pools=not first, tails=None if first else tails)
         new = st.copy()
         if shadows.size:
             new[:, shadows] = _replacement_starts(layout, sub, a, shadows)
         if pools.size:
             new[:, pools] = _management_starts(layout, sub, new, d, a, e, pools)
-        if first:
+        if whole:
             done, drop_at = d, a
         else:
             done[idx], drop_at[idx] = d, a
@@ -136,7 +141,7 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
                 ends[idx] = e
         changed = new[:, moving] != st[:, moving]
         changed[:, settled] = False
-        if first:
+        if whole:
             start = new
         else:
             start[idx] = new
@@ -145,6 +150,11 @@ def _run_rows(layout: Layout, draws: Draws) -> ChunkOutcome:
             break
         idx = idx[moved_rows]
         first = False
+        # most rows moved: run them all rather than copy every input of most of them (a
+        # settled row run again gives its times again, exactly)
+        whole = 2 * idx.size > R
+        if whole:
+            idx = np.arange(R)
         if redo is not None:
             redo = set(homes[changed[moved_rows].any(axis=0)].tolist())
     else:  # pragma: no cover — impossible for a causal schedule
@@ -283,7 +293,7 @@ def _replacement_starts(layout: Layout, draws: Draws, drop_at: np.ndarray,
 
 def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
                 owners: set[int] | None = None, previous=None, ends: np.ndarray | None = None,
-                pools: bool = True):
+                pools: bool = True, tails: dict[int, int] | None = None):
     """Completion times (R, N) of every project (inf if dropped or absent) and, if
     ``track``, the times at which projects dropped out of a stage (inf otherwise).
 
@@ -292,7 +302,10 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
     Without it every owner is run. ``ends`` (R, S, N), if given, receives each stage's end
     (inf if the project dropped there or never reached it) for the owners run. Without
     ``pools`` the pool columns are not run (a first pass: no pool project has started,
-    so their times stay inf).
+    so their times stay inf). ``tails`` (owner → column), with ``previous``: of these
+    owners (without a queue, so a project's times depend on its own start only) only their
+    own columns from that one on are run again (their replacements and pool projects, which
+    come last in a pathway's columns); the rest keep their previous times.
     """
     R, N = draws.size.shape
     P = len(layout.pathways)
@@ -325,7 +338,11 @@ def _run_stages(layout: Layout, draws: Draws, start: np.ndarray, *, track: bool,
         stages = layout.stages[owner]
         if not stages or (owners is not None and owner not in owners):
             continue
-        blocks = _blocks(layout, owner, pools)
+        if tails is not None and owner in tails:
+            # no queue: only the projects whose starts move need running again
+            blocks = [_Block(owner, tails[owner], _span(layout, owner)[1], False)]
+        else:
+            blocks = _blocks(layout, owner, pools)
         if not blocks:
             continue  # statused: nothing of its own left and nothing routed into it
         member = [draws.owner[:, b.lo : b.hi] == owner if b.routed else None for b in blocks]
