@@ -50,8 +50,9 @@ def test_backtest_cases_need_names_of_their_own(tmp_path, capsys):
     (["solve", "scenarios/baseline.yaml", "--target", "binding-2025", "--probability", "0.5",
       "--lever", "pathways.consolidation.annual_cap=2:8", "--lever",
       "pathways.renewal.annual_cap=0.5:3", "--points", "100000", "--workers", "1"],
-     # 100,000 answers × (17 scan + 34 refinement + 3 brackets × 3 halvings to a hundredth)
-     "6,000,000 points"),
+     # 100,000 answers × (17 scan + 34 refinement + 3 brackets × 2 trisections of 2 points
+     # to a hundredth)
+     "6,300,000 points"),
 ])
 def test_a_study_beyond_its_cost_ceiling_is_refused_before_it_starts(tmp_path, capsys, argv,
                                                                       words):

@@ -449,6 +449,39 @@ _TEXT: dict[str, tuple[str, str]] = {
         "at the end).",
         "当前前沿在独立随机数下重新评估的超体积：第一代后为 {first}，最后一代后为 {last}，最高为 "
         "{best}（第 {g} 代）；{fell}。在搜索自身的随机数下超体积只升不降（最终为 {search}）。"),
+    "optimize.stop.settled_objectives": (
+        'The search stopped at generation {g} of its {budget}: the front had settled — '
+        "it moved less than {ftol} (pymoo's measure, the objectives scaled to the "
+        "front's range) in each of the last {w} generations.",
+        '搜索在第 {g} 代停止（预算 {budget} 代）：前沿已经稳定——最近连续'
+        ' {w} 代中每代移动均小于 {ftol}（pymoo 的度量，各目标按前沿的范'
+        '围缩放）。'),
+    "optimize.stop.settled_levers": (
+        'The search stopped at generation {g} of its {budget}: the front had settled — '
+        "its lever values moved less than {xtol} (each lever's range scaled to 0–1) in "
+        'each of the last {w} generations.',
+        '搜索在第 {g} 代停止（预算 {budget} 代）：前沿已经稳定——其政策抓'
+        '手取值在最近连续 {w} 代中每代移动均小于 {xtol}（各抓手取值范围缩放至'
+        '0–1）。'),
+    "optimize.stop.settled_violation": (
+        'The search stopped at generation {g} of its {budget}: no candidate met the '
+        'constraints, and the least violation stopped falling for {w} generations.',
+        '搜索在第 {g} 代停止（预算 {budget} 代）：没有候选方案满足约束，且'
+        '最小违反量连续 {w} 代不再下降。'),
+    "optimize.stop.budget": (
+        'The search ran its whole budget, {g} generations: the front had not settled (it '
+        'stops early once the front moves less than {ftol} in each of {w} generations in '
+        'a row){moved}.',
+        '搜索用完了全部预算（{g} 代）：前沿尚未稳定（前沿连续 {w} 代每代移动均小'
+        '于 {ftol} 时提前停止）{moved}。'),
+    "optimize.stop.moved": (
+        '; it moved {x} in the last',
+        '；最后一代移动了 {x}'),
+    "optimize.stop.budget_short": (
+        'The search ran its whole budget, {g} generations — too few for the early stop, '
+        'which needs {w} generations in a row in which the front moves less than {ftol}.',
+        '搜索用完了全部预算（{g} 代）——代数太少，无法提前停止（提前停止需要前沿连续'
+        ' {w} 代每代移动均小于 {ftol}）。'),
     "optimize.fell": ("fell in at least one generation: the search promoted programmes that "
                       "were only lucky",
                       "至少在一代中有所下降：搜索曾选中仅因运气而占优的方案"),

@@ -188,65 +188,28 @@ def notes(found: OptimizeResult, level: float = 0.8, lang: str = "en") -> list[s
     return out
 
 
-# Why the search stopped, in both languages. Kept here rather than in report/i18n.py (the
-# report wing's catalogue, edited elsewhere at the time of writing); move them there with
-# the other optimize.* entries when convenient.
-_STOP_TEXT = {
-    "settled_objectives": (
-        "The search stopped at generation {g} of its {budget}: the front had settled — it "
-        "moved less than {ftol} (pymoo's measure, the objectives scaled to the front's "
-        "range) in each of the last {w} generations.",
-        "搜索在第 {g} 代停止（预算 {budget} 代）：前沿已经稳定——最近连续 {w} 代中每代移动均小于 "
-        "{ftol}（pymoo 的度量，各目标按前沿的范围缩放）。"),
-    "settled_levers": (
-        "The search stopped at generation {g} of its {budget}: the front had settled — its "
-        "lever values moved less than {xtol} (each lever's range scaled to 0–1) in each of "
-        "the last {w} generations.",
-        "搜索在第 {g} 代停止（预算 {budget} 代）：前沿已经稳定——其政策抓手取值在最近连续 {w} "
-        "代中每代移动均小于 {xtol}（各抓手取值范围缩放至0–1）。"),
-    "settled_violation": (
-        "The search stopped at generation {g} of its {budget}: no candidate met the "
-        "constraints, and the least violation stopped falling for {w} generations.",
-        "搜索在第 {g} 代停止（预算 {budget} 代）：没有候选方案满足约束，且最小违反量连续 {w} "
-        "代不再下降。"),
-    "budget": (
-        "The search ran its whole budget, {g} generations: the front had not settled (it "
-        "stops early once the front moves less than {ftol} in each of {w} generations in a "
-        "row){moved}.",
-        "搜索用完了全部预算（{g} 代）：前沿尚未稳定（前沿连续 {w} 代每代移动均小于 {ftol} "
-        "时提前停止）{moved}。"),
-    "moved": ("; it moved {x} in the last", "；最后一代移动了 {x}"),
-    "budget_short": (
-        "The search ran its whole budget, {g} generations — too few for the early stop, "
-        "which needs {w} generations in a row in which the front moves less than {ftol}.",
-        "搜索用完了全部预算（{g} 代）——代数太少，无法提前停止（提前停止需要前沿连续 {w} "
-        "代每代移动均小于 {ftol}）。"),
-}
-
-
 def stop_words(found: OptimizeResult, lang: str = "en") -> str:
     """Why the search stopped, in words (``lang`` en or zh): at which generation of its
     budget, and whether the front had settled (by which of pymoo's criteria) or the budget
     ran out; empty for a result that does not record it."""
-    from simulator.report.i18n import LANGS, zh_tidy
+    from simulator.report.i18n import t
 
     stop = found.settings.get("stop")
     if not stop:
         return ""
-    which = LANGS.index(lang)
     words = dict(g=stop["generation"], budget=stop["generations"], w=stop["window"],
                  ftol=f"{stop['ftol']:g}", xtol=f"{stop['xtol']:g}")
     if stop["reason"] == "settled":
         key = {"objectives": "settled_objectives", "levers": "settled_levers"}.get(
             stop["criterion"], "settled_violation")
-        text = _STOP_TEXT[key][which].format(**words)
+        text = t(f"optimize.stop.{key}", lang, **words)
     elif stop["generation"] <= stop["window"]:  # the soonest it can stop is window + 1
-        text = _STOP_TEXT["budget_short"][which].format(**words)
+        text = t("optimize.stop.budget_short", lang, **words)
     else:
         moved = _last_moved(found)
-        clause = "" if moved is None else _STOP_TEXT["moved"][which].format(x=f"{moved:.3g}")
-        text = _STOP_TEXT["budget"][which].format(moved=clause, **words)
-    return zh_tidy(text) if lang == "zh" else text
+        clause = "" if moved is None else t("optimize.stop.moved", lang, x=f"{moved:.3g}")
+        text = t("optimize.stop.budget", lang, moved=clause, **words)
+    return text
 
 
 def _last_moved(found: OptimizeResult) -> float | None:
