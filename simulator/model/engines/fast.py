@@ -440,10 +440,16 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
     groups = _groups(layout)
     years = np.floor(done)
     years -= first
-    years = np.minimum(np.maximum(years, 0), Y).astype(np.int64)  # Y: after the horizon
-    group = groups.table[layout.pathway[None, :], draws.owner]
+    np.clip(years, 0, Y, out=years)  # Y: after the horizon (inf, an absent project, too)
     G = len(groups.pairs) + 1  # plus the spare bin
-    key = (np.arange(R)[:, None] * G + group) * (Y + 1) + years
+    # a project's group is (its pathway, its owner); only a routed project's owner varies
+    key = np.broadcast_to(groups.table[layout.pathway, layout.pathway], (R, N)).copy()
+    routed = groups.routed_columns
+    if routed.size:
+        key[:, routed] = groups.table[layout.pathway[routed][None, :], draws.owner[:, routed]]
+    key += np.arange(R)[:, None] * G
+    key *= Y + 1
+    key += years.astype(np.int64)
     per = np.bincount(key.ravel(), weights=released.ravel(), minlength=R * G * (Y + 1))
     per = per.reshape(R, G, Y + 1)
     for pool in range(P):
@@ -470,6 +476,7 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
 class _Groups:
     pairs: tuple[tuple[int, int], ...]  # (home pathway, owner pathway)
     table: np.ndarray  # (P, P) group index of (home, owner), -1 if impossible
+    routed_columns: np.ndarray  # columns of routed pathways (their owner varies by row)
 
 
 def _groups(layout: Layout) -> _Groups:
@@ -480,7 +487,9 @@ def _groups(layout: Layout) -> _Groups:
     table = np.full((P, P), len(pairs), dtype=np.int64)  # a spare bin for impossible pairs
     for g, (home, owner) in enumerate(pairs):
         table[home, owner] = g
-    return _Groups(tuple(pairs), table)
+    routed = [u for u in range(P) if layout.routes(u)]
+    columns = np.flatnonzero(np.isin(layout.pathway, routed))
+    return _Groups(tuple(pairs), table, columns)
 
 
 def _hand_over(cap, completed, homes, annual, late) -> None:
