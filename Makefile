@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# compile the programme office's reviews (numba) once, here, not in the first run
+	# compile the programme office's reviews and the queues (numba) once, here, not in a first run
 	$(BIN)/python -c "from simulator.model.engines.fast import compile_reviews; compile_reviews()"
 	touch $(STAMP)
 

@@ -99,3 +99,32 @@ def test_the_queues_event_table_equals_the_lookback_bit_for_bit(uncertain):
         m2, a2 = _event_effects(layout, draws, 0, t[:, None])
         np.testing.assert_array_equal(mult, m2[:, 0])
         np.testing.assert_array_equal(add, a2[:, 0])
+
+
+def test_the_compiled_queue_serves_as_the_vectorised_loop_did():
+    """A queue without events is served in compiled code (engines/queues.py), replication
+    by replication; it must give the times the vectorised loop gave, to the last bit: ties
+    to the lowest place, places a replication does not have, absent projects last."""
+    from simulator.model.engines.queues import serve_in_order
+
+    rng = np.random.default_rng(7)
+    R, n, K = 40, 30, 6
+    arrive = np.sort(np.round(rng.uniform(2024, 2030, (R, n)), 1), axis=1)  # ties on purpose
+    arrive[:, 25:] = np.inf  # absent: they sort last
+    base = rng.lognormal(0, 0.5, (R, n))
+    factor = rng.lognormal(0, 0.2, R)
+    capacity = rng.integers(1, K + 1, R)
+    free = np.full((R, K), -np.inf)
+    free[np.arange(K)[None, :] >= capacity[:, None]] = np.inf
+    want, got = np.empty((R, n)), np.empty((R, n))
+    loop = free.copy()
+    rows = np.arange(R)
+    for i in range(25):  # the vectorised loop fast._fifo ran
+        server = loop.argmin(axis=1)
+        s = np.maximum(arrive[:, i], loop[rows, server])
+        e = s + base[:, i] * factor
+        loop[rows, server] = e
+        want[:, i] = e
+    serve_in_order(arrive, base, factor, free, 25, got)
+    np.testing.assert_array_equal(got[:, :25], want[:, :25])
+    np.testing.assert_array_equal(free, loop)  # the same place for each, ties the lowest
