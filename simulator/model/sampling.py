@@ -374,8 +374,9 @@ def _replacements(layout, spec, name, shadows, rng, sizes, yields, owner, start,
     root = layout.replaces[shadows]
     while (layout.replaces[root] >= 0).any():  # back to the original of each lineage
         root = np.where(layout.replaces[root] >= 0, layout.replaces[root], root)
-    sizes[:, shadows] = sizes[:, root]
+    sizes[:, _cols(shadows)] = sizes[:, _cols(root)]
     n = shadows.size
+    shadows = _cols(shadows)
     yields[:, shadows] = np.clip(scale.draw(
         spec.yield_, rng(f"replacement-yield:{name}"), (R, n), "yield", p), 0, 1)
     owner[:, shadows] = p
@@ -397,6 +398,7 @@ def _pool_projects(layout, spec, name, cols, rng, sizes, yields, owner, start, l
     at +inf: the engine sets it when the office decides."""
     office = next(o for o in layout.offices if any(m.pathway == p for m in o.pathways))
     n = cols.size
+    cols = _cols(cols)
     sizes[:, cols] = layout.area[cols]
     yields[:, cols] = np.clip(scale.draw(
         spec.yield_, rng(f"management-yield:{name}"), (R, n), "yield", p), 0, 1)
@@ -411,6 +413,14 @@ def _pool_projects(layout, spec, name, cols, rng, sizes, yields, owner, start, l
             stage.duration, rng(f"management-duration:{name}:{stage.name}"), (R, n),
             "duration", p, k)
         dropout_u[:, k, cols] = rng(f"management-dropout:{name}:{stage.name}").random((R, n))
+
+
+def _cols(index: np.ndarray):
+    """``index`` as a slice when its columns are consecutive (a pathway's replacements and
+    pool projects are): the same elements, written several times faster than by index."""
+    if index.size and index[-1] - index[0] + 1 == index.size and np.all(np.diff(index) == 1):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 def _continue_pipeline(layout, spec, cols, rng, start, duration, dropout_u, scale, p) -> None:
