@@ -115,7 +115,7 @@ def simulate(
     ``annual_quantiles=False`` summarises without the histograms behind annual and
     cumulative quantiles (:class:`~simulator.run.tally.Tally`): target odds and means
     only, in a quarter to a third less time at 1,000 replications — what study points use.
-    ``reuse_draws`` lets each process reuse the random draws of its last chunks where the
+    ``reuse_draws`` lets each process reuse the random draws of its last chunk where the
     scenario differed only in caps and capacities: the same answer, for studies that move
     those levers point after point.
 

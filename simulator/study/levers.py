@@ -95,6 +95,8 @@ def lever_effects(
             "high": {k: high[k] for k in ("probability", "ci95_low", "ci95_high", "mean_km2")},
         }
         for level in LEVELS:
+            if progress is not None:
+                progress(0)  # a cancelled study stops here, between searches (in any thread)
             answer = solve(scenario, target, level, lr, evaluator=evaluator,
                            tolerance=LEVER_RESOLUTION if first_look else 1e-2,
                            resolution=LEVER_RESOLUTION, refine=not first_look)

@@ -156,7 +156,7 @@ def parse_resolution(text: str) -> float:
 
 
 def evaluation_budget(lever: LeverRange, resolution: float = RESOLUTION,
-                      sections: int = None, tolerance: float = TOLERANCE) -> int:
+                      sections: int | None = None, tolerance: float = TOLERANCE) -> int:
     """The most evaluations one :func:`solve` of ``lever`` makes: the first scan's points
     (``1 / resolution + 1``, fewer for a whole-number lever with fewer values), the
     refinement's budget (:data:`REFINE_BUDGET` × the scan) and three k-section brackets
@@ -318,11 +318,6 @@ class Evaluator:
         self.runs = 0  # points simulated: fewer than rows when values share a simulation
         self._seen: dict[tuple, tuple] = {}  # point → (what the simulation sees, projects)
         self._metrics: dict[tuple, dict] = {}  # what the simulation sees → its metrics
-
-    @property
-    def workers(self) -> int:
-        """How many points a step evaluates at once."""
-        return max(1, int(getattr(self.backend, "workers", 2)))
 
     def evaluate(self, points: list[Mapping[str, float]]) -> list[dict]:
         """Metrics of the target at each point (probability, ci95_low/high, mean_km2; and
@@ -578,14 +573,14 @@ def _step(lever: LeverRange, value, below, row: Mapping, below_row: Mapping | No
 
 
 def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: float,
-             sign: float, tolerance: float, workers: int = 1, with_below: bool = False):
+             sign: float, tolerance: float, sections: int = SECTIONS, with_below: bool = False):
     """Narrow (a, b), with metric(a) < level ≤ metric(b), to the first value reaching level.
 
-    k-section: each step evaluates ``workers`` interior points at once. Returns that value
+    k-section: each step evaluates ``sections`` interior points at once. Returns that value
     (and, with ``with_below``, the last value before it that does not reach the level).
     """
     width = 1.0 if lever.integer else tolerance * (lever.high - lever.low)
-    k = max(1, workers)
+    k = max(1, sections)
     while abs(b - a) > width:
         inner = [a + (b - a) * (i + 1) / (k + 1) for i in range(k)]
         if lever.integer:
@@ -603,7 +598,7 @@ def _bracket(at, lever: LeverRange, a: float, b: float, metric: str, level: floa
     return lever.plain(b)
 
 
-def _interval(at, lever, ordered, sign, level, tolerance, workers=1):
+def _interval(at, lever, ordered, sign, level, tolerance, sections=SECTIONS):
     """Lever values where the 95 % bounds of the probability cross the level."""
     out = []
     for metric in ("ci95_high", "ci95_low"):  # the upper bound reaches the level first
@@ -616,7 +611,7 @@ def _interval(at, lever, ordered, sign, level, tolerance, workers=1):
             out.append(None)  # the lower bound never reaches it: no upper end in the range
             continue
         out.append(_bracket(at, lever, ordered[i - 1], ordered[i], metric, level, sign,
-                            tolerance, workers))
+                            tolerance, sections))
     lo, hi = out
     if sign < 0:  # searching downwards: the first crossing is the larger value
         return hi, lo
