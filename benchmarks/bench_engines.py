@@ -18,11 +18,13 @@ Prints, in one run:
 4. charts + report time for the baseline (10,000 replications), on all cores and on one;
 5. what a programme office costs: µs per replication of the fast engine on plan-2024 and on
    the same scenario without its ``management:`` block, measured alternately in one run
-   (best of 7 each), and their ratio.
+   (best of 7 each), and their ratio;
+6. what districts cost: the same, with and without plan-2024's district shares, and
+   ``simulate()`` end to end.
 
 Exits 1 if a target is missed: fast ≥ 150× SimPy; end-to-end ≤ 2× the floor; peak memory
 ≤ 1 GB at 10M; time per replication at 10M ≤ 1.1× that at 100k; charts + report ≤ 2 s;
-managed ≤ 2× unmanaged.
+managed ≤ 2× unmanaged; with districts ≤ 1.25× without.
 The machine is shared: compare the ratios, measured in the same run, as much as the times.
 """
 
@@ -183,6 +185,8 @@ from simulator.model.sampling import CHUNK_SIZE, draw_chunk
 scenario = load_scenario({plan!r})
 if {plain}:
     scenario = scenario.model_copy(update={{"management": None}})
+if {placeless}:
+    scenario = scenario.model_copy(update={{"districts": None}})
 layout = build_layout(scenario)
 chunk = draw_chunk(layout, 0, 0, CHUNK_SIZE)
 fast.run_chunk(layout, chunk)  # warm: numba's compiled reviews load once
@@ -195,9 +199,10 @@ print(min(took) / CHUNK_SIZE * 1e6)
 """
 
 
-def office_cost(rounds: int = 3) -> tuple[float, float]:
-    """µs per replication of the fast engine on plan-2024 with and without its programme
-    office (one chunk each, the same seed), best of ``rounds`` × 5 runs.
+def variant_cost(first: dict, second: dict, rounds: int = 3) -> tuple[float, float]:
+    """µs per replication of the fast engine on two variants of plan-2024 (``plain``: without
+    its programme office; ``placeless``: without its districts), one chunk each, the same
+    seed, best of ``rounds`` × 5 runs.
 
     Each is timed in a process of its own that runs only it, as a worker runs its
     chunks, the two in turns so that the machine's load weighs on both alike: in one
@@ -206,8 +211,9 @@ def office_cost(rounds: int = 3) -> tuple[float, float]:
     """
     best = [float("inf"), float("inf")]
     for _ in range(rounds):
-        for i, plain in enumerate((False, True)):
-            code = _OFFICE_RUN.format(root=str(ROOT), plan=str(PLAN), plain=plain)
+        for i, variant in enumerate((first, second)):
+            code = _OFFICE_RUN.format(root=str(ROOT), plan=str(PLAN),
+                                      **{"plain": False, "placeless": False, **variant})
             out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                                  text=True, check=True, cwd=ROOT)
             best[i] = min(best[i], float(out.stdout.split()[-1]))
@@ -276,7 +282,7 @@ def main() -> int:
           "parallel; target ≤ 2 s)")
     ok &= every <= 2.0
 
-    managed_us, plain_us = office_cost()
+    managed_us, plain_us = variant_cost({}, {"plain": True})
     print("5. a programme office, fast engine, plan-2024, one core")
     print(f"   with its office    {managed_us:9.1f} µs a replication")
     print(f"   without it         {plain_us:9.1f} µs a replication")
@@ -288,6 +294,18 @@ def main() -> int:
     print(f"   simulate() end to end (draws, engine, summaries), 20,000 replications, one "
           f"worker: {whole[0] / 20_000 * 1e6:.1f} µs with, {whole[1] / 20_000 * 1e6:.1f} µs "
           f"without = {whole[0] / whole[1]:.2f}×")
+
+    placed_us, placeless_us = variant_cost({}, {"placeless": True})
+    print("6. districts, fast engine, plan-2024 (nine districts), one core")
+    print(f"   with its districts {placed_us:9.1f} µs a replication")
+    print(f"   without them       {placeless_us:9.1f} µs a replication")
+    print(f"   with ÷ without = {placed_us / placeless_us:.2f} (target ≤ 1.25)")
+    ok &= placed_us / placeless_us <= 1.25
+    whole = [best_of(lambda s=s: simulate(s, replications=20_000, seed=0, workers=1), 1, 2)
+             for s in (plan, plan.model_copy(update={"districts": None}))]
+    print(f"   simulate() end to end, 20,000 replications, one worker: "
+          f"{whole[0] / 20_000 * 1e6:.1f} µs with, {whole[1] / 20_000 * 1e6:.1f} µs without = "
+          f"{whole[0] / whole[1]:.2f}×")
 
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1

@@ -90,18 +90,58 @@ def scenarios(draw):
     status = draw(statuses(years, pathways)) if draw(st.booleans()) else None
     total = sum(sum(p["plan"].values()) for p in pathways.values())
     uncertain = draw(uncertains(pathways, events, office)) if draw(st.booleans()) else {}
+    targets = [{"name": "half", "by": end, "km2": round(total / 2, 3) or 0.1}]
+    places = draw(districts(pathways, status)) if draw(st.booleans()) else None
+    if places is not None:
+        targets.append({"name": "district", "by": end, "km2": round(total / 4, 3) or 0.1,
+                        "district": places["target"]})
     return {
         **({"status": status} if status is not None else {}),
         **({"uncertain": uncertain} if uncertain else {}),
+        **({"districts": places["scenario"]} if places and places["scenario"] else {}),
         "name": "generated",
         "horizon": {"start": start, "end": end},
-        "targets": [{"name": "half", "by": end, "km2": round(total / 2, 3) or 0.1}],
+        "targets": targets,
         "pathways": pathways,
         "correlation": {"pathway_factor_sigma": draw(st.sampled_from([0.0, 0.4])),
                         "global_factor_sigma": draw(st.sampled_from([0.0, 0.3]))},
         "events": events,
         **({"management": office} if office is not None else {}),
     }
+
+
+DISTRICTS = ("west", "east", "宝安区")
+
+
+@st.composite
+def shares(draw, names) -> dict:
+    """Shares of ``names`` adding up to 1 (whole-number weights over their sum)."""
+    weights = [draw(st.integers(1, 5)) for _ in names]
+    return {n: w / sum(weights) for n, w in zip(names, weights, strict=True)}
+
+
+@st.composite
+def districts(draw, pathways: dict, status: dict | None) -> dict:
+    """District shares for the scenario or for some pathways (edits ``pathways`` and
+    ``status`` in place: pipeline rows and released figures may name their district);
+    returns the scenario's shares (or None) and a district for a target to count."""
+    names = list(DISTRICTS[: draw(st.integers(1, len(DISTRICTS)))])
+    scenario = draw(shares(names)) if draw(st.booleans()) else None
+    if scenario is None:
+        some = draw(st.lists(st.sampled_from(list(pathways)), min_size=1, unique=True))
+        for name in some:
+            pathways[name]["districts"] = draw(shares(names))
+    has = {name: scenario or p.get("districts") for name, p in pathways.items()}
+    if status is not None:
+        for row in status["pipeline"]:
+            if has[row["pathway"]] and draw(st.booleans()):
+                row["district"] = draw(st.sampled_from(list(has[row["pathway"]])))
+        for by_pathway in status["released"].values():
+            for name, km2 in list(by_pathway.items()):
+                if has[name] and km2 > 0 and draw(st.booleans()):
+                    part = list(has[name])[: draw(st.integers(1, len(has[name])))]
+                    by_pathway[name] = {d: round(km2 / len(part), 3) for d in part}
+    return {"scenario": scenario, "target": names[0]}
 
 
 @st.composite

@@ -29,11 +29,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen, str]:
+def start_server(*args: str, scenario=BASELINE) -> tuple[subprocess.Popen, str]:
     """``landsim serve`` in a subprocess; (the process, its address) once it listens."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", str(BASELINE), "--port", str(port), *args],
+        [sys.executable, "-m", "simulator", "serve", str(scenario), "--port", str(port), *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     line = proc.stdout.readline()  # blocks until it listens (or fails)

@@ -176,6 +176,16 @@ def test_the_status_sketch_is_a_valid_status_of_the_baseline():
     assert scenario.status.as_of == 2026 and scenario.status.pipeline
 
 
+def test_the_district_sketch_is_valid_on_the_baseline():
+    (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml" and "district:" in code]
+    given = yaml.safe_load(sketch)
+    base = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    scenario = scenario_from_dict({**base, "districts": given["districts"],
+                                   "targets": base["targets"] + given["targets"]})
+    assert scenario.district_names == list(given["districts"])
+    assert scenario.targets[-1].district == "龙岗区"
+
+
 def test_the_uncertain_sketch_is_valid_on_the_baseline():
     (sketch,) = [code for kind, code, _ in BLOCKS if kind == "yaml" and "uncertain:" in code]
     uncertain = yaml.safe_load(sketch)["uncertain"]

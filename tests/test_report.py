@@ -212,8 +212,11 @@ def test_a_statused_run_reports_history_as_history(tmp_path):
     row = re.search(r'<tr data-pathway="consolidation">.*?</tr>', html).group(0)
     for key in ("released_km2", "pipeline_km2", "not_started_km2"):
         assert f">{accounting['consolidation'][key]:.2f}<" in row
-    # seven charts and the programme office's (status-2026 has an office)
-    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 8
+    # seven charts and the programme office's (status-2026 has an office), and the district
+    # section's map and fans (status-2026 has districts), inside that section
+    assert (out / "charts" / "status.svg").exists() and html.count("data:image/svg+xml") == 10
+    districts = html[html.index('id="section-districts"'):]
+    assert "chart-district-map" in districts and "chart-district-fans" in districts
     zh = (out / "report.zh.html").read_text(encoding="utf-8")
     assert "截至2026年初，根据2025年底前的实际释放和在途项目" in zh
     assert "未实现（实际，示意）" in zh and "当前进展" in zh

@@ -16,7 +16,8 @@ it take?"; the downloads are of the scenario on screen, never of an answer left 
 (:class:`Tag` and :func:`fit` live in :mod:`simulator.app.screen`, without Shiny.)
 
 The page's parts are Shiny modules (:mod:`simulator.app.panels`), each its namespace of
-ids: ``picker``, ``controls``, ``answer``, ``levers`` and ``downloads``. The page makes
+ids: ``picker``, ``controls``, ``answer``, ``district`` (one district's view, for a
+scenario with districts), ``levers`` and ``downloads``. The page makes
 the request they share from the picker's scenario and the controls' values, and refuses
 what it cannot take (a forged message): one line on stderr, the refusal in the page.
 """
@@ -31,7 +32,7 @@ from shiny import App, reactive, render, ui
 
 from simulator.app.catalogue import shown_to_user
 from simulator.app.explorer import Explorer, Request
-from simulator.app.panels import answer, controls, downloads, levers, picker
+from simulator.app.panels import answer, controls, district, downloads, levers, picker
 from simulator.app.panels.said import make_internal, problems
 from simulator.app.screen import Screen, Tag, fit, tag_of
 from simulator.inputs.errors import LandsimError
@@ -49,6 +50,10 @@ table#targets th, table#targets td { border-bottom: 1px solid #ddd; padding: 3px
   vertical-align: top; }
 table#levers { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
 table#levers th, table#levers td { border-bottom: 1px solid #ddd; padding: 3px 6px; }
+table#district-table { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
+table#district-table th, table#district-table td { border-bottom: 1px solid #ddd;
+  padding: 3px 5px; }
+table#district-table td.num { white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 table#targets td.num, table#levers td.num, .years { white-space: nowrap; }
 :lang(zh) table#targets th, :lang(zh) table#targets td,
@@ -86,6 +91,7 @@ def make_app(explorer: Explorer) -> App:
         ui.tags.style(_CSS),
         ui.output_ui("warming"),
         answer.panel("answer"),
+        district.panel("district"),
         ui.div(downloads.panel("downloads"), levers.button("levers"), class_="mt-3"),
         levers.panel("levers"),
         title="landsim",
@@ -154,6 +160,7 @@ def make_app(explorer: Explorer) -> App:
                              id="warming", lang=lang())
 
         answered = answer.server("answer", explorer, lang, screen, refusal_said)
+        district.server("district", explorer, lang, screen, answered, refused)
         studied = levers.server("levers", explorer, lang, screen, picked.base, answered)
         downloads.server("downloads", explorer, lang, screen, picked.base, answered, studied)
 

@@ -23,7 +23,8 @@ from simulator.cli.args import (
     worker_count,
 )
 from simulator.cli.costs import say_cost
-from simulator.cli.text import format_table, quotable
+from simulator.cli.text import district_tables, format_table, quotable
+from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.scenario import load_scenario
 from simulator.inputs.shipped import scenario_argument
 
@@ -64,6 +65,10 @@ def add(sub) -> None:
                           "scenario's levers: a few seconds of extra runs)")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="change a value, e.g. pathways.consolidation.annual_cap=5 (repeatable)")
+    run.add_argument("--by", choices=["district"], default=None,
+                     help="also print each district's km² (p10–p50–p90) and odds of reaching "
+                          "its part of each city-wide target, and which districts carry the "
+                          "city's misses (a scenario with district shares)")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="only the results table and where it was written (no progress)")
     run.add_argument("--discard-previous", action="store_true",
@@ -81,6 +86,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         # a changed scenario gets its own name (and default folder) and says what changed
         scenario = variant_of(scenario, dict(parse_assignment(a) for a in args.set))
+    if args.by == "district" and not scenario.district_names:
+        raise ScenarioError([Problem("districts", "--by district needs districts: give the "
+                                     "scenario (or its pathways) shares, districts: {NAME: "
+                                     "share, …} (docs/districts.md)", scenario.file)])
     # input errors are reported above, before the run wing's imports (about a second)
     from simulator.run.backends import make_backend
     from simulator.run.montecarlo import fresh_seed, resolve_engine
@@ -145,6 +154,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     total = time.perf_counter() - started
     print(quotable(result))  # the report's headline: the sentence a policy team quotes
     print(format_table(result))  # the answer, also with --quiet
+    if args.by == "district":
+        print(district_tables(result))
     if result.stopping is not None:
         stop = result.stopping
         verdict = "reached" if stop["reached"] else "NOT reached"

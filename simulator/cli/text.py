@@ -27,6 +27,8 @@ def format_table(result) -> str:
     for name, row in odds.iterrows():
         years = f"{row['from']}–{row['by']}"
         scope = "" if row["pathways"] == "all" else f"  [{row['pathways']}]"
+        if isinstance(row.get("district"), str):  # pandas holds a city target's as NaN
+            scope += f"  [district {district_label(row['district'])}]"
         interval = pct_range(row["ci95_low"], row["ci95_high"])
         shown = pct(row["probability"])
         if row["observed"]:  # history: no probability about it
@@ -191,3 +193,66 @@ def status_lines(scenario) -> list[str]:
 def counted(n: int, noun: str) -> str:
     """``1 pathway``, ``5 pathways``, ``1,200 projects``: a count with its noun."""
     return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
+def district_label(name: str) -> str:
+    """A district as the printed tables name it: English and Chinese when the shipped parks
+    table knows both (Bao'an 宝安区), else as the scenario writes it."""
+    from simulator.inputs.parks import district_name
+
+    en, zh = district_name(name, "en"), district_name(name, "zh")
+    return en if en == zh else f"{en} {zh}"
+
+
+def district_tables(result) -> str:
+    """``landsim run … --by district``: for each city-wide target not yet history, each
+    district's pro-rata part, its km² p10–p50–p90, the odds of reaching its part, and how
+    the city's misses fall on it (``SimulationResult.by_district``)."""
+    from simulator.report.formatting import num, pct, pct_range
+
+    table = result.by_district()
+    odds = result.target_odds(ceilings=False)
+    lines = ["", "By district. A district's part of a city-wide target is the target's km² "
+                 "split as the plan it counts is placed among districts (the scenario's "
+                 "shares) — a yardstick, not a published quota. Intervals: Wilson 95 %, "
+                 "Monte Carlo error only."]
+    wide = max(len("district"), *(_width(district_label(d)) for d in table.district)) + 1
+    for name, rows in table.groupby("target", sort=False):
+        row = odds.loc[name]
+        if row["observed"]:
+            continue
+        misses = int(rows["city_misses"].iloc[0])
+        lines += ["", f"{name} ({row['from']}–{row['by']}, {row['km2']:g} km², city "
+                      f"P(meet) {pct(row['probability'])}): the city misses it in "
+                      f"{misses:,} of {result.replications:,} replications",
+                  f"  {_pad('district', wide)} {'part':>6} {'p10–p50–p90':>16} {'P(≥ part)':>9}"
+                  f"  {'95% interval':<13} {'short when':>11} {'share of':>9}",
+                  f"  {_pad('', wide)} {'km²':>6} {'km²':>16} {'':>9}  {'':<13} "
+                  f"{'city misses':>11} {'city gap':>9}"]
+        for r in rows.sort_values("share_of_city_gap", ascending=False,
+                                  na_position="last").itertuples():
+            spread = f"{num(r.p10_km2, 1)}–{num(r.p50_km2, 1)}–{num(r.p90_km2, 1)}"
+            when = "—" if r.short_when_city_misses is None else pct(r.short_when_city_misses)
+            gap = ("—" if r.share_of_city_gap is None
+                   else f"{round(100 * r.share_of_city_gap) or 0:.0f}%")
+            lines.append(f"  {_pad(district_label(r.district), wide)} {r.part_km2:>6.2f} "
+                         f"{spread:>16} {pct(r.probability):>9}  "
+                         f"{pct_range(r.ci95_low, r.ci95_high):<13} {when:>11} {gap:>9}")
+        if misses:
+            lines.append("  'short when city misses': in how many of the city's failing "
+                         "replications the district released less than its part; 'share of "
+                         "city gap': its mean (part − released) there over the city's mean "
+                         "shortfall (negative: it made up some of the others' gap).")
+    return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two)."""
+    return text + " " * max(width - _width(text), 0)
+
+
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes (a CJK character two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -51,6 +51,8 @@ probability 4·10⁻⁴)."""
 MAX_LEVERS = 8
 MAX_NAME = 64
 """Longest name (scenario, target, pathway, stage, event): names become file names."""
+MAX_DISTRICTS = 40
+"""Most districts (or parks) a pathway's shares name: Shenzhen has 11 districts, 20 parks."""
 
 # ------------------------------------------------------------------ runs
 MAX_REPLICATIONS = 10_000_000

@@ -17,7 +17,7 @@ from pathlib import Path
 from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.shipped import shipped_folder
 
-__all__ = ["PARKS_FILE", "Park", "load_parks"]
+__all__ = ["PARKS_FILE", "Park", "district_name", "load_parks"]
 
 PARKS_FILE = "parks/parks-2024.csv"
 """Where the shipped parks table lives, inside the shipped scenarios folder."""
@@ -103,3 +103,35 @@ def _park_problem(row: dict, expected: int) -> tuple[str, str] | None:
                                                               "assumption:")):
         return "provenance", "say where the figures come from: sourced:, derived: or assumption:"
     return None
+
+
+def district_name(name: str, lang: str) -> str:
+    """``name`` of a district in ``lang`` ("en" or "zh"), as the shipped parks table gives
+    both (宝安区 ↔ Bao'an); a name the table does not know is returned as it is."""
+    table = _district_table()
+    other = table.get(name)
+    if other is None:
+        return name
+    is_zh = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+    if lang == "zh":
+        return name if is_zh else other
+    return other if is_zh else name
+
+
+_TABLE: dict[str, str] | None = None
+
+
+def _district_table() -> dict[str, str]:
+    """English ↔ Chinese district names of the shipped parks table ({} if it is missing)."""
+    global _TABLE
+    if _TABLE is None:
+        table: dict[str, str] = {}
+        try:
+            parks = load_parks()
+        except (ScenarioError, OSError):
+            parks = ()
+        for park in parks:
+            for en, zh in zip(park.districts, park.districts_zh, strict=True):
+                table[en], table[zh] = zh, en
+        _TABLE = table
+    return _TABLE

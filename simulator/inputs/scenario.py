@@ -31,6 +31,7 @@ from simulator.inputs.errors import Problem, ScenarioError
 from simulator.inputs.keypath import format_path
 from simulator.inputs.limits import (  # noqa: F401 — re-exported: the scenario's limits
     MAX_CAPACITY,
+    MAX_DISTRICTS,
     MAX_EVENTS,
     MAX_HORIZON_YEARS,
     MAX_LEVERS,
@@ -55,6 +56,7 @@ from simulator.inputs.validation import (  # noqa: F401 — validate_document: r
     relevant_errors,
     unique_problems,
     validate_document,
+    without_unset,
 )
 from simulator.inputs.yamlsource import YamlSource, read_yaml
 
@@ -89,20 +91,20 @@ _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=Fal
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 
+DistrictName = Annotated[str, Field(min_length=1, max_length=MAX_NAME,
+                                    pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""A district's (or park's) name: any printable text, e.g. 宝安区 or Bao'an."""
+
+Shares = Annotated[
+    dict[DistrictName, Annotated[float, Field(gt=0, le=1)]],
+    Field(min_length=1, max_length=MAX_DISTRICTS),
+]
+"""District → share of a pathway's projects and plan (the shares add up to 1)."""
+
 ProgrammeSpec = Union[Annotated[float, Field(gt=0, le=MAX_PROGRAMME)], Distribution]  # noqa: UP007
 """``programme``: a number (the layout carries round(n × m) of a year's n projects) or a
 distribution of the ratio of pipeline to plan, drawn per replication and pathway
 (:mod:`simulator.model.programme`)."""
-
-
-def without_unset(data: dict, keys: tuple[str, ...]) -> dict:
-    """``data`` (a model's dump) without those of ``keys`` that are None: keys added to the
-    format later are left out when unset, so older scenarios keep their digest (study
-    folders and posterior files record it)."""
-    for key in keys:
-        if data.get(key) is None:
-            data.pop(key, None)
-    return data
 
 
 class _Model(BaseModel):
@@ -137,11 +139,14 @@ class Target(_Model):
         None, gt=0, le=MAX_NUMBER,
         description="An about target's tolerance, km² (an assumption: the plan gives none): "
                     "the report adds the odds of at least km2 − tolerance.")
+    district: DistrictName | None = Field(
+        None, description="Count only this district's (or park's) release: one of the "
+                          "pathways' districts (default: the whole city).")
 
     @model_serializer(mode="wrap")
     def _without_unset_kind(self, handler):
-        # unset, so scenarios written before kinds existed keep their digest
-        return without_unset(handler(self), ("kind", "tolerance"))
+        # unset, so scenarios written before kinds (or districts) existed keep their digest
+        return without_unset(handler(self), ("kind", "tolerance", "district"))
 
     @property
     def floor_km2(self) -> float:
@@ -263,6 +268,15 @@ class Pathway(_Model):
     management: Management | None = Field(
         None, description="This pathway's own programme office and pool (overrides the "
                           "scenario's management).")
+    districts: Shares | None = Field(
+        None, description="Shares of the pathway's projects (and so of its plan) by district "
+                          "or park, adding up to 1; each project lies in one, placed by "
+                          "largest remainder (default: the scenario's districts, else none).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_districts(self, handler):
+        # unset, so scenarios written before districts existed keep their digest
+        return without_unset(handler(self), ("districts",))
 
     @property
     def planned_km2(self) -> float:
@@ -353,6 +367,14 @@ class Scenario(_Model):
     posterior: Posterior | None = Field(
         None, description="Set from uncertain.from: these uncertain paths are one joint draw "
                           "from a calibration's posterior (a row a replication).")
+    districts: Shares | None = Field(
+        None, description="Shares by district of every pathway without districts of its own "
+                          "(adding up to 1).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_districts(self, handler):
+        # unset, so scenarios written before districts existed keep their digest
+        return without_unset(handler(self), ("districts",))
 
     _file: str | None = PrivateAttr(default=None)
 
@@ -370,6 +392,20 @@ class Scenario(_Model):
     def planned_km2(self) -> float:
         """Total planned area over all pathways, km²."""
         return float(sum(p.planned_km2 for p in self.pathways.values()))
+
+    def districts_of(self, pathway: str) -> dict[str, float] | None:
+        """District shares of ``pathway``: its own, else the scenario's, else None."""
+        own = self.pathways[pathway].districts
+        return dict(own) if own is not None else (
+            dict(self.districts) if self.districts is not None else None)
+
+    @property
+    def district_names(self) -> list[str]:
+        """Every district any pathway names, in order of first mention."""
+        names: dict[str, None] = {}
+        for name in self.pathways:
+            names.update(dict.fromkeys(self.districts_of(name) or {}))
+        return list(names)
 
     def label_of(self, path: str) -> str | None:
         """Provenance label of ``path`` or of its nearest labelled ancestor."""

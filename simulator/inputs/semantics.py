@@ -24,7 +24,7 @@ from simulator.inputs.uncertain import check_observed, check_uncertain, pool_mos
 if TYPE_CHECKING:
     from simulator.inputs.scenario import Pathway, Scenario
 
-__all__ = ["CHECKERS", "check_semantics"]
+__all__ = ["CHECKERS", "SHARE_TOLERANCE", "check_districts", "check_semantics"]
 
 Found = list[tuple[tuple, str]]
 
@@ -309,9 +309,53 @@ def check_provenance(s: Scenario) -> Found:
             if text.split(":")[0].strip() not in ("sourced", "derived", "assumption")]
 
 
+SHARE_TOLERANCE = 1e-6
+"""How far district shares may add up from 1 (they are written with a few decimals)."""
+
+
+def _shares_problem(shares: dict[str, float]) -> str | None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        return (f"district shares add up to {total:.6g}; they are shares of the pathway's "
+                "projects and plan and must add up to 1")
+    return None
+
+
+def check_districts(s: Scenario) -> Found:
+    """District shares add up to 1, and a target's district is one some pathway it counts
+    names (did-you-mean otherwise)."""
+    out: Found = []
+    if s.districts is not None and (problem := _shares_problem(s.districts)):
+        out.append((("districts",), problem))
+    for name, p in s.pathways.items():
+        if p.districts is not None and (problem := _shares_problem(p.districts)):
+            out.append((("pathways", name, "districts"), problem))
+    known = s.district_names
+    for i, t in enumerate(s.targets):
+        if t.district is None:
+            continue
+        here = ("targets", i, "district")
+        if not known:
+            out.append((here, f"'{t.district}' is not a district: no pathway has districts; "
+                              "give a pathway (or the scenario) shares with districts: "
+                              "{NAME: share, …}"))
+        elif t.district not in known:
+            out.append((here, f"'{t.district}' is not a district of this scenario"
+                              f"{did_you_mean(t.district, known)}; its districts: "
+                              f"{', '.join(known)}"))
+        else:
+            counted = t.pathways or list(s.pathways)
+            if not any(t.district in (s.districts_of(p) or {}) for p in counted
+                       if p in s.pathways):
+                out.append((here, f"none of the pathways this target counts "
+                                  f"({', '.join(counted)}) has projects in '{t.district}'"))
+    return out
+
+
 CHECKERS: tuple[Callable[[Scenario], Found], ...] = (
-    check_horizon, check_magnitudes, check_targets, check_pathways, check_size, check_events,
-    check_scenario_wide, check_status, check_uncertainty, check_levers, check_provenance,
+    check_horizon, check_magnitudes, check_targets, check_pathways, check_districts, check_size,
+    check_events, check_scenario_wide, check_status, check_uncertainty, check_levers,
+    check_provenance,
 )
 """Every section's checker, in the order their problems are listed."""
 

@@ -16,16 +16,18 @@ import csv
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from simulator.inputs.errors import Problem, ScenarioError, did_you_mean, quote
 from simulator.inputs.limits import MAX_CSV_BYTES, MAX_NAME, MAX_PIPELINE_ROWS
+from simulator.inputs.validation import without_unset
 from simulator.inputs.yamlsource import read_named_file, read_regular_file
 
-__all__ = ["PipelineRow", "Status", "check_status", "merge_pipeline_file", "parse_pipeline_csv",
-           "is_illustrative", "read_pipeline_csv", "status_provenance"]
+__all__ = ["PipelineRow", "ReleasedFigure", "Status", "check_status", "is_illustrative",
+           "merge_pipeline_file", "parse_pipeline_csv", "read_pipeline_csv", "released_km2",
+           "status_provenance"]
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -43,6 +45,25 @@ class PipelineRow(BaseModel):
     since: float | None = Field(
         None, description="When they entered the stage (year, e.g. 2024.5); unknown if absent."
     )
+    district: str | None = Field(
+        None, min_length=1, max_length=MAX_NAME,
+        description="The district (or park) they lie in: one of the pathway's districts "
+                    "(default: placed by the pathway's shares).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_district(self, handler):
+        # unset, so scenarios written before districts existed keep their digest
+        return without_unset(handler(self), ("district",))
+
+
+Km2 = Annotated[float, Field(ge=0)]
+ReleasedFigure = Union[Km2, dict[Annotated[str, Field(min_length=1, max_length=MAX_NAME)], Km2]]  # noqa: UP007
+"""A pathway's release in a year: km², or km² by district (their sum is the pathway's)."""
+
+
+def released_km2(figure) -> float:
+    """The km² of a ``released`` figure (a number, or the sum of its districts')."""
+    return float(sum(figure.values())) if isinstance(figure, dict) else float(figure)
 
 
 class Status(BaseModel):
@@ -51,18 +72,24 @@ class Status(BaseModel):
     model_config = _CONFIG
 
     as_of: float = Field(description="The status date, in years (2026 = the start of 2026).")
-    released: dict[int, dict[str, Annotated[float, Field(ge=0)]]] = Field(
-        default_factory=dict, description="Actual km² released by year (before as_of) and pathway."
-    )
+    released: dict[int, dict[str, ReleasedFigure]] = Field(
+        default_factory=dict,
+        description="Actual km² released by year (before as_of) and pathway; a pathway's "
+                    "figure may be km² by district ({district: km², …}).")
     pipeline: list[PipelineRow] = Field(default_factory=list, max_length=MAX_PIPELINE_ROWS)
     pipeline_file: str | None = Field(
-        None, description="CSV of pipeline rows (pathway, stage, km2, projects, since)."
+        None, description="CSV of pipeline rows (pathway, stage, km2, projects, since, district)."
     )
+
+    def released_by_pathway(self) -> dict[int, dict[str, float]]:
+        """``released`` as km² by year and pathway (districts summed)."""
+        return {year: {name: released_km2(v) for name, v in by.items()}
+                for year, by in self.released.items()}
 
 
 # ---------------------------------------------------------------- the CSV pipeline
 
-_COLUMNS = ("pathway", "stage", "km2", "projects", "since")
+_COLUMNS = ("pathway", "stage", "km2", "projects", "since", "district")
 _REQUIRED = ("pathway", "stage", "km2")
 _KEY = "status.pipeline_file"
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -168,7 +195,7 @@ def _check_header(header: list[str], name: str) -> None:
     """Refuse a first line that is not the pipeline header (quoting nothing of a file that
     is not a pipeline CSV at all, and at most a few escaped cells of one that is)."""
     expected = (f"the columns are {', '.join(_REQUIRED)} and optionally projects, since, "
-                "separated by commas")
+                "district, separated by commas")
     if not any(h in _COLUMNS for h in header):
         raise ScenarioError([Problem(_KEY, "line 1 is not the header of a pipeline CSV; "
                                            f"{expected}", name, 1)])
@@ -184,7 +211,9 @@ def _check_header(header: list[str], name: str) -> None:
 
 
 def _cell(col: str, cell: str) -> Any:
-    if col in ("pathway", "stage"):
+    if col == "district" and not cell:
+        return None
+    if col in ("pathway", "stage", "district"):
         if not cell:
             raise ValueError("must not be empty")
         if len(cell) > MAX_NAME or not cell.isprintable():
@@ -278,9 +307,12 @@ def check_status(scenario) -> list[tuple[tuple, str]]:
         elif not year < s.as_of:
             out.append((where, f"year {year} is not before the status date ({as_of}); "
                         "releases at or after as_of are what the model forecasts"))
-        for name in by_pathway:
+        for name, figure in by_pathway.items():
             if name not in scenario.pathways:
                 out.append((where + (name,), _unknown(name, names)))
+            elif isinstance(figure, dict):
+                out += [(where + (name, d), problem) for d in figure
+                        if (problem := _district_problem(scenario, name, d))]
     if inside:
         out += _missing_years(scenario)
     occupied: dict[tuple[str, str], int] = {}
@@ -300,6 +332,9 @@ def check_status(scenario) -> list[tuple[tuple, str]]:
                         f"'{row.pathway}'{did_you_mean(row.stage, stages)}; its stages: "
                         f"{', '.join(stages)}"))
             continue
+        if row.district is not None and (
+                problem := _district_problem(scenario, row.pathway, row.district)):
+            out.append((where + ("district",), problem))
         if row.since is not None and row.since > s.as_of:
             out.append((where + ("since",), f"{_given(row.since)} is after the status date "
                         f"({as_of})"))
@@ -313,6 +348,18 @@ def check_status(scenario) -> list[tuple[tuple, str]]:
                         f"{pname}.{sname} at the status date but it holds at most "
                         f"{stage.capacity} at once (stages[].capacity)"))
     return out
+
+
+def _district_problem(scenario, pathway: str, district: str) -> str | None:
+    """Why ``district`` cannot hold figures of ``pathway``, or None."""
+    shares = scenario.districts_of(pathway)
+    if shares is None:
+        return (f"'{pathway}' has no districts; give it shares (pathways.{pathway}.districts) "
+                "before its status figures name one")
+    if district not in shares:
+        return (f"'{district}' is not a district of '{pathway}'"
+                f"{did_you_mean(district, list(shares))}; its districts: {', '.join(shares)}")
+    return None
 
 
 def _missing_years(scenario) -> list[tuple[tuple, str]]:

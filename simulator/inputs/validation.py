@@ -244,3 +244,13 @@ relevant_errors = _branch_errors
 
 unique_problems = _unique
 """Problems without repeats, in order."""
+
+
+def without_unset(data: dict, keys: tuple[str, ...]) -> dict:
+    """``data`` (a model's dump) without those of ``keys`` that are None: keys added to a
+    format later are left out when unset, so older files keep their digest (study folders
+    and posterior files record it)."""
+    for key in keys:
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data

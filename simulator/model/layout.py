@@ -24,6 +24,7 @@ import numpy as np
 from simulator.inputs.programme import ProgrammeDraw, fixed_multiple, programme_draw
 from simulator.inputs.scenario import Scenario
 from simulator.model.management import Office, offices
+from simulator.model.places import Places, build_places
 from simulator.model.programme import lifecycle_years, split_projects
 from simulator.model.status import StatusPlan, status_plan
 from simulator.model.uncertain import UncertainParam, uncertain_params
@@ -91,6 +92,8 @@ class Layout:
     rank: np.ndarray | None = None  # (N,) rank within its group; -1 outside drawn groups
     group_count: np.ndarray | None = None  # (G,) the plan's (or pipeline row's) projects
     reserve: np.ndarray | None = None  # (N,) bool: held in reserve for a drawn programme
+    # districts (default: none): each column's (pathway, district) cell
+    places: Places | None = None
 
     @property
     def as_of(self) -> float | None:
@@ -210,9 +213,11 @@ def build_layout(scenario: Scenario) -> Layout:
     rank: list[int] = []
     group_count: dict[int, int] = {}  # the plan's (or a pipeline row's) projects by group
     reserve: list[bool] = []
+    fixed: list[str] = []  # a pipeline row's district ("" for none)
 
     def add(i: int, n: int, year: int, km2: float, stage: int, since: float, pipe: bool,
-            g: int, first_rank: int = 0, spare: bool = False) -> None:
+            g: int, first_rank: int = 0, spare: bool = False, district: str = "") -> None:
+        fixed.extend([district] * n)
         pathway.extend([i] * n)
         planned.extend([year] * n)
         group.extend([g] * n)
@@ -226,15 +231,16 @@ def build_layout(scenario: Scenario) -> Layout:
     for i, (name, p) in enumerate(scenario.pathways.items()):
         rows = [r for r in status.pipeline if r.pathway == name] if status else []
         stage_index = {s.name: k for k, s in enumerate(p.stages)}
-        groups: list[tuple] = []  # (g, n, year, km² a project, stage, elapsed, pipeline)
+        groups: list[tuple] = []  # (g, n, year, km² a project, stage, elapsed, pipeline, district)
         for r in rows:  # first: at the status date they hold their places ahead of new arrivals
             n, g = r.projects, len(group_area)
             group_area.append(r.km2)
             group_count[g] = n
             since = status.as_of - r.since if r.since is not None else np.nan
             groups.append((g, n, math.floor(status.as_of), r.km2 / n, stage_index[r.stage],
-                           since, True))
-            add(i, n, math.floor(status.as_of), r.km2 / n, stage_index[r.stage], since, True, g)
+                           since, True, r.district or ""))
+            add(i, n, math.floor(status.as_of), r.km2 / n, stage_index[r.stage], since, True, g,
+                district=r.district or "")
         account = plan.account(name)
         m = fixed_multiple(scenario, name)
         for year in sorted(account.remaining):
@@ -244,15 +250,16 @@ def build_layout(scenario: Scenario) -> Layout:
             g = len(group_area)
             group_area.append(account.remaining[year] / n * carried)
             group_count[g] = n
-            groups.append((g, n, year, account.remaining[year] / n, 0, 0.0, False))
+            groups.append((g, n, year, account.remaining[year] / n, 0, 0.0, False, ""))
             add(i, carried, year, account.remaining[year] / n, 0, 0.0, False, g)
         if drawn[i] is not None:
             # a drawn programme's reserve, after the pathway's own projects (so FIFO ties go
             # to the plan's first): enough for the largest ratio, activated per replication
-            for g, n, year, km2, stage, since, pipe in groups:
+            for g, n, year, km2, stage, since, pipe, where in groups:
                 extra = math.ceil(drawn[i].most * n - 1e-9) - n
                 if extra > 0:
-                    add(i, extra, year, km2, stage, since, pipe, g, first_rank=n, spare=True)
+                    add(i, extra, year, km2, stage, since, pipe, g, first_rank=n, spare=True,
+                        district=where)
         if p.replacement is not None and p.replacement.max > 0:
             # replacement k of column j: after all originals, generation by generation,
             # so that within a pathway the FIFO tie order is originals first
@@ -265,6 +272,7 @@ def build_layout(scenario: Scenario) -> Layout:
                     made.append(len(pathway))
                     rank.append(rank[j])
                     reserve.append(reserve[j])
+                    fixed.append(fixed[j])
                     pathway.append(i)
                     planned.append(planned[j])
                     group.append(group[j])
@@ -283,6 +291,7 @@ def build_layout(scenario: Scenario) -> Layout:
             n = m.slots
             rank.extend([-1] * n)
             reserve.extend([False] * n)
+            fixed.extend([""] * n)
             pathway += [i] * n
             planned += [scenario.horizon.end] * n
             group += [g] * n
@@ -295,7 +304,7 @@ def build_layout(scenario: Scenario) -> Layout:
     if status is not None:
         years = scenario.years
         actual = np.zeros((len(years), len(names)))
-        for year, by_pathway in status.released.items():
+        for year, by_pathway in status.released_by_pathway().items():
             for name, km2 in by_pathway.items():
                 actual[year - years[0], names.index(name)] += km2
 
@@ -310,7 +319,13 @@ def build_layout(scenario: Scenario) -> Layout:
         )
         for e in scenario.events
     )
+    pool = np.array(managed + [-1] * (len(pathway) - len(managed))) >= 0 if office_of else (
+        np.zeros(len(pathway), dtype=bool))
+    kind = np.where(pool, 2, np.where(np.array(reserve, dtype=bool), 1, 0))
+    replaces = _replaces(replaces_map, len(pathway))
     return Layout(
+        places=build_places(scenario, np.array(pathway, dtype=np.int64), kind, replaces,
+                            np.array(fixed, dtype=object), list(scenario.years)),
         scenario=scenario,
         pathways=names,
         years=np.array(scenario.years),
@@ -323,7 +338,7 @@ def build_layout(scenario: Scenario) -> Layout:
         group=np.array(group, dtype=np.int64),
         area=np.array(area, dtype=float),
         group_area=np.array(group_area, dtype=float),
-        replaces=_replaces(replaces_map, len(pathway)),
+        replaces=replaces,
         status=plan if status is not None else None,
         first_stage=np.array(first_stage, dtype=np.int64) if status is not None else None,
         elapsed=np.array(elapsed, dtype=float) if status is not None else None,

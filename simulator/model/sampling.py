@@ -611,12 +611,34 @@ def _sizes(layout: Layout, cols: np.ndarray, cv, rng: np.random.Generator, R: in
         return nominal.copy()
     s = np.sqrt(np.log1p(np.square(cv)))
     weights = np.exp(np.reshape(s, (-1, 1)) * rng.standard_normal((R, cols.size)))
+    if layout.places is not None and np.unique(layout.places.place[cols]).size > 1:
+        return _sizes_by_district(layout, cols, weights)
     groups = layout.group[cols]
     bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     totals = np.add.reduceat(weights, bounds, axis=1)
     counts = np.diff(np.r_[bounds, cols.size])
     shares = weights / np.repeat(totals, counts, axis=1)
     return shares * np.repeat(layout.group_area[np.unique(groups)], counts)[None, :]
+
+
+def _sizes_by_district(layout: Layout, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:func:`_sizes` with each group's weights normalised within each district: a
+    district's projects of a group carry the district's part of the group's area (its
+    projects' nominal share of it), so a district's plan is what it was placed, not a
+    draw of the city's sizes. The same random weights as without districts."""
+    groups = layout.group[cols]
+    cells = layout.places.place[cols]
+    _, sub = np.unique(groups * layout.places.n_cells + cells, return_inverse=True)
+    _, whole = np.unique(groups, return_inverse=True)
+    nominal = layout.area[cols]
+    sub_nominal = np.bincount(sub, weights=nominal)
+    group_nominal = np.bincount(whole, weights=nominal)
+    # the group's area shared among its districts as their projects' nominal area is
+    target = layout.group_area[groups] * sub_nominal[sub] / group_nominal[whole]
+    member = np.zeros((cols.size, sub_nominal.size))
+    member[np.arange(cols.size), sub] = 1.0
+    totals = weights @ member  # (R, subgroups)
+    return weights / totals[:, sub] * target[None, :]
 
 
 def event_effect(

@@ -87,7 +87,7 @@ def status_plan(scenario: Scenario) -> StatusPlan:
             accounts.append(PathwayAccount(name, p.planned_km2, 0.0, 0.0, 0, p.planned_km2, 0.0,
                                            0.0, dict(p.plan), counts))
             continue
-        released = sum(year.get(name, 0.0) for year in status.released.values())
+        released = sum(year.get(name, 0.0) for year in status.released_by_pathway().values())
         rows = [r for r in status.pipeline if r.pathway == name]
         pipeline = sum(r.km2 for r in rows)
         covered = released + pipeline

@@ -2,7 +2,8 @@
 
 All areas are km². Functions take a :class:`RunData`, so they work the same on a run
 loaded from its folder and on a result in memory; :func:`draw_charts` saves them all
-(six, and a status chart for a run with a status date) as PNG (200 dpi) and SVG with a
+(six, a status chart for a run with a status date, and the district map and fans of
+:mod:`simulator.report.district_charts` for a run with districts) as PNG (200 dpi) and SVG with a
 caption naming the scenario, replications and seed. Labels sit where no line or legend is:
 targets named in the right margin, legends under the plot, the status date at the top.
 """
@@ -24,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import offset_copy
 
+from simulator.report.district_charts import district_charts_for
 from simulator.report.formatting import pct, signed
 from simulator.report.i18n import (
     as_of_text,
@@ -578,11 +580,11 @@ def office_chart(run: RunData, ax: Axes | None = None, *, lang: str = "en") -> A
 def charts_for(run: RunData) -> tuple:
     """(name, draw) of every chart a run's report has: the status chart only with a status,
     the office's chart only with a programme office, the levers' tornado only when the run
-    has levers.json."""
+    has levers.json, the district map and fans only when it has districts."""
     extra = ((("status", status_chart),) if run.status is not None else ())
     extra += ((("office", office_chart),) if run.summary.get("management") else ())
     extra += ((("levers", levers_chart),) if run.levers else ())
-    return CHARTS + extra
+    return CHARTS + extra + district_charts_for(run)
 
 
 def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en",

@@ -655,6 +655,7 @@ def _chart_png(draw: Callable, run: RunData, lang: str, caption: str) -> tuple[s
     with chart_style(lang), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="constrained_layout not applied")
         ax = draw(run, lang=lang)
+        ax = ax[0] if isinstance(ax, list) else ax  # small multiples: their first panel
         title = chart_title(ax)
         finish_chart(ax, caption)
         buffer = io.BytesIO()
@@ -664,11 +665,13 @@ def _chart_png(draw: Callable, run: RunData, lang: str, caption: str) -> tuple[s
 
 def run_docx(run: RunData, *, lang: str = "en") -> bytes:
     """A run's Word briefing: title, headline, banner, what the intervals cover, the
-    targets table, the fan chart and S-curve, the lever table and the run's manifest.
+    targets table, the fan chart and S-curve, the district section (with its map and fans)
+    for a run with districts, the lever table and the run's manifest.
 
     Raises ``ReportError`` for ``lang="zh"`` without a CJK font.
     """
     from simulator.report.charts import fan_chart, s_curve_chart
+    from simulator.report.district_charts import district_charts_for
     from simulator.report.html import render_report
     from simulator.report.i18n import scenario_name
 
@@ -677,19 +680,27 @@ def run_docx(run: RunData, *, lang: str = "en") -> bytes:
     caption = t("caption", lang, name=scenario_name(run.scenario, lang),
                 n=f"{run.replications:,}", seed=run.seed)
     stop = "。" if lang == "zh" else ". "  # as the HTML figure's caption
-    figures = []
-    for name, draw in (("fan", fan_chart), ("s-curve", s_curve_chart)):
+    def figure(name: str, draw: Callable) -> _Block:
         title, png = _chart_png(draw, run, lang, caption)
         title = re.sub(r"\s*\n\s*", " ", title)  # a page's caption runs on, as in HTML
-        figures.append(_Block("figure", name, segments=[_Segment(f"{title}{stop}{caption}")],
-                              png=png))
+        return _Block("figure", name, segments=[_Segment(f"{title}{stop}{caption}")], png=png)
+
+    figures = [figure("fan", fan_chart), figure("s-curve", s_curve_chart)]
     by_id = {b.ident: b for b in blocks if b.ident}
     title = next(b for b in blocks if b.kind == "h1")
     meta = next(b for b in blocks if "meta" in b.classes)
     chosen = [title, by_id["headline"]]
     chosen += [by_id[k] for k in ("notice", "coverage") if k in by_id]
-    for wanted in ("targets", "levers", "manifest"):
-        chosen += _section_of(blocks, wanted)
+    for wanted in ("targets", "districts", "levers", "manifest"):
+        section = _section_of(blocks, wanted)
+        if wanted == "districts" and section:
+            # a briefing stays short: the lead, the map and the headline target's table
+            # (the fans and the other targets are in the HTML report)
+            lead = next(i for i, b in enumerate(section) if b.ident == "districts-lead")
+            table = next(i for i, b in enumerate(section) if b.ident == "districts")
+            maps = [figure(n, d) for n, d in district_charts_for(run) if n == "district-map"]
+            section = [*section[:lead + 1], *maps, *section[table - 1:table + 2]]
+        chosen += section
         if wanted == "targets":
             chosen += [_Block("h2", segments=[_Segment(t("section.charts", lang))]), *figures]
     brief.render(chosen)

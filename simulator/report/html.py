@@ -9,6 +9,8 @@ from html import escape, unescape
 from simulator.inputs.keypath import parse_path
 from simulator.report.ceiling_text import impossible_sentences, remaining_sentences
 from simulator.report.charts import ChartFile, odds_text
+from simulator.report.district_charts import DISTRICT_CHARTS
+from simulator.report.district_section import district_section
 from simulator.report.formatting import num, pct, pct_range
 from simulator.report.i18n import (
     as_of_text,
@@ -605,6 +607,7 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
     title = (run.scenario.title_zh if lang == "zh" else "") or run.scenario.title or run.name
     meta = t("caption", lang, name=scenario_name(run.scenario, lang),
              n=f"{run.replications:,}", seed=run.seed)
+    by_district = {name for name, _draw in DISTRICT_CHARTS}  # drawn in their own section
     body = (
         f"<h1>{escape(title)}</h1><p class=\"meta\">{escape(t('report.title', lang))} · "
         f"{escape(meta)}</p>"
@@ -612,7 +615,9 @@ def render_report(run: RunData, charts: list[ChartFile], *, lang: str = "en") ->
         + headline_html(run, lang)
         + f"<h2>{escape(t('section.targets', lang))}</h2>" + targets_table(run, lang)
         + f"<h2>{escape(t('section.charts', lang))}</h2>"
-        + "".join(figure_html(c, lang) for c in charts)
+        + "".join(figure_html(c, lang) for c in charts if c.name not in by_district)
+        + district_section(run, lang, {c.name: figure_html(c, lang) for c in charts
+                                       if c.name in by_district})
         + levers_section(run, lang)
         + _uncertain_section(run, lang)
         + _status_section(run, lang)

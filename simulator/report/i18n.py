@@ -895,6 +895,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "param.duration_multiplier": ('duration multiplier', '历时倍数'),
     "param.dropout_add": ('added drop-out', '追加流失率'),
     "param.released": ('released, km²', '已释放（平方公里）'),
+    "param.districts": ("district shares of the projects and plan", "各区项目与计划份额"),
+    "param.district": ("district", "所在区"),
     "param.pipeline": ('projects in progress', '在途项目'),
     "param.as_of": ('status date', '状态日期'),
     "param.quantile": ('quantile', '分位数'),
@@ -1041,6 +1043,109 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "probability and km² of the mean counted.",
                      "概率及其95%置信区间（各次运行的蒙特卡洛误差）；变化均相对第一个情景{first}："
                      "概率以百分点计，计入释放均值以平方公里计。"),
+    # by district: the report's section, its charts, and the explorer's district view
+    "section.districts": ("By district", "分区情况"),
+    "districts.lead": (
+        "When the city misses {target} (in {misses} of {n} replications), most of its "
+        "shortfall falls on {leaders}.",
+        "全市未实现{target}时（{n}次模拟中有{misses}次），缺口主要落在{leaders}。",
+    ),
+    "districts.leader": (
+        "{name} ({share} of the gap; short of its part in {short} of those replications)",
+        "{name}（占缺口{share}；其中{short}的模拟未达其比例份额）",
+    ),
+    "districts.lead_none": (
+        "The city meets {target} in all {n} replications: no district carries a shortfall "
+        "of it.",
+        "{n}次模拟中全市均实现{target}，没有分区承担缺口。",
+    ),
+    "districts.yardstick": (
+        "A district's part is the target's km² split by the scenario's district shares (in "
+        "the shipped scenarios, shares of park area): a pro-rata yardstick, not a published "
+        "quota. Every district shares the "
+        "same pathway assumptions, so differences between districts come from which projects "
+        "each holds and from small numbers.",
+        "各区的比例份额是按情景中各区份额（所附情景为园区面积占比）拆分目标面积所得：是按比例的参照，"
+        "并非公布的分区指标。各区采用相同的路径假设，因此分区之间的差异来自各区持有哪些项目，"
+        "以及项目数量少带来的偶然性。",
+    ),
+    "districts.and": (" and ", "和"),
+    "districts.unplaced": ("(no district)", "（未分区）"),
+    "districts.map_title": ("Where the land is: chance each district reaches its part of "
+                            "{target}",
+                            "用地分布：各区实现{target}比例份额的概率"),
+    "districts.map_cbar": ("P(≥ its part)", "达到比例份额的概率"),
+    "districts.tile": ("{name}\n{part} km²\n{p}", "{name}\n{part}平方公里\n{p}"),
+    "districts.tile_unnamed": ("Not in the scenario", "情景未涉及"),
+    "districts.beside": ("Not on the map:", "图中未列出："),
+    "districts.beside_item": ("{name}: {part} km², {p}", "{name}：{part}平方公里，{p}"),
+    "districts.fans_title": ("Cumulative release by district", "各区累计释放规模"),
+    "districts.panel": ("{name}\npart {part} km², {p}", "{name}\n份额{part}平方公里，{p}"),
+    "districts.part_marker": ("Its part of {target}", "{target}的比例份额"),
+    "districts.y": ("km²", "平方公里"),
+    "districts.figures_note": (
+        "Fans: the middle 80% of replications (p10–p90) of the km² each district has "
+        "released by the end of each year, all pathways, and the median, each panel on its own "
+        "scale; the diamond is its part of {target} by {by}. Map: each district as a tile "
+        "placed roughly where it lies "
+        "(a schematic, not a map), coloured by the chance that it releases at least its part; "
+        "grey: a district the scenario does not name.",
+        "扇形图：各区截至每年年底累计释放面积（全部路径）的中间80%模拟结果（p10–p90）及中位数，"
+        "各小图纵轴刻度不同；"
+        "菱形为该区到{by}年的{target}比例份额。分布图：每个方块代表一个区，大致按地理位置摆放"
+        "（示意图，非地图），颜色表示该区释放面积不低于其份额的概率；灰色为情景未涉及的区。",
+    ),
+    "districts.table_title": ("{target}: {km2} km² by the end of {by}, city P(meet) {p}",
+                              "{target}：{by}年底前{km2}平方公里，全市实现概率{p}"),
+    "districts.table_title_window": ("{target}: {km2} km² in {first}–{by}, city P(meet) {p}",
+                                     "{target}：{first}—{by}年{km2}平方公里，全市实现概率{p}"),
+    "districts.table_note": (
+        "P(≥ part): the chance that the district releases at least its part, with its Wilson "
+        "95% interval (Monte Carlo error of {n} replications only). Short when the city "
+        "misses: in how many of the {misses} replications that miss the city's target the "
+        "district released less than its part. Share of the city's gap: its mean (part − "
+        "released) there over the city's mean shortfall; the shares add up to 100% (negative: "
+        "it made up some of the others' gap). The part is a yardstick, not a quota.",
+        "达到份额的概率：该区释放面积不低于其比例份额的概率，括注Wilson 95%置信区间"
+        "（仅反映{n}次模拟的蒙特卡洛误差）。全市未实现时该区未达份额：在全市未实现目标的{misses}次"
+        "模拟中，该区释放少于其份额的比例。占全市缺口比例：这些模拟中该区平均差额"
+        "（份额−释放）与全市平均缺口之比；各区合计100%（负值表示该区弥补了其他区的部分缺口）。"
+        "比例份额是参照，并非指标。",
+    ),
+    "districts.others": ("Other targets: where the city's gap falls",
+                         "其他目标：全市缺口落在哪些分区"),
+    "districts.carrier": ("{name} {share}", "{name}{share}"),
+    "col.district": ("District", "分区"),
+    "col.part": ("Part (km²)", "比例份额（平方公里）"),
+    "col.spread": ("p10–p50–p90 (km²)", "p10–p50–p90（平方公里）"),
+    "col.p_part": ("P(≥ part)", "达到份额的概率"),
+    "col.short_when": ("Short when the city misses", "全市未实现时未达份额"),
+    "col.gap_share": ("Share of the city's gap", "占全市缺口比例"),
+    "col.city_misses": ("City misses (replications)", "全市未实现（模拟次数）"),
+    "col.carried_by": ("Most of the gap in", "缺口主要所在分区"),
+    "district.baoan": ("Bao'an", "宝安区"),
+    "district.nanshan": ("Nanshan", "南山区"),
+    "district.guangming": ("Guangming", "光明区"),
+    "district.longhua": ("Longhua", "龙华区"),
+    "district.futian": ("Futian", "福田区"),
+    "district.luohu": ("Luohu", "罗湖区"),
+    "district.longgang": ("Longgang", "龙岗区"),
+    "district.yantian": ("Yantian", "盐田区"),
+    "district.pingshan": ("Pingshan", "坪山区"),
+    "district.dapeng": ("Dapeng", "大鹏新区"),
+    "district.shenshan": ("Shenzhen-Shanwei", "深汕特别合作区"),
+    "app.district": ("District", "分区"),
+    "app.district_note": (
+        "P(≥ part): the chance that the district releases at least its part of the target, "
+        "with its Wilson 95% interval (Monte Carlo error of {n} replications only).",
+        "达到份额的概率：该区释放面积不低于其在该目标中比例份额的概率，括注Wilson 95%置信区间"
+        "（仅反映{n}次模拟的蒙特卡洛误差）。",
+    ),
+    "app.whole_city": ("Whole city", "全市"),
+    "app.district_title": ("{name}: its part of each city-wide target",
+                           "{name}：全市各目标中的比例份额"),
+    "app.district_gone": ("{name} is not a district of this scenario.",
+                          "{name}不是本情景的分区。"),
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

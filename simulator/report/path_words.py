@@ -29,7 +29,8 @@ _FIELDS = ("annual_cap", "dropout", "capacity", "duration", "yield", "projects",
            "median", "sigma", "mean", "sd", "min", "max", "mode", "value", "values", "max",
            "delay", "lead", "pool_km2", "review", "trigger", "after", "pathway_factor_sigma",
            "global_factor_sigma", "probability", "lasts", "duration_multiplier", "dropout_add",
-           "released", "pipeline", "as_of", "quantile", "km2", "by", "from", "start", "end")
+           "released", "pipeline", "as_of", "quantile", "km2", "by", "from", "start", "end",
+           "districts", "district")
 
 
 def _field(key: str, lang: str) -> str:

@@ -664,7 +664,8 @@ def write_run_files(
     separately, see :mod:`simulator.run.replications_file`).
 
     Files: summary.json, targets.csv, annual.csv, pathways.csv, scurve.csv,
-    histograms.csv, scenario.resolved.yaml and run.json — everything the report needs, so
+    histograms.csv, districts.csv (a scenario with districts: each city-wide target by
+    district), scenario.resolved.yaml and run.json — everything the report needs, so
     it can be rebuilt without simulating again. ``parquet_note`` says in summary.json why
     replications.parquet is missing. ``extra(folder)``, if given, adds files (a report).
     ``started`` (a ``time.perf_counter()`` reading at the command's start) adds the whole
@@ -679,6 +680,8 @@ def write_run_files(
     result.pathway_summary().to_csv(folder / "pathways.csv", float_format="%.6g")
     result.s_curve().to_csv(folder / "scurve.csv", index=False, float_format="%.6g")
     result.histograms().to_csv(folder / "histograms.csv", index=False, float_format="%.6g")
+    if result.tally.districts is not None:
+        result.by_district().to_csv(folder / "districts.csv", index=False, float_format="%.6g")
     header = (
         f"# {result.scenario.name}: resolved scenario (every default filled in).\n"
         f"# sha256 {result.scenario.digest()}\n"

@@ -21,7 +21,7 @@ from simulator.run.stats import wilson_interval
 from simulator.inputs.status import status_provenance
 from simulator.model.status import status_plan
 from simulator.run.tally import EPS as _EPS
-from simulator.run.tally import Tally, target_windows
+from simulator.run.tally import Tally, hist_quantiles, target_cells, target_windows
 from simulator.run.uncertainty import uncertain_summary
 
 __all__ = ["FORMAT_VERSION", "RawDataNotKept", "SimulationResult"]
@@ -31,13 +31,25 @@ FORMAT_VERSION = 1
 
 
 
-def achieved_km2(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
+def achieved_km2(scenario: Scenario, annual, places: np.ndarray | None = None) -> np.ndarray:
     """Km² that each replication counts toward each target of ``scenario``: (R, T).
 
-    ``annual`` is (R, Y, P) km² by replication, horizon year and pathway.
+    ``annual`` is (R, Y, P) km² by replication, horizon year and pathway, or a
+    :class:`ChunkOutcome` (whose ``places`` then serve); ``places`` (R, Y, C) the release by
+    (pathway, district) cell, needed by a target that counts one district (``ValueError``
+    if it is missing).
     """
+    if isinstance(annual, ChunkOutcome):
+        annual, places = annual.annual, annual.places
     out = np.empty((annual.shape[0], len(scenario.targets)))
+    cells = target_cells(scenario)
     for i, (first, last, cols) in enumerate(target_windows(scenario)):
+        if cells[i] is not None:
+            if places is None:
+                raise ValueError(f"target '{scenario.targets[i].name}' counts one district: "
+                                 "its release by district (places) is needed")
+            out[:, i] = places[:, first : last + 1, cells[i]].sum(axis=(1, 2))
+            continue
         out[:, i] = annual[:, first : last + 1, slice(None) if cols is None else cols].sum(
             axis=(1, 2))
     return out
@@ -52,10 +64,11 @@ def observed_targets(scenario: Scenario) -> np.ndarray:
     return np.array([t.by + 1 <= as_of for t in scenario.targets], dtype=bool)
 
 
-def targets_met(scenario: Scenario, annual: np.ndarray) -> np.ndarray:
-    """Whether each replication meets each target, to within 1e-9 km²: (R, T) booleans."""
+def targets_met(scenario: Scenario, annual, places: np.ndarray | None = None) -> np.ndarray:
+    """Whether each replication meets each target, to within 1e-9 km²: (R, T) booleans
+    (``annual`` and ``places`` as :func:`achieved_km2` takes them)."""
     km2 = np.array([t.km2 for t in scenario.targets])
-    return achieved_km2(scenario, annual) >= km2 - _EPS
+    return achieved_km2(scenario, annual, places) >= km2 - _EPS
 
 
 def status_summary(scenario: Scenario) -> dict:
@@ -199,12 +212,15 @@ class SimulationResult:
     @cached_property
     def achieved(self) -> np.ndarray:
         """(R, T) km² each replication counts toward each target (if kept)."""
-        return achieved_km2(self.scenario, self.annual)
+        return achieved_km2(self.scenario, self.annual, self._raw_places())
 
     @cached_property
     def met(self) -> np.ndarray:
         """(R, T) whether each replication meets each target (if kept)."""
-        return targets_met(self.scenario, self.annual)
+        return targets_met(self.scenario, self.annual, self._raw_places())
+
+    def _raw_places(self) -> np.ndarray | None:
+        return None if self.outcome is None else self.outcome.places
 
     # ------------------------------------------------------------ summaries
     def target_odds(self, ceilings: bool = True) -> pd.DataFrame:
@@ -230,6 +246,7 @@ class SimulationResult:
                     "by": t.by,
                     "km2": t.km2,
                     "pathways": ",".join(t.pathways) if t.pathways else "all",
+                    "district": t.district,
                     "probability": hits / n,
                     "ci95_low": lo,
                     "ci95_high": hi,
@@ -378,6 +395,7 @@ class SimulationResult:
                 "by": int(row["by"]),
                 "km2": float(row["km2"]),
                 "pathways": row["pathways"],
+                "district": row["district"] if isinstance(row["district"], str) else None,
                 "probability": float(row["probability"]),
                 "ci95": [float(row["ci95_low"]), float(row["ci95_high"])],
                 "mean_km2": float(row["mean_km2"]),
@@ -427,7 +445,123 @@ class SimulationResult:
             "quantiles": {"method": "histograms of fixed-width bins, each order statistic the "
                                     "mean of its bin", "bin_km2": self.tally.width},
             **({"uncertain": self.uncertain_summary()} if self.tally.uncertain else {}),
+            **({"districts": self.districts_summary()} if self.tally.districts else {}),
         }
+
+    def by_district(self) -> pd.DataFrame:
+        """One row per (city-wide target, district): the district's pro-rata part of the
+        target (km², see :mod:`simulator.run.districts`), its counted km² (mean, p10–p50–p90),
+        the odds of reaching its part (Wilson 95 %), and — among the replications that miss
+        the city's target — the share in which it is short of its part and its mean
+        shortfall there. Raises ``ValueError`` for a scenario without districts."""
+        dt = self.tally.districts
+        if dt is None:
+            raise ValueError(f"scenario '{self.scenario.name}' has no districts (give its "
+                             "pathways district shares: districts: {NAME: share, …})")
+        n = self.replications
+        q = hist_quantiles(dt.achieved_hist, [0.1, 0.5, 0.9])
+        rows = []
+        D = len(dt.names)
+        for k, i in enumerate(dt.targets):
+            t = self.scenario.targets[i]
+            misses = int(dt.misses[k])
+            for d, name in enumerate(dt.names):
+                hits = int(dt.hits[k, d])
+                lo, hi = wilson_interval(hits, n)
+                cond = dt.short_in_miss[k, d] / misses if misses else None
+                cond_ci = wilson_interval(int(dt.short_in_miss[k, d]), misses) if misses \
+                    else (None, None)
+                rows.append({
+                    "target": t.name, "district": name,
+                    "part_km2": float(dt.part[k, d]),
+                    "mean_km2": float(dt.achieved_sum[k, d] / n),
+                    "p10_km2": float(q[k * D + d, 0]), "p50_km2": float(q[k * D + d, 1]),
+                    "p90_km2": float(q[k * D + d, 2]),
+                    "probability": hits / n, "ci95_low": lo, "ci95_high": hi,
+                    "city_misses": misses,
+                    "short_when_city_misses": cond,
+                    "short_when_city_misses_ci95_low": cond_ci[0],
+                    "short_when_city_misses_ci95_high": cond_ci[1],
+                    "short_overall": float(dt.short_anywhere[k, d] / n),
+                    "mean_shortfall_when_city_misses_km2": (
+                        float(dt.shortfall_in_miss_sum[k, d] / misses) if misses else None),
+                    "mean_gap_when_city_misses_km2": (
+                        float(dt.gap_in_miss_sum[k, d] / misses) if misses else None),
+                    "share_of_city_gap": (
+                        float(dt.gap_in_miss_sum[k, d] / dt.gap_in_miss_sum[k].sum())
+                        if misses and dt.gap_in_miss_sum[k].sum() > 0 else None),
+                })
+        return pd.DataFrame(rows)
+
+    def district_cumulative(self, qs=(0.1, 0.5, 0.9)) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """District names, the mean (Y, D) and the quantiles (Y, D, len(qs)) of cumulative
+        release by district through each year, km² (all pathways). Raises ``ValueError``
+        without districts, ``RunConfigError`` for a run without annual quantiles."""
+        dt = self.tally.districts
+        if dt is None:
+            raise ValueError(f"scenario '{self.scenario.name}' has no districts")
+        Y, D = dt.cumulative_sum.shape
+        mean = dt.cumulative_sum / self.replications
+        quant = hist_quantiles(Tally._kept(dt.cumulative_hist), qs).reshape(Y, D, len(qs))
+        return dt.names, mean, quant
+
+    def behind(self, target: str | None = None) -> pd.DataFrame:
+        """Which districts' shortfalls drive the city missing ``target`` (default: the
+        headline, else the first city-wide target): :meth:`by_district`'s rows for it, the
+        largest share of the city's gap in its failing replications first."""
+        table = self.by_district()
+        name = target or self.headline_target()
+        rows = table[table.target == name]
+        if rows.empty:
+            raise ValueError(f"'{name}' is not a city-wide target of this scenario")
+        return rows.sort_values(["share_of_city_gap", "short_when_city_misses"],
+                                ascending=False, na_position="last").reset_index(drop=True)
+
+    def headline_target(self) -> str:
+        """The scenario's headline target if it counts the whole city and is still to come,
+        else the first such target (else the first city-wide one)."""
+        head = self.scenario.headline
+        seen = observed_targets(self.scenario)
+        city = [t.name for t in self.scenario.targets if t.district is None]
+        open_ = [t.name for t, o in zip(self.scenario.targets, seen, strict=True)
+                 if t.district is None and not o]
+        if head in open_:
+            return head
+        return open_[0] if open_ else city[0]
+
+    def districts_summary(self) -> dict:
+        """summary.json's ``districts``: names, shares by pathway, each city-wide target read
+        district by district (:meth:`by_district`) and the cumulative release by district."""
+        table = self.by_district()
+        names, mean, quant = (self.district_cumulative() if self.tally.has_annual_quantiles
+                              else (self.tally.districts.names, None, None))
+        from simulator.model.places import place_cells
+
+        _, shares = place_cells(self.scenario)
+        out = {
+            "names": list(names),
+            "shares": {p: {d: float(shares[i, k]) for k, d in
+                           enumerate(self.scenario.district_names) if shares[i, k] > 0}
+                       for i, p in enumerate(self.scenario.pathways)
+                       if self.scenario.districts_of(p) is not None},
+            "part": "each district's pro-rata part of a city-wide target: the target's km² "
+                    "times the district's share of the plan the target counts (shares of "
+                    "the pathways' projects and plan), not a published quota",
+            "by_target": {
+                t: {row.district: {k: (None if v is None or (isinstance(v, float)
+                                                              and math.isnan(v)) else v)
+                                   for k, v in row._asdict().items()
+                                   if k not in ("Index", "target", "district")}
+                    for row in group.itertuples()}
+                for t, group in table.groupby("target", sort=False)},
+        }
+        if mean is not None:
+            out["cumulative"] = {
+                name: {str(year): {"mean": float(mean[y, d]), "p10": float(quant[y, d, 0]),
+                                   "p50": float(quant[y, d, 1]), "p90": float(quant[y, d, 2])}
+                       for y, year in enumerate(self.years)}
+                for d, name in enumerate(names)}
+        return out
 
     def management_summary(self) -> dict:
         """summary.json's ``management``: the offices (pool km², pathways) and the mean km²

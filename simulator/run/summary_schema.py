@@ -54,6 +54,9 @@ class TargetSummary(_Model):
     observed: bool = False
     ceiling_km2: Km2 | None = None
     impossible: bool = False
+    district: str | None = Field(None, max_length=64,
+                                 description="The district whose release it counts (None: "
+                                             "the whole city).")
 
     @model_validator(mode="after")
     def _agrees_with_itself(self):
@@ -93,6 +96,37 @@ class CumulativeYear(_Model):
     p90: Km2
 
 
+class DistrictRow(_Model):
+    """A district's reading of a city-wide target (summary.json ``districts.by_target``)."""
+
+    part_km2: Km2
+    mean_km2: Km2
+    p10_km2: Km2
+    p50_km2: Km2
+    p90_km2: Km2
+    probability: Probability
+    ci95_low: Probability
+    ci95_high: Probability
+    city_misses: int = Field(ge=0)
+    short_when_city_misses: Probability | None = None
+    short_overall: Probability
+
+    @model_validator(mode="after")
+    def _within_its_interval(self):
+        _check_within(self.probability, [self.ci95_low, self.ci95_high], "a district")
+        if not self.p10_km2 <= self.p50_km2 + 1e-9 <= self.p90_km2 + 2e-9:
+            raise ValueError("a district's p10, p50 and p90 km² are out of order")
+        return self
+
+
+class DistrictsSummary(_Model):
+    """summary.json ``districts``: names, shares and each city-wide target by district."""
+
+    names: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=41)
+    shares: dict[str, dict[str, Probability]]
+    by_target: dict[str, dict[str, DistrictRow]]
+
+
 class RunSummary(_Model):
     """summary.json of a run folder (the parts reports and comparisons read)."""
 
@@ -104,6 +138,7 @@ class RunSummary(_Model):
     joint: JointSummary
     cumulative: dict[str, CumulativeYear] = Field(max_length=61)
     planned_km2: Km2
+    districts: DistrictsSummary | None = None
 
     @model_validator(mode="after")
     def _agrees_with_itself(self):

@@ -30,8 +30,8 @@ from simulator.inputs.errors import RunConfigError
 from simulator.inputs.scenario import Scenario
 from simulator.model.engines import ChunkOutcome
 
-__all__ = ["EPS", "FINE_BINS", "MAX_BINS", "PRIOR_BINS", "Tally", "bin_width", "hist_quantiles", "merge_bins",
-           "sensitivity_bins", "target_windows"]
+__all__ = ["EPS", "FINE_BINS", "MAX_BINS", "PRIOR_BINS", "Tally", "bin_width", "hist_quantiles",
+           "merge_bins", "sensitivity_bins", "target_cells", "target_windows"]
 
 PRIOR_BINS = 20
 """Bins of an uncertain parameter's prior quantiles for the given-data sensitivity."""
@@ -67,6 +67,25 @@ def target_windows(scenario: Scenario) -> list[tuple[int, int, list[int] | None]
     return [((t.from_ if t.from_ is not None else start) - start, t.by - start,
              [names.index(p) for p in t.pathways] if t.pathways else None)
             for t in scenario.targets]
+
+
+def target_cells(scenario: Scenario) -> list[list[int] | None]:
+    """Each target's (pathway, district) cells when it counts one district, else None."""
+    if not any(t.district is not None for t in scenario.targets):
+        return [None] * len(scenario.targets)
+    from simulator.model.places import place_cells
+
+    cells, _ = place_cells(scenario)
+    names = scenario.district_names
+    out: list[list[int] | None] = []
+    for t, (_, _, cols) in zip(scenario.targets, target_windows(scenario), strict=True):
+        if t.district is None:
+            out.append(None)
+            continue
+        d = names.index(t.district)
+        out.append([c for c, (p, dd) in enumerate(cells)
+                    if dd == d and (cols is None or p in cols)])
+    return out
 
 
 def _histogram(cells: int, width: float, span: float) -> bh.Histogram:
@@ -126,6 +145,7 @@ class Tally:
         Y, P, T = len(self.years), len(self.pathways), len(scenario.targets)
         self.km2 = np.array([t.km2 for t in scenario.targets])
         self._windows = target_windows(scenario)
+        self._cells = target_cells(scenario)
         self.width = bin_width(scenario)
         span = scenario.planned_km2 * _SPAN  # the axes grow past it if they must
         self.n = 0
@@ -159,6 +179,12 @@ class Tally:
         self.param_hist = _histogram(K, 1.0 / FINE_BINS, 1.0)
         self.prior_counts = np.zeros((K, PRIOR_BINS), dtype=np.int64)
         self.prior_hits = np.zeros((K, PRIOR_BINS, T), dtype=np.int64)
+        self.districts = None  # release by district (scenarios with district shares)
+        if scenario.district_names:
+            from simulator.run.districts import DistrictTally
+
+            self.districts = DistrictTally(scenario, width=self.width,
+                                           cumulative_hist=annual_quantiles)
 
     # ------------------------------------------------------------------ folding
     def add(self, part: ChunkOutcome) -> None:
@@ -192,7 +218,9 @@ class Tally:
         T = len(self._windows)
         achieved = np.empty((n, T))
         for i, (first, last, cols) in enumerate(self._windows):
-            if cols is None and first == 0:  # all pathways from the start: the cumulative
+            if self._cells[i] is not None:  # one district's cells
+                running = np.cumsum(_places(part)[:, first:, self._cells[i]].sum(axis=2), axis=1)
+            elif cols is None and first == 0:  # all pathways from the start: the cumulative
                 running = cumulative[:, :, P]
             else:
                 picked = cells[:, first:, P] if cols is None else annual[:, first:, cols].sum(axis=2)
@@ -211,6 +239,8 @@ class Tally:
         self.achieved_hist.fill(index, achieved.ravel(), sample=achieved.ravel())
         if self.uncertain:
             self._add_params(part.params, met)
+        if self.districts is not None:
+            self.districts.add(_places(part), met)
 
     def _add_params(self, params: np.ndarray, met: np.ndarray) -> None:
         n, K = params.shape
@@ -285,6 +315,15 @@ class Tally:
 
     def __repr__(self) -> str:
         return f"Tally({self.scenario.name!r}, n={self.n:,}, bin {self.width:g} km²)"
+
+
+def _places(part: ChunkOutcome) -> np.ndarray:
+    """A chunk's release by (pathway, district) cell; raises ``RunConfigError`` if the
+    engine gave none (an engine must fill ``places`` for a scenario with districts)."""
+    if part.places is None:
+        raise RunConfigError("this scenario has districts but the engine's outcome has no "
+                             "release by district (ChunkOutcome.places)")
+    return part.places
 
 
 def _nearest_divisor(total: int, most: int) -> int:

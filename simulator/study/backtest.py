@@ -31,10 +31,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from simulator.inputs.distributions import DistributionSpec
-from simulator.inputs.errors import Problem, ScenarioError
+from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
+from simulator.inputs.validation import without_unset
 from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario
 from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
 from simulator.inputs.validation import validate_document
@@ -57,10 +65,19 @@ class _Model(BaseModel):
 
 
 class Quantity(_Model):
-    """What a case forecasts: release in ``years`` of ``pathways`` (default: all), km²."""
+    """What a case forecasts: release in ``years`` of ``pathways`` (default: all), km² —
+    of one ``district`` only, if given (a district case: the district's release inside its
+    scenario)."""
 
     years: list[Annotated[int, Field(ge=1900, le=2200)]] = Field(min_length=1, max_length=50)
     pathways: list[str] | None = Field(None, min_length=1)
+    district: str | None = Field(None, min_length=1, max_length=64,
+                                 description="Count only this district's release.")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_district(self, handler):
+        # unset, so cases files written before districts keep their digest
+        return without_unset(handler(self), ("district",))
 
 
 class AtLeast(_Model):
@@ -231,6 +248,7 @@ class CaseResult:
         out = {"case": self.case.name, "scenario": self.scenario.name,
                "years": " ".join(map(str, self.case.quantity.years)),
                "pathways": " ".join(self.case.quantity.pathways or ["all"]),
+               "district": self.case.quantity.district or "",
                "observed": self.case.value,
                "censored": "at least" if self.case.censored else "",
                "reference": self.reference,
@@ -407,6 +425,16 @@ def load_cases(path: str | Path) -> tuple[CasesFile, list[Scenario]]:
                                         f"{year} is outside {scenario.name}'s horizon "
                                         f"{scenario.horizon.start}–{scenario.horizon.end}",
                                         str(path), source.line_of(where + ("quantity",))))
+        district = case.quantity.district
+        if district is not None and district not in scenario.district_names:
+            known = scenario.district_names
+            problems.append(Problem(
+                f"cases[{i}].quantity.district",
+                f"'{district}' is not a district of {scenario.name}"
+                f"{did_you_mean(district, known)}"
+                + (f"; its districts: {', '.join(known)}" if known else
+                   "; it has none (give its pathways districts: {NAME: share, …})"),
+                str(path), source.line_of(where + ("quantity",))))
         for name in case.quantity.pathways or []:
             if name not in scenario.pathways:
                 problems.append(Problem(f"cases[{i}].quantity.pathways",
@@ -455,16 +483,31 @@ def with_priors(scenario: Scenario, priors: dict) -> Scenario:
     return scenario_from_dict(data, file=scenario.file)
 
 
-def _quantity(scenario: Scenario, quantity: Quantity, annual: np.ndarray) -> np.ndarray:
+def _quantity(scenario: Scenario, quantity: Quantity, outcome) -> np.ndarray:
+    """(R,) the case's quantity in each replication of ``outcome`` (a ChunkOutcome), km²."""
     names = list(scenario.pathways)
-    cols = [names.index(p) for p in quantity.pathways] if quantity.pathways else slice(None)
     rows = [y - scenario.horizon.start for y in quantity.years]
-    return annual[:, rows][:, :, cols].sum(axis=(1, 2))
+    if quantity.district is not None:
+        from simulator.model.places import place_cells
+
+        cells, _ = place_cells(scenario)
+        d = scenario.district_names.index(quantity.district)
+        chosen = [names.index(p) for p in quantity.pathways] if quantity.pathways else None
+        cols = [c for c, (p, dd) in enumerate(cells)
+                if dd == d and (chosen is None or p in chosen)]
+        return outcome.places[:, rows][:, :, cols].sum(axis=(1, 2))
+    cols = [names.index(p) for p in quantity.pathways] if quantity.pathways else slice(None)
+    return outcome.annual[:, rows][:, :, cols].sum(axis=(1, 2))
 
 
 def _planned(scenario: Scenario, quantity: Quantity) -> float:
+    """The plan for the quantity, km² (a district's: each pathway's plan × its share)."""
     chosen = quantity.pathways or list(scenario.pathways)
-    return float(sum(scenario.pathways[p].plan.get(y, 0.0)
+    def share(p: str) -> float:
+        if quantity.district is None:
+            return 1.0
+        return (scenario.districts_of(p) or {}).get(quantity.district, 0.0)
+    return float(sum(scenario.pathways[p].plan.get(y, 0.0) * share(p)
                      for p in chosen for y in quantity.years))
 
 
@@ -479,7 +522,7 @@ def run_backtest(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 
     for case, scenario in zip(spec.cases, scenarios, strict=True):
         result = simulate(scenario, replications=n, seed=seed, engine="fast", workers=1,
                           keep_replications=True)  # the forecast distribution itself
-        forecast = _quantity(scenario, case.quantity, result.annual)
+        forecast = _quantity(scenario, case.quantity, result.outcome)
         reference = case.reference if case.reference is not None else _planned(
             scenario, case.quantity)
         results.append(CaseResult(case, scenario, forecast, reference))

@@ -174,7 +174,7 @@ def run_forecast_block(job: _ForecastJob, block: int) -> np.ndarray:
     """Targets met by block ``block`` of a posterior forecast's replications."""
     sizes = chunk_sizes(job.replications)
     layout = layout_for(job.scenario)
-    parts = [targets_met(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast").annual)
+    parts = [targets_met(job.scenario, run_chunk(layout, job.seed, c, sizes[c], "fast"))
              for c in block_chunks(block, len(sizes))]
     return np.concatenate(parts)
 
@@ -211,7 +211,7 @@ def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
         out = run_chunk(layout, job.seed, chunk, size, "fast")
         parts["params"].append(out.params)
         parts["cells"].append(observed_cells(job.scenario, out.annual))
-        parts["met"].append(targets_met(job.scenario, out.annual))
+        parts["met"].append(targets_met(job.scenario, out))
     for f, forecast in enumerate(job.forecasts):
         flayout = layout_for(forecast)
         fpaths = [u.path for u in flayout.uncertain]
@@ -222,7 +222,7 @@ def run_block(job: _Job, block: int = 0, *, chunks: Sequence[int] | None = None
                 if path in fpaths and not np.array_equal(
                         out.params[:, fpaths.index(path)], parts["params"][i][:, k]):
                     raise RuntimeError(f"{forecast.name} drew other values of {path}")
-            parts[f"forecast{f}"].append(targets_met(forecast, out.annual))
+            parts[f"forecast{f}"].append(targets_met(forecast, out))
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
@@ -253,7 +253,7 @@ def run_smc_chunks(job: _SmcJob, chunks: tuple[int, ...]) -> dict[str, np.ndarra
                             to_theta(_priors(job.scenario), z))
         parts["params"].append(out.params)
         parts["cells"].append(observed_cells(job.scenario, out.annual))
-        parts["met"].append(targets_met(job.scenario, out.annual))
+        parts["met"].append(targets_met(job.scenario, out))
         parts["log_ratio"].append(ratio[:, None])
     if job.proposal is None and job.forecasts:
         prior = run_block(_Job(job.scenario, job.forecasts, job.seed, job.replications),

@@ -245,9 +245,13 @@ def _replication_points(folder: Path) -> tuple[pd.DataFrame, list[str], dict]:
     Y, P = len(scenario.years), len(scenario.pathways)
     long = long.sort_values(["replication", "year", "pathway"])
     annual = long.km2.to_numpy().reshape(len(theta), Y, P)
-    met = targets_met(scenario, annual)
+    # replications.parquet holds release by pathway: a target that counts one district
+    # cannot be read from it, so per-replication discovery leaves such targets out
+    city = scenario.model_copy(update={"targets": [t for t in scenario.targets
+                                                   if t.district is None]})
+    met = targets_met(city, annual)
     points = theta.drop(columns="replication")
-    for i, t in enumerate(scenario.targets):
+    for i, t in enumerate(city.targets):
         points[f"{t.name}.probability"] = met[:, i].astype(float)
     names = [c for c in theta.columns if c != "replication"]
     design = {**info, "design": "replications", "unit": "replication",

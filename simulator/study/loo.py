@@ -148,7 +148,7 @@ def run_item(job: _Job, item: tuple[int, int]) -> dict[str, np.ndarray]:
         rows = np.repeat(theta[:, list(job.columns[c])], job.inner, axis=0)
         out = run_chunk(layout, case_seed(job.seed, c), job.generation * 1000 + index,
                         n * job.inner, "fast", rows)
-        q = _quantity(scn, job.quantities[c], out.annual)
+        q = _quantity(scn, job.quantities[c], out)
         loglik[c] = _loglik(q, job.targets[c], job.inner)
     return {"z": z, "log_ratio": log_ratio, "loglik": loglik}
 
@@ -308,7 +308,7 @@ def run_loo(spec: CasesFile, scenarios: Sequence[Scenario], *, seed: int = 0,
                           engine="fast", workers=workers, keep_replications=True)
         reference = case.reference if case.reference is not None else _planned(
             base, case.quantity)
-        return CaseResult(case, base, _quantity(base, case.quantity, result.annual), reference)
+        return CaseResult(case, base, _quantity(base, case.quantity, result.outcome), reference)
 
     loo, inside, refused = [], [], {}
     for i in range(C):

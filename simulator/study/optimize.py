@@ -451,7 +451,7 @@ def odds_by_draw(job: _DrawJob, point: tuple[int, Mapping[str, float]]) -> tuple
     for c, size in enumerate(sizes):
         theta = job.theta[group[start:start + size]]
         met.append(targets_met(scenario, run_chunk(layout, job.seed, c, size, "fast",
-                                                   theta).annual))
+                                                   theta)))
         start += size
     met = np.concatenate(met).astype(float)
     by_draw = np.stack([met[group == d].mean(axis=0) for d in range(draws)])

@@ -25,6 +25,9 @@ class ChunkOutcome:
     released after the horizon, ``dropped`` the area of abandoned projects and
     ``yield_loss`` the part of completed projects' area their yield did not release.
     Per replication and pathway: annual.sum(years) + late + dropped + yield_loss = planned.
+    ``places[r, y, c]``, for a scenario with districts, is the release of cell c — a
+    (pathway, district) pair of :class:`~simulator.model.places.Places` — whose cells of a
+    pathway add up to its ``annual``.
     """
 
     annual: np.ndarray  # (R, Y, P)
@@ -33,6 +36,7 @@ class ChunkOutcome:
     yield_loss: np.ndarray  # (R, P)
     params: np.ndarray | None = None  # (R, K) the uncertain values each replication drew
     started: np.ndarray | None = None  # (R, Y, P) km² programme offices started, by year
+    places: np.ndarray | None = None  # (R, Y, C) release by (pathway, district) cell
 
     @staticmethod
     def concat(parts: list[ChunkOutcome]) -> ChunkOutcome:

@@ -130,6 +130,12 @@ class LandReleaseModel:
         }
         # ... and the km² due but not yet handed over, by reporting pathway.
         self.waiting: dict[int, dict[int, float]] = {p: {} for p in self.pending}
+        # with districts: release by (pathway, district) cell, through a ledger of its own
+        # (the same rule, cells for homes: a capped owner shares its hand-over by cell)
+        places = layout.places
+        self.places = None if places is None else np.zeros((Y, places.n_cells))
+        self._cell = None if places is None else places.place.tolist()
+        self.waiting_cells: dict[int, dict[int, float]] = {p: {} for p in self.pending}
         # replacements: the column that replaces each column, and each pathway's budget
         self.successor: dict[int, int] = {}
         if layout.replaces is not None:
@@ -175,6 +181,8 @@ class LandReleaseModel:
                 self.late[home] += km2
         if self.layout.actual is not None:
             self.annual += self.layout.actual  # history: facts, added as the fast engine does
+        if self.places is not None and self.layout.places.actual is not None:
+            self.places += self.layout.places.actual
         return self
 
     def _record(self, j: int, stage: str, event: str, queue: int | None = None, km2=None,
@@ -317,6 +325,8 @@ class LandReleaseModel:
             self._record(j, "", "late", km2=km2)
         else:
             self.annual[year - first, p] += km2
+            if self.places is not None:
+                self.places[year - first, self._cell[j]] += km2
             self._record(j, "", "release", km2=km2)
 
     def _ledger(self, pool: int):
@@ -334,22 +344,39 @@ class LandReleaseModel:
             caps = layout.cap_rows(pool, np.array([self.d.cap[pool]]))[0].tolist()
         queue = self.pending[pool]
         waiting = self.waiting[pool]
+        cells = self.waiting_cells[pool] if self.places is not None else None
         first = int(self.layout.years[0])
         for year in self.layout.years.tolist():
             yield env.timeout(year + 1 - env.now)
             for item in queue:
                 if item[0] < year + 1:
                     waiting[item[2]] = waiting.get(item[2], 0.0) + item[3]
+                    if cells is not None:
+                        c = self._cell[item[1]]
+                        cells[c] = cells.get(c, 0.0) + item[3]
             queue[:] = [item for item in queue if item[0] >= year + 1]
-            homes = sorted(waiting)
-            total = sum(waiting[h] for h in homes)
-            if total > 0:
-                give = min(caps[year - first], total)
-                for h in homes:
-                    share = give * waiting[h] / total
-                    waiting[h] -= share
-                    self.annual[year - first, h] += share
-                    self._record(-1, "", "handover", km2=share, pathway=h)
+            if cells is not None:
+                for c, share in _hand_over(cells, caps[year - first]):
+                    self.places[year - first, c] += share
+            for h, share in _hand_over(waiting, caps[year - first]):
+                self.annual[year - first, h] += share
+                self._record(-1, "", "handover", km2=share, pathway=h)
+
+
+def _hand_over(waiting: dict[int, float], cap: float) -> list[tuple[int, float]]:
+    """A year's hand-over of at most ``cap`` km² from ``waiting`` (km² by home, taken out
+    of it), shared in proportion to the area waiting, homes in order: [(home, km²), …]."""
+    homes = sorted(waiting)
+    total = sum(waiting[h] for h in homes)
+    if total <= 0:
+        return []
+    give = min(cap, total)
+    out = []
+    for h in homes:
+        share = give * waiting[h] / total
+        waiting[h] -= share
+        out.append((h, share))
+    return out
 
 
 class _PyDraws:
@@ -382,6 +409,7 @@ def run_chunk(
     R, Y, P = draws.replications, len(layout.years), len(layout.pathways)
     annual = np.zeros((R, Y, P))
     late, dropped, loss = np.zeros((R, P)), np.zeros((R, P)), np.zeros((R, P))
+    places = None if layout.places is None else np.zeros((R, Y, layout.places.n_cells))
     managed = layout.managed is not None and bool((layout.managed >= 0).any())
     pool_start = np.full((R, layout.n_projects), np.inf) if managed else None
     for r in range(R):
@@ -392,9 +420,11 @@ def run_chunk(
             model.dropped,
             model.yield_loss,
         )
+        if places is not None:
+            places[r] = model.places
         if managed:
             pool_start[r] = model.pool_start
         if on_replication is not None:
             on_replication(1)
     started = started_by_year(layout, draws.size, pool_start) if managed else None
-    return ChunkOutcome(annual, late, dropped, loss, started=started)
+    return ChunkOutcome(annual, late, dropped, loss, started=started, places=places)

@@ -437,23 +437,57 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
             dropped[:, p] = lost[:, lo:hi].sum(axis=1)
         loss[:, p] = kept_p - released[:, lo:hi].sum(axis=1)
 
-    # km² completed by (row, group, year), a group being (home pathway, owner): one bincount
-    groups = _groups(layout)
     years = np.floor(done)
     years -= first
     np.clip(years, 0, Y, out=years)  # Y: after the horizon (inf, an absent project, too)
+    years = years.astype(np.int64)
+    places = None
+    if layout.places is None:
+        _release(layout, draws, released, years, layout.pathway, np.arange(P), annual, late)
+    else:
+        # (pathway, district) cells for homes: a capped owner shares its year's hand-over
+        # among cells in proportion to their waiting area, as among pathways; a pathway's
+        # release is its cells' (the SimPy engine's by-pathway ledger gives the same to
+        # rounding)
+        cells = layout.places
+        places = np.zeros((R, Y, cells.n_cells))
+        cell_late = np.zeros((R, cells.n_cells))
+        of = np.array([p for p, _ in cells.cells], dtype=np.int64)
+        _release(layout, draws, released, years, cells.place, of, places, cell_late)
+        member = np.zeros((cells.n_cells, P))
+        member[np.arange(cells.n_cells), of] = 1.0
+        annual = places @ member
+        late = cell_late @ member
+        if cells.actual is not None:
+            places += cells.actual
+    if layout.actual is not None:
+        annual += layout.actual  # history: the same km² in every replication
+    return ChunkOutcome(annual, late, dropped, loss, places=places)
+
+
+def _release(layout: Layout, draws: Draws, released: np.ndarray, years: np.ndarray,
+             home_of: np.ndarray, home_pathway: np.ndarray, annual: np.ndarray,
+             late: np.ndarray) -> None:
+    """Add the km² ``released`` (R, N), completed in horizon index ``years`` (R, N; Y after
+    the horizon), to ``annual`` (R, Y, H) and ``late`` (R, H) by home: column j's home is
+    ``home_of[j]``, home h reports pathway ``home_pathway[h]``'s release (a pathway, or a
+    (pathway, district) cell). Capped owners hand over through their ledger."""
+    R, N = released.shape
+    Y = annual.shape[1]
+    groups = _groups(layout, home_pathway)
     G = len(groups.pairs) + 1  # plus the spare bin
-    # a project's group is (its pathway, its owner); only a routed project's owner varies
-    key = np.broadcast_to(groups.table[layout.pathway, layout.pathway], (R, N)).copy()
+    # km² completed by (row, group, year), a group being (home, owner): one bincount;
+    # a project's group is (its home, its owner); only a routed project's owner varies
+    key = np.broadcast_to(groups.table[home_of, layout.pathway], (R, N)).copy()
     routed = groups.routed_columns
     if routed.size:
-        key[:, routed] = groups.table[layout.pathway[routed][None, :], draws.owner[:, routed]]
+        key[:, routed] = groups.table[home_of[routed][None, :], draws.owner[:, routed]]
     key += np.arange(R)[:, None] * G
     key *= Y + 1
-    key += years.astype(np.int64)
+    key += years
     per = np.bincount(key.ravel(), weights=released.ravel(), minlength=R * G * (Y + 1))
     per = per.reshape(R, G, Y + 1)
-    for pool in range(P):
+    for pool in range(len(layout.pathways)):
         mine = [g for g, (_, owner) in enumerate(groups.pairs) if owner == pool]
         if not mine:
             continue
@@ -463,29 +497,28 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
                 annual[:, :, home] += per[:, g, :Y]
                 late[:, home] += per[:, g, Y]
             continue
-        mine = sorted(mine, key=lambda g: groups.pairs[g][0])  # pathway order, as in SimPy
+        mine = sorted(mine, key=lambda g: groups.pairs[g][0])  # home order, as in SimPy
         homes = [groups.pairs[g][0] for g in mine]
         cap = (layout.cap_in(pool) if draws.cap is None
                else layout.cap_rows(pool, draws.cap[:, pool]))
         _hand_over(cap, per[:, mine, :], homes, annual, late)
-    if layout.actual is not None:
-        annual += layout.actual  # history: the same km² in every replication
-    return ChunkOutcome(annual, late, dropped, loss)
 
 
 @dataclass(frozen=True)
 class _Groups:
-    pairs: tuple[tuple[int, int], ...]  # (home pathway, owner pathway)
-    table: np.ndarray  # (P, P) group index of (home, owner), -1 if impossible
+    pairs: tuple[tuple[int, int], ...]  # (home, owner pathway)
+    table: np.ndarray  # (H, P) group index of (home, owner); the spare bin if impossible
     routed_columns: np.ndarray  # columns of routed pathways (their owner varies by row)
 
 
-def _groups(layout: Layout) -> _Groups:
-    """(home, owner) pairs: each pathway with stages owns its projects; routes add pairs."""
-    P = len(layout.pathways)
-    pairs = [(p, p) for p in range(P) if layout.stages[p]]
-    pairs += [(u, t) for u in range(P) for t, _ in layout.routes(u)]
-    table = np.full((P, P), len(pairs), dtype=np.int64)  # a spare bin for impossible pairs
+def _groups(layout: Layout, home_pathway: np.ndarray) -> _Groups:
+    """(home, owner) pairs, home h reporting pathway ``home_pathway[h]``: each pathway with
+    stages owns its projects; routes add pairs."""
+    P, H = len(layout.pathways), len(home_pathway)
+    pw = home_pathway.tolist()
+    pairs = [(h, pw[h]) for h in range(H) if layout.stages[pw[h]]]
+    pairs += [(h, t) for h in range(H) for t, _ in layout.routes(pw[h])]
+    table = np.full((H, P), len(pairs), dtype=np.int64)  # a spare bin for impossible pairs
     for g, (home, owner) in enumerate(pairs):
         table[home, owner] = g
     routed = [u for u in range(P) if layout.routes(u)]
