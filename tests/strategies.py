@@ -95,6 +95,9 @@ def scenarios(draw):
     if places is not None:
         targets.append({"name": "district", "by": end, "km2": round(total / 4, 3) or 0.1,
                         "district": places["target"]})
+        if places["scenario"] and office is not None and draw(st.booleans()):
+            office["districts"] = draw(shares(list(places["scenario"])[:1]
+                                              if draw(st.booleans()) else list(places["scenario"])))
     return {
         **({"status": status} if status is not None else {}),
         **({"uncertain": uncertain} if uncertain else {}),

@@ -178,6 +178,7 @@ def test_placing_equal_projects_changes_no_release(data, seed):
                          if not k.endswith("size_cv")}
     plain = copy.deepcopy(data)
     plain.pop("districts", None)
+    (plain.get("management") or {}).pop("districts", None)
     plain["targets"] = [t for t in plain["targets"] if "district" not in t]
     for p in plain["pathways"].values():
         p.pop("districts", None)
@@ -347,3 +348,43 @@ def test_status_figures_by_district_say_which_district_is_behind():
     east, west = behind.iloc[0], behind.iloc[1]
     assert east.share_of_city_gap > 0.8 and east.short_when_city_misses > 0.9
     assert west.probability > east.probability
+
+
+def _managed(pool_districts: dict | None) -> dict:
+    """Twenty projects split west/east with drop-out, no queue or cap, and an office whose
+    pool (of 1 km²) lies where ``pool_districts`` says (None: by the pathway's shares)."""
+    data = ten_projects()
+    data["pathways"]["p"]["projects"] = 20
+    data["pathways"]["p"]["plan"] = {2023: 1.0, 2024: 1.0}
+    data["targets"] = [{"name": "city", "by": 2026, "km2": 1.8}]
+    data["management"] = {"review": 1.0, "pool_km2": 1.0, "lead": 0.0,
+                          **({"districts": pool_districts} if pool_districts else {})}
+    return data
+
+
+@pytest.mark.parametrize("engine", [fast, des])
+def test_a_pool_that_lies_in_one_district_tops_up_only_that_district(engine):
+    """The office tops the pathway up from a pool whose sites all lie in east: west's
+    release is the unmanaged run's, replication for replication, and every km² the
+    office adds is east's."""
+    managed = build_layout(scenario_from_dict(_managed({"east": 1.0})))
+    plain = build_layout(scenario_from_dict({**_managed(None), "management": None}))
+    pool = managed.managed >= 0
+    assert (managed.places.district_of_cell()[managed.places.place[pool]]
+            == managed.places.districts.index("east")).all()
+    a = engine.run_chunk(managed, draw_chunk(managed, 8, 0, 200))
+    b = engine.run_chunk(plain, draw_chunk(plain, 8, 0, 200))
+    west = managed.places.cells_of("west")
+    np.testing.assert_allclose(a.places[:, :, west], b.places[:, :, west], atol=1e-12)
+    added = a.annual.sum(axis=(1, 2)) - b.annual.sum(axis=(1, 2))
+    east = managed.places.cells_of("east")
+    np.testing.assert_allclose(a.places[:, :, east].sum(axis=(1, 2))
+                               - b.places[:, :, east].sum(axis=(1, 2)), added, atol=1e-12)
+    assert added.max() > 0  # the office did start something
+
+
+def test_a_pool_in_a_district_its_pathways_lack_is_refused():
+    data = _managed({"east": 0.5, "nort": 0.5})
+    (path, message), = _problems(data)
+    assert path == "management.districts.nort"
+    assert "'p' has no projects in 'nort'" in message

@@ -227,6 +227,15 @@ class Management(_Model):
                                    description="Years from a decision to the project's start.")
     trigger: float = Field(0.0, ge=0, le=MAX_NUMBER,
                            description="Top up only when the expected shortfall exceeds this, km².")
+    districts: Shares | None = Field(
+        None, description="Where the pool's candidate sites lie: shares by district, adding "
+                          "up to 1, each one of the managed pathways' districts (default: "
+                          "each pathway's own shares).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_districts(self, handler):
+        # unset, so scenarios written before districts existed keep their digest
+        return without_unset(handler(self), ("districts",))
 
 
 class Schedule(_Model):

@@ -321,6 +321,18 @@ def _shares_problem(shares: dict[str, float]) -> str | None:
     return None
 
 
+def _offices_with_districts(s: Scenario):
+    """(key path, management block, pathways it tops up) of each office whose pool says
+    where its sites lie."""
+    if s.management is not None and s.management.districts is not None:
+        managed = [n for n, p in s.pathways.items()
+                   if p.management is None and p.route is None and p.stages]
+        yield ("management", "districts"), s.management, managed
+    for name, p in s.pathways.items():
+        if p.management is not None and p.management.districts is not None:
+            yield ("pathways", name, "management", "districts"), p.management, [name]
+
+
 def check_districts(s: Scenario) -> Found:
     """District shares add up to 1, and a target's district is one some pathway it counts
     names (did-you-mean otherwise)."""
@@ -330,6 +342,18 @@ def check_districts(s: Scenario) -> Found:
     for name, p in s.pathways.items():
         if p.districts is not None and (problem := _shares_problem(p.districts)):
             out.append((("pathways", name, "districts"), problem))
+    for here, office, managed in _offices_with_districts(s):
+        if (problem := _shares_problem(office.districts)):
+            out.append((here, problem))
+        for name in managed:
+            own = s.districts_of(name) or {}
+            for d in office.districts:
+                if d not in own:
+                    out.append((here + (d,), f"the pool's sites lie in the districts of the "
+                                f"pathways it tops up, and '{name}' has no projects in "
+                                f"'{d}'{did_you_mean(d, list(own))}"
+                                + (f"; its districts: {', '.join(own)}" if own else
+                                   "; it has no districts")))
     known = s.district_names
     for i, t in enumerate(s.targets):
         if t.district is None:

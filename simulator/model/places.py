@@ -6,7 +6,8 @@ its projects in exactly one district. The placement is deterministic:
 * a pipeline row that names its district keeps it;
 * a replacement lies where the project it replaces lay;
 * the others are placed class by class — the plan's (and unplaced pipeline) projects, a
-  drawn programme's reserve, a programme office's pool — so that each class's count by
+  drawn programme's reserve, a programme office's pool (by the pool's own shares,
+  ``management.districts``, where it gives them) — so that each class's count by
   district is the largest-remainder (Hamilton) apportionment of its count by the shares,
   and in column order (that is, by planned year) each district's projects are spread as
   evenly as the counts allow: position k goes to the district furthest behind its quota
@@ -94,6 +95,14 @@ class Places:
         return np.array([d for _, d in self.cells], dtype=np.int64)
 
 
+def _pool_shares(scenario, pathway: str) -> dict[str, float] | None:
+    """Where the pool that tops up ``pathway`` has its sites (``management.districts`` of
+    the pathway's own office, else of the scenario's), or None."""
+    own = scenario.pathways[pathway].management
+    office = own if own is not None else scenario.management
+    return None if office is None or office.districts is None else dict(office.districts)
+
+
 def place_cells(scenario) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
     """A scenario's cells — (pathway index, district index or -1), pathway by pathway, each
     pathway's districts in its shares' order — and the shares (P, D)."""
@@ -134,7 +143,6 @@ def build_places(scenario, pathway: np.ndarray, kind: np.ndarray, replaces: np.n
         if own is None:
             place[cols] = first_cell[(p, -1)]
             continue
-        index = [names.index(d) for d in own]
         for j in cols:
             if fixed[j]:
                 place[j] = first_cell[(p, names.index(fixed[j]))]
@@ -143,7 +151,10 @@ def build_places(scenario, pathway: np.ndarray, kind: np.ndarray, replaces: np.n
                     and (replaces is None or replaces[j] < 0)]
             if not free:
                 continue
-            order = spread(apportion(list(own.values()), len(free)))
+            # an office's pool may say where its sites lie; else the pathway's shares
+            shares = (_pool_shares(scenario, name) or own) if k == 2 else own
+            index = [names.index(d) for d in shares]
+            order = spread(apportion(list(shares.values()), len(free)))
             for j, slot in zip(free, order, strict=True):
                 place[j] = first_cell[(p, index[slot])]
     if replaces is not None:

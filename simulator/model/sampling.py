@@ -635,9 +635,9 @@ def _sizes_by_district(layout: Layout, cols: np.ndarray, weights: np.ndarray) ->
     group_nominal = np.bincount(whole, weights=nominal)
     # the group's area shared among its districts as their projects' nominal area is
     target = layout.group_area[groups] * sub_nominal[sub] / group_nominal[whole]
-    member = np.zeros((cols.size, sub_nominal.size))
-    member[np.arange(cols.size), sub] = 1.0
-    totals = weights @ member  # (R, subgroups)
+    order = np.argsort(sub, kind="stable")  # each subgroup's columns together
+    bounds = np.flatnonzero(np.r_[True, sub[order][1:] != sub[order][:-1]])
+    totals = np.add.reduceat(weights[:, order], bounds, axis=1)  # (R, subgroups)
     return weights / totals[:, sub] * target[None, :]
 
 

@@ -601,8 +601,9 @@ def draw_charts(run: RunData, folder: str | Path, *, lang: str = "en",
     caption = t("caption", lang, name=scenario_name(run.scenario, lang),
                 n=f"{run.replications:,}", seed=run.seed)
     names = [name for name, _draw in charts_for(run)]
-    # the slowest chart first, so that the last to start are quick ones
-    order = sorted(names, key=lambda n: n != "distributions")
+    # the slowest charts first, so that the last to start are quick ones
+    slowest = ("district-fans", "distributions")
+    order = sorted(names, key=lambda n: slowest.index(n) if n in slowest else len(slowest))
     draws = dict(charts_for(run))
     drawn = draw_all([chart_job(draws[n], run, folder, n, caption, lang=lang) for n in order],
                      lang=lang, workers=workers, progress=progress)

@@ -154,13 +154,9 @@ class DistrictTally:
         self._windows = []
         for i in self.targets:
             first, last, cols = target_windows(scenario)[i]
-            matrix = np.zeros((C, D))
-            for c, (p, _) in enumerate(cells):
-                if cols is None or p in cols:
-                    matrix[c, self._cell_district[c]] = 1.0
-            self._windows.append((first, last, matrix))
-        self._to_district = np.zeros((C, D))
-        self._to_district[np.arange(C), self._cell_district] = 1.0
+            counted = [c for c, (p, _) in enumerate(cells) if cols is None or p in cols]
+            self._windows.append((first, last, counted))
+        self._all = list(range(C))
         Tc = len(self.targets)
         self.n = 0
         self.hits = np.zeros((Tc, D), dtype=np.int64)
@@ -175,6 +171,14 @@ class DistrictTally:
         self.cumulative_sum = np.zeros((Y, D))
         self.cumulative_hist = (_histogram(Y * D, width, span) if cumulative_hist else None)
 
+    def _by_district(self, places: np.ndarray, counted: list[int]) -> np.ndarray:
+        """(…, D) the ``counted`` cells of ``places`` (…, C) summed by district (cell by
+        cell: no BLAS, whose threads would contend with the workers')."""
+        out = np.zeros((*places.shape[:-1], len(self.names)))
+        for c in counted:
+            out[..., self._cell_district[c]] += places[..., c]
+        return out
+
     def add(self, places: np.ndarray, met: np.ndarray) -> None:
         """Fold in a chunk's ``places`` (n, Y, C) km² and ``met`` (n, T) of every target."""
         from simulator.run.tally import EPS
@@ -184,15 +188,15 @@ class DistrictTally:
             return
         self.n += n
         D = len(self.names)
-        cumulative = np.cumsum(places @ self._to_district, axis=1)  # (n, Y, D)
+        cumulative = np.cumsum(self._by_district(places, self._all), axis=1)  # (n, Y, D)
         self.cumulative_sum += cumulative.sum(axis=0)
         if self.cumulative_hist is not None:
             Y = cumulative.shape[1]
             index = np.repeat(np.arange(Y * D), n)
             flat = np.ascontiguousarray(cumulative.reshape(n, -1).T).reshape(-1)
             self.cumulative_hist.fill(index, flat, sample=flat)
-        for k, (first, last, matrix) in enumerate(self._windows):
-            got = places[:, first : last + 1, :].sum(axis=1) @ matrix  # (n, D)
+        for k, (first, last, counted) in enumerate(self._windows):
+            got = self._by_district(places[:, first : last + 1, :].sum(axis=1), counted)
             short = got < self.part[k] - EPS
             miss = ~met[:, self.targets[k]]
             self.hits[k] += (~short).sum(axis=0)

@@ -67,17 +67,23 @@ def resolve_engine(engine: str) -> str:
 
 
 def run_chunk(layout: Layout, seed: int, chunk: int, size: int, engine: str,
-              theta: np.ndarray | None = None, reuse_draws: bool = False) -> ChunkOutcome:
+              theta: np.ndarray | None = None, reuse_draws: bool = False,
+              places: bool = True) -> ChunkOutcome:
     """Draw and simulate one chunk (``size`` replications starting at chunk·CHUNK_SIZE);
     ``theta``: the uncertain parameters' values instead of prior draws (see
     :func:`~simulator.model.sampling.draw_chunk`); ``reuse_draws``: reuse a recent chunk's
     draws where only caps and capacities differ (the same arrays,
-    :func:`~simulator.model.sampling.draw_chunk_reusing`)."""
+    :func:`~simulator.model.sampling.draw_chunk_reusing`); ``places=False``: no release by
+    district (``ChunkOutcome.places`` None; the same draws, the release by pathway the
+    same to rounding — a study point that counts no district needs none)."""
     if reuse_draws and theta is None:
         draws = draw_chunk_reusing(layout, seed, chunk, size)
     else:
         draws = draw_chunk(layout, seed, chunk, size, theta)
-    outcome = get_engine(engine)(layout, draws)
+    # the draws keep the districts (project sizes are normalised within them)
+    simulated = layout if places or layout.places is None else dataclasses.replace(
+        layout, places=None)
+    outcome = get_engine(engine)(simulated, draws)
     if draws.params is None:
         return outcome
     return dataclasses.replace(outcome, params=draws.params)  # drawn, not simulated
@@ -150,7 +156,9 @@ def simulate(
             replications >= POOL_MIN_REPLICATIONS[engine]
             or estimate_run(scenario, replications).seconds >= POOL_WORTH_SECONDS)
         backend = LocalBackend(min(workers, len(sizes)) if pooled else 1)
-    job = _Job(scenario, secrets.token_hex(8), seed, engine, reuse_draws)
+    places = (annual_quantiles or keep_replications or on_chunk is not None
+              or any(t.district is not None for t in scenario.targets))
+    job = _Job(scenario, secrets.token_hex(8), seed, engine, reuse_draws, places)
     LAYOUTS.put(job.token, layout)  # the calling process need not build it again
     tally = Tally(scenario, annual_quantiles=annual_quantiles)
     parts: list[ChunkOutcome] = []
@@ -217,9 +225,10 @@ class _Job:
     seed: int
     engine: str
     reuse_draws: bool = False
+    places: bool = True  # the release by district (a run's district tables and targets)
 
 
 def _run_task(job: _Job, item: tuple[int, int]) -> ChunkOutcome:
     chunk, size = item
     return run_chunk(LAYOUTS.layout(job.scenario, job.token), job.seed, chunk, size, job.engine,
-                     reuse_draws=job.reuse_draws)
+                     reuse_draws=job.reuse_draws, places=job.places)

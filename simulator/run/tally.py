@@ -130,10 +130,11 @@ def hist_quantiles(hist: bh.Histogram, qs) -> np.ndarray:
 class Tally:
     """Aggregates of a scenario's replications, updated chunk by chunk (:meth:`add`).
 
-    ``annual_quantiles=False`` leaves out the two (year × pathway, km²) histograms behind
-    the quantiles of annual and cumulative release — the bulk of a tally (about 30 MB for
-    the baseline) and a quarter to a third of the time of a 1,000-replication run. Study
-    points, which record target odds and means only, go without them.
+    ``annual_quantiles=False`` leaves out the by-district tally and the two (year × pathway,
+    km²) histograms behind the quantiles of annual and cumulative release — the bulk of a
+    tally (about 30 MB for the baseline) and a quarter to a third of the time of a
+    1,000-replication run. Study points, which record target odds and means only, go
+    without them.
     """
 
     def __init__(self, scenario: Scenario, *, annual_quantiles: bool = True):
@@ -179,8 +180,10 @@ class Tally:
         self.param_hist = _histogram(K, 1.0 / FINE_BINS, 1.0)
         self.prior_counts = np.zeros((K, PRIOR_BINS), dtype=np.int64)
         self.prior_hits = np.zeros((K, PRIOR_BINS, T), dtype=np.int64)
-        self.districts = None  # release by district (scenarios with district shares)
-        if scenario.district_names:
+        # release by district (scenarios with district shares), for a full run's tables:
+        # a study point (no annual quantiles) records target odds only
+        self.districts = None
+        if scenario.district_names and annual_quantiles:
             from simulator.run.districts import DistrictTally
 
             self.districts = DistrictTally(scenario, width=self.width,

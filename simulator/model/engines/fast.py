@@ -454,10 +454,11 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
         cell_late = np.zeros((R, cells.n_cells))
         of = np.array([p for p, _ in cells.cells], dtype=np.int64)
         _release(layout, draws, released, years, cells.place, of, places, cell_late)
-        member = np.zeros((cells.n_cells, P))
-        member[np.arange(cells.n_cells), of] = 1.0
-        annual = places @ member
-        late = cell_late @ member
+        # a pathway's cells are consecutive (Places.cells): sum each run (no BLAS: its
+        # threads would contend with the other workers')
+        firsts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
+        annual = np.add.reduceat(places, firsts, axis=2)
+        late = np.add.reduceat(cell_late, firsts, axis=1)
         if cells.actual is not None:
             places += cells.actual
     if layout.actual is not None:
