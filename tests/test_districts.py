@@ -388,3 +388,38 @@ def test_a_pool_in_a_district_its_pathways_lack_is_refused():
     (path, message), = _problems(data)
     assert path == "management.districts.nort"
     assert "'p' has no projects in 'nort'" in message
+
+
+def test_a_district_target_above_what_the_district_holds_is_impossible():
+    """West holds five of the ten 0.1 km² projects: 0.6 km² there is impossible by
+    construction (its ceiling is its 0.5 km²), though the city could release 1 km²."""
+    from simulator.model.ceiling import target_ceilings
+
+    data = ten_projects()
+    data["targets"][1]["km2"] = 0.6
+    scenario = scenario_from_dict(data)
+    ceilings = {c.target: c for c in target_ceilings(scenario)}
+    assert ceilings["city-6"].ceiling_km2 == pytest.approx(1.0)
+    assert ceilings["west-3"].ceiling_km2 == pytest.approx(0.5)
+    assert ceilings["west-3"].impossible and not ceilings["east-5"].impossible
+    odds = simulate(scenario, replications=200, seed=1).target_odds()
+    assert odds.loc["west-3", "probability"] == 0 and odds.loc["west-3", "impossible"]
+
+
+def test_a_district_gets_more_of_a_shared_cap_when_another_slips():
+    """Why a district's ceiling is its uncapped best case: with a cap of 0.5 km² a year
+    shared by two districts, west alone gets the whole cap in a year when east's projects
+    have dropped out — more than its half in the capped best case."""
+    from simulator.model.ceiling import target_ceilings
+
+    data = ten_projects()
+    data["pathways"]["p"]["annual_cap"] = 0.5
+    data["pathways"]["p"]["stages"][0]["dropout"] = 0.5
+    data["targets"] = [{"name": "west-2024", "from": 2024, "by": 2024, "km2": 0.3,
+                        "district": "west"}]
+    scenario = scenario_from_dict(data)
+    ceiling = target_ceilings(scenario)[0].ceiling_km2
+    result = simulate(scenario, replications=400, seed=2, keep_replications=True)
+    got = result.achieved[:, 0]
+    assert got.max() > 0.25 + 1e-9  # more than its half of the year's cap
+    assert (got <= ceiling + 1e-9).all() and ceiling == pytest.approx(0.5)

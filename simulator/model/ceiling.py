@@ -27,6 +27,11 @@ impossible *by construction*, and the tool says so and names what binds.
 
 Routed pathways (the undetermined far-term share) are bounded without their owners' caps
 (their projects' release is counted as they complete): a looser but still valid bound.
+
+A target that counts one district is bounded by the district's release in the best case
+with no cap and no queue (another district's drop-out or slip may hand it more of a shared
+cap or queue, so the capped best case is no bound for one district), each pathway's at most
+its caps allow, plus the area of the pool sites that lie in the district, within the pools.
 """
 
 from __future__ import annotations
@@ -228,6 +233,54 @@ def _best_annual(layout: Layout, *, capacities: bool = True, caps: bool = True) 
     return annual
 
 
+def _free_places(layout: Layout) -> np.ndarray:
+    """(Y, C) km² released by horizon year and (pathway, district) cell in the best case
+    with no cap and no queue (actuals included): each project completes as early as it
+    can, and a project of a group completes with the rest of its district's part of it.
+    A bound of a district's release in every replication — unlike the capped or queued
+    best case, where a district may get more of a cap or a queue when another's projects
+    drop out or slip."""
+    from simulator.model.engines.fast import run_chunk
+
+    places = run_chunk(layout, _best_draws(layout, routed=False, capacities=False,
+                                           caps=False)).places[0]
+    if any(layout.scenario.pathways[n].route is not None for n in layout.pathways):
+        routed = run_chunk(layout, _best_draws(layout, routed=True, capacities=False,
+                                               caps=False)).places[0]
+        if layout.places.actual is not None:
+            routed = routed - layout.places.actual  # counted once, in the first pass
+        places = places + routed
+    return places
+
+
+def _district_ceiling(t, lay: Layout, pooled: Layout | None, pools, free, most, f: int,
+                      b: int) -> tuple[float, float]:
+    """A district target's ceiling and the plan it counts (km²): per pathway it counts, the
+    least of the district's release in the free best case and the pathway's caps; plus the
+    area of the pool sites that lie in the district, within the offices' pools."""
+    names = list(lay.pathways)
+    counted = range(len(names)) if not t.pathways else [names.index(n) for n in t.pathways]
+    places = lay.places
+    d = places.districts.index(t.district)
+    total, planned = 0.0, 0.0
+    for p in counted:
+        cells = [c for c, (pp, dd) in enumerate(places.cells) if pp == p and dd == d]
+        if not cells:
+            continue
+        done = free[b, cells].sum() - (free[f - 1, cells].sum() if f > 0 else 0.0)
+        total += min(done, most[max(f, 0): b + 1, p].sum())
+        share = (lay.scenario.districts_of(names[p]) or {}).get(t.district, 0.0)
+        planned += share * sum(v for y, v in lay.scenario.pathways[names[p]].plan.items()
+                               if int(lay.years[0]) + max(f, 0) <= y <= t.by)
+    if pooled is not None and pooled.managed is not None:
+        in_district = (pooled.managed >= 0) & np.isin(pooled.pathway, list(counted)) & (
+            pooled.places.district_of_cell()[pooled.places.place] == d)
+        total += min(float(pooled.area[in_district].sum()),
+                     sum(o.pool_km2 for o in pools
+                         if any(m.pathway in counted for m in o.pathways)))
+    return total, planned
+
+
 def _most_per_year(layout: Layout) -> np.ndarray:
     """(Y, P) the most each pathway can release in each year (caps; actuals in history)."""
     Y, P = len(layout.years), len(layout.pathways)
@@ -251,9 +304,12 @@ def target_ceilings(scenario: Scenario, layout: Layout | None = None) -> list[Ce
     """
     best = best_case_scenario(scenario)
     pools = offices(best)
+    districts = any(t.district is not None for t in scenario.targets)
+    pooled = build_layout(best) if (pools and districts) else None  # where pool sites lie
     if pools:
         best = _without_pools(best)
     lay = build_layout(best) if (layout is None or best is not scenario) else layout
+    free_places = np.cumsum(_free_places(lay), axis=0) if districts else None
     released = np.cumsum(_best_annual(lay), axis=0)  # (Y, P) cumulative
     uncapped = np.cumsum(_best_annual(lay, caps=False), axis=0)
     free = np.cumsum(_best_annual(lay, caps=False, capacities=False), axis=0)
@@ -266,6 +322,12 @@ def target_ceilings(scenario: Scenario, layout: Layout | None = None) -> list[Ce
         f = (t.from_ if t.from_ is not None else first_year) - first_year
         b = t.by - first_year
         counted = range(len(names)) if not t.pathways else [names.index(n) for n in t.pathways]
+        if t.district is not None:
+            total, planned = _district_ceiling(t, lay, pooled, pools, free_places, most, f, b)
+            sched = [(planned - total, t.district)] if total < planned - _TOL else []
+            out.append(Ceiling(t.name, first_year + max(f, 0), t.by, float(t.km2),
+                               float(total), (), (), _ranked(sched), float(planned)))
+            continue
         total, caps, sched, queues, planned = 0.0, [], [], [], 0.0
         room = {}
         for p in counted:
