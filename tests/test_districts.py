@@ -423,3 +423,15 @@ def test_a_district_gets_more_of_a_shared_cap_when_another_slips():
     got = result.achieved[:, 0]
     assert got.max() > 0.25 + 1e-9  # more than its half of the year's cap
     assert (got <= ceiling + 1e-9).all() and ceiling == pytest.approx(0.5)
+
+
+def test_a_replications_trace_counts_its_district_targets_as_the_run_does():
+    """`landsim trace` of a scenario with a district target (it raised before)."""
+    from simulator.run.trace import trace_replication
+
+    scenario = load_scenario("scenarios/districts-2025.yaml")
+    run = simulate(scenario, replications=6, seed=0, keep_replications=True)
+    for r in (0, 5):
+        trace = trace_replication(scenario, replication=r, seed=0)
+        np.testing.assert_allclose(trace.targets().achieved_km2.to_numpy(), run.achieved[r],
+                                   atol=1e-9)

@@ -29,10 +29,12 @@ class ReplicationTrace:
     annual: np.ndarray  # (Y, P) km² released by horizon year and pathway
     late: np.ndarray  # (P,)
     dropped: np.ndarray  # (P,)
+    places: np.ndarray | None = None  # (Y, C) by (pathway, district) cell, with districts
 
     def targets(self) -> pd.DataFrame:
         """Each target's km² in this replication and whether it was met."""
-        got = achieved_km2(self.scenario, self.annual[None])[0]
+        got = achieved_km2(self.scenario, self.annual[None],
+                           None if self.places is None else self.places[None])[0]
         return pd.DataFrame(
             {
                 "km2": [t.km2 for t in self.scenario.targets],
@@ -80,5 +82,6 @@ def trace_replication(scenario: Scenario, *, replication: int, seed: int) -> Rep
     events.loc[handover, "year"] = events.loc[handover, "year"] - 1
     events["queue_length"] = events["queue_length"].astype("Int64")
     return ReplicationTrace(
-        scenario, replication, seed, events, model.annual, model.late, model.dropped
+        scenario, replication, seed, events, model.annual, model.late, model.dropped,
+        model.places,
     )
