@@ -3,9 +3,9 @@
 For a scenario whose pathways have district shares, each city-wide target (one without a
 ``district``) is read district by district against the district's *pro-rata part* of it:
 the target's km² × the district's share of the plan the target counts (its pathways, in its
-years, where the simulation places it: :func:`scheduled_by_cell`). That
-part is not a quota — no district quota is public — but the yardstick the shares
-themselves imply: a district that releases less is short of its part. The parts of a
+years, where the simulation places it: :func:`scheduled_by_cell`). That part is not a quota
+— no district quota is public — but the yardstick the shares themselves imply: a district
+that releases less is short of its part. The parts of a
 target add up to it, so in a replication that misses it the districts' gaps (part −
 released, signed) add up to the city's shortfall: their means over the failing
 replications split the city's gap among the districts that carry it.
@@ -16,8 +16,8 @@ among the replications that miss the city's target, those in which the district 
 the km² it is short by and its signed gap. "Which district is behind" reads these: each
 district's share of the city's gap in the failing replications, and how often it is short
 of its part there — from the replications themselves, not from comparing means. Per
-district and year,
-the cumulative release (mean, and a histogram for fans) over all pathways.
+district and year, the cumulative release (mean, and a histogram for fans) over all
+pathways.
 """
 
 from __future__ import annotations

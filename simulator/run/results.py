@@ -8,18 +8,17 @@ the release it counts (the pathways it names, in the years ``from``–``by``, wh
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from simulator.model.engines import ChunkOutcome
 from simulator.inputs.scenario import Scenario
-from simulator.run.stats import wilson_interval
 from simulator.inputs.status import status_provenance
+from simulator.model.engines import ChunkOutcome
 from simulator.model.status import status_plan
+from simulator.run.stats import wilson_interval
 from simulator.run.tally import EPS as _EPS
 from simulator.run.tally import Tally, hist_quantiles, target_cells, target_windows
 from simulator.run.uncertainty import uncertain_summary
@@ -533,8 +532,7 @@ class SimulationResult:
         """summary.json's ``districts``: names, shares by pathway, each city-wide target read
         district by district (:meth:`by_district`) and the cumulative release by district."""
         table = self.by_district()
-        names, mean, quant = (self.district_cumulative() if self.tally.has_annual_quantiles
-                              else (self.tally.districts.names, None, None))
+        names, mean, quant = self.district_cumulative()  # a tally with districts has them
         from simulator.model.places import place_cells
 
         _, shares = place_cells(self.scenario)
@@ -555,12 +553,11 @@ class SimulationResult:
                     for row in group.itertuples()}
                 for t, group in table.groupby("target", sort=False)},
         }
-        if mean is not None:
-            out["cumulative"] = {
-                name: {str(year): {"mean": float(mean[y, d]), "p10": float(quant[y, d, 0]),
-                                   "p50": float(quant[y, d, 1]), "p90": float(quant[y, d, 2])}
-                       for y, year in enumerate(self.years)}
-                for d, name in enumerate(names)}
+        out["cumulative"] = {
+            name: {str(year): {"mean": float(mean[y, d]), "p10": float(quant[y, d, 0]),
+                               "p50": float(quant[y, d, 1]), "p90": float(quant[y, d, 2])}
+                   for y, year in enumerate(self.years)}
+            for d, name in enumerate(names)}
         return out
 
     def management_summary(self) -> dict:
