@@ -264,7 +264,7 @@ def _district_ceiling(t, lay: Layout, pooled: Layout | None, pools, free, most, 
     d = places.districts.index(t.district)
     total, planned = 0.0, 0.0
     for p in counted:
-        cells = [c for c, (pp, dd) in enumerate(places.cells) if pp == p and dd == d]
+        cells = places.cells_of(t.district, [p])
         if not cells:
             continue
         done = free[b, cells].sum() - (free[f - 1, cells].sum() if f > 0 else 0.0)

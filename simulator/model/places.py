@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Places", "apportion", "build_places", "place_cells", "spread"]
+__all__ = ["Places", "apportion", "build_places", "cells_in", "place_cells", "spread"]
 
 
 def apportion(shares, n: int) -> list[int]:
@@ -67,16 +67,13 @@ class Places:
     """The districts of a scenario and the cell of each project column.
 
     ``cells[c]`` is (pathway index, district index or -1); ``place[j]`` the cell of column
-    j; ``actual[y, c]`` the km² released before the status date in cell c (facts);
-    ``shares[p, d]`` pathway p's declared share in district d (0 for a pathway without
-    districts).
+    j; ``actual[y, c]`` the km² released before the status date in cell c (facts).
     """
 
     districts: tuple[str, ...]
     cells: tuple[tuple[int, int], ...]
     place: np.ndarray  # (N,) cell index of each column
     actual: np.ndarray | None  # (Y, C) km² before as_of, or None without a status
-    shares: np.ndarray  # (P, D)
 
     @property
     def n_cells(self) -> int:
@@ -87,8 +84,7 @@ class Places:
                  pathways: list[int] | None = None) -> list[int]:
         """Cells of ``district`` (None: every cell) among ``pathways`` (None: all)."""
         d = None if district is None else self.districts.index(district)
-        return [c for c, (p, dd) in enumerate(self.cells)
-                if (d is None or dd == d) and (pathways is None or p in pathways)]
+        return cells_in(self.cells, d, pathways)
 
     def district_of_cell(self) -> np.ndarray:
         """(C,) district index of each cell, -1 for a pathway without districts."""
@@ -101,6 +97,13 @@ def _pool_shares(scenario, pathway: str) -> dict[str, float] | None:
     own = scenario.pathways[pathway].management
     office = own if own is not None else scenario.management
     return None if office is None or office.districts is None else dict(office.districts)
+
+
+def cells_in(cells, district: int | None, pathways=None) -> list[int]:
+    """Indices of the ``cells`` ((pathway, district) pairs) of district index ``district``
+    (None: any) among pathway indices ``pathways`` (None: all)."""
+    return [c for c, (p, d) in enumerate(cells)
+            if (district is None or d == district) and (pathways is None or p in pathways)]
 
 
 def place_cells(scenario) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
@@ -133,7 +136,7 @@ def build_places(scenario, pathway: np.ndarray, kind: np.ndarray, replaces: np.n
     names = scenario.district_names
     if not names:
         return None
-    cells, shares = place_cells(scenario)
+    cells, _ = place_cells(scenario)
     first_cell = {cell: c for c, cell in enumerate(cells)}
     N = pathway.size
     place = np.full(N, -1, dtype=np.int64)
@@ -176,4 +179,4 @@ def build_places(scenario, pathway: np.ndarray, kind: np.ndarray, replaces: np.n
                     parts = {names.index(d): float(figure) * w for d, w in own.items()}
                 for d, km2 in parts.items():
                     actual[year - years[0], first_cell[(p, d)]] += km2
-    return Places(tuple(names), cells, place, actual, shares)
+    return Places(tuple(names), cells, place, actual)

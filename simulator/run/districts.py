@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.inputs.scenario import Scenario
-from simulator.model.places import place_cells
+from simulator.model.places import cells_in, place_cells
 
 __all__ = ["UNPLACED", "DistrictTally", "pro_rata_parts", "scheduled_by_cell"]
 
@@ -129,7 +129,7 @@ def pro_rata_parts(scenario: Scenario) -> np.ndarray:
         if t.district is not None:
             out[i, names.index(t.district)] = t.km2
             continue
-        counted = [c for c, (p, _) in enumerate(cells) if cols is None or p in cols]
+        counted = cells_in(cells, None, cols)
         weights = np.bincount(cell_district[counted],
                               weights=scheduled[first : last + 1, counted].sum(axis=0),
                               minlength=len(names))
@@ -154,7 +154,7 @@ class DistrictTally:
         self._windows = []
         for i in self.targets:
             first, last, cols = target_windows(scenario)[i]
-            counted = [c for c, (p, _) in enumerate(cells) if cols is None or p in cols]
+            counted = cells_in(cells, None, cols)
             self._windows.append((first, last, counted))
         self._all = list(range(C))
         Tc = len(self.targets)

@@ -74,8 +74,8 @@ def run_chunk(layout: Layout, seed: int, chunk: int, size: int, engine: str,
     :func:`~simulator.model.sampling.draw_chunk`); ``reuse_draws``: reuse a recent chunk's
     draws where only caps and capacities differ (the same arrays,
     :func:`~simulator.model.sampling.draw_chunk_reusing`); ``places=False``: no release by
-    district (``ChunkOutcome.places`` None; the same draws, the release by pathway the
-    same to rounding — a study point that counts no district needs none)."""
+    district (``ChunkOutcome.places`` None; the same draws and the same release by pathway,
+    to the last bit — a study point that counts no district needs none)."""
     if reuse_draws and theta is None:
         draws = draw_chunk_reusing(layout, seed, chunk, size)
     else:

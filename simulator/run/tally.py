@@ -73,19 +73,12 @@ def target_cells(scenario: Scenario) -> list[list[int] | None]:
     """Each target's (pathway, district) cells when it counts one district, else None."""
     if not any(t.district is not None for t in scenario.targets):
         return [None] * len(scenario.targets)
-    from simulator.model.places import place_cells
+    from simulator.model.places import cells_in, place_cells
 
     cells, _ = place_cells(scenario)
     names = scenario.district_names
-    out: list[list[int] | None] = []
-    for t, (_, _, cols) in zip(scenario.targets, target_windows(scenario), strict=True):
-        if t.district is None:
-            out.append(None)
-            continue
-        d = names.index(t.district)
-        out.append([c for c, (p, dd) in enumerate(cells)
-                    if dd == d and (cols is None or p in cols)])
-    return out
+    return [None if t.district is None else cells_in(cells, names.index(t.district), cols)
+            for t, (_, _, cols) in zip(scenario.targets, target_windows(scenario), strict=True)]
 
 
 def _histogram(cells: int, width: float, span: float) -> bh.Histogram:

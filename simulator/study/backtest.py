@@ -42,10 +42,9 @@ from pydantic import (
 
 from simulator.inputs.distributions import DistributionSpec
 from simulator.inputs.errors import Problem, ScenarioError, did_you_mean
-from simulator.inputs.validation import without_unset
 from simulator.inputs.scenario import KEY_PATTERN, Scenario, load_scenario
 from simulator.inputs.uncertain import UNDEFINED_ERROR, ObservationError
-from simulator.inputs.validation import validate_document
+from simulator.inputs.validation import validate_document, without_unset
 from simulator.inputs.yamlsource import read_yaml
 
 if TYPE_CHECKING:
@@ -488,13 +487,11 @@ def _quantity(scenario: Scenario, quantity: Quantity, outcome) -> np.ndarray:
     names = list(scenario.pathways)
     rows = [y - scenario.horizon.start for y in quantity.years]
     if quantity.district is not None:
-        from simulator.model.places import place_cells
+        from simulator.model.places import cells_in, place_cells
 
         cells, _ = place_cells(scenario)
-        d = scenario.district_names.index(quantity.district)
         chosen = [names.index(p) for p in quantity.pathways] if quantity.pathways else None
-        cols = [c for c, (p, dd) in enumerate(cells)
-                if dd == d and (chosen is None or p in chosen)]
+        cols = cells_in(cells, scenario.district_names.index(quantity.district), chosen)
         return outcome.places[:, rows][:, :, cols].sum(axis=(1, 2))
     cols = [names.index(p) for p in quantity.pathways] if quantity.pathways else slice(None)
     return outcome.annual[:, rows][:, :, cols].sum(axis=(1, 2))

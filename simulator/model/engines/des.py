@@ -135,7 +135,8 @@ class LandReleaseModel:
         places = layout.places
         self.places = None if places is None else np.zeros((Y, places.n_cells))
         self._cell = None if places is None else places.place.tolist()
-        self.waiting_cells: dict[int, dict[int, float]] = {p: {} for p in self.pending}
+        self.waiting_cells: dict[int, dict[int, float]] = (
+            {} if places is None else {p: {} for p in self.pending})
         # replacements: the column that replaces each column, and each pathway's budget
         self.successor: dict[int, int] = {}
         if layout.replaces is not None:

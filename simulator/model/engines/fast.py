@@ -441,24 +441,19 @@ def _book(layout: Layout, draws: Draws, done: np.ndarray, start, shadows,
     years -= first
     np.clip(years, 0, Y, out=years)  # Y: after the horizon (inf, an absent project, too)
     years = years.astype(np.int64)
+    _release(layout, draws, released, years, layout.pathway, np.arange(P), annual, late)
     places = None
-    if layout.places is None:
-        _release(layout, draws, released, years, layout.pathway, np.arange(P), annual, late)
-    else:
-        # (pathway, district) cells for homes: a capped owner shares its year's hand-over
-        # among cells in proportion to their waiting area, as among pathways; a pathway's
-        # release is its cells' (the SimPy engine's by-pathway ledger gives the same to
-        # rounding)
+    if layout.places is not None:
+        # the same hand-over with (pathway, district) cells for homes: a capped owner shares
+        # its year's hand-over among cells in proportion to their waiting area, as among
+        # pathways, so a pathway's cells add up to its release (to rounding). The release by
+        # pathway is computed as without districts: the same arithmetic whether or not the
+        # cells are asked for (a study point that counts no district runs without them)
         cells = layout.places
         places = np.zeros((R, Y, cells.n_cells))
-        cell_late = np.zeros((R, cells.n_cells))
-        of = np.array([p for p, _ in cells.cells], dtype=np.int64)
-        _release(layout, draws, released, years, cells.place, of, places, cell_late)
-        # a pathway's cells are consecutive (Places.cells): sum each run (no BLAS: its
-        # threads would contend with the other workers')
-        firsts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
-        annual = np.add.reduceat(places, firsts, axis=2)
-        late = np.add.reduceat(cell_late, firsts, axis=1)
+        _release(layout, draws, released, years, cells.place,
+                 np.array([p for p, _ in cells.cells], dtype=np.int64), places,
+                 np.zeros((R, cells.n_cells)))
         if cells.actual is not None:
             places += cells.actual
     if layout.actual is not None:
