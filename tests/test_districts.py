@@ -447,3 +447,29 @@ def test_a_run_without_the_cells_releases_the_same_by_pathway():
     b = chunk_of(layout, 3, 0, 200, "fast", places=False)
     assert a.places is not None and b.places is None
     np.testing.assert_array_equal(a.annual, b.annual)
+
+
+def test_the_share_of_the_citys_gap_has_an_interval_that_covers_a_larger_runs():
+    """The delta-method interval of a district's share of the city's gap: an independent run
+    ten times larger lands inside it (to 3.5 combined standard errors), and it narrows as
+    √n."""
+    data = ten_projects()
+    data["pathways"]["p"]["projects"] = 20
+    data["pathways"]["p"]["stages"][0]["duration"] = {"dist": "uniform", "min": 0.5,
+                                                      "max": 2.0}
+    data["pathways"]["p"]["districts"] = {"west": 0.3, "east": 0.7}
+    data["targets"] = [{"name": "city", "by": 2024, "km2": 0.6}]
+    scenario = scenario_from_dict(data)
+
+    def share(n: int, seed: int) -> tuple[float, float]:
+        rows = simulate(scenario, replications=n, seed=seed).by_district().set_index("district")
+        row = rows.loc["west"]
+        se = (row.share_of_city_gap_ci95_high - row.share_of_city_gap_ci95_low) / (2 * 1.959964)
+        assert row.share_of_city_gap_ci95_low < row.share_of_city_gap < \
+            row.share_of_city_gap_ci95_high
+        return row.share_of_city_gap, se
+
+    small, se_small = share(3000, 1)
+    big, se_big = share(30000, 2)
+    assert abs(small - big) < 3.5 * math.hypot(se_small, se_big)
+    assert 0.75 * math.sqrt(10) < se_small / se_big < 1.25 * math.sqrt(10)

@@ -208,6 +208,7 @@ def district_tables(result) -> str:
     """``landsim run … --by district``: for each city-wide target not yet history, each
     district's pro-rata part, its km² p10–p50–p90, the odds of reaching its part, and how
     the city's misses fall on it (``SimulationResult.by_district``)."""
+    from simulator.report.district_section import gap_share_cell
     from simulator.report.formatting import num, pct, pct_range
 
     table = result.by_district()
@@ -226,23 +227,24 @@ def district_tables(result) -> str:
                       f"P(meet) {pct(row['probability'])}): the city misses it in "
                       f"{misses:,} of {result.replications:,} replications",
                   f"  {_pad('district', wide)} {'part':>6} {'p10–p50–p90':>16} {'P(≥ part)':>9}"
-                  f"  {'95% interval':<13} {'short when':>11} {'share of':>9}",
+                  f"  {'95% interval':<13} {'short when':>11} {'share of city gap':>22}",
                   f"  {_pad('', wide)} {'km²':>6} {'km²':>16} {'':>9}  {'':<13} "
-                  f"{'city misses':>11} {'city gap':>9}"]
+                  f"{'city misses':>11} {'(95% interval)':>22}"]
         for r in rows.sort_values("share_of_city_gap", ascending=False,
                                   na_position="last").itertuples():
             spread = f"{num(r.p10_km2, 1)}–{num(r.p50_km2, 1)}–{num(r.p90_km2, 1)}"
-            when = "—" if r.short_when_city_misses is None else pct(r.short_when_city_misses)
-            gap = ("—" if r.share_of_city_gap is None
-                   else f"{round(100 * r.share_of_city_gap) or 0:.0f}%")
+            short = r.short_when_city_misses  # None or NaN when the city never misses
+            when = pct(short) if short is not None and short == short else "—"
+            gap = gap_share_cell(r._asdict())
             lines.append(f"  {_pad(district_label(r.district), wide)} {r.part_km2:>6.2f} "
                          f"{spread:>16} {pct(r.probability):>9}  "
-                         f"{pct_range(r.ci95_low, r.ci95_high):<13} {when:>11} {gap:>9}")
+                         f"{pct_range(r.ci95_low, r.ci95_high):<13} {when:>11} {gap:>22}")
         if misses:
             lines.append("  'short when city misses': in how many of the city's failing "
                          "replications the district released less than its part; 'share of "
                          "city gap': its mean (part − released) there over the city's mean "
-                         "shortfall (negative: it made up some of the others' gap).")
+                         "shortfall (negative: it made up some of the others' gap), with a "
+                         "95% interval of Monte Carlo error (delta method).")
     return "\n".join(lines)
 
 

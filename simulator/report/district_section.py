@@ -20,14 +20,34 @@ from simulator.report.formatting import num, pct, pct_range
 from simulator.report.i18n import label_of_target, t
 from simulator.report.rundata import RunData
 
-__all__ = ["district_lead", "district_section", "gap_share_text", "joined", "row_head",
+__all__ = ["district_lead", "district_section", "gap_share_cell", "gap_share_text", "joined",
+           "row_head",
            "row_html"]
+
+
+def _known(value) -> bool:
+    """Not None and not NaN (a table's missing value)."""
+    return value is not None and value == value
 
 
 def gap_share_text(share: float | None) -> str:
     """A district's share of the city's gap as the tables show it (``35%``, ``-4%``, ``–``):
     whole per cent, since it is a ratio of two means, not a probability."""
-    return "–" if share is None else f"{round(100 * share)}%"  # round: no "-0%"
+    return f"{round(100 * share)}%" if _known(share) else "–"  # round: no "-0%"
+
+
+def gap_share_cell(r: dict) -> str:
+    """A district's share of the city's gap with its 95 % interval (``24.0% (23.6–24.3%)``, to
+    a tenth of a per cent), as the tables show it; the share alone (whole per cent) where
+    the run has no interval for it."""
+    share, lo, hi = (r.get("share_of_city_gap"), r.get("share_of_city_gap_ci95_low"),
+                     r.get("share_of_city_gap_ci95_high"))
+    if not (_known(share) and _known(lo) and _known(hi)):
+        return gap_share_text(share)
+    # a tenth of a per cent: a narrow interval does not collapse to "24% (24–24%)"
+    low, high = f"{100 * lo + 0:.1f}", f"{100 * hi + 0:.1f}"
+    between = " to " if lo < 0 or hi < 0 else "–"  # "-3.1 to -2.0%", not "-3.1–-2.0%"
+    return f"{100 * share + 0:.1f}% ({low}{between}{high}%)"
 
 
 def joined(items: list[str], lang: str) -> str:
@@ -79,7 +99,7 @@ def row_html(r: dict, key: str, first: str) -> str:
     cells = [num(r["part_km2"], 2),
              f'{num(r["p10_km2"], 1)}–{num(r["p50_km2"], 1)}–{num(r["p90_km2"], 1)}',
              pct(r["probability"]), pct_range(r["ci95_low"], r["ci95_high"]),
-             "–" if short is None else pct(short), gap_share_text(r["share_of_city_gap"])]
+             "–" if short is None else pct(short), gap_share_cell(r)]
     name = r["district"] if key == "data-district" else r["target"]
     return (f'<tr {key}="{escape(name)}" data-probability="{r["probability"]!r}">'
             f"<td>{escape(first)}</td>"

@@ -13,8 +13,9 @@ replications split the city's gap among the districts that carry it.
 What is kept, per (city target, district), in memory independent of the run's size:
 replications reaching the part; the counted km² (sum and a histogram for p10–p50–p90);
 among the replications that miss the city's target, those in which the district is short,
-the km² it is short by and its signed gap. "Which district is behind" reads these: each
-district's share of the city's gap in the failing replications, and how often it is short
+the km² it is short by and its signed gap (with the sums of squares and products its
+interval needs). "Which district is behind" reads these: each district's share of the
+city's gap in the failing replications (with a delta-method 95 % interval), how often it is short
 of its part there — from the replications themselves, not from comparing means. Per
 district and year, the cumulative release (mean, and a histogram for fans) over all
 pathways.
@@ -166,6 +167,10 @@ class DistrictTally:
         self.short_anywhere = np.zeros((Tc, D), dtype=np.int64)
         self.shortfall_in_miss_sum = np.zeros((Tc, D))
         self.gap_in_miss_sum = np.zeros((Tc, D))  # part − counted, signed
+        # for the share of the city's gap's interval (a ratio of means: the delta method)
+        self.gap_sq_in_miss_sum = np.zeros((Tc, D))  # Σ gap²
+        self.gap_city_in_miss_sum = np.zeros((Tc, D))  # Σ gap × the city's shortfall
+        self.city_sq_in_miss_sum = np.zeros(Tc)  # Σ the city's shortfall²
         span = max(float(self.part.max(initial=0.0)), 1.0) * 2
         self.achieved_hist = _histogram(Tc * D, width, span)
         self.cumulative_sum = np.zeros((Y, D))
@@ -178,6 +183,24 @@ class DistrictTally:
         for c in counted:
             out[..., self._cell_district[c]] += places[..., c]
         return out
+
+    def gap_share_interval(self, k: int, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+        """(D,) low and high ends of each district's share of the city's gap for city target
+        ``k``: a ratio of two means over the city's failing replications, its 95 % interval
+        by the delta method (Monte Carlo error only); NaN without misses."""
+        m = self.misses[k]
+        D = len(self.names)
+        if m < 2:
+            return np.full(D, np.nan), np.full(D, np.nan)
+        g, s = self.gap_in_miss_sum[k] / m, self.gap_in_miss_sum[k].sum() / m
+        if s <= 0:
+            return np.full(D, np.nan), np.full(D, np.nan)
+        ratio = g / s
+        var_g = self.gap_sq_in_miss_sum[k] / m - g**2
+        var_s = self.city_sq_in_miss_sum[k] / m - s**2
+        cov = self.gap_city_in_miss_sum[k] / m - g * s
+        se = np.sqrt(np.maximum(var_g - 2 * ratio * cov + ratio**2 * var_s, 0.0) / m) / s
+        return ratio - z * se, ratio + z * se
 
     def add(self, places: np.ndarray, met: np.ndarray) -> None:
         """Fold in a chunk's ``places`` (n, Y, C) km² and ``met`` (n, T) of every target."""
@@ -205,7 +228,11 @@ class DistrictTally:
             self.short_anywhere[k] += short.sum(axis=0)
             self.short_in_miss[k] += (short & miss[:, None]).sum(axis=0)
             gap = np.where(miss[:, None], self.part[k] - got, 0.0)
+            city = gap.sum(axis=1)  # the parts add up to the target: the city's shortfall
             self.gap_in_miss_sum[k] += gap.sum(axis=0)
+            self.gap_sq_in_miss_sum[k] += np.square(gap).sum(axis=0)
+            self.gap_city_in_miss_sum[k] += (gap * city[:, None]).sum(axis=0)
+            self.city_sq_in_miss_sum[k] += float(np.square(city).sum())
             self.shortfall_in_miss_sum[k] += np.maximum(gap, 0.0).sum(axis=0)
             index = np.broadcast_to(k * D + np.arange(D), (n, D)).ravel()
             self.achieved_hist.fill(index, got.ravel(), sample=got.ravel())

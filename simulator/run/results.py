@@ -110,6 +110,10 @@ def _binding(ceiling) -> dict:
             "schedule": list(ceiling.binding_schedule), "plan_km2": round(ceiling.plan_km2, 6)}
 
 
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
 class RawDataNotKept(ValueError):
     """Raised when per-replication arrays are asked of a run that did not keep them."""
 
@@ -451,8 +455,10 @@ class SimulationResult:
         """One row per (city-wide target, district): the district's pro-rata part of the
         target (km², see :mod:`simulator.run.districts`), its counted km² (mean, p10–p50–p90),
         the odds of reaching its part (Wilson 95 %), and — among the replications that miss
-        the city's target — the share in which it is short of its part and its mean
-        shortfall there. Raises ``ValueError`` for a scenario without districts."""
+        the city's target — the share in which it is short of its part (Wilson 95 %), its
+        mean shortfall there and its share of the city's gap (a ratio of means, its 95 %
+        interval by the delta method). Raises ``ValueError`` for a scenario without
+        districts."""
         dt = self.tally.districts
         if dt is None:
             raise ValueError(f"scenario '{self.scenario.name}' has no districts (give its "
@@ -464,6 +470,7 @@ class SimulationResult:
         for k, i in enumerate(dt.targets):
             t = self.scenario.targets[i]
             misses = int(dt.misses[k])
+            share_lo, share_hi = dt.gap_share_interval(k)
             for d, name in enumerate(dt.names):
                 hits = int(dt.hits[k, d])
                 lo, hi = wilson_interval(hits, n)
@@ -489,6 +496,8 @@ class SimulationResult:
                     "share_of_city_gap": (
                         float(dt.gap_in_miss_sum[k, d] / dt.gap_in_miss_sum[k].sum())
                         if misses and dt.gap_in_miss_sum[k].sum() > 0 else None),
+                    "share_of_city_gap_ci95_low": _finite_or_none(share_lo[d]),
+                    "share_of_city_gap_ci95_high": _finite_or_none(share_hi[d]),
                 })
         return pd.DataFrame(rows)
 
