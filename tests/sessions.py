@@ -89,8 +89,37 @@ async def session(port: int, control: str, values: list[float], pause: float,
             await asyncio.sleep(pause)
             await ws.send(json.dumps({"method": "update", "data": {control: value}}))
         await asyncio.sleep(settle)
+        # a loaded machine answers later, not never: wait for the tab's first answer (as
+        # long as PATIENCE) rather than fail on the clock
+        waited = 0.0
+        while answers == 0 and waited < PATIENCE:
+            await asyncio.sleep(0.2)
+            waited += 0.2
         reader.cancel()
     return received, answers
+
+
+PATIENCE = 120.0
+"""Seconds a tab waits, after its ``settle``, for its first answer on a loaded machine."""
+
+
+def wait_warm(proc: subprocess.Popen, timeout: float = 300.0) -> None:
+    """Wait for the server's "warm" line (its first answer is in), so that a round's
+    sessions do not race the warm-up; raises ``RuntimeError`` if it stops or is silent."""
+    import selectors
+
+    with selectors.DefaultSelector() as pick:
+        pick.register(proc.stderr, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pick.select(timeout=max(deadline - time.monotonic(), 0.0)):
+                break
+            line = proc.stderr.readline()
+            if not line:
+                raise RuntimeError("the server stopped before it was warm")
+            if "warm in" in line:
+                return
+    raise RuntimeError(f"the server was not warm within {timeout:g} s")
 
 
 def controls(scenario: Path) -> list[tuple[str, float, float]]:
@@ -122,6 +151,7 @@ def measure(scenario: Path, *, rounds: int, sessions: int, moves: int, pause: fl
     shown = controls(scenario)
     proc, port = start_server(scenario, workers)
     try:
+        wait_warm(proc)
         time.sleep(1.0)
         out = [(*rss_mb(proc), 0)]
         report(f"before      main {out[0][0]:7.0f} MB   workers {out[0][1]:7.0f} MB")
